@@ -1,0 +1,225 @@
+"""The idempotent event consumer: each event applied once, failures retried, poison to the DLQ."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
+from pymongo.errors import ConnectionFailure, DuplicateKeyError
+
+from signum.contracts import Event, Topic, UnknownEventError, decode_event
+from signum.contracts.topics import dlq_topic
+from signum.platform.errors import SignumError
+from signum.platform.logging import bind_correlation_id, get_logger
+from signum.platform.metrics import ServiceMetrics
+from signum.platform.settings import InfraSettings
+
+Handler = Callable[[Event], Awaitable[None]]
+
+PROCESSED_EVENTS = "processed_events"
+INFRA_BACKOFF_CAP_SECONDS = 30.0
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One Kafka record as the consumer sees it."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+class ProcessedEvents:
+    """Event ids already applied by this service, under a unique `_id`."""
+
+    def __init__(self, collection: AsyncIOMotorCollection[Any]) -> None:
+        self._coll = collection
+
+    async def seen(self, event: Event) -> bool:
+        """Whether `event` was applied before."""
+        return await self._coll.find_one({"_id": str(event.event_id)}, {"_id": 1}) is not None
+
+    async def mark(self, event: Event) -> None:
+        """Remember that `event` was applied."""
+        # A concurrent delivery may have marked it first; the effect itself was idempotent.
+        with contextlib.suppress(DuplicateKeyError):
+            await self._coll.insert_one(
+                {"_id": str(event.event_id), "type": event.type, "at": datetime.now(UTC)}
+            )
+
+
+async def apply_once(
+    collection: AsyncIOMotorCollection[Any],
+    doc_id: Any,
+    event: Event,
+    update: dict[str, Any],
+    *,
+    upsert: bool = True,
+) -> bool:
+    """Apply `update` to one document unless this event was already applied to it.
+
+    The event id is recorded in the same atomic update (`_applied`), so even a crash between the
+    effect and `ProcessedEvents.mark` cannot apply it twice. Returns False if it was a duplicate.
+    """
+    event_id = str(event.event_id)
+    merged = {op: dict(fields) for op, fields in update.items()}
+    merged.setdefault("$push", {})["_applied"] = event_id
+    try:
+        result = await collection.update_one(
+            {"_id": doc_id, "_applied": {"$ne": event_id}}, merged, upsert=upsert
+        )
+    except DuplicateKeyError:
+        return False  # the upsert met the existing document that already holds this event id
+    return bool(result.modified_count or result.upserted_id is not None)
+
+
+class EventConsumer:
+    """Subscribes a service to topics and applies each event through its handler exactly once."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        broker: KafkaBroker,
+        infra: InfraSettings,
+        db: AsyncIOMotorDatabase[Any],
+        metrics: ServiceMetrics,
+        topics: Iterable[Topic],
+        handlers: dict[str, Handler],
+        default: Handler | None = None,
+        max_attempts: int = 5,
+        retry_base_seconds: float = 0.2,
+    ) -> None:
+        self._service = service
+        self._broker = broker
+        self._infra = infra
+        self._metrics = metrics
+        self._topics = [infra.topic(t.value) for t in topics]
+        self._handlers = handlers
+        self._default = default
+        self._max_attempts = max_attempts
+        self._retry_base = retry_base_seconds
+        self.processed = ProcessedEvents(db[PROCESSED_EVENTS])
+
+    def register(self) -> None:
+        """Attach the subscriber to the broker (before the broker starts)."""
+
+        @self._broker.subscriber(
+            *self._topics,
+            group_id=self._infra.group_id(self._service),
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+        )
+        async def on_message(msg: KafkaMessage) -> None:
+            record = msg.raw_message
+            assert not isinstance(record, tuple)  # a single-message subscriber, never a batch
+            await self.handle(
+                Incoming(
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    key=record.key,
+                    value=record.value or b"",
+                )
+            )
+
+    async def handle(self, incoming: Incoming) -> str:
+        """Apply one record; returns the outcome (applied, duplicate, ignored, dead_lettered)."""
+        try:
+            event = decode_event(incoming.value)
+        except UnknownEventError as exc:
+            await self.dead_letter(incoming, reason="undecodable", error=str(exc))
+            self._count(incoming.topic, "unknown", "dead_lettered")
+            return "dead_lettered"
+        bind_correlation_id(event.correlation_id)
+        handler = self._handlers.get(event.type, self._default)
+        if handler is None:
+            self._count(incoming.topic, event.type, "ignored")
+            return "ignored"
+        if await self._with_infra_retry(self.processed.seen, event):
+            self._count(incoming.topic, event.type, "duplicate")
+            return "duplicate"
+        failure = await self._apply(handler, event, incoming)
+        if failure is not None:
+            reason, error = failure
+            await self.dead_letter(incoming, reason=reason, error=error)
+            self._count(incoming.topic, event.type, "dead_lettered")
+            return "dead_lettered"
+        await self._with_infra_retry(self.processed.mark, event)
+        self._count(incoming.topic, event.type, "applied")
+        return "applied"
+
+    async def _apply(self, handler: Handler, event: Event, incoming: Incoming) -> tuple[str, str] | None:
+        attempt = 0
+        infra_delay = self._retry_base
+        while True:
+            try:
+                await handler(event)
+                return None
+            except ConnectionFailure as exc:
+                # The database is down: that is no fault of the event, so wait for it indefinitely
+                # instead of dead-lettering everything; /readyz reports the outage meanwhile.
+                log.warning("database unavailable while handling event", error=repr(exc))
+                await asyncio.sleep(infra_delay)
+                infra_delay = min(infra_delay * 2, INFRA_BACKOFF_CAP_SECONDS)
+                continue
+            except SignumError as exc:
+                if not exc.retryable:
+                    return exc.code, exc.message
+                failure = (exc.code, exc.message)
+            except Exception as exc:
+                log.exception("event handler failed", event_type=event.type)
+                failure = ("handler_error", repr(exc))
+            attempt += 1
+            if attempt >= self._max_attempts:
+                return ("retries_exhausted", f"{failure[0]}: {failure[1]}")
+            self._metrics.consumer_retries.labels(topic=incoming.topic, type=event.type).inc()
+            await asyncio.sleep(self._retry_base * 2 ** (attempt - 1))
+
+    async def _with_infra_retry(self, call: Callable[[Event], Awaitable[Any]], event: Event) -> Any:
+        delay = self._retry_base
+        while True:
+            try:
+                return await call(event)
+            except ConnectionFailure as exc:
+                log.warning("database unavailable", error=repr(exc))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, INFRA_BACKOFF_CAP_SECONDS)
+
+    async def dead_letter(self, incoming: Incoming, *, reason: str, error: str) -> None:
+        """Send a record that cannot be applied to its topic's DLQ, with why, and count it."""
+        await self._broker.publish(
+            incoming.value,
+            topic=dlq_topic(incoming.topic),
+            key=incoming.key,
+            headers={
+                "signum-dlq-reason": reason,
+                "signum-dlq-error": error[:1000],
+                "signum-dlq-consumer": self._service,
+                "signum-source-topic": incoming.topic,
+                "signum-source-partition": str(incoming.partition),
+                "signum-source-offset": str(incoming.offset),
+            },
+        )
+        self._metrics.dlq_messages.labels(topic=incoming.topic, reason=reason).inc()
+        log.warning(
+            "message sent to the dead-letter topic",
+            topic=incoming.topic,
+            offset=incoming.offset,
+            reason=reason,
+        )
+
+    def _count(self, topic: str, type_: str, outcome: str) -> None:
+        self._metrics.events_consumed.labels(topic=topic, type=type_, outcome=outcome).inc()

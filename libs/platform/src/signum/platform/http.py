@@ -1,0 +1,189 @@
+"""HTTP plumbing shared by the gateway and the services' internal APIs: error rendering,
+request metrics, correlation ids, the internal-call token and a client for internal calls."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import uuid4
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import SecretStr
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from signum.contracts import Actor
+from signum.platform.errors import (
+    ForbiddenError,
+    SignumError,
+    UnavailableError,
+    ValidationFailedError,
+)
+from signum.platform.logging import bind_correlation_id, get_logger
+from signum.platform.metrics import ServiceMetrics
+
+CORRELATION_HEADER = "X-Correlation-ID"
+INTERNAL_TOKEN_HEADER = "X-Signum-Internal-Token"  # noqa: S105 - a header name, not a secret
+ACTOR_HEADER = "X-Signum-Actor"
+
+log = get_logger(__name__)
+
+_HTTP_STATUS_MESSAGES = {
+    404: ("not_found", "No se encontró el recurso solicitado."),
+    405: ("method_not_allowed", "Método no permitido para este recurso."),
+    401: ("unauthorized", "Se requiere autenticación."),
+    403: ("forbidden", "No tiene permiso para realizar esta acción."),
+    413: ("payload_too_large", "El contenido enviado es demasiado grande."),
+    415: ("unsupported_media_type", "Tipo de contenido no admitido."),
+}
+
+
+def error_response(error: SignumError) -> JSONResponse:
+    """Render a SignumError as its JSON body and status."""
+    return JSONResponse(error.to_body(), status_code=error.status_code)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error leaves as `{code, message[, details]}` with a Spanish message; never a bare 500."""
+
+    @app.exception_handler(SignumError)
+    async def _signum(_: Request, exc: SignumError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [
+            {
+                "campo": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                "error": err.get("type", "invalid"),
+            }
+            for err in exc.errors()
+        ]
+        return error_response(
+            ValidationFailedError(
+                "Los datos enviados no son válidos. Revise los campos indicados.",
+                details={"campos": fields},
+            )
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message = _HTTP_STATUS_MESSAGES.get(
+            exc.status_code, ("http_error", "La solicitud no se pudo procesar.")
+        )
+        return JSONResponse({"code": code, "message": message}, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", error=repr(exc))
+        return JSONResponse(
+            {"code": "internal_error", "message": "Ocurrió un error inesperado. Intente de nuevo."},
+            status_code=500,
+        )
+
+
+def install_request_middleware(app: FastAPI, metrics: ServiceMetrics) -> None:
+    """Bind a correlation id to each request and record request count and duration by route."""
+
+    @app.middleware("http")
+    async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        correlation_id = request.headers.get(CORRELATION_HEADER) or uuid4().hex
+        request.state.correlation_id = correlation_id[:128]
+        bind_correlation_id(request.state.correlation_id)
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            response.headers[CORRELATION_HEADER] = request.state.correlation_id
+            return response
+        finally:
+            route = request.scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            metrics.http_requests.labels(request.method, path, str(status)).inc()
+            metrics.http_duration.labels(request.method, path).observe(time.perf_counter() - started)
+
+
+def internal_token_guard(token: SecretStr) -> Callable[[Request], Awaitable[None]]:
+    """A FastAPI dependency refusing internal calls without the shared token."""
+    expected = token.get_secret_value().encode()
+
+    async def _guard(request: Request) -> None:
+        given = request.headers.get(INTERNAL_TOKEN_HEADER, "").encode()
+        if not hmac.compare_digest(given, expected):
+            raise ForbiddenError("Llamada interna no autorizada.", code="internal_token_invalid")
+
+    return _guard
+
+
+def actor_from_request(request: Request) -> Actor:
+    """The actor the gateway stated on an internal call."""
+    raw = request.headers.get(ACTOR_HEADER)
+    if not raw:
+        raise ForbiddenError("Falta la identidad de quien realiza la solicitud.", code="actor_missing")
+    try:
+        return Actor.model_validate_json(raw)
+    except ValueError:
+        raise ForbiddenError("La identidad de la solicitud no es válida.", code="actor_invalid") from None
+
+
+class InternalClient:
+    """Calls another service's internal API with the token, the actor and the correlation id.
+
+    Errors come back as SignumError with the callee's code and message; an unreachable or failing
+    callee becomes a retryable 503 so the user sees a Spanish message, not a 500.
+    """
+
+    def __init__(self, service: str, base_url: str, token: SecretStr, *, timeout: float = 10.0) -> None:
+        self.service = service
+        self._token = token
+        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        actor: Actor | None = None,
+        correlation_id: str | None = None,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        """Send one request and return the decoded JSON body."""
+        headers = {INTERNAL_TOKEN_HEADER: self._token.get_secret_value()}
+        if actor is not None:
+            headers[ACTOR_HEADER] = actor.model_dump_json()
+        if correlation_id:
+            headers[CORRELATION_HEADER] = correlation_id
+        try:
+            response = await self._client.request(method, path, json=json, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            log.warning("internal call failed", service=self.service, path=path, error=repr(exc))
+            raise UnavailableError(
+                f"El servicio {self.service} no responde. Intente de nuevo en unos minutos.",
+                code=f"{self.service}_unavailable",
+            ) from exc
+        if response.status_code >= 500:
+            raise UnavailableError(
+                f"El servicio {self.service} no pudo atender la solicitud.",
+                code=f"{self.service}_unavailable",
+            )
+        body = response.json() if response.content else None
+        if response.status_code >= 400:
+            body = body if isinstance(body, dict) else {}
+            raise SignumError(
+                str(body.get("message") or "La solicitud no se pudo procesar."),
+                code=str(body.get("code") or "error"),
+                status_code=response.status_code,
+                details=body.get("details") if isinstance(body.get("details"), dict) else None,
+            )
+        return body

@@ -1,0 +1,182 @@
+"""The transactional outbox (DESIGN.md §2).
+
+A state change and the events it causes are written in ONE document update: the events are pushed
+into the aggregate's `_outbox` array next to the change. A relay publishes them in order, then
+removes exactly what it published. If the process dies between the write and the publish, the
+events are still in the document and the next relay run publishes them; if it dies between the
+publish and the removal, they are published again and idempotent consumers drop the duplicate.
+
+Only single-document updates and `$pullAll` are used: FerretDB 1.x has no transactions, and its
+`$pull` with a condition is a silent no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+from motor.motor_asyncio import AsyncIOMotorCollection
+from pymongo import ASCENDING, ReturnDocument
+
+from signum.contracts import Event, decode_event
+from signum.platform.logging import get_logger
+from signum.platform.metrics import ServiceMetrics
+
+OUTBOX = "_outbox"
+OUTBOX_SINCE = "_outbox_since"
+OUTBOX_LEASE = "_outbox_lease"
+OUTBOX_LEASE_OWNER = "_outbox_lease_owner"
+
+Publish = Callable[[Event], Awaitable[None]]
+
+log = get_logger(__name__)
+
+
+def with_events(update: dict[str, Any], events: Sequence[Event]) -> dict[str, Any]:
+    """Add `events` to a MongoDB update document, so the change and its events land together."""
+    if not events:
+        return update
+    merged = {op: dict(fields) for op, fields in update.items()}
+    merged.setdefault("$push", {})[OUTBOX] = {"$each": [e.to_document() for e in events]}
+    merged.setdefault("$set", {})[OUTBOX_SINCE] = datetime.now(UTC)
+    return merged
+
+
+def new_document_with_events(document: dict[str, Any], events: Sequence[Event]) -> dict[str, Any]:
+    """A document to insert together with its first events."""
+    doc = dict(document)
+    if events:
+        doc[OUTBOX] = [e.to_document() for e in events]
+        doc[OUTBOX_SINCE] = datetime.now(UTC)
+    return doc
+
+
+async def ensure_outbox_indexes(collection: AsyncIOMotorCollection[Any]) -> None:
+    """The index the relay uses to find documents with pending events."""
+    await collection.create_index([(OUTBOX_SINCE, ASCENDING)], name="outbox_since")
+
+
+class OutboxRelay:
+    """Publishes the pending events of some collections, oldest first, one document at a time.
+
+    Several replicas may run: a document is leased before its events are published, so two relays
+    do not publish the same events at once (and if they ever do, consumers are idempotent).
+    """
+
+    def __init__(
+        self,
+        collections: Iterable[AsyncIOMotorCollection[Any]],
+        publish: Publish,
+        metrics: ServiceMetrics,
+        *,
+        poll_seconds: float = 0.5,
+        lease_seconds: float = 30.0,
+        batch: int = 100,
+    ) -> None:
+        self._collections = list(collections)
+        self._publish = publish
+        self._metrics = metrics
+        self._poll = poll_seconds
+        self._lease = timedelta(seconds=lease_seconds)
+        self._batch = batch
+        self._owner = uuid4().hex
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def notify(self) -> None:
+        """Wake the relay now (called after a write with events) instead of at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Run the relay in the background until `stop`."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        """Stop the background relay; pending events stay in the outbox."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        backoff = self._poll
+        while True:
+            try:
+                published = await self.drain()
+                backoff = self._poll
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - Kafka or Mongo down: keep the events, retry
+                log.warning("outbox relay failed; will retry", error=repr(exc), retry_in=backoff)
+                published = 0
+                backoff = min(backoff * 2, 10.0)
+            if published:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+
+    async def pending(self) -> int:
+        """How many documents have events not yet published."""
+        total = 0
+        for coll in self._collections:
+            total += await coll.count_documents({OUTBOX_SINCE: {"$exists": True}})
+        return total
+
+    async def drain(self) -> int:
+        """Publish what is pending now; returns the number of events published."""
+        published = 0
+        for coll in self._collections:
+            for _ in range(self._batch):
+                doc = await self._claim(coll)
+                if doc is None:
+                    break
+                published += await self._publish_document(coll, doc)
+        self._metrics.outbox_pending.set(await self.pending())
+        return published
+
+    async def _claim(self, coll: AsyncIOMotorCollection[Any]) -> dict[str, Any] | None:
+        now = datetime.now(UTC)
+        doc: dict[str, Any] | None = await coll.find_one_and_update(
+            {
+                OUTBOX_SINCE: {"$exists": True},
+                "$or": [{OUTBOX_LEASE: {"$exists": False}}, {OUTBOX_LEASE: {"$lt": now}}],
+            },
+            {"$set": {OUTBOX_LEASE: now + self._lease, OUTBOX_LEASE_OWNER: self._owner}},
+            sort=[(OUTBOX_SINCE, ASCENDING)],
+            projection={OUTBOX: 1},
+            return_document=ReturnDocument.AFTER,
+        )
+        return doc
+
+    async def _publish_document(self, coll: AsyncIOMotorCollection[Any], doc: dict[str, Any]) -> int:
+        entries: list[dict[str, Any]] = list(doc.get(OUTBOX) or [])
+        done: list[dict[str, Any]] = []
+        try:
+            for entry in entries:
+                event = decode_event(entry)
+                await self._publish(event)
+                self._metrics.outbox_published.labels(topic=event.topic.value).inc()
+                done.append(entry)
+        finally:
+            await self._release(coll, doc["_id"], done)
+        return len(done)
+
+    async def _release(
+        self, coll: AsyncIOMotorCollection[Any], doc_id: Any, done: list[dict[str, Any]]
+    ) -> None:
+        update: dict[str, Any] = {"$unset": {OUTBOX_LEASE: "", OUTBOX_LEASE_OWNER: ""}}
+        if done:
+            update["$pullAll"] = {OUTBOX: done}
+        await coll.update_one({"_id": doc_id, OUTBOX_LEASE_OWNER: self._owner}, update)
+        # Clear the pending marker only if nothing was added meanwhile.
+        await coll.update_one(
+            {"_id": doc_id, "$or": [{OUTBOX: {"$size": 0}}, {OUTBOX: {"$exists": False}}]},
+            {"$unset": {OUTBOX_SINCE: ""}},
+        )

@@ -1,0 +1,232 @@
+"""The runtime every service process shares: one FastStream Kafka app and one FastAPI app.
+
+A service's `app.py` builds its Settings, a `ServiceRuntime`, registers its consumers, outbox
+collections and routes, and calls `create_app`. The process comes up even when Kafka, MongoDB or
+S3 are down: /healthz answers, /readyz says what is missing, and the runtime keeps trying.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse, Response
+from faststream.kafka import KafkaBroker
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
+
+from signum.contracts import Event, Topic
+from signum.platform import mongo, s3
+from signum.platform.consumer import EventConsumer, Handler
+from signum.platform.health import Check, CheckResult, run_checks
+from signum.platform.http import install_error_handlers, install_request_middleware
+from signum.platform.kafka import all_topics, build_broker, ensure_topics, publish_event
+from signum.platform.logging import configure_logging, get_logger
+from signum.platform.metrics import CONTENT_TYPE_LATEST, ServiceMetrics
+from signum.platform.outbox import OutboxRelay, ensure_outbox_indexes
+from signum.platform.settings import ServiceSettings
+
+StartupHook = Callable[[], Awaitable[None]]
+
+RETRY_CAP_SECONDS = 10.0
+
+log = get_logger(__name__)
+
+
+class ServiceRuntime:
+    """Clients, broker, outbox relay and consumers of one service process."""
+
+    def __init__(self, settings: ServiceSettings, *, uses_s3: bool = True) -> None:
+        self.settings = settings
+        self.name = settings.service_name
+        self.infra = settings.infra
+        self.metrics = ServiceMetrics(self.name)
+        self.broker: KafkaBroker = build_broker(self.infra, self.name, self.metrics)
+        self.mongo: AsyncIOMotorClient[Any] = mongo.build_mongo_client(self.infra)
+        self.db: AsyncIOMotorDatabase[Any] = mongo.service_database(self.mongo, self.infra, self.name)
+        self.s3 = s3.build_s3_client(self.infra) if uses_s3 else None
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[EventConsumer] = []
+        self._startup_hooks: list[StartupHook] = []
+        self._outbox_collections: list[AsyncIOMotorCollection[Any]] = []
+        self._kafka_connected = asyncio.Event()
+        self._started = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # --- composition -------------------------------------------------------------------------
+
+    def on_startup(self, hook: StartupHook) -> None:
+        """Run `hook` once at start (retried until it succeeds), e.g. to create indexes."""
+        self._startup_hooks.append(hook)
+
+    def outbox(self, *collections: AsyncIOMotorCollection[Any]) -> OutboxRelay:
+        """Relay the pending events of these collections to Kafka."""
+        self._outbox_collections.extend(collections)
+        for coll in collections:
+            self.on_startup(functools.partial(ensure_outbox_indexes, coll))
+        self.relay = OutboxRelay(
+            self._outbox_collections,
+            self.publish,
+            self.metrics,
+            poll_seconds=self.settings.outbox_poll_seconds,
+        )
+        return self.relay
+
+    def consume(
+        self,
+        topics: Iterable[Topic],
+        handlers: dict[str, Handler],
+        *,
+        default: Handler | None = None,
+    ) -> EventConsumer:
+        """Subscribe to `topics`, applying each event through its handler exactly once."""
+        consumer = EventConsumer(
+            service=self.name,
+            broker=self.broker,
+            infra=self.infra,
+            db=self.db,
+            metrics=self.metrics,
+            topics=topics,
+            handlers=handlers,
+            default=default,
+            max_attempts=self.settings.consumer_max_attempts,
+        )
+        consumer.register()
+        self.consumers.append(consumer)
+        return consumer
+
+    async def publish(self, event: Event) -> None:
+        """Publish an event now (the outbox relay uses this; use the outbox for state changes)."""
+        if not self._kafka_connected.is_set():
+            raise ConnectionError("Kafka is not connected yet")
+        await publish_event(self.broker, self.infra, event)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def _bootstrap(self) -> None:
+        await self._retry("startup hooks", self._run_startup_hooks)
+        self._started.set()
+        await self._retry("kafka", self._connect_kafka)
+        self._kafka_connected.set()
+        log.info("service started", kafka=self.infra.kafka_url)
+        if self.relay is not None:
+            self.relay.start()
+            self.relay.notify()
+
+    async def _run_startup_hooks(self) -> None:
+        for hook in self._startup_hooks:
+            await hook()
+        self._startup_hooks.clear()
+
+    async def _connect_kafka(self) -> None:
+        await ensure_topics(self.infra, all_topics(self.infra))
+        await self.broker.start()
+
+    async def _retry(self, what: str, step: Callable[[], Awaitable[None]]) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await step()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - infrastructure not up yet: wait and retry
+                log.warning("startup step failed; retrying", step=what, error=repr(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_CAP_SECONDS)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        """Start in the background, serve, then stop everything in order."""
+        configure_logging(self.name, self.infra.log_level)
+        self._tasks.append(asyncio.create_task(self._bootstrap(), name=f"{self.name}-bootstrap"))
+        try:
+            yield
+        finally:
+            for task in self._tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if self.relay is not None:
+                await self.relay.stop()
+            with contextlib.suppress(Exception):
+                await self.broker.stop()
+            self.mongo.close()
+
+    # --- health ------------------------------------------------------------------------------
+
+    def readiness_checks(self) -> dict[str, Check]:
+        """What /readyz checks: Kafka, MongoDB, S3 and that start-up finished."""
+
+        async def kafka() -> bool:
+            return self._kafka_connected.is_set() and await self.broker.ping(timeout=2.0)
+
+        async def started() -> bool:
+            return self._started.is_set()
+
+        checks: dict[str, Check] = {
+            "kafka": kafka,
+            "mongo": lambda: mongo.ping(self.db),
+            "startup": started,
+        }
+        if self.s3 is not None:
+            client = self.s3
+            checks["s3"] = lambda: s3.ping(client)
+        return checks
+
+    async def readiness(self) -> tuple[bool, list[CheckResult]]:
+        """Run the readiness checks."""
+        results = await run_checks(self.readiness_checks())
+        return all(r.ok for r in results), results
+
+
+def health_router(runtime: ServiceRuntime) -> APIRouter:
+    """/healthz, /readyz and /metrics of a service."""
+    router = APIRouter(tags=["operación"])
+
+    @router.get("/healthz", summary="El proceso está vivo")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": runtime.name}
+
+    @router.get("/readyz", summary="El proceso alcanza Kafka, MongoDB y S3")
+    async def readyz() -> JSONResponse:
+        ready, results = await runtime.readiness()
+        body = {
+            "service": runtime.name,
+            "ready": ready,
+            "checks": {r.name: r.as_dict() for r in results},
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @router.get("/metrics", summary="Métricas de Prometheus", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(runtime.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def create_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    routers: Sequence[APIRouter] = (),
+    description: str = "",
+) -> FastAPI:
+    """The FastAPI app of a service, with health, metrics, errors and its routers."""
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=runtime.lifespan)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    install_request_middleware(app, runtime.metrics)
+    app.include_router(health_router(runtime))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run the app with uvicorn on the configured address (one process)."""
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
