@@ -19,8 +19,11 @@ from starlette.responses import Response
 
 from signum.contracts import Actor
 from signum.platform.errors import (
+    ConflictError,
     ForbiddenError,
+    NotFoundError,
     SignumError,
+    UnauthorizedError,
     UnavailableError,
     ValidationFailedError,
 )
@@ -40,6 +43,16 @@ _HTTP_STATUS_MESSAGES = {
     403: ("forbidden", "No tiene permiso para realizar esta acción."),
     413: ("payload_too_large", "El contenido enviado es demasiado grande."),
     415: ("unsupported_media_type", "Tipo de contenido no admitido."),
+}
+
+
+# A callee's error is raised again as the same class, so callers can catch e.g. NotFoundError.
+_ERROR_CLASSES: dict[int, type[SignumError]] = {
+    401: UnauthorizedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: ValidationFailedError,
 }
 
 
@@ -109,7 +122,10 @@ def install_request_middleware(app: FastAPI, metrics: ServiceMetrics) -> None:
             metrics.http_duration.labels(request.method, path).observe(time.perf_counter() - started)
 
 
-def internal_token_guard(token: SecretStr) -> Callable[[Request], Awaitable[None]]:
+InternalGuard = Callable[[Request], Awaitable[None]]
+
+
+def internal_token_guard(token: SecretStr) -> InternalGuard:
     """A FastAPI dependency refusing internal calls without the shared token."""
     expected = token.get_secret_value().encode()
 
@@ -180,7 +196,8 @@ class InternalClient:
         body = response.json() if response.content else None
         if response.status_code >= 400:
             body = body if isinstance(body, dict) else {}
-            raise SignumError(
+            error_class = _ERROR_CLASSES.get(response.status_code, SignumError)
+            raise error_class(
                 str(body.get("message") or "La solicitud no se pudo procesar."),
                 code=str(body.get("code") or "error"),
                 status_code=response.status_code,

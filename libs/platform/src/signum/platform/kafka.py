@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -21,6 +22,8 @@ def build_broker(infra: InfraSettings, service: str, metrics: ServiceMetrics) ->
     return KafkaBroker(
         infra.kafka_url,
         client_id=f"signum-{service}",
+        logger=logging.getLogger("faststream"),
+        log_level=logging.DEBUG,
         request_timeout_ms=10_000,
         graceful_timeout=10.0,
         middlewares=[KafkaPrometheusMiddleware(registry=metrics.registry, app_name=service)],

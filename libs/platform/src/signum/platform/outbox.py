@@ -150,7 +150,6 @@ class OutboxRelay:
             },
             {"$set": {OUTBOX_LEASE: now + self._lease, OUTBOX_LEASE_OWNER: self._owner}},
             sort=[(OUTBOX_SINCE, ASCENDING)],
-            projection={OUTBOX: 1},
             return_document=ReturnDocument.AFTER,
         )
         return doc

@@ -52,12 +52,17 @@ class ServiceRuntime:
         self.relay: OutboxRelay | None = None
         self.consumers: list[EventConsumer] = []
         self._startup_hooks: list[StartupHook] = []
+        self._extra_checks: dict[str, Check] = {}
         self._outbox_collections: list[AsyncIOMotorCollection[Any]] = []
         self._kafka_connected = asyncio.Event()
         self._started = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
     # --- composition -------------------------------------------------------------------------
+
+    def add_check(self, name: str, check: Check) -> None:
+        """Add a readiness check (the gateway adds one per service)."""
+        self._extra_checks[name] = check
 
     def on_startup(self, hook: StartupHook) -> None:
         """Run `hook` once at start (retried until it succeeds), e.g. to create indexes."""
@@ -176,7 +181,7 @@ class ServiceRuntime:
         if self.s3 is not None:
             client = self.s3
             checks["s3"] = lambda: s3.ping(client)
-        return checks
+        return checks | self._extra_checks
 
     async def readiness(self) -> tuple[bool, list[CheckResult]]:
         """Run the readiness checks."""

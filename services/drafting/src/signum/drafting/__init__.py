@@ -1,1 +1,1 @@
-
+"""Drafting service: templates, drafts, versions, reviews, folios and PDF rendering."""

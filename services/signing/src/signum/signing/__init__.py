@@ -1,1 +1,1 @@
-
+"""Signing service: SAT e.firma PAdES signatures, institutional seals, verification."""

@@ -1,0 +1,24 @@
+"""signumctl: Signum's command line for developers and operators."""
+
+from __future__ import annotations
+
+import typer
+
+from signum.cli.stack import stack_app
+
+app = typer.Typer(
+    name="signumctl",
+    help="Signum's command line.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(stack_app, name="stack")
+
+
+@app.callback()
+def main() -> None:
+    """Signum's command line."""
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,3 @@
+from signum.gateway.app import main
+
+main()

@@ -1,0 +1,85 @@
+"""pytest plugin: the real local stack (started by the test setup), a namespace per test run,
+settings pointing at both, and the services as real processes."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from signum.platform.settings import InfraSettings
+from signum.testing.processes import SERVICES, ServiceProcess
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Any]:
+    """The test profile of the local stack: Kafka, FerretDB and MinIO on loopback.
+
+    Started here if it is not running (and stopped again at the end); reused if it is.
+    """
+    from signum.localstack import PROFILES, ensure_stack, stack_status, stop_stack
+
+    profile = PROFILES["test"]
+    was_running = {s.name for s in stack_status(profile) if s.state in {"running", "external"}}
+    endpoints = ensure_stack(profile)
+    yield endpoints
+    if not was_running and os.environ.get("SIGNUM_KEEP_STACK") != "1":
+        stop_stack(profile)
+
+
+@pytest.fixture(scope="session")
+def run_namespace() -> str:
+    """Isolates this run's topics, consumer groups and databases from any other run."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def stack_env(stack: Any, run_namespace: str) -> dict[str, str]:
+    """Environment that points a Signum process at the test stack and this run's namespace."""
+    return stack.env() | {
+        "SIGNUM_ENVIRONMENT": "test",
+        "SIGNUM_KAFKA_NAMESPACE": f"{run_namespace}.",
+        "SIGNUM_MONGO_DB_PREFIX": f"{run_namespace}_",
+        "SIGNUM_S3_BUCKET_PREFIX": f"{run_namespace}-",
+        "SIGNUM_LOG_LEVEL": "INFO",
+    }
+
+
+@pytest.fixture
+def infra(stack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> InfraSettings:
+    """Infrastructure settings of the test stack, with a namespace of this test's own."""
+    ns = f"u{uuid.uuid4().hex[:10]}"
+    env = stack_env | {
+        "SIGNUM_KAFKA_NAMESPACE": f"{ns}.",
+        "SIGNUM_MONGO_DB_PREFIX": f"{ns}_",
+        "SIGNUM_S3_BUCKET_PREFIX": f"{ns}-",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return InfraSettings()
+
+
+@pytest.fixture(scope="session")
+def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("service-logs")
+
+
+@pytest.fixture(scope="session")
+def platform(stack_env: dict[str, str], log_dir: Path) -> Iterator[dict[str, ServiceProcess]]:
+    """Every service and the gateway as real processes against the test stack."""
+    procs = {name: ServiceProcess(name, stack_env, log_dir) for name in SERVICES}
+    gateway_env = stack_env | {f"SIGNUM_GATEWAY_{n.upper()}_URL": p.url for n, p in procs.items()}
+    procs["gateway"] = ServiceProcess("gateway", gateway_env, log_dir)
+    try:
+        for proc in procs.values():
+            proc.start()
+        for proc in procs.values():
+            proc.wait_healthy("/readyz", timeout=60)
+        yield procs
+    finally:
+        for proc in procs.values():
+            proc.stop()

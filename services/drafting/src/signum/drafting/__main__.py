@@ -1,0 +1,3 @@
+from signum.drafting.app import main
+
+main()

@@ -1,0 +1,3 @@
+from signum.metrics.app import main
+
+main()

@@ -1,0 +1,3 @@
+from signum.routing.app import main
+
+main()

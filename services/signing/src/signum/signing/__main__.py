@@ -1,0 +1,3 @@
+from signum.signing.app import main
+
+main()

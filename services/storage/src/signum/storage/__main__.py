@@ -1,0 +1,3 @@
+from signum.storage.app import main
+
+main()
