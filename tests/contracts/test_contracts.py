@@ -73,7 +73,7 @@ def test_contracts_are_frozen_and_refuse_unknown_fields() -> None:
         event.correlation_id = "other"  # type: ignore[misc]
     raw = json.loads(event.to_wire())
     raw["payload"]["unexpected"] = 1
-    with pytest.raises(UnknownEventError, match="invalid oficio.created"):
+    with pytest.raises(UnknownEventError, match=r"invalid oficio\.created"):
         decode_event(json.dumps(raw))
 
 

@@ -38,7 +38,7 @@ async def test_events_wait_in_the_outbox_until_a_relay_publishes_them(
     await coll.insert_one(new_document_with_events({"_id": event.oficio_id, "state": "borrador"}, [event]))
 
     # The writer died before any relay ran: the event is in the document, not on the topic.
-    assert await collect(infra.kafka_url, topic, until=lambda r: bool(r), timeout=2) == []
+    assert await collect(infra.kafka_url, topic, until=lambda r: bool(r), within=2) == []
 
     relay = OutboxRelay([coll], lambda e: publish_event(broker, infra, e), ServiceMetrics("t1"))
     assert await relay.drain() == 1

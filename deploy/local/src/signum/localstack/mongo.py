@@ -87,7 +87,7 @@ class Mongo(Server):
             go = toolchain.go("build FerretDB", "or set SIGNUM_MONGO_URL")
             progress(f"{label}: building with Go (first run only, 1-2 min)…")
             run_build(
-                [go, "build", "-buildvcs=false", "-trimpath", "-o", str(folder / BINARY), "."],
+                [go, "build", "-buildvcs=false", "-o", str(folder / BINARY), "."],
                 cwd=source_dir(),
                 env=build_env(GOWORK="off"),
                 log_path=build_log,

@@ -20,7 +20,7 @@ from signum.localstack.paths import ServerHome, profile_dir
 from signum.localstack.processes import is_running, log_tail, spawn, terminate
 from signum.localstack.profiles import Endpoints, Profile, s3_credentials
 from signum.localstack.s3 import S3
-from signum.localstack.server import Progress, Server
+from signum.localstack.server import Launch, Progress, Server
 
 SERVERS: dict[str, Server] = {server.name: server for server in (Kafka(), Mongo(), S3())}
 
@@ -54,9 +54,20 @@ def ensure_stack(profile: Profile, *, progress: Progress = print) -> Endpoints:
                 to_start.append(server)
         for server in to_start:  # all checks first: a missing tool fails before minutes of build
             server.check_toolchain()
-        spawned = {server.name: _start(server, profile, progress) for server in to_start}
-        for server in SERVERS.values():
-            _await_healthy(server, profile, progress, spawned_at=spawned.get(server.name))
+        # Provision everything before starting anything: a failed build leaves nothing half up.
+        launches = {s.name: s.prepare(profile, _home(s, profile), progress) for s in to_start}
+        for server in to_start:
+            _check_ports(server, profile)
+        spawned = {}
+        for server in to_start:
+            spawned[server.name] = _spawn(server, profile, launches[server.name], progress)
+        with ThreadPoolExecutor(len(SERVERS)) as pool:
+            waits = [
+                pool.submit(_await_healthy, s, profile, progress, spawned_at=spawned.get(s.name))
+                for s in SERVERS.values()
+            ]
+            for wait in waits:
+                wait.result()
     return endpoints(profile)
 
 
@@ -75,7 +86,9 @@ def start_server(profile: Profile, name: str, *, progress: Progress = print) -> 
         spawned_at = None
         if external is None and is_running(_home(server, profile).pid) is None:
             server.check_toolchain()
-            spawned_at = _start(server, profile, progress)
+            launch = server.prepare(profile, _home(server, profile), progress)
+            _check_ports(server, profile)
+            spawned_at = _spawn(server, profile, launch, progress)
         _await_healthy(server, profile, progress, spawned_at=spawned_at)
     return external or server.url(profile)
 
@@ -144,16 +157,18 @@ def _profile_lock(profile: Profile, progress: Progress) -> Iterator[None]:
         lock.release()
 
 
-def _start(server: Server, profile: Profile, progress: Progress) -> float:
-    """Prepare and spawn the server; returns when it was spawned (monotonic clock)."""
-    home = _home(server, profile)
-    launch = server.prepare(profile, home, progress)
+def _check_ports(server: Server, profile: Profile) -> None:
     busy = [port for port in server.ports(profile) if port_open("127.0.0.1", port)]
     if busy:
         raise PortInUse(
             f"{server.name}: port {busy[0]} is taken by a process this stack did not start; "
             f"stop it, or set {server.url_env} to use it"
         )
+
+
+def _spawn(server: Server, profile: Profile, launch: Launch, progress: Progress) -> float:
+    """Start the prepared server detached; returns when (monotonic clock)."""
+    home = _home(server, profile)
     pid = spawn(
         server.name,
         launch.argv,

@@ -109,6 +109,9 @@ class OutboxRelay:
         while True:
             try:
                 published = await self.drain()
+                if not published:
+                    # Counting costs a query; do it when idle, not on the publishing path.
+                    self._metrics.outbox_pending.set(await self.pending())
                 backoff = self._poll
             except asyncio.CancelledError:
                 raise
@@ -138,7 +141,6 @@ class OutboxRelay:
                 if doc is None:
                     break
                 published += await self._publish_document(coll, doc)
-        self._metrics.outbox_pending.set(await self.pending())
         return published
 
     async def _claim(self, coll: AsyncIOMotorCollection[Any]) -> dict[str, Any] | None:

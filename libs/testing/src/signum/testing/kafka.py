@@ -26,10 +26,10 @@ async def collect(
     topic: str,
     *,
     until: Callable[[list[ConsumerRecord[Any, Any]]], bool],
-    timeout: float = 20.0,
+    within: float = 20.0,
     settle: float = 0.0,
 ) -> list[ConsumerRecord[Any, Any]]:
-    """Read a topic from the beginning until `until(records)` holds (or the timeout passes).
+    """Read a topic from the beginning until `until(records)` holds (or `within` seconds pass).
 
     With `settle`, keep reading that many seconds after the condition holds, so that a duplicate
     arriving late is seen too.
@@ -39,7 +39,7 @@ async def collect(
     )
     await consumer.start()
     records: list[ConsumerRecord[Any, Any]] = []
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     settle_until: float | None = None
     try:
         while time.monotonic() < deadline:
@@ -57,13 +57,13 @@ async def collect(
     return records
 
 
-async def eventually(check: Callable[[], Any], *, timeout: float = 20.0, interval: float = 0.2) -> Any:
+async def eventually(check: Callable[[], Any], *, within: float = 20.0, interval: float = 0.2) -> Any:
     """Poll an async `check` until it returns something truthy; fail with its last value."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     last: Any = None
     while time.monotonic() < deadline:
         last = await check()
         if last:
             return last
         await asyncio.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout:.0f} s; last value: {last!r}")
+    raise AssertionError(f"condition not met within {within:.0f} s; last value: {last!r}")

@@ -1,0 +1,1 @@
+"""Signum's benchmarks. Each reports a value and a baseline measured in the same run."""

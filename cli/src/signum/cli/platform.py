@@ -1,0 +1,136 @@
+"""`signumctl up|down|status`: the whole platform on this machine (stack + services + gateway)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import typer
+
+from signum.localstack import PROFILES, LocalStackError, Profile, ensure_stack, stack_status, stop_stack
+from signum.localstack.paths import profile_dir, repo_root
+from signum.localstack.processes import is_running, log_tail, rss_bytes, spawn, terminate
+
+# Start order: services first, the gateway last (its /readyz asks every service).
+PROCESSES = {
+    "drafting": 8101,
+    "routing": 8102,
+    "signing": 8103,
+    "storage": 8104,
+    "metrics": 8105,
+    "gateway": 8000,
+}
+READY_TIMEOUT_SECONDS = 120.0
+
+
+def _run_dir(profile: Profile) -> Path:
+    return profile_dir(profile.name) / "services"
+
+
+def _env(profile: Profile) -> dict[str, str]:
+    from signum.localstack import endpoints
+
+    env = dict(os.environ) | endpoints(profile).env()
+    for name, port in PROCESSES.items():
+        env.setdefault(f"SIGNUM_{name.upper()}_PORT", str(port))
+        if name != "gateway":
+            env.setdefault(f"SIGNUM_GATEWAY_{name.upper()}_URL", f"http://127.0.0.1:{port}")
+    return env
+
+
+def start_services(profile: Profile) -> None:
+    """Start every service process not running yet; wait until the gateway says all are ready."""
+    run = _run_dir(profile)
+    env = _env(profile)
+    for name in PROCESSES:
+        pid_path = run / f"{name}.pid"
+        if is_running(pid_path) is not None:
+            typer.echo(f"  {name}: already running")
+            continue
+        spawn(
+            name,
+            [sys.executable, "-m", f"signum.{name}"],
+            env=env,
+            cwd=repo_root(),
+            log_path=run / f"{name}.log",
+            pid_path=pid_path,
+        )
+        typer.echo(f"  {name}: started (log {run / f'{name}.log'})")
+    gateway = f"http://127.0.0.1:{env['SIGNUM_GATEWAY_PORT']}"
+    _wait_ready(gateway, run)
+
+
+def _wait_ready(gateway: str, run: Path) -> None:
+    started = time.monotonic()
+    last = ""
+    while time.monotonic() - started < READY_TIMEOUT_SECONDS:
+        for name in PROCESSES:
+            if is_running(run / f"{name}.pid") is None:
+                typer.echo(f"{name} exited; last lines of its log:\n{log_tail(run / f'{name}.log')}", err=True)
+                raise typer.Exit(1)
+        try:
+            response = httpx.get(gateway + "/readyz", timeout=5)
+            if response.status_code == 200:
+                typer.echo(f"  ready in {time.monotonic() - started:.1f} s")
+                return
+            last = response.text
+        except httpx.HTTPError as exc:
+            last = repr(exc)
+        time.sleep(0.5)
+    typer.echo(f"the platform did not become ready in {READY_TIMEOUT_SECONDS:.0f} s: {last}", err=True)
+    raise typer.Exit(1)
+
+
+def stop_services(profile: Profile) -> None:
+    """Stop every service process of the profile (gateway first)."""
+    run = _run_dir(profile)
+    for name in reversed(PROCESSES):
+        pid_path = run / f"{name}.pid"
+        if is_running(pid_path) is not None:
+            terminate(pid_path)
+            typer.echo(f"  {name}: stopped")
+
+
+def up(profile_name: str = typer.Option("dev", "--profile", help="dev or test")) -> None:
+    """Provision the stack, start every service and the gateway, and say where to go."""
+    profile = PROFILES[profile_name]
+    started = time.monotonic()
+    try:
+        ensure_stack(profile)
+    except LocalStackError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo("services:")
+    start_services(profile)
+    port = _env(profile)["SIGNUM_GATEWAY_PORT"]
+    typer.echo(
+        f"\nSignum is running ({time.monotonic() - started:.0f} s).\n"
+        f"  Open:       http://127.0.0.1:{port}/\n"
+        f"  API docs:   http://127.0.0.1:{port}/docs\n"
+        f"  Readiness:  http://127.0.0.1:{port}/readyz\n"
+        f"  Logs:       {_run_dir(profile)}/\n"
+        "  Stop with:  make down"
+    )
+
+
+def down(profile_name: str = typer.Option("dev", "--profile", help="dev or test")) -> None:
+    """Stop the services, the gateway and the stack's servers."""
+    profile = PROFILES[profile_name]
+    stop_services(profile)
+    stop_stack(profile)
+
+
+def status(profile_name: str = typer.Option("dev", "--profile", help="dev or test")) -> None:
+    """Each server and service: running or not, pid and memory."""
+    profile = PROFILES[profile_name]
+    for server in stack_status(profile):
+        typer.echo(f"{server.name:10} {server.state:9} {server.url}  pid={server.pid or '-'}")
+    run = _run_dir(profile)
+    for name in PROCESSES:
+        pid = is_running(run / f"{name}.pid")
+        rss = rss_bytes(pid) if pid else None
+        memory = f"{rss / 2**20:.0f} MiB" if rss else "-"
+        typer.echo(f"{name:10} {'running' if pid else 'stopped':9} pid={pid or '-'} rss={memory}")

@@ -1,0 +1,182 @@
+"""What the stack writes and runs: Kafka's configuration, the servers' command lines, the URLs."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from pathlib import Path
+
+import pytest
+
+from signum.localstack import PROFILES, Endpoints, Profile
+from signum.localstack import kafka as kafka_module
+from signum.localstack import mongo as mongo_module
+from signum.localstack import s3 as s3_module
+from signum.localstack.paths import cache_dir, repo_root
+from signum.localstack.stack import SERVERS, endpoints
+from tests.localstack.conftest import FakeProgram
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def _properties(text: str) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    return {key: value for key, value in pairs}
+
+
+def test_kafka_properties_put_broker_and_controller_on_the_profile_ports() -> None:
+    props = _properties(kafka_module.render_properties(PROFILES["test"], Path("/data/kafka")))
+
+    assert props["listeners"] == "PLAINTEXT://127.0.0.1:39092,CONTROLLER://127.0.0.1:39093"
+    assert props["advertised.listeners"] == "PLAINTEXT://127.0.0.1:39092"
+    assert props["controller.quorum.voters"] == "1@127.0.0.1:39093"
+    assert props["process.roles"] == "broker,controller"
+    assert props["log.dirs"] == "/data/kafka"
+    assert props["offsets.topic.replication.factor"] == "1"
+    assert props["transaction.state.log.min.isr"] == "1"
+
+
+def test_dev_and_test_profiles_share_no_port() -> None:
+    def ports(profile: Profile) -> set[int]:
+        return {port for server in SERVERS.values() for port in server.ports(profile)}
+
+    dev, test = ports(PROFILES["dev"]), ports(PROFILES["test"])
+
+    assert dev == {9092, 9093, 27017, 9000, 9001}
+    assert test == {39092, 39093, 37017, 39000, 39001}
+
+
+def test_kafka_cluster_id_is_what_kafka_accepts() -> None:
+    for _ in range(200):
+        cluster_id = kafka_module.new_cluster_id()
+        assert len(cluster_id) == 22
+        assert not cluster_id.startswith("-")
+        assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
+
+
+def test_kafka_prepare_writes_its_config_and_runs_kafka_kafka_with_a_bounded_heap(
+    sandbox: Path, fake_program: FakeProgram
+) -> None:
+    java = fake_program("java", """echo 'openjdk version "17.0.15" 2025-04-15' >&2""")
+    # A cache entry and a formatted log directory already there: nothing to download or format.
+    (cache_dir() / kafka_module.cache_key() / "libs").mkdir(parents=True)
+    server = SERVERS["kafka"]
+    home = server.home(PROFILES["test"])
+    home.data.mkdir(parents=True)
+    (home.data / "meta.properties").write_text("cluster.id=x\n")
+
+    launch = server.prepare(PROFILES["test"], home, progress=lambda _: None)
+
+    assert launch.argv[0] == str(java)
+    assert launch.argv[-2:] == ["kafka.Kafka", str(home.root / "server.properties")]
+    assert "-Xmx512m" in launch.argv
+    assert f"{cache_dir() / kafka_module.cache_key() / 'libs'}/*" in launch.argv
+    assert f"-Dlog4j2.configurationFile={home.root / 'log4j2.yaml'}" in launch.argv
+    written = _properties((home.root / "server.properties").read_text())
+    assert written["log.dirs"] == str(home.data.resolve())
+    assert home.root == sandbox / ".local" / "test" / "kafka"
+
+
+def test_minio_runs_with_the_profile_ports_and_the_configured_credentials(
+    sandbox: Path, fake_program: FakeProgram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = fake_program("minio", "exit 0")
+    monkeypatch.setenv("SIGNUM_S3_SECRET_KEY", "another-secret")
+    server = SERVERS["s3"]
+    home = server.home(PROFILES["dev"])
+
+    launch = server.prepare(PROFILES["dev"], home, progress=lambda _: None)
+
+    assert launch.argv == [
+        str(fake), "server", str(home.data.resolve()),
+        "--address", "127.0.0.1:9000", "--console-address", "127.0.0.1:9001",
+    ]  # fmt: skip
+    assert launch.env["MINIO_ROOT_USER"] == "signum"
+    assert launch.env["MINIO_ROOT_PASSWORD"] == "another-secret"
+    assert server.implementation() == f"MinIO ({fake})"
+
+
+def test_a_mongod_on_path_is_used_instead_of_ferretdb_with_its_own_data_folder(
+    sandbox: Path, fake_program: FakeProgram
+) -> None:
+    fake = fake_program("mongod", "exit 0")
+    server = SERVERS["mongo"]
+    home = server.home(PROFILES["test"])
+
+    launch = server.prepare(PROFILES["test"], home, progress=lambda _: None)
+
+    assert launch.argv == [
+        str(fake), "--dbpath", str((home.root / "data-mongod").resolve()),
+        "--bind_ip", "127.0.0.1", "--port", "37017",
+    ]  # fmt: skip
+
+
+def test_ferretdb_is_launched_from_the_cache_on_the_profile_port(
+    sandbox: Path, fake_program: FakeProgram
+) -> None:
+    entry = cache_dir() / mongo_module.cache_key()
+    entry.mkdir(parents=True)
+    server = SERVERS["mongo"]
+    home = server.home(PROFILES["test"])
+
+    launch = server.prepare(PROFILES["test"], home, progress=lambda _: None)
+
+    assert launch.argv == [
+        str(entry / "signum-ferretdb"), "-listen-addr", "127.0.0.1:37017",
+        "-data-dir", str(home.data.resolve()), "-log-level", "warn",
+    ]  # fmt: skip
+
+
+def test_cache_keys_name_the_version_and_change_with_the_sources(tmp_path: Path) -> None:
+    pom = tmp_path / "pom.xml"
+    shutil.copy(kafka_module.pom_path(), pom)
+    ferretdb = tmp_path / "ferretdb"
+    shutil.copytree(mongo_module.source_dir(), ferretdb)
+
+    kafka_key, ferretdb_key = kafka_module.cache_key(pom), mongo_module.cache_key(ferretdb)
+    assert kafka_key.startswith("kafka-4.1.1-")
+    assert ferretdb_key.startswith("ferretdb-1.24.2-")
+    assert s3_module.cache_key() == f"minio-{s3_module.VERSION}"
+    # The same sources give the same key in any folder (a fresh clone reuses the cache)...
+    assert kafka_key == kafka_module.cache_key()
+    assert ferretdb_key == mongo_module.cache_key()
+
+    pom.write_text(pom.read_text().replace("<version>1</version>", "<version>2</version>"))
+    (ferretdb / "go.sum").write_text((ferretdb / "go.sum").read_text() + "\n")
+
+    # ...and a change to them gives another.
+    assert kafka_module.cache_key(pom) != kafka_key
+    assert mongo_module.cache_key(ferretdb) != ferretdb_key
+
+
+def test_endpoints_point_at_the_profile_unless_a_url_says_otherwise(
+    sandbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert endpoints(PROFILES["test"]) == Endpoints(
+        kafka_url="127.0.0.1:39092",
+        mongo_url="mongodb://127.0.0.1:37017/",
+        s3_url="http://127.0.0.1:39000",
+        s3_access_key="signum",
+        s3_secret_key="signum-dev-secret",
+    )
+
+    monkeypatch.setenv("SIGNUM_MONGO_URL", "mongodb://db.example:27017/")
+    env = endpoints(PROFILES["test"]).env()
+
+    assert env == {
+        "SIGNUM_KAFKA_URL": "127.0.0.1:39092",
+        "SIGNUM_MONGO_URL": "mongodb://db.example:27017/",
+        "SIGNUM_S3_URL": "http://127.0.0.1:39000",
+        "SIGNUM_S3_ACCESS_KEY": "signum",
+        "SIGNUM_S3_SECRET_KEY": "signum-dev-secret",
+    }
+
+
+def test_the_checkout_is_found_from_a_subfolder_or_from_signum_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SIGNUM_HOME", raising=False)
+    assert repo_root(CHECKOUT / "deploy" / "local" / "src") == CHECKOUT
+
+    monkeypatch.setenv("SIGNUM_HOME", str(tmp_path))
+    assert repo_root(CHECKOUT) == tmp_path
