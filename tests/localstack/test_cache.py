@@ -63,9 +63,7 @@ def test_two_callers_at_once_build_once_and_the_second_says_it_waits(tmp_path: P
         time.sleep(1.0)
 
     def call() -> None:
-        results.append(
-            provision("srv-1", slow_build, label="srv", progress=messages.append, root=tmp_path)
-        )
+        results.append(provision("srv-1", slow_build, label="srv", progress=messages.append, root=tmp_path))
 
     workers = [threading.Thread(target=call) for _ in range(2)]
     for worker in workers:

@@ -85,9 +85,7 @@ def test_an_empty_or_garbled_pid_file_means_not_running(pid_path: Path, content:
     assert is_running(pid_path) is None
 
 
-def test_a_process_that_ignores_sigterm_is_killed_after_the_timeout(
-    tmp_path: Path, pid_path: Path
-) -> None:
+def test_a_process_that_ignores_sigterm_is_killed_after_the_timeout(tmp_path: Path, pid_path: Path) -> None:
     stubborn = [sys.executable, "-c",
                 "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
                 "print('up', flush=True); time.sleep(60)"]  # fmt: skip

@@ -67,9 +67,7 @@ def test_maven_is_asked_for_only_while_kafka_is_not_in_the_cache(
     kafka.check_toolchain()
 
 
-def test_every_tool_is_checked_before_anything_is_built(
-    sandbox: Path, fake_program: FakeProgram
-) -> None:
+def test_every_tool_is_checked_before_anything_is_built(sandbox: Path, fake_program: FakeProgram) -> None:
     fake_program("java", JAVA_17)
     fake_program("mvn", "echo 'mvn must not run' >&2; exit 1")
     messages: list[str] = []

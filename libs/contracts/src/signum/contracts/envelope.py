@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
@@ -19,15 +20,31 @@ class WireModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+_last_ms = 0
+_counter = 0
+_uuid7_lock = threading.Lock()
+
+
 def uuid7() -> UUID:
-    """A UUIDv7 (RFC 9562): time-ordered, so event ids sort by creation time."""
-    ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
+    """A UUIDv7 (RFC 9562), monotonic within this process: ids sort by creation time.
+
+    Within one millisecond the 12-bit `rand_a` field is a counter (RFC 9562 §6.2, method 1).
+    """
+    global _last_ms, _counter
+    with _uuid7_lock:
+        ms = time.time_ns() // 1_000_000
+        if ms > _last_ms:
+            _last_ms, _counter = ms, int.from_bytes(os.urandom(2), "big") & 0x3FF
+        else:
+            _counter += 1
+            if _counter > 0xFFF:  # counter exhausted: borrow the next millisecond
+                _last_ms, _counter = _last_ms + 1, 0
+        ms, counter = _last_ms, _counter
     value = (ms & 0xFFFF_FFFF_FFFF) << 80
     value |= 0x7 << 76
-    value |= ((rand >> 62) & 0xFFF) << 64
+    value |= counter << 64
     value |= 0b10 << 62
-    value |= rand & 0x3FFF_FFFF_FFFF_FFFF
+    value |= int.from_bytes(os.urandom(8), "big") & 0x3FFF_FFFF_FFFF_FFFF
     return UUID(int=value)
 
 
