@@ -13,15 +13,21 @@ import pytest
 from signum.localstack import PortInUse, Profile, ServerFailed, stack_status, start_server
 from tests.localstack.conftest import FakeProgram
 
-# Ports nobody else in these tests uses; nothing is started on them.
-PROFILE = Profile(
-    name="unit",
-    kafka_port=49092,
-    kafka_controller_port=49093,
-    mongo_port=47017,
-    s3_port=49000,
-    s3_console_port=49001,
-)
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+# Ports free right now, so a stack someone runs on this machine is not in the way.
+_ports = _free_ports(5)
+PROFILE = Profile("unit", _ports[0], _ports[1], _ports[2], _ports[3], _ports[4])
 
 
 class _Ready(http.server.BaseHTTPRequestHandler):
@@ -61,7 +67,7 @@ def test_an_external_server_that_does_not_answer_is_an_error(
     monkeypatch.setattr("signum.localstack.stack.EXTERNAL_TIMEOUT", 0.5)
     monkeypatch.setenv("SIGNUM_MONGO_URL", "mongodb://127.0.0.1:1/")
 
-    with pytest.raises(ServerFailed, match="SIGNUM_MONGO_URL=mongodb://127.0.0.1:1/ does not"):
+    with pytest.raises(ServerFailed, match=r"SIGNUM_MONGO_URL=mongodb://127\.0\.0\.1:1/ does not answer"):
         start_server(PROFILE, "mongo", progress=lambda _: None)
 
 
@@ -77,7 +83,7 @@ def test_a_port_held_by_another_program_is_named_with_the_way_out(
             start_server(PROFILE, "s3", progress=lambda _: None)
 
     assert str(busy.value) == (
-        "s3: port 49001 is taken by a process this stack did not start; "
+        f"s3: port {PROFILE.s3_console_port} is taken by a process this stack did not start; "
         "stop it, or set SIGNUM_S3_URL to use it"
     )
     assert not (sandbox / ".local" / "unit" / "s3" / "s3.pid").exists()

@@ -104,6 +104,7 @@ async def test_kafka_stops_and_comes_back_with_its_data(endpoints: Endpoints) ->
     topic = f"localstack-restart-{uuid.uuid4().hex[:8]}"
     await _produce(endpoints.kafka_url, topic, b"before the restart")
     others = {name: state for name, state in _states().items() if name != "kafka"}
+    old_pid = _states()["kafka"][1]
 
     stop_server(PROFILE, "kafka")
 
@@ -116,6 +117,7 @@ async def test_kafka_stops_and_comes_back_with_its_data(endpoints: Endpoints) ->
 
     state, pid, healthy = _states()["kafka"]
     assert (state, healthy) == ("running", True)
+    assert pid != old_pid
     assert kafka_ready(endpoints.kafka_url)
     assert await _first_message(endpoints.kafka_url, topic) == b"before the restart"
     assert {name: s for name, s in _states().items() if name != "kafka"} == others

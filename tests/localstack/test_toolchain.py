@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from signum.localstack import PROFILES, ToolchainMissing, ensure_stack
+from signum.localstack import PROFILES, ToolchainMissing, ensure_stack, toolchain
 from signum.localstack import kafka as kafka_module
-from signum.localstack import toolchain
 from signum.localstack.paths import cache_dir
 from tests.localstack.conftest import FakeProgram
 
@@ -72,7 +71,7 @@ def test_every_tool_is_checked_before_anything_is_built(sandbox: Path, fake_prog
     fake_program("mvn", "echo 'mvn must not run' >&2; exit 1")
     messages: list[str] = []
 
-    with pytest.raises(ToolchainMissing, match="Go 1.21\\+ is needed to build FerretDB"):
+    with pytest.raises(ToolchainMissing, match=r"Go 1\.21\+ is needed to build FerretDB"):
         ensure_stack(PROFILES["test"], progress=messages.append)
 
     assert messages == []

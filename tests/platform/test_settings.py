@@ -24,13 +24,14 @@ def test_production_starts_with_real_secrets(monkeypatch: pytest.MonkeyPatch) ->
     assert "a-long-random-token" not in repr(settings)
 
 
-def test_gateway_refuses_default_session_secret_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gateway_refuses_demo_data_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
     from signum.gateway.settings import Settings
 
     monkeypatch.setenv("SIGNUM_ENVIRONMENT", "production")
     monkeypatch.setenv("SIGNUM_INTERNAL_TOKEN", "a-long-random-token")
     monkeypatch.setenv("SIGNUM_S3_SECRET_KEY", "another-long-random-secret")
-    with pytest.raises(InsecureSettingsError, match="SESSION_SECRET"):
+    monkeypatch.setenv("SIGNUM_GATEWAY_DEMO_DATA", "true")
+    with pytest.raises(InsecureSettingsError, match="demo data"):
         Settings()
 
 

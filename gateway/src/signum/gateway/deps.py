@@ -1,42 +1,97 @@
-"""Request dependencies of the public API: who is asking, and the service clients."""
+"""Request dependencies of the public API: who is asking, and may they do this.
+
+Every route declares its action with `require(Action.X)` (or `public()`); the access-matrix test
+walks the route table and fails on a route without one.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from signum.contracts import Actor
 from signum.gateway.clients import ServiceClients
-from signum.gateway.settings import Settings
-from signum.platform.errors import UnauthorizedError
+from signum.gateway.identity.errors import CsrfError, SessionRequiredError
+from signum.gateway.identity.service import IdentityService
+from signum.platform.identity import Caller
+from signum.platform.policy import Action, authorize, may_attempt
+
+SESSION_COOKIE = "signum_sesion"
+CSRF_COOKIE = "signum_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-@dataclass(frozen=True)
-class Caller:
-    """The authenticated caller of a public request."""
-
-    actor: Actor
-    office_id: str
-    correlation_id: str
-
-
-async def current_caller(request: Request) -> Caller:
-    """The caller. Identity (accounts, OIDC, API keys) replaces the development stand-in."""
-    settings: Settings = request.app.state.settings
-    if settings.infra.environment == "production":
-        raise UnauthorizedError("Se requiere iniciar sesión.", code="login_required")
-    return Caller(
-        actor=Actor(kind="official", id=settings.dev_official_id),
-        office_id=settings.dev_office_id,
-        correlation_id=request.state.correlation_id,
-    )
+def identity(request: Request) -> IdentityService:
+    return request.app.state.identity  # type: ignore[no-any-return]
 
 
 def clients(request: Request) -> ServiceClients:
     return request.app.state.clients  # type: ignore[no-any-return]
 
 
-CallerDep = Annotated[Caller, Depends(current_caller)]
+async def authenticate(request: Request) -> Caller:
+    """The caller: a bearer token (API key or session token) or the session cookie (+ CSRF)."""
+    service = identity(request)
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        token = token.strip()
+        if token.startswith("sgk_"):
+            return await service.api_key_caller(token)
+        caller, _ = await service.session_caller(token)
+        return caller
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise SessionRequiredError("Se requiere iniciar sesión.")
+    caller, session = await service.session_caller(cookie)
+    if request.method not in SAFE_METHODS and not service.csrf_matches(
+        session, request.headers.get(CSRF_HEADER)
+    ):
+        raise CsrfError
+    return caller
+
+
+def require(action: Action) -> Callable[[Request], Awaitable[Caller]]:
+    """A dependency that authenticates the caller and checks they may attempt `action`.
+
+    Decisions that need the resource (the oficio, the unit) are made again by the route and by the
+    service that owns the resource, with the same policy module.
+    """
+
+    async def dependency(request: Request) -> Caller:
+        caller = await authenticate(request)
+        if not may_attempt(caller, action):
+            authorize(caller, action)  # raises the 403 with the policy's decision
+        request.state.caller = caller
+        return caller
+
+    dependency.action = action  # type: ignore[attr-defined]
+    return dependency
+
+
+def public() -> Callable[[], Awaitable[None]]:
+    """Marks a route that anyone may call (log in, public verification, health)."""
+
+    async def dependency() -> None:
+        return None
+
+    dependency.action = "publico"  # type: ignore[attr-defined]
+    return dependency
+
+
+def route_action(dependant: Any) -> str | None:
+    """The action a route declared through `require`/`public`, found in its dependency tree."""
+    for dep in dependant.dependencies:
+        action = getattr(dep.call, "action", None)
+        if action is not None:
+            return str(action)
+        nested = route_action(dep)
+        if nested is not None:
+            return nested
+    return None
+
+
 ClientsDep = Annotated[ServiceClients, Depends(clients)]
+IdentityDep = Annotated[IdentityService, Depends(identity)]

@@ -8,6 +8,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class Colaborador(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    funcionario_id: str = Field(min_length=1, max_length=64)
+    rol: Literal["editor", "revisor"]
+
+
 class CreateOficioRequest(BaseModel):
     """A new draft oficio."""
 
@@ -17,6 +24,11 @@ class CreateOficioRequest(BaseModel):
         default="oficio", description="oficio, memorándum (interno) o circular."
     )
     asunto: str = Field(min_length=1, max_length=500, description="Asunto del oficio.")
+    unidad_id: str | None = Field(
+        default=None, max_length=64, description="Unidad que emite; por omisión, la de quien lo crea."
+    )
+    colaboradores: list[Colaborador] = Field(default_factory=list, max_length=50)
+    confidencialidad: Literal["publica", "reservada", "confidencial"] = "publica"
 
 
 class TimelineEntry(BaseModel):
@@ -39,6 +51,9 @@ class OficioResponse(BaseModel):
     asunto: str
     office_id: str
     author_id: str
+    colaboradores: list[Colaborador]
+    participantes: list[str]
+    confidencialidad: str
     status: str
     created_at: datetime
     version: int

@@ -1,11 +1,11 @@
 """Settings of the gateway (`SIGNUM_GATEWAY_*`)."""
 
-from pydantic import SecretStr, model_validator
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from signum.platform.settings import InsecureSettingsError, ServiceSettings
-
-DEV_SESSION_SECRET = "signum-dev-session-secret"  # noqa: S105
 
 
 class Settings(ServiceSettings):
@@ -21,19 +21,28 @@ class Settings(ServiceSettings):
     signing_url: str = "http://127.0.0.1:8103"
     storage_url: str = "http://127.0.0.1:8104"
     metrics_url: str = "http://127.0.0.1:8105"
-    session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)
-    # Until identity lands, development and test runs act as this demo official.
-    dev_official_id: str = "demo.funcionario"
-    dev_office_id: str = "SIGA-DGTI"
+    session_ttl_hours: float = Field(default=10.0, gt=0)
+    login_lock_after: int = Field(default=5, ge=1)
+    login_lock_minutes: int = Field(default=15, ge=1)
+    login_delay_base_seconds: float = Field(default=0.5, ge=0)
+    login_delay_max_seconds: float = Field(default=8.0, ge=0)
+    # OpenID Connect with the city's identity provider; disabled while `oidc_issuer` is empty.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_claim: str = "email"
+    oidc_maps_to: Literal["correo", "numero_empleado"] = "correo"
+    oidc_scopes: str = "openid email profile"
+    # Demo data (directory and demo logins) is loaded at start when set; never in production.
+    demo_data: bool = False
+    demo_password: SecretStr = SecretStr("Monterrey2026")
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> "Settings":
-        if self.infra.environment == "production" and (
-            self.session_secret.get_secret_value() == DEV_SESSION_SECRET
-        ):
-            raise InsecureSettingsError(
-                "refusing to start in production with a development SIGNUM_GATEWAY_SESSION_SECRET"
-            )
+        if self.infra.environment != "production":
+            return self
+        if self.demo_data:
+            raise InsecureSettingsError("refusing to load demo data (SIGNUM_GATEWAY_DEMO_DATA) in production")
         return self
 
     def service_urls(self) -> dict[str, str]:

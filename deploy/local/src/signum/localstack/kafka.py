@@ -136,7 +136,7 @@ class Kafka(Server):
 
     def provision(self, progress: Progress) -> Path:
         """The cache entry with Kafka's jars in `libs/`, downloaded by Maven the first time."""
-        label = f"kafka: {self.implementation()}"
+        label = f"kafka ({self.implementation()})"
 
         def build(folder: Path, build_log: Path) -> None:
             mvn = toolchain.maven()

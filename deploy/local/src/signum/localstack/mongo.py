@@ -81,7 +81,7 @@ class Mongo(Server):
 
     def provision(self, progress: Progress) -> Path:
         """The cache entry holding the FerretDB binary, built by Go the first time."""
-        label = f"mongo: FerretDB {ferretdb_version()}"
+        label = f"mongo (FerretDB {ferretdb_version()})"
 
         def build(folder: Path, build_log: Path) -> None:
             go = toolchain.go("build FerretDB", "or set SIGNUM_MONGO_URL")

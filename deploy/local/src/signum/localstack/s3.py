@@ -69,7 +69,7 @@ class S3(Server):
 
     def provision(self, progress: Progress) -> Path:
         """The cache entry holding the `minio` binary, built by Go the first time."""
-        label = "s3: MinIO"
+        label = "s3 (MinIO)"
 
         def build(folder: Path, build_log: Path) -> None:
             go = toolchain.go("build MinIO", "or put minio on PATH, or set SIGNUM_S3_URL")

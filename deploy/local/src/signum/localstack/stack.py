@@ -16,7 +16,7 @@ from signum.localstack.errors import LocalStackError, PortInUse, ServerFailed
 from signum.localstack.health import port_open
 from signum.localstack.kafka import Kafka
 from signum.localstack.mongo import Mongo
-from signum.localstack.paths import ServerHome, profile_dir
+from signum.localstack.paths import profile_dir
 from signum.localstack.processes import is_running, log_tail, spawn, terminate
 from signum.localstack.profiles import Endpoints, Profile, s3_credentials
 from signum.localstack.s3 import S3
@@ -50,12 +50,12 @@ def ensure_stack(profile: Profile, *, progress: Progress = print) -> Endpoints:
     with _profile_lock(profile, progress):
         to_start = []
         for server in SERVERS.values():
-            if _external_url(server) is None and is_running(_home(server, profile).pid) is None:
+            if _external_url(server) is None and is_running(server.home(profile).pid) is None:
                 to_start.append(server)
         for server in to_start:  # all checks first: a missing tool fails before minutes of build
             server.check_toolchain()
         # Provision everything before starting anything: a failed build leaves nothing half up.
-        launches = {s.name: s.prepare(profile, _home(s, profile), progress) for s in to_start}
+        launches = {s.name: s.prepare(profile, s.home(profile), progress) for s in to_start}
         for server in to_start:
             _check_ports(server, profile)
         spawned = {}
@@ -84,9 +84,9 @@ def start_server(profile: Profile, name: str, *, progress: Progress = print) -> 
     with _profile_lock(profile, progress):
         external = _external_url(server)
         spawned_at = None
-        if external is None and is_running(_home(server, profile).pid) is None:
+        if external is None and is_running(server.home(profile).pid) is None:
             server.check_toolchain()
-            launch = server.prepare(profile, _home(server, profile), progress)
+            launch = server.prepare(profile, server.home(profile), progress)
             _check_ports(server, profile)
             spawned_at = _spawn(server, profile, launch, progress)
         _await_healthy(server, profile, progress, spawned_at=spawned_at)
@@ -104,7 +104,7 @@ def stack_status(profile: Profile) -> list[ServerStatus]:
     """Each server of the profile: running (ours), external (SIGNUM_*_URL) or stopped."""
     statuses = []
     for server in SERVERS.values():
-        pid = is_running(_home(server, profile).pid)
+        pid = is_running(server.home(profile).pid)
         external = _external_url(server)
         if pid is not None:
             state: State = "running"
@@ -130,10 +130,6 @@ def _server(name: str) -> Server:
         return SERVERS[name]
     except KeyError:
         raise LocalStackError(f"no server named {name!r}; the stack has {', '.join(SERVERS)}") from None
-
-
-def _home(server: Server, profile: Profile) -> ServerHome:
-    return server.home(profile)
 
 
 def _external_url(server: Server) -> str | None:
@@ -168,7 +164,7 @@ def _check_ports(server: Server, profile: Profile) -> None:
 
 def _spawn(server: Server, profile: Profile, launch: Launch, progress: Progress) -> float:
     """Start the prepared server detached; returns when (monotonic clock)."""
-    home = _home(server, profile)
+    home = server.home(profile)
     pid = spawn(
         server.name,
         launch.argv,
@@ -182,11 +178,11 @@ def _spawn(server: Server, profile: Profile, launch: Launch, progress: Progress)
 
 
 def _await_healthy(server: Server, profile: Profile, progress: Progress, *, spawned_at: float | None) -> None:
-    home = _home(server, profile)
+    home = server.home(profile)
     external = _external_url(server)
     url = external or server.url(profile)
     timeout = EXTERNAL_TIMEOUT if external else server.start_timeout
-    started = spawned_at or time.monotonic()
+    started = time.monotonic() if spawned_at is None else spawned_at
     while not server.probe(url):
         pid = None if external else is_running(home.pid)
         if not external and pid is None:
@@ -212,4 +208,4 @@ def _await_healthy(server: Server, profile: Profile, progress: Progress, *, spaw
 
 
 def _stop(server: Server, profile: Profile) -> None:
-    terminate(_home(server, profile).pid, server.stop_timeout)
+    terminate(server.home(profile).pid, server.stop_timeout)

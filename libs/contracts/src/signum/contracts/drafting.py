@@ -19,6 +19,10 @@ class OficioCreatedPayload(EventModel):
     asunto: str = Field(min_length=1, max_length=500, description="Subject line as the author wrote it.")
     office_id: str = Field(min_length=1, max_length=64, description="Office that drafts the oficio.")
     author_id: str = Field(min_length=1, max_length=128, description="Official who created the draft.")
+    participantes: list[str] = Field(
+        default_factory=list, max_length=200, description="Author and collaborators (official ids)."
+    )
+    confidencialidad: Literal["publica", "reservada", "confidencial"] = "publica"
 
 
 class OficioCreated(Event):

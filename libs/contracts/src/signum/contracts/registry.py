@@ -7,11 +7,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from signum.contracts.directory import DIRECTORY_EVENTS
 from signum.contracts.drafting import OficioCreated
 from signum.contracts.envelope import Event
 
 EVENT_TYPES: dict[tuple[str, int], type[Event]] = {
-    (cls.model_fields["type"].default, cls.model_fields["version"].default): cls for cls in (OficioCreated,)
+    (cls.model_fields["type"].default, cls.model_fields["version"].default): cls
+    for cls in (OficioCreated, *DIRECTORY_EVENTS)
 }
 
 

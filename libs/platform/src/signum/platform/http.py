@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import uuid4
@@ -17,7 +18,6 @@ from pydantic import SecretStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from signum.contracts import Actor
 from signum.platform.errors import (
     ConflictError,
     ForbiddenError,
@@ -27,14 +27,23 @@ from signum.platform.errors import (
     UnavailableError,
     ValidationFailedError,
 )
+from signum.platform.identity import Caller
 from signum.platform.logging import bind_correlation_id, get_logger
 from signum.platform.metrics import ServiceMetrics
 
 CORRELATION_HEADER = "X-Correlation-ID"
 INTERNAL_TOKEN_HEADER = "X-Signum-Internal-Token"  # noqa: S105 - a header name, not a secret
-ACTOR_HEADER = "X-Signum-Actor"
+CALLER_HEADER = "X-Signum-Caller"
 
 log = get_logger(__name__)
+
+_correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+
+
+def current_correlation_id() -> str:
+    """The correlation id of the request being served (a new one outside a request)."""
+    return _correlation_id.get() or uuid4().hex
+
 
 _HTTP_STATUS_MESSAGES = {
     404: ("not_found", "No se encontró el recurso solicitado."),
@@ -107,6 +116,7 @@ def install_request_middleware(app: FastAPI, metrics: ServiceMetrics) -> None:
     async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         correlation_id = request.headers.get(CORRELATION_HEADER) or uuid4().hex
         request.state.correlation_id = correlation_id[:128]
+        _correlation_id.set(request.state.correlation_id)
         bind_correlation_id(request.state.correlation_id)
         started = time.perf_counter()
         status = 500
@@ -137,19 +147,19 @@ def internal_token_guard(token: SecretStr) -> InternalGuard:
     return _guard
 
 
-def actor_from_request(request: Request) -> Actor:
-    """The actor the gateway stated on an internal call."""
-    raw = request.headers.get(ACTOR_HEADER)
+def caller_from_request(request: Request) -> Caller:
+    """The caller the gateway authenticated, as stated on an internal call."""
+    raw = request.headers.get(CALLER_HEADER)
     if not raw:
-        raise ForbiddenError("Falta la identidad de quien realiza la solicitud.", code="actor_missing")
+        raise ForbiddenError("Falta la identidad de quien realiza la solicitud.", code="caller_missing")
     try:
-        return Actor.model_validate_json(raw)
+        return Caller.model_validate_json(raw)
     except ValueError:
-        raise ForbiddenError("La identidad de la solicitud no es válida.", code="actor_invalid") from None
+        raise ForbiddenError("La identidad de la solicitud no es válida.", code="caller_invalid") from None
 
 
 class InternalClient:
-    """Calls another service's internal API with the token, the actor and the correlation id.
+    """Calls another service's internal API with the token, the caller and the correlation id.
 
     Errors come back as SignumError with the callee's code and message; an unreachable or failing
     callee becomes a retryable 503 so the user sees a Spanish message, not a 500.
@@ -169,15 +179,15 @@ class InternalClient:
         method: str,
         path: str,
         *,
-        actor: Actor | None = None,
+        caller: Caller | None = None,
         correlation_id: str | None = None,
         json: Any = None,
         params: dict[str, Any] | None = None,
     ) -> Any:
         """Send one request and return the decoded JSON body."""
         headers = {INTERNAL_TOKEN_HEADER: self._token.get_secret_value()}
-        if actor is not None:
-            headers[ACTOR_HEADER] = actor.model_dump_json()
+        if caller is not None:
+            headers[CALLER_HEADER] = caller.model_dump_json()
         if correlation_id:
             headers[CORRELATION_HEADER] = correlation_id
         try:

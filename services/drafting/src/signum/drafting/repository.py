@@ -19,6 +19,7 @@ class OficioRepository:
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("office_id", 1), ("created_at", -1)])
+        await self.collection.create_index([("participantes", 1)])
 
     async def insert(self, draft: Draft, events: list[Event]) -> None:
         """Store a new draft and its events in one write."""
@@ -36,6 +37,9 @@ def _to_document(draft: Draft) -> dict[str, Any]:
         "asunto": draft.asunto,
         "office_id": draft.office_id,
         "author_id": draft.author_id,
+        "colaboradores": [{"funcionario_id": o, "rol": r} for o, r in draft.colaboradores],
+        "participantes": sorted(draft.participantes),
+        "confidencialidad": draft.confidencialidad,
         "status": draft.status,
         "created_at": draft.created_at,
         "version": draft.version,
@@ -49,6 +53,8 @@ def _from_document(doc: dict[str, Any]) -> Draft:
         asunto=doc["asunto"],
         office_id=doc["office_id"],
         author_id=doc["author_id"],
+        colaboradores=tuple((c["funcionario_id"], c["rol"]) for c in doc.get("colaboradores", [])),
+        confidencialidad=doc.get("confidencialidad", "publica"),
         status=doc["status"],
         created_at=doc["created_at"],
         version=doc["version"],

@@ -6,7 +6,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from signum.drafting.domain import Draft, OficioKind
+from signum.drafting.domain import CollaboratorRole, Confidencialidad, Draft, OficioKind
+
+
+class Collaborator(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    funcionario_id: str = Field(min_length=1, max_length=64)
+    rol: CollaboratorRole
 
 
 class CreateDraftRequest(BaseModel):
@@ -15,6 +22,8 @@ class CreateDraftRequest(BaseModel):
     kind: OficioKind = "oficio"
     asunto: str = Field(min_length=1, max_length=2000)
     office_id: str = Field(min_length=1, max_length=64)
+    colaboradores: list[Collaborator] = Field(default_factory=list, max_length=50)
+    confidencialidad: Confidencialidad = "publica"
 
 
 class DraftResponse(BaseModel):
@@ -23,6 +32,9 @@ class DraftResponse(BaseModel):
     asunto: str
     office_id: str
     author_id: str
+    colaboradores: list[Collaborator]
+    participantes: list[str]
+    confidencialidad: Confidencialidad
     status: str
     created_at: datetime
     version: int
@@ -35,6 +47,9 @@ class DraftResponse(BaseModel):
             asunto=draft.asunto,
             office_id=draft.office_id,
             author_id=draft.author_id,
+            colaboradores=[Collaborator(funcionario_id=o, rol=r) for o, r in draft.colaboradores],
+            participantes=sorted(draft.participantes),
+            confidencialidad=draft.confidencialidad,
             status=draft.status,
             created_at=draft.created_at,
             version=draft.version,

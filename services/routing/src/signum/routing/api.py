@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from signum.platform.http import InternalGuard
+from signum.platform.http import InternalGuard, caller_from_request
 from signum.routing.service import RoutingService
 
 
@@ -30,8 +30,8 @@ def router(service: RoutingService, guard: InternalGuard) -> APIRouter:
     api = APIRouter(prefix="/internal", dependencies=[Depends(guard)], tags=["seguimiento"])
 
     @api.get("/oficios/{oficio_id}/tracking", response_model=TrackingResponse)
-    async def tracking(oficio_id: str) -> TrackingResponse:
-        doc = await service.tracking(oficio_id)
+    async def tracking(oficio_id: str, request: Request) -> TrackingResponse:
+        doc = await service.tracking(caller_from_request(request), oficio_id)
         return TrackingResponse(
             oficio_id=doc["_id"], status=doc["status"], office_id=doc["office_id"], timeline=doc["timeline"]
         )

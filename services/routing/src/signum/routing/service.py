@@ -7,6 +7,8 @@ from typing import Any
 from signum.contracts import Event
 from signum.contracts.drafting import OficioCreated
 from signum.platform.errors import NotFoundError
+from signum.platform.identity import Caller
+from signum.platform.policy import Action, OficioAccess, authorize
 from signum.routing.repository import TrackingRepository
 
 
@@ -25,15 +27,23 @@ class RoutingService:
                 "asunto": event.payload.asunto,
                 "office_id": event.payload.office_id,
                 "author_id": event.payload.author_id,
+                "participantes": event.payload.participantes or [event.payload.author_id],
+                "confidencialidad": event.payload.confidencialidad,
                 "created_at": event.occurred_at,
             },
             _timeline_entry(event),
         )
 
-    async def tracking(self, oficio_id: str) -> dict[str, Any]:
+    async def tracking(self, caller: Caller, oficio_id: str) -> dict[str, Any]:
         doc = await self._repo.get(oficio_id)
         if doc is None:
-            raise NotFoundError("Routing aún no conoce este oficio.", code="oficio_not_tracked")
+            raise NotFoundError("El oficio aún no tiene seguimiento.", code="oficio_not_tracked")
+        access = OficioAccess(
+            unidad_id=doc["office_id"],
+            participantes=frozenset(doc.get("participantes", [])),
+            confidencialidad=doc.get("confidencialidad", "publica"),
+        )
+        authorize(caller, Action.OFICIO_LEER, access)
         return doc
 
 

@@ -1,0 +1,1 @@
+"""The directory: dependencias, unidades administrativas, puestos, funcionarios and suplencias."""

@@ -1,0 +1,225 @@
+"""The only module of identity that talks to MongoDB: accounts, sessions, API keys, OIDC states."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from motor.motor_asyncio import AsyncIOMotorDatabase
+from pymongo import ReturnDocument
+
+
+@dataclass(frozen=True)
+class Account:
+    funcionario_id: str
+    usuario: str
+    password_hash: str | None
+    fallidos: int = 0
+    bloqueada_hasta: datetime | None = None
+    debe_cambiar: bool = False
+
+
+@dataclass(frozen=True)
+class Session:
+    token_hash: str
+    funcionario_id: str
+    csrf: str
+    expira: datetime
+    via: str
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    nombre: str
+    hash: str
+    scopes: frozenset[str]
+    oficinas: frozenset[str]
+    creada_por: str
+    creada: datetime
+    revocada: datetime | None = None
+    ultimo_uso: datetime | None = None
+
+
+class IdentityRepository:
+    def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
+        self.accounts = db["cuentas"]
+        self.sessions = db["sesiones"]
+        self.api_keys = db["api_keys"]
+        self.oidc_states = db["oidc_estados"]
+
+    async def ensure_indexes(self) -> None:
+        await self.accounts.create_index("usuario", unique=True)
+        await self.sessions.create_index("funcionario_id")
+        await self.sessions.create_index("expira")
+        await self.oidc_states.create_index("expira")
+
+    # --- accounts ---------------------------------------------------------------------------
+
+    async def account_by_user(self, usuario: str) -> Account | None:
+        doc = await self.accounts.find_one({"usuario": usuario.strip().lower()})
+        return None if doc is None else _account(doc)
+
+    async def account(self, funcionario_id: str) -> Account | None:
+        doc = await self.accounts.find_one({"_id": funcionario_id})
+        return None if doc is None else _account(doc)
+
+    async def upsert_account(
+        self, funcionario_id: str, usuario: str, password_hash: str, *, debe_cambiar: bool, now: datetime
+    ) -> None:
+        await self.accounts.update_one(
+            {"_id": funcionario_id},
+            {
+                "$set": {
+                    "usuario": usuario.strip().lower(),
+                    "password_hash": password_hash,
+                    "debe_cambiar": debe_cambiar,
+                    "fallidos": 0,
+                    "bloqueada_hasta": None,
+                    "actualizada": now,
+                },
+                "$setOnInsert": {"creada": now},
+            },
+            upsert=True,
+        )
+
+    async def record_failure(self, funcionario_id: str, lock_after: int, locked_until: datetime) -> int:
+        """Count one failed login; lock the account when the count reaches `lock_after`."""
+        doc = await self.accounts.find_one_and_update(
+            {"_id": funcionario_id},
+            {"$inc": {"fallidos": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        failures = int(doc["fallidos"]) if doc else 0
+        if failures >= lock_after:
+            await self.accounts.update_one(
+                {"_id": funcionario_id}, {"$set": {"bloqueada_hasta": locked_until}}
+            )
+        return failures
+
+    async def record_success(self, funcionario_id: str, now: datetime) -> None:
+        await self.accounts.update_one(
+            {"_id": funcionario_id},
+            {"$set": {"fallidos": 0, "bloqueada_hasta": None, "ultimo_acceso": now}},
+        )
+
+    async def unlock(self, funcionario_id: str) -> bool:
+        result = await self.accounts.update_one(
+            {"_id": funcionario_id}, {"$set": {"fallidos": 0, "bloqueada_hasta": None}}
+        )
+        return result.matched_count == 1
+
+    async def set_password(self, funcionario_id: str, password_hash: str, *, debe_cambiar: bool) -> bool:
+        result = await self.accounts.update_one(
+            {"_id": funcionario_id},
+            {
+                "$set": {
+                    "password_hash": password_hash,
+                    "debe_cambiar": debe_cambiar,
+                    "fallidos": 0,
+                    "bloqueada_hasta": None,
+                }
+            },
+        )
+        return result.matched_count == 1
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    async def create_session(self, session: Session, now: datetime) -> None:
+        await self.sessions.insert_one(
+            {
+                "_id": session.token_hash,
+                "funcionario_id": session.funcionario_id,
+                "csrf": session.csrf,
+                "expira": session.expira,
+                "via": session.via,
+                "creada": now,
+            }
+        )
+
+    async def session(self, token_hash: str) -> Session | None:
+        doc = await self.sessions.find_one({"_id": token_hash})
+        if doc is None:
+            return None
+        return Session(doc["_id"], doc["funcionario_id"], doc["csrf"], doc["expira"], doc["via"])
+
+    async def delete_session(self, token_hash: str) -> None:
+        await self.sessions.delete_one({"_id": token_hash})
+
+    async def delete_sessions_of(self, funcionario_id: str) -> None:
+        await self.sessions.delete_many({"funcionario_id": funcionario_id})
+
+    async def purge_expired(self, now: datetime) -> int:
+        """FerretDB has no TTL indexes: expired sessions and OIDC states are removed here."""
+        sessions = await self.sessions.delete_many({"expira": {"$lt": now}})
+        states = await self.oidc_states.delete_many({"expira": {"$lt": now}})
+        return int(sessions.deleted_count + states.deleted_count)
+
+    # --- API keys ---------------------------------------------------------------------------
+
+    async def insert_api_key(self, key: ApiKey) -> None:
+        await self.api_keys.insert_one(
+            {
+                "_id": key.id,
+                "nombre": key.nombre,
+                "hash": key.hash,
+                "scopes": sorted(key.scopes),
+                "oficinas": sorted(key.oficinas),
+                "creada_por": key.creada_por,
+                "creada": key.creada,
+                "revocada": None,
+                "ultimo_uso": None,
+            }
+        )
+
+    async def api_key(self, key_id: str) -> ApiKey | None:
+        doc = await self.api_keys.find_one({"_id": key_id})
+        return None if doc is None else _api_key(doc)
+
+    async def api_keys_list(self) -> list[ApiKey]:
+        return [_api_key(d) async for d in self.api_keys.find({}).sort("creada", -1)]
+
+    async def revoke_api_key(self, key_id: str, now: datetime) -> bool:
+        result = await self.api_keys.update_one(
+            {"_id": key_id, "revocada": None}, {"$set": {"revocada": now}}
+        )
+        return result.matched_count == 1
+
+    async def touch_api_key(self, key_id: str, now: datetime) -> None:
+        await self.api_keys.update_one({"_id": key_id}, {"$set": {"ultimo_uso": now}})
+
+    # --- OIDC -------------------------------------------------------------------------------
+
+    async def save_oidc_state(self, state: str, data: dict[str, Any]) -> None:
+        await self.oidc_states.insert_one({"_id": state, **data})
+
+    async def take_oidc_state(self, state: str) -> dict[str, Any] | None:
+        """Read and delete: a state is good for one callback only."""
+        doc: dict[str, Any] | None = await self.oidc_states.find_one_and_delete({"_id": state})
+        return doc
+
+
+def _account(doc: dict[str, Any]) -> Account:
+    return Account(
+        funcionario_id=doc["_id"],
+        usuario=doc["usuario"],
+        password_hash=doc.get("password_hash"),
+        fallidos=int(doc.get("fallidos", 0)),
+        bloqueada_hasta=doc.get("bloqueada_hasta"),
+        debe_cambiar=bool(doc.get("debe_cambiar", False)),
+    )
+
+
+def _api_key(doc: dict[str, Any]) -> ApiKey:
+    return ApiKey(
+        id=doc["_id"],
+        nombre=doc["nombre"],
+        hash=doc["hash"],
+        scopes=frozenset(doc.get("scopes", [])),
+        oficinas=frozenset(doc.get("oficinas", [])),
+        creada_por=doc["creada_por"],
+        creada=doc["creada"],
+        revocada=doc.get("revocada"),
+        ultimo_uso=doc.get("ultimo_uso"),
+    )

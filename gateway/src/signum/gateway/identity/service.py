@@ -1,0 +1,292 @@
+"""Identity use cases: log in (slowed, then locked, on repeated failures), sessions, API keys, and
+the `Caller` of each request, built from the directory (roles, own unit, units overseen)."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+
+from signum.gateway.directory.domain import GRANTABLE_ROLES, Funcionario, Puesto, Suplencia, Unidad
+from signum.gateway.identity import passwords, tokens
+from signum.gateway.identity.errors import (
+    AccountLockedError,
+    InvalidApiKeyError,
+    InvalidCredentialsError,
+    SessionRequiredError,
+)
+from signum.gateway.identity.repository import Account, ApiKey, IdentityRepository, Session
+from signum.platform.errors import NotFoundError, ValidationFailedError
+from signum.platform.identity import Caller
+from signum.platform.policy import API_KEY_ACTIONS
+
+CALLER_CACHE_SECONDS = 10.0
+
+
+class Directory(Protocol):
+    """What identity reads of the directory."""
+
+    async def funcionario(self, id: str) -> Funcionario | None: ...
+    async def funcionario_por_correo(self, correo: str) -> Funcionario | None: ...
+    async def puesto_de(self, funcionario_id: str) -> Puesto | None: ...
+    async def puesto(self, id: str) -> Puesto | None: ...
+    async def unidad(self, id: str) -> Unidad | None: ...
+    async def subunidades(self, unidad_id: str) -> list[str]: ...
+    async def suplencias_vigentes(self, suplente_id: str, on: date) -> list[Suplencia]: ...
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """Brute-force protection: failures slow the answer, then lock the account."""
+
+    lock_after: int = 5
+    lock_minutes: int = 15
+    delay_from: int = 2  # failures before answers start being delayed
+    delay_base_seconds: float = 0.5
+    delay_max_seconds: float = 8.0
+
+    def delay(self, failures: int) -> float:
+        if failures < self.delay_from:
+            return 0.0
+        return float(min(self.delay_base_seconds * 2 ** (failures - self.delay_from), self.delay_max_seconds))
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    token: str
+    csrf: str
+    expira: datetime
+    caller: Caller
+    debe_cambiar: bool = False
+
+
+class IdentityService:
+    def __init__(
+        self,
+        repository: IdentityRepository,
+        directory: Directory,
+        *,
+        session_ttl: timedelta = timedelta(hours=10),
+        login_policy: LoginPolicy = LoginPolicy(),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._repo = repository
+        self._directory = directory
+        self._ttl = session_ttl
+        self._login = login_policy
+        self._clock = clock
+        self._callers: dict[str, tuple[float, Caller]] = {}
+        # Failures for user names with no account: slowed like real ones, so nothing tells them apart.
+        self._unknown_failures: dict[str, int] = {}
+
+    # --- log in and out ---------------------------------------------------------------------
+
+    async def login(self, usuario: str, contrasena: str) -> IssuedSession:
+        now = self._clock()
+        account = await self._repo.account_by_user(usuario)
+        if account is not None and account.bloqueada_hasta is not None and account.bloqueada_hasta > now:
+            raise AccountLockedError
+        valid = passwords.verify_password(account.password_hash if account else None, contrasena)
+        if not valid or account is None:
+            await self._fail(account, usuario, now)
+        assert account is not None
+        funcionario = await self._directory.funcionario(account.funcionario_id)
+        if funcionario is None or not funcionario.activo:
+            raise InvalidCredentialsError
+        await self._repo.record_success(account.funcionario_id, now)
+        self._unknown_failures.pop(usuario.strip().lower(), None)
+        return await self.open_session(account.funcionario_id, via="local", debe_cambiar=account.debe_cambiar)
+
+    async def _fail(self, account: Account | None, usuario: str, now: datetime) -> None:
+        policy = self._login
+        if account is None:
+            key = usuario.strip().lower()[:320]
+            failures = self._unknown_failures.get(key, 0) + 1
+            if len(self._unknown_failures) > 10_000:
+                self._unknown_failures.clear()
+            self._unknown_failures[key] = failures
+        else:
+            locked_until = now + timedelta(minutes=policy.lock_minutes)
+            failures = await self._repo.record_failure(
+                account.funcionario_id, policy.lock_after, locked_until
+            )
+        await asyncio.sleep(policy.delay(failures))
+        if account is not None and failures >= policy.lock_after:
+            raise AccountLockedError
+        raise InvalidCredentialsError
+
+    async def open_session(
+        self, funcionario_id: str, *, via: str, debe_cambiar: bool = False
+    ) -> IssuedSession:
+        caller = await self.caller_of(funcionario_id)
+        token, csrf = tokens.new_secret(), tokens.new_secret()
+        now = self._clock()
+        session = Session(tokens.digest(token), funcionario_id, csrf, now + self._ttl, via)
+        await self._repo.create_session(session, now)
+        return IssuedSession(token, csrf, session.expira, caller, debe_cambiar)
+
+    async def logout(self, token: str) -> None:
+        await self._repo.delete_session(tokens.digest(token))
+
+    async def session_caller(self, token: str) -> tuple[Caller, Session]:
+        """The caller of a session token; raises if unknown or expired."""
+        session = await self._repo.session(tokens.digest(token))
+        if session is None or session.expira <= self._clock():
+            raise SessionRequiredError
+        return await self.caller_of(session.funcionario_id), session
+
+    @staticmethod
+    def csrf_matches(session: Session, given: str | None) -> bool:
+        return given is not None and hmac.compare_digest(session.csrf.encode(), given.encode())
+
+    # --- callers ----------------------------------------------------------------------------
+
+    async def caller_of(self, funcionario_id: str) -> Caller:
+        """The caller an official is right now: roles, own unit and units overseen (cached briefly)."""
+        cached = self._callers.get(funcionario_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        caller = await self._build_caller(funcionario_id)
+        self._callers[funcionario_id] = (time.monotonic() + CALLER_CACHE_SECONDS, caller)
+        return caller
+
+    def forget(self, funcionario_id: str) -> None:
+        self._callers.pop(funcionario_id, None)
+
+    async def _build_caller(self, funcionario_id: str) -> Caller:
+        funcionario = await self._directory.funcionario(funcionario_id)
+        if funcionario is None or not funcionario.activo:
+            raise SessionRequiredError
+        roles = {"funcionario", *(r for r in funcionario.roles if r in GRANTABLE_ROLES)}
+        ambito: set[str] = set()
+        puesto = await self._directory.puesto_de(funcionario_id)
+        unidad = await self._directory.unidad(puesto.unidad_id) if puesto else None
+        if puesto is not None and puesto.es_titular:
+            roles.add("titular")
+            ambito.update(await self._directory.subunidades(puesto.unidad_id))
+        for suplencia in await self._directory.suplencias_vigentes(funcionario_id, self._clock().date()):
+            suplido = await self._directory.puesto(suplencia.puesto_id)
+            if suplido is not None and suplido.es_titular:
+                roles.add("titular")
+                ambito.update(await self._directory.subunidades(suplido.unidad_id))
+        return Caller(
+            kind="official",
+            id=funcionario.id,
+            nombre=funcionario.nombre_completo,
+            roles=frozenset(roles),
+            unidad_id=unidad.id if unidad else None,
+            dependencia_id=unidad.dependencia_id if unidad else None,
+            ambito=frozenset(ambito),
+        )
+
+    # --- accounts (administrators) ----------------------------------------------------------
+
+    async def create_account(self, funcionario_id: str, usuario: str | None = None) -> str:
+        """Create or reset a local account; returns the temporary password, shown once."""
+        funcionario = await self._directory.funcionario(funcionario_id)
+        if funcionario is None:
+            raise NotFoundError("No existe el funcionario indicado.", code="funcionario_not_found")
+        temporary = passwords.temporary_password()
+        await self._repo.upsert_account(
+            funcionario_id,
+            usuario or funcionario.correo,
+            passwords.hash_password(temporary),
+            debe_cambiar=True,
+            now=self._clock(),
+        )
+        await self._repo.delete_sessions_of(funcionario_id)
+        return temporary
+
+    async def set_password(self, funcionario_id: str, usuario: str, contrasena: str) -> None:
+        """Set a known password (demo data and first-run setup only)."""
+        await self._repo.upsert_account(
+            funcionario_id,
+            usuario,
+            passwords.hash_password(contrasena),
+            debe_cambiar=False,
+            now=self._clock(),
+        )
+
+    async def reset_password(self, funcionario_id: str) -> str:
+        if await self._repo.account(funcionario_id) is None:
+            raise NotFoundError("El funcionario no tiene cuenta local.", code="account_not_found")
+        temporary = passwords.temporary_password()
+        await self._repo.set_password(funcionario_id, passwords.hash_password(temporary), debe_cambiar=True)
+        await self._repo.delete_sessions_of(funcionario_id)
+        return temporary
+
+    async def unlock(self, funcionario_id: str) -> None:
+        if not await self._repo.unlock(funcionario_id):
+            raise NotFoundError("El funcionario no tiene cuenta local.", code="account_not_found")
+
+    async def change_password(self, funcionario_id: str, actual: str, nueva: str) -> None:
+        account = await self._repo.account(funcionario_id)
+        if account is None or not passwords.verify_password(account.password_hash, actual):
+            raise InvalidCredentialsError("La contraseña actual no es correcta.")
+        if actual == nueva:
+            raise ValidationFailedError("La nueva contraseña debe ser distinta.", code="password_unchanged")
+        await self._repo.set_password(funcionario_id, passwords.hash_password(nueva), debe_cambiar=False)
+
+    # --- API keys ---------------------------------------------------------------------------
+
+    async def create_api_key(
+        self, nombre: str, scopes: set[str], oficinas: set[str], creada_por: str
+    ) -> tuple[ApiKey, str]:
+        """A new key; the secret is in the returned token only, never stored."""
+        unknown = scopes - {a.value for a in API_KEY_ACTIONS}
+        if unknown or not scopes:
+            raise ValidationFailedError(
+                "Permisos no válidos para una clave de API.",
+                code="api_key_scopes_invalid",
+                details={
+                    "permitidos": sorted(a.value for a in API_KEY_ACTIONS),
+                    "invalidos": sorted(unknown),
+                },
+            )
+        for unidad_id in oficinas:
+            if await self._directory.unidad(unidad_id) is None:
+                raise ValidationFailedError(
+                    f"No existe la unidad {unidad_id}.",
+                    code="unidad_not_found",
+                    details={"unidad": unidad_id},
+                )
+        key_id, secret = secrets.token_hex(8), tokens.new_secret()
+        key = ApiKey(
+            id=key_id,
+            nombre=nombre,
+            hash=tokens.digest(secret),
+            scopes=frozenset(scopes),
+            oficinas=frozenset(oficinas),
+            creada_por=creada_por,
+            creada=self._clock(),
+        )
+        await self._repo.insert_api_key(key)
+        return key, tokens.format_api_key(key_id, secret)
+
+    async def api_key_caller(self, token: str) -> Caller:
+        """The caller of an API key; a revoked key stops working at once (no cache)."""
+        parsed = tokens.parse_api_key(token)
+        if parsed is None:
+            raise InvalidApiKeyError
+        key_id, secret = parsed
+        key = await self._repo.api_key(key_id)
+        if (
+            key is None
+            or key.revocada is not None
+            or not hmac.compare_digest(key.hash, tokens.digest(secret))
+        ):
+            raise InvalidApiKeyError
+        await self._repo.touch_api_key(key_id, self._clock())
+        return Caller(kind="api_key", id=key.id, nombre=key.nombre, scopes=key.scopes, oficinas=key.oficinas)
+
+    async def list_api_keys(self) -> list[ApiKey]:
+        return await self._repo.api_keys_list()
+
+    async def revoke_api_key(self, key_id: str) -> None:
+        if not await self._repo.revoke_api_key(key_id, self._clock()):
+            raise NotFoundError("No existe la clave de API o ya estaba revocada.", code="api_key_not_found")

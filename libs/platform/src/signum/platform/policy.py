@@ -1,0 +1,139 @@
+"""The one policy module: every access decision in Signum is made here.
+
+An action is a stable id (`oficio.leer`); a decision combines the caller's roles, the offices they
+belong to or oversee, and their participation in the oficio. The gateway calls it before serving a
+request and each service calls it again on its internal API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from signum.platform.errors import ForbiddenError
+from signum.platform.identity import Caller
+
+
+class Action(StrEnum):
+    """Everything a caller can ask to do."""
+
+    SESION_LEER = "sesion.leer"
+    DIRECTORIO_LEER = "directorio.leer"
+    DIRECTORIO_IMPORTAR = "directorio.importar"
+    DIRECTORIO_ADMINISTRAR = "directorio.administrar"
+    CUENTAS_ADMINISTRAR = "cuentas.administrar"
+    API_KEYS_ADMINISTRAR = "api_keys.administrar"
+    OFICIO_CREAR = "oficio.crear"
+    OFICIO_LEER = "oficio.leer"
+
+
+@dataclass(frozen=True)
+class OficioAccess:
+    """What the policy needs to know of an oficio."""
+
+    unidad_id: str
+    participantes: frozenset[str] = field(default_factory=frozenset)
+    confidencialidad: str = "publica"
+
+
+@dataclass(frozen=True)
+class UnitAccess:
+    """An action on behalf of a unit (e.g. creating an oficio in it)."""
+
+    unidad_id: str
+
+
+Resource = OficioAccess | UnitAccess | None
+
+ADMIN_ACTIONS = frozenset(
+    {
+        Action.DIRECTORIO_IMPORTAR,
+        Action.DIRECTORIO_ADMINISTRAR,
+        Action.CUENTAS_ADMINISTRAR,
+        Action.API_KEYS_ADMINISTRAR,
+    }
+)
+# What an API key may be granted: integrations read and write oficios and read the directory.
+API_KEY_ACTIONS = frozenset({Action.DIRECTORIO_LEER, Action.OFICIO_CREAR, Action.OFICIO_LEER})
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def decide(caller: Caller, action: Action, resource: Resource = None) -> Decision:
+    """Whether `caller` may perform `action` on `resource`, and why."""
+    if caller.kind == "api_key":
+        return _decide_api_key(caller, action, resource)
+    if caller.kind == "system":
+        return Decision(True, "system")
+    if action in ADMIN_ACTIONS:
+        return _role(caller, "administrador")
+    if action in (Action.SESION_LEER, Action.DIRECTORIO_LEER):
+        return Decision(True, "authenticated official")
+    if action is Action.OFICIO_CREAR:
+        if not isinstance(resource, UnitAccess):
+            return Decision(False, "no unit given")
+        if caller.unidad_id is not None and resource.unidad_id == caller.unidad_id:
+            return Decision(True, "own unit")
+        return Decision(False, "only in the caller's own unit")
+    if action is Action.OFICIO_LEER:
+        if not isinstance(resource, OficioAccess):
+            return Decision(False, "no oficio given")
+        return _read_oficio(caller, resource)
+    return Decision(False, f"no rule for {action}")
+
+
+def _read_oficio(caller: Caller, oficio: OficioAccess) -> Decision:
+    if caller.id in oficio.participantes:
+        return Decision(True, "participant")
+    if oficio.confidencialidad == "confidencial":
+        return Decision(False, "confidential oficios are for participants only")
+    if caller.has_role("titular") and oficio.unidad_id in caller.ambito:
+        return Decision(True, "titular of the oficio's unit")
+    if caller.has_role("auditor"):
+        return Decision(True, "auditor")
+    return Decision(False, "not a participant")
+
+
+def _role(caller: Caller, role: str) -> Decision:
+    return Decision(True, role) if caller.has_role(role) else Decision(False, f"needs role {role}")
+
+
+def _decide_api_key(caller: Caller, action: Action, resource: Resource) -> Decision:
+    if action not in caller.scopes or action not in API_KEY_ACTIONS:
+        return Decision(False, "outside the key's scopes")
+    unit = resource.unidad_id if isinstance(resource, OficioAccess | UnitAccess) else None
+    if unit is not None and unit not in caller.oficinas:
+        return Decision(False, "outside the key's offices")
+    if isinstance(resource, OficioAccess) and resource.confidencialidad == "confidencial":
+        return Decision(False, "confidential oficios are for participants only")
+    return Decision(True, "key scope")
+
+
+RESOURCE_ACTIONS = frozenset({Action.OFICIO_CREAR, Action.OFICIO_LEER})
+
+
+def may_attempt(caller: Caller, action: Action) -> bool:
+    """Whether the caller could be allowed `action` on some resource (the coarse, early check).
+
+    For actions on a resource this only rules out callers who could never do it (an API key
+    without the scope); the full decision is made with the resource.
+    """
+    if action in RESOURCE_ACTIONS:
+        if caller.kind == "api_key":
+            return action in caller.scopes
+        return True
+    return bool(decide(caller, action))
+
+
+def authorize(caller: Caller, action: Action, resource: Resource = None) -> None:
+    """Raise a Spanish 403 unless the caller may do it."""
+    decision = decide(caller, action, resource)
+    if not decision:
+        raise ForbiddenError(code="forbidden", details={"accion": action.value})

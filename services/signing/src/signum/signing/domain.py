@@ -1,0 +1,189 @@
+"""Domain types and rules of signing: what a certificate says, what a signature shows. No I/O."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from signum.signing import errors
+
+# Oficios are dated in the city's time; Monterrey keeps UTC-6 all year since 2022.
+LOCAL_TIME = ZoneInfo("America/Monterrey")
+
+_MONTHS = (
+    "enero", "febrero", "marzo", "abril", "mayo", "junio",
+    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+)  # fmt: skip
+
+
+def fecha_larga(moment: datetime) -> str:
+    """`23 de noviembre de 2026, 14:05 h` in the city's time."""
+    local = moment.astimezone(LOCAL_TIME)
+    return f"{local.day} de {_MONTHS[local.month - 1]} de {local.year}, {local:%H:%M} h"
+
+
+def fecha_corta(moment: datetime) -> str:
+    """`23/11/2026 14:05:09 (UTC-06:00)`: what fits in a signature block."""
+    local = moment.astimezone(LOCAL_TIME)
+    offset = local.strftime("%z")
+    return f"{local:%d/%m/%Y %H:%M:%S} (UTC{offset[:3]}:{offset[3:]})"
+
+
+class CertificateKind(enum.StrEnum):
+    """SAT issues two kinds of certificates on the same RFC; only the e.firma signs documents."""
+
+    FIEL = "fiel"
+    CSD = "csd"
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    """What a SAT certificate says about its holder, as a person reads it."""
+
+    name: str
+    rfc: str
+    curp: str | None
+    certificate_number: str
+    serial_number: int
+    issuer: str
+    not_before: datetime
+    not_after: datetime
+    kind: CertificateKind
+    representative_rfc: str | None = None
+    representative_curp: str | None = None
+    email: str | None = None
+    organization_unit: str | None = None
+    key_usage: frozenset[str] = field(default_factory=frozenset)
+
+    def check_kind(self) -> None:
+        """Refuse a CSD: it is for invoices only."""
+        if self.kind is not CertificateKind.FIEL:
+            raise errors.with_details(errors.NotFielError(), **self.summary())
+
+    def check_validity(self, now: datetime) -> None:
+        """Refuse a certificate outside its validity period at `now`."""
+        if now < self.not_before:
+            raise errors.with_details(
+                errors.NotYetValidError(
+                    "El certificado de la e.firma todavía no es válido: su vigencia empieza el "
+                    f"{fecha_larga(self.not_before)}."
+                ),
+                **self.summary(),
+            )
+        if now > self.not_after:
+            raise errors.with_details(
+                errors.ExpiredError(
+                    f"El certificado de la e.firma venció el {fecha_larga(self.not_after)}. "
+                    "Renueve su e.firma ante el SAT para poder firmar."
+                ),
+                **self.summary(),
+            )
+
+    def summary(self) -> dict[str, str | None]:
+        """Plain values to show or attach to an error (no secrets in a certificate)."""
+        return {
+            "nombre": self.name,
+            "rfc": self.rfc,
+            "curp": self.curp,
+            "numero_certificado": self.certificate_number,
+            "vigente_desde": self.not_before.astimezone(UTC).isoformat(),
+            "vigente_hasta": self.not_after.astimezone(UTC).isoformat(),
+            "emisor": self.issuer,
+            "tipo": self.kind.value,
+        }
+
+
+@dataclass(frozen=True)
+class SignerBlock:
+    """The visible block of one signer on the oficio."""
+
+    name: str
+    rfc: str
+    certificate_number: str
+    title: str | None = None
+    on_behalf_of: str | None = None  # suplencia: the absent official this signer signs for
+    document_hash: str | None = None  # short fingerprint of the revision that was signed
+    signed_at: datetime | None = None
+
+    def lines(self) -> list[str]:
+        """The Spanish lines of the block, in reading order."""
+        lines = [f"Firmado electrónicamente por: {self.name}"]
+        if self.title:
+            lines.append(f"Cargo: {self.title}")
+        if self.on_behalf_of:
+            lines.append(f"Por ausencia de {self.on_behalf_of}")
+        lines.append(f"RFC: {self.rfc}")
+        if self.signed_at is not None:
+            lines.append(f"Fecha: {fecha_corta(self.signed_at)}")
+        lines.append(f"No. de certificado: {self.certificate_number}")
+        if self.document_hash:
+            lines.append(f"Huella SHA-256: {self.document_hash}")
+        return lines
+
+
+class PadesLevel(enum.StrEnum):
+    B_B = "B-B"
+    B_T = "B-T"
+    B_LT = "B-LT"
+    B_LTA = "B-LTA"
+
+
+class CertificateStatus(enum.StrEnum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    UNTRUSTED = "untrusted"
+    UNKNOWN = "unknown"
+
+
+CERTIFICATE_STATUS_TEXT = {
+    CertificateStatus.VALID: "Certificado vigente y emitido por una autoridad reconocida",
+    CertificateStatus.EXPIRED: "Certificado vencido al momento de la firma",
+    CertificateStatus.REVOKED: "Certificado revocado",
+    CertificateStatus.UNTRUSTED: "Certificado emitido por una autoridad no reconocida",
+    CertificateStatus.UNKNOWN: "No se pudo determinar el estado del certificado",
+}
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """One signature of a PDF, as the verification page shows it."""
+
+    field_name: str
+    intact: bool  # the signed bytes are exactly the ones the signer signed
+    signature_valid: bool  # the cryptographic signature verifies with the certificate
+    signer_name: str | None
+    rfc: str | None
+    curp: str | None
+    title: str | None
+    on_behalf_of: str | None
+    certificate_number: str | None
+    certificate_status: CertificateStatus
+    signing_time: datetime | None  # claimed by the signer (/M)
+    timestamp_time: datetime | None  # attested by the TSA, when there is a valid timestamp
+    pades_level: PadesLevel
+    covers_whole_document: bool
+    modified_after: bool  # something other than later signatures / validation data changed after it
+    changes_after: str
+    summary: str
+
+    @property
+    def valid(self) -> bool:
+        return (
+            self.intact
+            and self.signature_valid
+            and self.certificate_status is CertificateStatus.VALID
+            and not self.modified_after
+        )
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """Every signature of a PDF, in signing order, and the verdict a person reads first."""
+
+    sha256: str
+    signatures: list[SignatureReport]
+    valid: bool
+    summary: str

@@ -1,0 +1,146 @@
+"""Identity against a real MongoDB-wire server: accounts, lockout, sessions, API keys, callers."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+
+from signum.gateway.directory.domain import Suplencia
+from signum.gateway.identity import passwords
+from signum.gateway.identity.errors import (
+    AccountLockedError,
+    InvalidApiKeyError,
+    InvalidCredentialsError,
+    SessionRequiredError,
+    WeakPasswordError,
+)
+from signum.gateway.identity.repository import IdentityRepository
+from signum.gateway.identity.service import IdentityService, LoginPolicy
+from tests.identity.conftest import DirectoryStub
+
+pytestmark = pytest.mark.stack
+
+PASSWORD = "Monterrey2026seguro"
+
+
+async def test_password_hashes_are_argon2id_and_never_the_password() -> None:
+    hashed = passwords.hash_password(PASSWORD)
+    assert hashed.startswith("$argon2id$")
+    assert PASSWORD not in hashed
+    assert passwords.verify_password(hashed, PASSWORD)
+    assert not passwords.verify_password(hashed, PASSWORD + "x")
+    assert not passwords.verify_password(None, PASSWORD)
+
+
+@pytest.mark.parametrize("weak", ["corta1", "sinnumerosninguno", "123456789012"])
+async def test_weak_passwords_are_refused_in_spanish(weak: str) -> None:
+    with pytest.raises(WeakPasswordError) as info:
+        passwords.hash_password(weak)
+    assert "al menos 12 caracteres" in info.value.message
+
+
+async def test_login_opens_a_session_whose_caller_comes_from_the_directory(identity: IdentityService) -> None:
+    await identity.set_password("1001", "ana@monterrey.gob.mx", PASSWORD)
+    issued = await identity.login("  ANA@monterrey.gob.mx ", PASSWORD)
+    caller, session = await identity.session_caller(issued.token)
+    assert caller.id == "1001"
+    assert caller.roles == {"funcionario", "titular"}
+    assert caller.unidad_id == "SIGA-DGTI"
+    assert caller.ambito == {"SIGA-DGTI", "SIGA-DGTI-DS"}
+    assert identity.csrf_matches(session, issued.csrf)
+    assert not identity.csrf_matches(session, "otro")
+    await identity.logout(issued.token)
+    with pytest.raises(SessionRequiredError):
+        await identity.session_caller(issued.token)
+
+
+async def test_session_tokens_are_stored_only_as_hashes(
+    identity: IdentityService, identity_repo: IdentityRepository
+) -> None:
+    await identity.set_password("1001", "ana@monterrey.gob.mx", PASSWORD)
+    issued = await identity.login("ana@monterrey.gob.mx", PASSWORD)
+    stored = [d async for d in identity_repo.sessions.find({})]
+    assert len(stored) == 1
+    assert issued.token not in str(stored)
+
+
+async def test_brute_force_is_slowed_then_locked(
+    identity: IdentityService, identity_repo: IdentityRepository, login_policy: LoginPolicy
+) -> None:
+    await identity.set_password("1001", "ana@monterrey.gob.mx", PASSWORD)
+    timings = []
+    for attempt in range(1, login_policy.lock_after):
+        started = time.monotonic()
+        with pytest.raises(InvalidCredentialsError) as info:
+            await identity.login("ana@monterrey.gob.mx", f"intento-{attempt}")
+        timings.append(time.monotonic() - started)
+        assert info.value.message == "Usuario o contraseña incorrectos."
+    # The first failures answer at once; later ones wait longer and longer.
+    assert timings[-1] >= login_policy.delay(login_policy.lock_after - 1) * 0.9
+    assert timings[-1] > timings[0] + 0.1
+    with pytest.raises(AccountLockedError):
+        await identity.login("ana@monterrey.gob.mx", "intento-final")
+    # Locked: even the right password is refused until an administrator unlocks it.
+    with pytest.raises(AccountLockedError) as locked:
+        await identity.login("ana@monterrey.gob.mx", PASSWORD)
+    assert locked.value.status_code == 423
+    assert "bloqueada" in locked.value.message
+    await identity.unlock("1001")
+    assert (await identity.login("ana@monterrey.gob.mx", PASSWORD)).caller.id == "1001"
+
+
+async def test_unknown_users_get_the_same_answer_and_the_same_slowdown(
+    identity: IdentityService, login_policy: LoginPolicy
+) -> None:
+    started = time.monotonic()
+    for _ in range(login_policy.delay_from + 1):
+        with pytest.raises(InvalidCredentialsError) as info:
+            await identity.login("nadie@monterrey.gob.mx", PASSWORD)
+    assert info.value.message == "Usuario o contraseña incorrectos."
+    assert time.monotonic() - started >= login_policy.delay(login_policy.delay_from) * 0.9
+
+
+async def test_admin_reset_gives_a_temporary_password_and_ends_sessions(identity: IdentityService) -> None:
+    await identity.set_password("1003", "eva@monterrey.gob.mx", PASSWORD)
+    before = await identity.login("eva@monterrey.gob.mx", PASSWORD)
+    temporary = await identity.reset_password("1003")
+    with pytest.raises(SessionRequiredError):
+        await identity.session_caller(before.token)
+    with pytest.raises(InvalidCredentialsError):
+        await identity.login("eva@monterrey.gob.mx", PASSWORD)
+    issued = await identity.login("eva@monterrey.gob.mx", temporary)
+    assert issued.debe_cambiar
+    await identity.change_password("1003", temporary, "OtraClaveSegura2027")
+    assert not (await identity.login("eva@monterrey.gob.mx", "OtraClaveSegura2027")).debe_cambiar
+
+
+async def test_api_keys_are_shown_once_hashed_at_rest_and_revocable_at_once(
+    identity: IdentityService, identity_repo: IdentityRepository
+) -> None:
+    key, token = await identity.create_api_key(
+        "Sistema de transparencia", {"oficio.leer"}, {"SIGA-DGTI"}, "1002"
+    )
+    stored = await identity_repo.api_keys.find_one({"_id": key.id})
+    assert stored is not None
+    assert token.split("_", 2)[2] not in str(stored)
+    caller = await identity.api_key_caller(token)
+    assert (caller.kind, caller.scopes, caller.oficinas) == ("api_key", {"oficio.leer"}, {"SIGA-DGTI"})
+    assert (await identity_repo.api_key(key.id)).ultimo_uso is not None  # type: ignore[union-attr]
+    await identity.revoke_api_key(key.id)
+    with pytest.raises(InvalidApiKeyError):
+        await identity.api_key_caller(token)
+    with pytest.raises(InvalidApiKeyError):
+        await identity.api_key_caller(token[:-2] + "xx")
+
+
+async def test_a_stand_in_oversees_the_absent_titular_units(
+    identity: IdentityService, directory: DirectoryStub
+) -> None:
+    today = date.today()
+    directory.suplencias.append(Suplencia("S1", "P-DIR", "1003", today, today, "Vacaciones"))
+    caller = await identity.caller_of("1003")
+    assert "titular" in caller.roles
+    assert caller.unidad_id == "SIGA-DGTI-DS"
+    assert caller.ambito == {"SIGA-DGTI", "SIGA-DGTI-DS"}
