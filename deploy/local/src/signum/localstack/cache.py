@@ -75,7 +75,7 @@ def provision(
         started = time.monotonic()
         try:
             build(tmp, build_log)
-            shutil.copytree(tmp, entry)
+            tmp.rename(entry)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         progress(f"{label}: provisioned in {time.monotonic() - started:.1f} s → {entry}")

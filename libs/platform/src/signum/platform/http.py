@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hmac
 import time
-from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 from uuid import uuid4
 
