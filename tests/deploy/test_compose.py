@@ -31,7 +31,8 @@ SECRET_VARIABLE = re.compile(r"PASSWORD|SECRET|TOKEN|ACCESS_KEY", re.IGNORECASE)
 
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
-    return load_yaml(COMPOSE_FILE)
+    loaded: dict[str, Any] = load_yaml(COMPOSE_FILE)
+    return loaded
 
 
 def environment(service: dict[str, Any]) -> dict[str, str]:

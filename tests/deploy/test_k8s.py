@@ -66,7 +66,8 @@ def of_kind(docs: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
 
 
 def containers(deployment: dict[str, Any]) -> list[dict[str, Any]]:
-    return deployment["spec"]["template"]["spec"]["containers"]
+    found: list[dict[str, Any]] = deployment["spec"]["template"]["spec"]["containers"]
+    return found
 
 
 # --- schema validation ------------------------------------------------------------------------
@@ -117,7 +118,7 @@ def validate_crd(doc: dict[str, Any]) -> None:
 
 
 def test_vendored_schemas_refuse_a_misspelt_field(validators: dict[tuple[str, str], Any]) -> None:
-    deployment = {
+    deployment: dict[str, Any] = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": "x"},

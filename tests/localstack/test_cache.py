@@ -15,10 +15,12 @@ from signum.localstack.errors import ProvisioningFailed
 
 def test_an_entry_is_built_once_and_then_reused(tmp_path: Path) -> None:
     builds: list[Path] = []
+    inodes: list[int] = []
 
     def build(folder: Path, build_log: Path) -> None:
         builds.append(folder)
         (folder / "server").write_text("binary")
+        inodes.append((folder / "server").stat().st_ino)
 
     first = provision("srv-1", build, label="srv", progress=lambda _: None, root=tmp_path)
     second = provision("srv-1", build, label="srv", progress=lambda _: None, root=tmp_path)
@@ -26,7 +28,9 @@ def test_an_entry_is_built_once_and_then_reused(tmp_path: Path) -> None:
     assert first == second == tmp_path / "srv-1"
     assert (first / "server").read_text() == "binary"
     assert len(builds) == 1
-    assert builds[0] != first  # built elsewhere, then renamed into place
+    # Built elsewhere and renamed into place (atomic), not copied (a copy can be cut halfway).
+    assert builds[0] != first
+    assert (first / "server").stat().st_ino == inodes[0]
 
 
 def test_a_failed_build_leaves_neither_an_entry_nor_its_temporary_folder(tmp_path: Path) -> None:

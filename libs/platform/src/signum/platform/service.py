@@ -53,6 +53,7 @@ class ServiceRuntime:
         self.consumers: list[EventConsumer] = []
         self._startup_hooks: list[StartupHook] = []
         self._extra_checks: dict[str, Check] = {}
+        self._periodic: list[tuple[float, StartupHook]] = []
         self._outbox_collections: list[AsyncIOMotorCollection[Any]] = []
         self._kafka_connected = asyncio.Event()
         self._started = asyncio.Event()
@@ -63,6 +64,10 @@ class ServiceRuntime:
     def add_check(self, name: str, check: Check) -> None:
         """Add a readiness check (the gateway adds one per service)."""
         self._extra_checks[name] = check
+
+    def every(self, seconds: float, job: StartupHook) -> None:
+        """Run `job` every `seconds` once started (failures are logged and retried next time)."""
+        self._periodic.append((seconds, job))
 
     def on_startup(self, hook: StartupHook) -> None:
         """Run `hook` once at start (retried until it succeeds), e.g. to create indexes."""
@@ -115,12 +120,22 @@ class ServiceRuntime:
     async def _bootstrap(self) -> None:
         await self._retry("startup hooks", self._run_startup_hooks)
         self._started.set()
+        for seconds, job in self._periodic:
+            self._tasks.append(asyncio.create_task(self._repeat(seconds, job)))
         await self._retry("kafka", self._connect_kafka)
         self._kafka_connected.set()
         log.info("service started", kafka=self.infra.kafka_url)
         if self.relay is not None:
             self.relay.start()
             self.relay.notify()
+
+    async def _repeat(self, seconds: float, job: StartupHook) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await job()
+            except Exception as exc:  # noqa: BLE001 - a periodic job must not die on one failure
+                log.warning("periodic job failed", job=getattr(job, "__name__", repr(job)), error=repr(exc))
 
     async def _run_startup_hooks(self) -> None:
         for hook in self._startup_hooks:

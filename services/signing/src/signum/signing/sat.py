@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
-
 from asn1crypto import core, parser, x509
 
 from signum.signing.domain import CertificateInfo, CertificateKind
@@ -118,10 +116,6 @@ def certificate_number(serial_number: int) -> str:
 def _key_usage(cert: x509.Certificate) -> frozenset[str]:
     usage = cert.key_usage_value
     return frozenset(usage.native) if usage is not None else frozenset()
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment
 
 
 def certificate_info(cert: x509.Certificate) -> CertificateInfo:

@@ -1,0 +1,97 @@
+"""The policy module's rules, one behaviour per test (the HTTP access matrix is in tests/e2e)."""
+
+from __future__ import annotations
+
+import pytest
+
+from signum.platform.errors import ForbiddenError
+from signum.platform.identity import Caller
+from signum.platform.policy import Action, OficioAccess, UnitAccess, authorize, decide, may_attempt
+
+
+def official(*roles: str, unidad: str = "A", ambito: frozenset[str] = frozenset(), id: str = "u1") -> Caller:
+    return Caller(
+        kind="official", id=id, roles=frozenset({"funcionario", *roles}), unidad_id=unidad, ambito=ambito
+    )
+
+
+def key(scopes: set[str], oficinas: set[str]) -> Caller:
+    return Caller(kind="api_key", id="k1", scopes=frozenset(scopes), oficinas=frozenset(oficinas))
+
+
+OFICIO_A = OficioAccess(unidad_id="A", participantes=frozenset({"autor"}))
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        Action.DIRECTORIO_IMPORTAR,
+        Action.DIRECTORIO_ADMINISTRAR,
+        Action.CUENTAS_ADMINISTRAR,
+        Action.API_KEYS_ADMINISTRAR,
+    ],
+)
+def test_administration_needs_the_administrador_role(action: Action) -> None:
+    assert decide(official("administrador"), action)
+    for role in ("titular", "oficialia", "auditor"):
+        assert not decide(official(role), action)
+
+
+def test_officials_create_oficios_only_in_their_own_unit() -> None:
+    assert decide(official(), Action.OFICIO_CREAR, UnitAccess("A"))
+    assert not decide(official(), Action.OFICIO_CREAR, UnitAccess("B"))
+    assert not decide(official(unidad="A"), Action.OFICIO_CREAR)
+
+
+def test_participants_read_their_oficios() -> None:
+    assert decide(official(id="autor", unidad="B"), Action.OFICIO_LEER, OFICIO_A)
+    assert not decide(official(id="otro", unidad="A"), Action.OFICIO_LEER, OFICIO_A)
+
+
+def test_a_titular_reads_the_oficios_of_the_units_they_oversee() -> None:
+    titular = official("titular", ambito=frozenset({"A", "A1"}))
+    assert decide(titular, Action.OFICIO_LEER, OFICIO_A)
+    assert not decide(titular, Action.OFICIO_LEER, OficioAccess(unidad_id="B"))
+
+
+def test_confidential_oficios_are_for_participants_only() -> None:
+    secret = OficioAccess(unidad_id="A", participantes=frozenset({"autor"}), confidencialidad="confidencial")
+    assert not decide(official("titular", ambito=frozenset({"A"})), Action.OFICIO_LEER, secret)
+    assert not decide(official("auditor"), Action.OFICIO_LEER, secret)
+    assert decide(official(id="autor"), Action.OFICIO_LEER, secret)
+
+
+def test_auditors_read_every_non_confidential_oficio_but_administrators_do_not() -> None:
+    assert decide(official("auditor", unidad="Z"), Action.OFICIO_LEER, OFICIO_A)
+    assert not decide(official("administrador", unidad="Z"), Action.OFICIO_LEER, OFICIO_A)
+
+
+def test_api_keys_act_within_their_scopes_and_offices() -> None:
+    reader = key({"oficio.leer"}, {"A"})
+    assert decide(reader, Action.OFICIO_LEER, OFICIO_A)
+    assert not decide(reader, Action.OFICIO_LEER, OficioAccess(unidad_id="B"))
+    assert not decide(reader, Action.OFICIO_CREAR, UnitAccess("A"))
+    assert not may_attempt(reader, Action.OFICIO_CREAR)
+    assert may_attempt(reader, Action.OFICIO_LEER)
+
+
+def test_api_keys_can_never_administer_even_with_the_scope() -> None:
+    admin_key = key({"cuentas.administrar", "api_keys.administrar"}, {"A"})
+    assert not decide(admin_key, Action.CUENTAS_ADMINISTRAR)
+    assert not decide(admin_key, Action.API_KEYS_ADMINISTRAR)
+
+
+def test_authorize_raises_a_spanish_403_naming_the_action() -> None:
+    with pytest.raises(ForbiddenError) as info:
+        authorize(official(), Action.CUENTAS_ADMINISTRAR)
+    assert info.value.status_code == 403
+    assert info.value.message == "No tiene permiso para realizar esta acción."
+    assert info.value.details == {"accion": "cuentas.administrar"}
+
+
+def test_every_action_has_a_rule() -> None:
+    """A new action must be given a rule: for some caller the policy must say yes."""
+    callers = [official(r, ambito=frozenset({"A"}), id="autor") for r in ("titular", "administrador")]
+    resources = [None, UnitAccess("A"), OFICIO_A]
+    for action in Action:
+        assert any(decide(c, action, r) for c in callers for r in resources), action
