@@ -1,12 +1,11 @@
-# syntax=docker/dockerfile:1
-#
 # One image for every Signum Python service. The command picks the service:
 #
 #   docker build -t signum:0.1.0 .
 #   docker run signum:0.1.0                                  # the gateway (default)
 #   docker run signum:0.1.0 python -m signum.routing         # any other service
 #
-# Production builds should pin the base image by digest in the city's registry.
+# Needs BuildKit (Docker 23+ by default) for the cache mount. Production builds should pin the base
+# image by digest in the city's registry.
 
 FROM python:3.11-slim AS build
 

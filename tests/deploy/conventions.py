@@ -7,6 +7,7 @@ silently leaving a dashboard or a manifest behind.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from functools import cache
@@ -46,6 +47,8 @@ SHARED_ENV = frozenset(
 )
 # Shared settings a deployment must always set (the rest have safe defaults).
 REQUIRED_SHARED_ENV = SHARED_ENV - {"SIGNUM_LOG_LEVEL", "SIGNUM_ENVIRONMENT"}
+# Secrets a deployment may leave empty: the feature they serve is then off.
+OPTIONAL_SECRET_ENV = frozenset({"SIGNUM_GATEWAY_OIDC_CLIENT_SECRET"})
 SECRET_ENV = frozenset(
     {
         "SIGNUM_MONGO_URL",
@@ -54,6 +57,7 @@ SECRET_ENV = frozenset(
         "SIGNUM_INTERNAL_TOKEN",
         "SIGNUM_GATEWAY_SESSION_SECRET",
     }
+    | OPTIONAL_SECRET_ENV
 )
 GATEWAY_SERVICE_URLS = {f"SIGNUM_GATEWAY_{s.upper()}_URL": s for s in INTERNAL_SERVICES}
 GATEWAY_ENV = frozenset({*GATEWAY_SERVICE_URLS, "SIGNUM_GATEWAY_SESSION_SECRET"})
@@ -68,10 +72,18 @@ def infra_env_names() -> frozenset[str]:
     return frozenset(f"SIGNUM_{name.upper()}" for name in InfraSettings.model_fields)
 
 
+def settings_env_names(service: str) -> frozenset[str]:
+    """The SIGNUM_<SERVICE>_* variables the service's own Settings class reads, from its fields."""
+    module = importlib.import_module(f"signum.{service}.settings")
+    fields = set(module.Settings.model_fields) - {"infra"}
+    return frozenset(f"SIGNUM_{service.upper()}_{name.upper()}" for name in fields)
+
+
 def own_env(service: str) -> frozenset[str]:
-    """The variables only `service` reads: its bind address, and the gateway's extras."""
+    """The variables only `service` reads: its Settings' fields plus the conventions' names."""
     base = {f"SIGNUM_{service.upper()}_HOST", f"SIGNUM_{service.upper()}_PORT"}
-    return frozenset(base | (GATEWAY_ENV if service == "gateway" else set()))
+    conventions = base | (GATEWAY_ENV if service == "gateway" else set())
+    return frozenset(conventions) | settings_env_names(service)
 
 
 def allowed_env(service: str) -> frozenset[str]:

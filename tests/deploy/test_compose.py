@@ -13,6 +13,7 @@ import pytest
 
 from tests.deploy.conventions import (
     INTERNAL_SERVICES,
+    OPTIONAL_SECRET_ENV,
     PORTS,
     REPO,
     REQUIRED_SHARED_ENV,
@@ -254,7 +255,10 @@ def test_credentials_come_only_from_required_variables(compose: dict[str, Any]) 
     markers = {v: f"REQUIRED.{v}" for v in required_variables(compose)}
     for name, service in compose["services"].items():
         for key, value in environment(service).items():
-            if SECRET_VARIABLE.search(key):
+            if key in OPTIONAL_SECRET_ENV:
+                # Unset means the feature is off; never a literal credential.
+                assert re.fullmatch(r"\$\{[A-Z0-9_]+(:\?[^}]+|:-)\}", value), f"{name}.{key}: {value!r}"
+            elif SECRET_VARIABLE.search(key):
                 assert re.fullmatch(r"\$\{[A-Z0-9_]+:\?[^}]+\}", value), (
                     f"{name}.{key} must be `${{VAR:?message}}`, not {value!r}"
                 )
@@ -300,7 +304,9 @@ def test_grafana_and_prometheus_load_the_repository_configuration(compose: dict[
     assert "./deploy/prometheus:/etc/prometheus:ro" in prometheus["volumes"]
     assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
     grafana = compose["services"]["grafana"]
-    assert "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro" in grafana["volumes"]
+    for kind in ("datasources", "dashboards"):
+        mount = f"./deploy/grafana/provisioning/{kind}:/etc/grafana/provisioning/{kind}:ro"
+        assert mount in grafana["volumes"]
     assert "./deploy/grafana/dashboards:/etc/grafana/dashboards:ro" in grafana["volumes"]
     home = environment(grafana)["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
     assert (REPO / "deploy/grafana/dashboards" / Path(home).name).exists()

@@ -17,6 +17,7 @@ from tests.deploy.conventions import (
     DEPLOY,
     INTERNAL_SERVICES,
     K8S,
+    OPTIONAL_SECRET_ENV,
     PORTS,
     REPO,
     SCHEMAS,
@@ -277,10 +278,19 @@ def test_deployment_environment_uses_only_convention_variables(base: list[dict[s
             assert entry["name"] not in SECRET_ENV, f"{entry['name']} must come from the Secret"
 
 
-def test_only_the_gateway_receives_the_session_secret(base: list[dict[str, Any]]) -> None:
+def test_only_the_gateway_receives_the_gateway_secrets(base: list[dict[str, Any]]) -> None:
     for name, deployment in of_kind(base, "Deployment").items():
         names = {e["name"] for e in containers(deployment)[0]["env"]}
-        assert ("SIGNUM_GATEWAY_SESSION_SECRET" in names) == (name == "gateway")
+        for secret in ("SIGNUM_GATEWAY_SESSION_SECRET", "SIGNUM_GATEWAY_OIDC_CLIENT_SECRET"):
+            assert (secret in names) == (name == "gateway")
+
+
+def test_only_optional_secrets_may_be_missing(base: list[dict[str, Any]]) -> None:
+    for deployment in of_kind(base, "Deployment").values():
+        for entry in containers(deployment)[0]["env"]:
+            if "valueFrom" in entry:
+                optional = entry["valueFrom"]["secretKeyRef"].get("optional", False)
+                assert optional == (entry["name"] in OPTIONAL_SECRET_ENV), entry["name"]
 
 
 def test_replicas_follow_the_plan(base: list[dict[str, Any]]) -> None:
@@ -391,7 +401,16 @@ def test_the_secret_example_has_exactly_the_keys_the_deployments_read(base: list
         if "valueFrom" in e
     }
     assert set(example) == read == SECRET_ENV
-    assert all("REPLACE_ME" in value for value in example.values())
+    for key, value in example.items():
+        if key in OPTIONAL_SECRET_ENV:
+            assert value == "", f"{key}: optional secrets stay empty in the example"
+        else:
+            assert "REPLACE_ME" in value, f"{key}: the example must not hold a usable value"
+
+
+def test_the_public_url_is_the_https_ingress_host() -> None:
+    config = read_env_file(BASE / "config.env") | read_env_file(OVERLAY / "config.env")
+    assert config["SIGNUM_GATEWAY_PUBLIC_URL"] == "https://signum.monterrey.gob.mx"
 
 
 def test_the_overlay_sets_monterrey_host_and_image() -> None:

@@ -58,6 +58,19 @@ def test_a_spawned_process_is_tracked_logged_and_terminated(tmp_path: Path, pid_
     assert _gone(pid)
 
 
+def test_a_long_log_is_moved_aside_at_the_next_start(
+    tmp_path: Path, pid_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("signum.localstack.processes.MAX_LOG_BYTES", 100)
+    log = tmp_path / "srv.log"
+    log.write_text("old line\n" * 20)
+
+    spawn("srv", SLEEPER, env=None, cwd=tmp_path, log_path=log, pid_path=pid_path)
+
+    assert (tmp_path / "srv.log.1").read_text() == "old line\n" * 20
+    assert "old line" not in log.read_text()
+
+
 def test_a_pid_file_whose_process_has_exited_is_stale(tmp_path: Path, pid_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)  # fmt: skip

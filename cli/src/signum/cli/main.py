@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from signum.cli import platform
 from signum.cli.stack import stack_app
 
 app = typer.Typer(
@@ -13,6 +14,9 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(stack_app, name="stack")
+app.command("up")(platform.up)
+app.command("down")(platform.down)
+app.command("status")(platform.status)
 
 
 @app.callback()

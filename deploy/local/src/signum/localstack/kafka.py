@@ -38,6 +38,9 @@ Configuration:
       # A line a minute about the controller's event queue is noise on a laptop.
       - name: org.apache.kafka.controller.EventPerformanceMonitor
         level: WARN
+      # Every configuration in full (hundreds of lines) at each start; server.properties says it.
+      - name: org.apache.kafka.common.config.AbstractConfig
+        level: WARN
 """
 
 

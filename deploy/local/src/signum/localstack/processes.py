@@ -24,6 +24,8 @@ from signum.localstack.errors import ServerFailed
 # reaped (poll) instead of lingering as a zombie that still looks alive.
 _children: dict[int, subprocess.Popen[bytes]] = {}
 
+MAX_LOG_BYTES = 20 * 2**20  # at a start, a longer log is moved to <log>.1
+
 
 def spawn(
     name: str,
@@ -36,10 +38,13 @@ def spawn(
 ) -> int:
     """Start `argv` detached, stdout and stderr appended to `log_path`; write `pid_path`.
 
-    `env` is the whole environment of the process (None: inherit this one's). Returns the pid.
+    `env` is the whole environment of the process (None: inherit this one's). A log longer than
+    MAX_LOG_BYTES is first moved to `<log>.1`, so one previous log is kept. Returns the pid.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     pid_path.parent.mkdir(parents=True, exist_ok=True)
+    if log_path.is_file() and log_path.stat().st_size > MAX_LOG_BYTES:
+        log_path.replace(log_path.with_name(log_path.name + ".1"))  # keep one previous log
     with log_path.open("ab") as log:
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         log.write(f"\n--- {stamp} starting {name}: {' '.join(argv)}\n".encode())

@@ -1,0 +1,42 @@
+// Signum's browser code: log in and out. The session cookie is HttpOnly; state-changing calls
+// send the CSRF token from the readable `signum_csrf` cookie in the X-CSRF-Token header.
+"use strict";
+
+function csrfToken() {
+  const entry = document.cookie.split("; ").find((c) => c.startsWith("signum_csrf="));
+  return entry ? decodeURIComponent(entry.split("=")[1]) : "";
+}
+
+async function api(method, path, body) {
+  const headers = { "X-CSRF-Token": csrfToken() };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  return fetch(path, {
+    method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+const loginForm = document.getElementById("entrar");
+if (loginForm) {
+  loginForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const response = await api("POST", "/api/v1/auth/login", {
+      usuario: loginForm.usuario.value,
+      contrasena: loginForm.contrasena.value,
+    });
+    if (response.ok) {
+      location.href = "/";
+      return;
+    }
+    const error = await response.json().catch(() => ({ message: "No se pudo iniciar sesión." }));
+    document.getElementById("error").textContent = error.message;
+  });
+}
+
+const logout = document.getElementById("salir");
+if (logout) {
+  logout.addEventListener("click", async () => {
+    await api("POST", "/api/v1/auth/logout");
+    location.href = "/";
+  });
+}

@@ -1,0 +1,122 @@
+"""The rules every text of a template or an oficio obeys before it reaches the PDF.
+
+Texts are never parsed as Typst (the renderer passes them as string data), so there is nothing to
+escape. What is checked here is what could still spoil an official letter: control characters
+(refused, with the position, so the author can find them), bidirectional overrides (refused: they
+can make the printed text read differently from the text a machine extracts) and very long runs
+without spaces (given break opportunities so they wrap instead of running off the page).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pydantic_core import PydanticCustomError
+
+ZERO_WIDTH_SPACE = "\u200b"
+ZERO_WIDTH_JOINER = "\u200d"
+
+# Runs of non-space characters longer than this get a break opportunity every BREAK_EVERY characters.
+LONG_RUN = 30
+BREAK_EVERY = 20
+
+_ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+_LINE_SEPARATORS = {"\u2028", "\u2029", "\x85"}
+_LONG_RUN_RE = re.compile(r"\S{%d,}" % (LONG_RUN + 1))
+
+
+def _describe(ch: str) -> str:
+    return f"U+{ord(ch):04X}"
+
+
+def _refusal(ch: str, index: int) -> PydanticCustomError:
+    if ch in _BIDI_CONTROLS:
+        return PydanticCustomError(
+            "bidi_control",
+            "contiene un carácter invisible de control de dirección del texto ({char}, posición {pos}); "
+            "no se permite porque puede hacer que el texto impreso se lea distinto. Elimínelo.",
+            {"char": _describe(ch), "pos": index + 1},
+        )
+    if 0xD800 <= ord(ch) <= 0xDFFF:
+        return PydanticCustomError(
+            "invalid_unicode",
+            "contiene un carácter Unicode inválido ({char}, posición {pos}).",
+            {"char": _describe(ch), "pos": index + 1},
+        )
+    return PydanticCustomError(
+        "control_character",
+        "contiene un carácter de control no permitido ({char}, posición {pos}). Elimínelo e intente de nuevo.",
+        {"char": _describe(ch), "pos": index + 1},
+    )
+
+
+def _check_characters(value: str) -> None:
+    for index, ch in enumerate(value):
+        code = ord(ch)
+        if ch in _ALLOWED_CONTROLS or ch in _LINE_SEPARATORS:
+            continue
+        if (
+            code < 0x20
+            or 0x7F <= code <= 0x9F
+            or ch in _BIDI_CONTROLS
+            or 0xD800 <= code <= 0xDFFF
+            or code in (0xFFFE, 0xFFFF)
+        ):
+            raise _refusal(ch, index)
+
+
+def clean_line(value: str) -> str:
+    """A one-line text: characters checked, NFC, whitespace (tabs, newlines) collapsed to spaces.
+
+    Raises PydanticCustomError (a Spanish message without the field name) for refused characters.
+    """
+    _check_characters(value)
+    return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def clean_multiline(value: str) -> str:
+    """A text that keeps its line breaks (as `\\n`): characters checked, NFC, tabs to spaces."""
+    _check_characters(value)
+    value = unicodedata.normalize("NFC", value)
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    for sep in _LINE_SEPARATORS:
+        value = value.replace(sep, "\n")
+    return value
+
+
+def _breaks_after(ch: str, following: str) -> bool:
+    """Whether a zero-width break may go between `ch` and `following` without splitting a glyph."""
+    if ch == ZERO_WIDTH_JOINER or following == ZERO_WIDTH_JOINER:
+        return False
+    if unicodedata.category(following) in {"Mn", "Mc", "Me", "Sk"} or "\ufe00" <= following <= "\ufe0f":
+        return False
+    if "\U0001f3fb" <= following <= "\U0001f3ff":  # skin-tone modifiers belong to the emoji before
+        return False
+    return not ("\ud800" <= ch <= "\udfff")
+
+
+def _break_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    out: list[str] = []
+    since_break = 0
+    for i, ch in enumerate(run):
+        out.append(ch)
+        since_break += 1
+        following = run[i + 1] if i + 1 < len(run) else ""
+        if since_break >= BREAK_EVERY and following and _breaks_after(ch, following):
+            out.append(ZERO_WIDTH_SPACE)
+            since_break = 0
+    return "".join(out)
+
+
+def breakable(value: str) -> str:
+    """`value` with zero-width spaces inside runs of more than LONG_RUN non-space characters.
+
+    Typst breaks lines only at spaces and hyphenation points; a 100 KB word (a pasted hash, a URL,
+    a hostile input) would otherwise overflow the page.
+    """
+    if len(value) <= LONG_RUN:
+        return value
+    return _LONG_RUN_RE.sub(_break_run, value)

@@ -1,0 +1,112 @@
+"""An RFC 3161 time-stamping authority, for the local stack and the tests.
+
+Production points `SIGNUM_SIGNING_TSA_URL` at a real TSA; development runs this one with its own
+test certificate. `respond` takes the body of an HTTP POST (`application/timestamp-query`) and
+returns the body of the answer (`application/timestamp-reply`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from asn1crypto import keys, tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+QUERY_CONTENT_TYPE = "application/timestamp-query"
+REPLY_CONTENT_TYPE = "application/timestamp-reply"
+
+
+class TimestampAuthority:
+    """Signs time-stamp tokens with one certificate (extended key usage: timeStamping, critical)."""
+
+    def __init__(
+        self, certificate: asn1_x509.Certificate, key: keys.PrivateKeyInfo, chain: Sequence[asn1_x509.Certificate] = ()
+    ) -> None:
+        self.certificate = certificate
+        store = SimpleCertificateStore()
+        store.register_multiple(chain)
+        self._stamper = DummyTimeStamper(tsa_cert=certificate, tsa_key=key, certs_to_embed=store)
+
+    @classmethod
+    def from_cryptography(
+        cls, certificate: x509.Certificate, key: rsa.RSAPrivateKey, chain: Sequence[x509.Certificate] = ()
+    ) -> TimestampAuthority:
+        der = serialization.Encoding.DER
+        return cls(
+            asn1_x509.Certificate.load(certificate.public_bytes(der)),
+            keys.PrivateKeyInfo.load(
+                key.private_bytes(der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            ),
+            [asn1_x509.Certificate.load(c.public_bytes(der)) for c in chain],
+        )
+
+    @classmethod
+    def from_pem(cls, certificate: bytes, key: bytes, chain: Sequence[bytes] = ()) -> TimestampAuthority:
+        private = serialization.load_pem_private_key(key, password=None)
+        if not isinstance(private, rsa.RSAPrivateKey):
+            raise ValueError("the TSA key must be RSA")
+        return cls.from_cryptography(
+            x509.load_pem_x509_certificate(certificate), private, [x509.load_pem_x509_certificate(c) for c in chain]
+        )
+
+    def respond(self, body: bytes) -> bytes:
+        """The DER TimeStampResp for a DER TimeStampReq; a `rejection` status for a malformed one."""
+        try:
+            request = tsp.TimeStampReq.load(body)
+            request.native  # noqa: B018 - parse it whole now
+        except (ValueError, TypeError):
+            return tsp.TimeStampResp(
+                {"status": {"status": "rejection", "fail_info": tsp.PKIFailureInfo({"bad_data_format"})}}
+            ).dump()
+        return self._stamper.request_tsa_response(request).dump()
+
+
+def generate_development_authority(
+    common_name: str = "TSA de desarrollo Signum", *, days: int = 3650
+) -> tuple[bytes, bytes, bytes]:
+    """A self-signed root and a TSA certificate for the local stack: (tsa_cert_pem, tsa_key_pem, root_pem).
+
+    Keep the three files: signatures time-stamped with them only validate while the root is trusted.
+    """
+    now = datetime.now(UTC)
+    root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{common_name} (raíz)")])
+    root = (
+        x509.CertificateBuilder()
+        .subject_name(root_name)
+        .issuer_name(root_name)
+        .public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .sign(root_key, hashes.SHA256())
+    )
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .issuer_name(root_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(root_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    return (
+        cert.public_bytes(pem),
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+        root.public_bytes(pem),
+    )
