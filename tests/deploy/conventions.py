@@ -55,12 +55,11 @@ SECRET_ENV = frozenset(
         "SIGNUM_S3_ACCESS_KEY",
         "SIGNUM_S3_SECRET_KEY",
         "SIGNUM_INTERNAL_TOKEN",
-        "SIGNUM_GATEWAY_SESSION_SECRET",
     }
     | OPTIONAL_SECRET_ENV
 )
 GATEWAY_SERVICE_URLS = {f"SIGNUM_GATEWAY_{s.upper()}_URL": s for s in INTERNAL_SERVICES}
-GATEWAY_ENV = frozenset({*GATEWAY_SERVICE_URLS, "SIGNUM_GATEWAY_SESSION_SECRET"})
+GATEWAY_ENV = frozenset(GATEWAY_SERVICE_URLS)
 
 TOPICS = ("signum.drafting", "signum.signing", "signum.routing", "signum.storage", "signum.directory")
 

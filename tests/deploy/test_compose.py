@@ -271,7 +271,6 @@ def test_compose_refuses_to_start_without_each_secret(compose: dict[str, Any]) -
     required = required_variables(compose)
     assert {
         "SIGNUM_INTERNAL_TOKEN",
-        "SIGNUM_GATEWAY_SESSION_SECRET",
         "SIGNUM_S3_ACCESS_KEY",
         "SIGNUM_S3_SECRET_KEY",
         "MONGO_ROOT_PASSWORD",

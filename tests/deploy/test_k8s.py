@@ -281,8 +281,7 @@ def test_deployment_environment_uses_only_convention_variables(base: list[dict[s
 def test_only_the_gateway_receives_the_gateway_secrets(base: list[dict[str, Any]]) -> None:
     for name, deployment in of_kind(base, "Deployment").items():
         names = {e["name"] for e in containers(deployment)[0]["env"]}
-        for secret in ("SIGNUM_GATEWAY_SESSION_SECRET", "SIGNUM_GATEWAY_OIDC_CLIENT_SECRET"):
-            assert (secret in names) == (name == "gateway")
+        assert ("SIGNUM_GATEWAY_OIDC_CLIENT_SECRET" in names) == (name == "gateway")
 
 
 def test_only_optional_secrets_may_be_missing(base: list[dict[str, Any]]) -> None:

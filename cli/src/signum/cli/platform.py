@@ -69,7 +69,8 @@ def _wait_ready(gateway: str, run: Path) -> None:
     while time.monotonic() - started < READY_TIMEOUT_SECONDS:
         for name in PROCESSES:
             if is_running(run / f"{name}.pid") is None:
-                typer.echo(f"{name} exited; last lines of its log:\n{log_tail(run / f'{name}.log')}", err=True)
+                tail = log_tail(run / f"{name}.log")
+                typer.echo(f"{name} exited; last lines of its log:\n{tail}", err=True)
                 raise typer.Exit(1)
         try:
             response = httpx.get(gateway + "/readyz", timeout=5)

@@ -7,11 +7,12 @@ the renderer needs no files: the image travels in `sys.inputs` beside the oficio
 from __future__ import annotations
 
 import base64
+import io
 import re
-import struct
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+import PIL.Image
 import typst
 
 MAX_IMAGE_BYTES = 1_000_000
@@ -37,39 +38,26 @@ class ImageInfo:
     height: int
 
 
-def _png_info(data: bytes) -> ImageInfo:
-    if len(data) < 33 or data[12:16] != b"IHDR":
-        raise ImageRejected("el archivo PNG está dañado (falta la cabecera IHDR).")
-    width, height = struct.unpack(">II", data[16:24])
-    return ImageInfo("image/png", width, height)
-
-
-_SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
-
-
-def _jpeg_info(data: bytes) -> ImageInfo:
-    pos = 2
-    while pos + 4 <= len(data):
-        if data[pos] != 0xFF:
-            break
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            pos += 2
-            continue
-        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
-        if marker in _SOF_MARKERS and pos + 10 <= len(data):
-            height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
-            components = data[pos + 9]
-            if components not in (1, 3):
-                raise ImageRejected(
-                    "la imagen JPEG está en CMYK u otro espacio de color; guárdela en RGB o escala de grises."
-                )
-            return ImageInfo("image/jpeg", width, height)
-        pos += 2 + length
-    raise ImageRejected("el archivo JPEG está dañado (no se encontraron sus dimensiones).")
+def _raster_info(data: bytes) -> ImageInfo:
+    # Decoding the whole image (not only its header) is what tells a damaged file from a good one:
+    # Typst would silently leave a damaged one out of the page.
+    try:
+        with PIL.Image.open(io.BytesIO(data)) as image:
+            kind, mode, (width, height) = image.format, image.mode, image.size
+            if width * height > MAX_PIXELS:
+                raise ImageRejected("las dimensiones de la imagen son demasiado grandes.")
+            image.load()
+    except ImageRejected:
+        raise
+    except (OSError, ValueError, SyntaxError, PIL.Image.DecompressionBombError) as exc:
+        raise ImageRejected("la imagen está dañada o no se puede interpretar.") from exc
+    if kind not in ("PNG", "JPEG"):
+        raise ImageRejected("el archivo no es una imagen PNG, JPEG ni SVG.")
+    if mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I"):
+        raise ImageRejected(
+            "la imagen está en CMYK u otro espacio de color no admitido; guárdela en RGB o escala de grises."
+        )
+    return ImageInfo("image/png" if kind == "PNG" else "image/jpeg", width, height)
 
 
 def _svg_length(value: str | None) -> float | None:
@@ -119,10 +107,8 @@ def sniff(data: bytes) -> ImageInfo:
         raise ImageRejected("el archivo está vacío.")
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageRejected(f"la imagen pesa más de {MAX_IMAGE_BYTES // 1000} KB.")
-    if data.startswith(PNG_MAGIC):
-        info = _png_info(data)
-    elif data.startswith(JPEG_MAGIC):
-        info = _jpeg_info(data)
+    if data.startswith((PNG_MAGIC, JPEG_MAGIC)):
+        info = _raster_info(data)
     elif data.lstrip()[:5] in (b"<?xml", b"<svg ", b"<svg>", b"<svg\n") or b"<svg" in data[:1024]:
         info = _svg_info(data)
     else:
@@ -149,7 +135,12 @@ _PROBE = b'#image(bytes(sys.inputs.img), format: "svg", width: 1cm)'
 
 
 def check_decodes(data: bytes, info: ImageInfo) -> None:
-    """Have Typst itself decode the image, so a damaged file is refused now and not at render time."""
+    """Have Typst itself parse an SVG, so a damaged one is refused now and not at render time.
+
+    PNG and JPEG were already decoded whole by `sniff`.
+    """
+    if info.media_type != "image/svg+xml":
+        return
     try:
         svg = as_svg(data, info)
     except UnicodeDecodeError as exc:
