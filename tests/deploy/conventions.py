@@ -197,10 +197,21 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
+# deploy/prometheus's rule files, in the order prometheus.yml and the PrometheusRule list them.
+RULE_FILES = ("rules.yml", "alerts.yml")
+
+
+def rule_groups() -> list[dict[str, Any]]:
+    """Every rule group of deploy/prometheus's rule files, in file order."""
+    return [g for name in RULE_FILES for g in load_yaml(DEPLOY / "prometheus" / name)["groups"]]
+
+
 def recording_rules() -> dict[str, str]:
-    """Recorded series name -> its expression, from deploy/prometheus/rules.yml."""
-    rules = load_yaml(DEPLOY / "prometheus" / "rules.yml")
-    return {r["record"]: r["expr"] for g in rules["groups"] for r in g["rules"] if "record" in r}
+    """Recorded series name -> its expression, from every rule file of deploy/prometheus.
+
+    Recordings an alert reads sit in alerts.yml, in the alerts' group; the others in rules.yml.
+    """
+    return {r["record"]: r["expr"] for g in rule_groups() for r in g["rules"] if "record" in r}
 
 
 def recorded_labels(expr: str) -> frozenset[str]:

@@ -16,6 +16,7 @@ from tests.deploy.conventions import (
     CONVENTION_SERVICE_METRICS,
     DEPLOY,
     PORTS,
+    RULE_FILES,
     SERVICES,
     check_expression,
     exposed_metrics,
@@ -24,6 +25,7 @@ from tests.deploy.conventions import (
     promql_name_regexes,
     recorded_labels,
     recording_rules,
+    rule_groups,
 )
 
 PROMETHEUS = DEPLOY / "prometheus"
@@ -40,7 +42,7 @@ REQUIRED_ALERTS = {
 
 def alert_rules() -> list[dict[str, Any]]:
     alerts = load_yaml(PROMETHEUS / "alerts.yml")
-    return [r for g in alerts["groups"] for r in g["rules"]]
+    return [r for g in alerts["groups"] for r in g["rules"] if "alert" in r]
 
 
 # --- the metric names themselves --------------------------------------------------------------
@@ -81,7 +83,7 @@ def test_rule_files_exist() -> None:
     config = load_yaml(PROMETHEUS / "prometheus.yml")
     for rule_file in config["rule_files"]:
         assert (PROMETHEUS / rule_file).is_file(), rule_file
-    assert set(config["rule_files"]) == {"rules.yml", "alerts.yml"}
+    assert config["rule_files"] == list(RULE_FILES)
 
 
 # --- recording rules --------------------------------------------------------------------------
@@ -94,6 +96,32 @@ def test_recording_rules_read_real_metrics_and_follow_the_naming_convention() ->
         assert re.fullmatch(r"signum:[a-z_0-9]+(:[a-z0-9]+)?", name), name
         assert "service" in recorded_labels(expr), f"{name} drops the service label"
         check_expression(expr, name)
+
+
+def test_each_series_is_recorded_once_and_rules_yml_holds_only_recordings() -> None:
+    records = [r["record"] for g in rule_groups() for r in g["rules"] if "record" in r]
+    assert len(records) == len(set(records)), "a series recorded by two rules"
+    names = [g["name"] for g in rule_groups()]
+    assert len(names) == len(set(names)), "two groups with the same name"
+    for group in load_yaml(PROMETHEUS / "rules.yml")["groups"]:
+        assert all("record" in r for r in group["rules"]), "alerts belong in alerts.yml"
+
+
+def test_rules_read_recordings_made_earlier_in_their_own_group() -> None:
+    """Prometheus evaluates groups independently and in no fixed order, but the rules of one
+    group in sequence: a rule reading a recording from another group (or from later in its own)
+    sees this evaluation's value or the previous one's, at random. Alerts must not."""
+    recorded = set(recording_rules())
+    for group in rule_groups():
+        earlier: set[str] = set()
+        for rule in group["rules"]:
+            name = rule.get("record") or rule["alert"]
+            late = (promql_metric_names(rule["expr"]) & recorded) - earlier
+            assert not late, (
+                f"{group['name']} / {name} reads {sorted(late)}, not recorded before it in its group"
+            )
+            if "record" in rule:
+                earlier.add(rule["record"])
 
 
 def test_http_recordings_leave_out_probe_and_scrape_requests() -> None:
@@ -143,7 +171,7 @@ def test_promtool_accepts_the_configuration() -> None:
 
 
 def test_promtool_accepts_the_rules() -> None:
-    result = promtool("check", "rules", str(PROMETHEUS / "rules.yml"), str(PROMETHEUS / "alerts.yml"))
+    result = promtool("check", "rules", *(str(PROMETHEUS / name) for name in RULE_FILES))
     assert result.returncode == 0, result.stdout + result.stderr
 
 

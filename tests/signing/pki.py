@@ -132,8 +132,8 @@ class Issued:
 
 
 @dataclass
-class TestPki:
-    """Everything the signing tests need. Build it with `TestPki.generate(base_url)`."""
+class SigningPki:
+    """Everything the signing tests need. Build it with `SigningPki.generate(base_url)`."""
 
     base_url: str
     root: Issued
@@ -147,6 +147,7 @@ class TestPki:
     untrusted: Issued
     tsa: Issued
     revoked_serials: set[int] = field(default_factory=set)
+    extra_certs: dict[int, x509.Certificate] = field(default_factory=dict)  # known to the OCSP responder
 
     @property
     def roots_der(self) -> list[bytes]:
@@ -165,7 +166,7 @@ class TestPki:
         return f"{self.base_url}/tsa"
 
     @classmethod
-    def generate(cls, base_url: str) -> TestPki:
+    def generate(cls, base_url: str) -> SigningPki:
         now = datetime.now(UTC).replace(microsecond=0)
         root = _issue_ca(ca_subject("AC Raíz de pruebas Signum"), None, now, path_length=1)
         ca = _issue_ca(ca_subject("AC de pruebas Signum"), root, now, path_length=0, crl_url=f"{base_url}/crl/root.crl")
@@ -249,8 +250,6 @@ class TestPki:
             if isinstance(extension.value, x509.OCSPNonce):
                 builder = builder.add_extension(extension.value, critical=False)
         return builder.sign(self.ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
-
-    extra_certs: dict[int, x509.Certificate] = field(default_factory=dict)
 
     def timestamp_authority(self) -> TimestampAuthority:
         return TimestampAuthority.from_cryptography(self.tsa.cert, self.tsa.key, [self.ca.cert, self.root.cert])
@@ -365,7 +364,7 @@ class PkiServer:
     """OCSP, CRLs and an RFC 3161 TSA over real HTTP on 127.0.0.1 (a free port), in a thread."""
 
     def __init__(self) -> None:
-        self.pki: TestPki | None = None
+        self.pki: SigningPki | None = None
         self.tsa: TimestampAuthority | None = None
         self.requests: list[str] = []
         server = self
@@ -410,7 +409,7 @@ class PkiServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self, pki: TestPki) -> None:
+    def start(self, pki: SigningPki) -> None:
         self.pki = pki
         self.tsa = pki.timestamp_authority()
         self._thread.start()
@@ -420,10 +419,10 @@ class PkiServer:
         self._httpd.server_close()
 
 
-def running_pki() -> Iterator[tuple[TestPki, PkiServer]]:
+def running_pki() -> Iterator[tuple[SigningPki, PkiServer]]:
     """Generate the PKI and serve it; for a session-scoped fixture."""
     server = PkiServer()
-    pki = TestPki.generate(server.base_url)
+    pki = SigningPki.generate(server.base_url)
     server.start(pki)
     try:
         yield pki, server

@@ -169,7 +169,9 @@ def _lay_out(
     )
     reason = request.reason
     if request.on_behalf_of:
-        reason = f"Por ausencia de {request.on_behalf_of}" + (f". {reason}" if reason else "")
+        # verification reads the suplencia back from the end of /Reason
+        suplencia = f"por ausencia de {request.on_behalf_of}"
+        reason = f"{reason}; {suplencia}" if reason else "P" + suplencia[1:]
     meta = PdfSignatureMetadata(
         field_name=request.field_name,
         md_algorithm="sha256",

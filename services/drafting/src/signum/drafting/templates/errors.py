@@ -121,7 +121,9 @@ def _message(error: Any) -> str:
     if kind == "too_long":
         return f"no puede tener más de {ctx.get('max_length')} elementos."
     if kind == "too_short":
-        return f"debe tener al menos {ctx.get('min_length')} elemento(s)."
+        if ctx.get("min_length") == 1:
+            return "no puede estar vacío."
+        return f"debe tener al menos {ctx.get('min_length')} elementos."
     if kind == "literal_error":
         return f"no es un valor permitido (opciones: {ctx.get('expected')})."
     if kind == "string_pattern_mismatch":
@@ -132,11 +134,12 @@ def _message(error: Any) -> str:
     return str(error["msg"])
 
 
-def problems_from(exc: ValidationError) -> list[dict[str, str]]:
+def problems_from(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
     """The problems of a Pydantic validation, each with a Spanish location and message."""
     out = []
     for error in exc.errors(include_url=False, include_input=False):
         where = _location(error["loc"])
+        where = f"{prefix}.{where}" if prefix and where else prefix or where
         out.append({"field": where, "message": f"{where}: {_message(error)}" if where else _message(error)})
     return out
 

@@ -6,9 +6,12 @@ against the page, placeholders, image contents) by `signum.drafting.templates.va
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from signum.drafting.templates.text import clean_line
 
@@ -45,7 +48,24 @@ BlockKind = Literal[
     "texto_fijo",  # any fixed text
 ]
 
-TemplateText = Annotated[str, AfterValidator(clean_line), StringConstraints(max_length=500)]
+TemplateText = Annotated[str, StringConstraints(max_length=500), AfterValidator(clean_line)]
+
+
+def _from_base64(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise PydanticCustomError("base64", "no es contenido base64 válido.") from None
+    return value
+
+
+# Raw bytes in Python; base64 text in JSON (both ways), so a JSON body or a stored copy round-trips.
+ImageData = Annotated[
+    bytes,
+    BeforeValidator(_from_base64),
+    PlainSerializer(lambda b: base64.b64encode(b).decode("ascii"), return_type=str, when_used="json"),
+]
 ImageId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 
 
@@ -63,13 +83,11 @@ class Margins(_Model):
 
 
 class ImageAsset(_Model):
-    """An image of the template (logo, footer band). `data` is base64 in JSON."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64")
+    """An image of the template (logo, footer band), checked by its content. `data` is base64 in JSON."""
 
     id: ImageId
     media_type: Literal["image/png", "image/jpeg", "image/svg+xml"]
-    data: bytes
+    data: ImageData
 
 
 class ImagePlacement(_Model):

@@ -142,14 +142,19 @@ def _image_problems(template: Template) -> list[dict[str, str]]:
     return found
 
 
-def validate_template(template: Template | Mapping[str, Any]) -> Template:
-    """The template, if it follows every rule; else TemplateInvalidError listing every problem."""
+def validate_template(template: Template | Mapping[str, Any], *, check_images: bool = True) -> Template:
+    """The template, if it follows every rule; else TemplateInvalidError listing every problem.
+
+    `check_images=False` skips decoding the images (the renderer's per-render check).
+    """
     if not isinstance(template, Template):
         try:
             template = Template.model_validate(template)
         except ValidationError as exc:
             raise TemplateInvalidError(problems_from(exc)) from None
-    found = _page_problems(template) + _block_problems(template) + _image_problems(template)
+    found = _page_problems(template) + _block_problems(template)
+    if check_images:
+        found += _image_problems(template)
     if found:
         raise TemplateInvalidError(found)
     return template

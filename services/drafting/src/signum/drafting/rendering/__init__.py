@@ -1,0 +1,36 @@
+"""Rendering of oficios to PDF/A-2b with Typst: the body model, the content model, the renderer."""
+
+from signum.drafting.rendering.body import BodyDocument
+from signum.drafting.rendering.content import (
+    Absent,
+    CopyRecipient,
+    OficioContent,
+    Recipient,
+    Reference,
+    Sender,
+    Signer,
+)
+from signum.drafting.rendering.dates import long_date
+from signum.drafting.rendering.fields import Box, SignatureArea, add_signature_fields
+from signum.drafting.rendering.renderer import Layout, RenderedPdf, Renderer, RenderFailedError
+from signum.drafting.rendering.sample import sample_content
+
+__all__ = [
+    "Absent",
+    "BodyDocument",
+    "Box",
+    "CopyRecipient",
+    "Layout",
+    "OficioContent",
+    "Recipient",
+    "Reference",
+    "RenderFailedError",
+    "RenderedPdf",
+    "Renderer",
+    "Sender",
+    "SignatureArea",
+    "Signer",
+    "add_signature_fields",
+    "long_date",
+    "sample_content",
+]

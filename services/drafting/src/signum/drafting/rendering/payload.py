@@ -1,0 +1,219 @@
+"""Template + content → the JSON data that `oficio.typ` lays out.
+
+Placeholders are replaced here, once, with the oficio's values as plain text; every text gets break
+opportunities in very long runs. The result holds no Typst markup at all: the Typst program shows
+each string with `text(...)`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from signum.drafting.rendering.body import BodyDocument, LineBreak, ListBlock, Paragraph, Table, TextRun
+from signum.drafting.rendering.content import OficioContent
+from signum.drafting.rendering.dates import long_date
+from signum.drafting.templates import images, placeholders
+from signum.drafting.templates.model import PAGE_SIZES_MM, Block, Template
+from signum.drafting.templates.text import breakable
+
+FALLBACK_FONTS = ("Noto Sans Arabic", "Noto Sans Hebrew", "Symbola")
+DEFAULT_GAP_MM = 5.0
+HEADER_GAP_MM = 6.0
+FOOTER_GAP_MM = 6.0
+
+Json = dict[str, Any]
+
+
+def placeholder_values(content: OficioContent) -> dict[str, str]:
+    """The value of every data placeholder of the catalogue for this oficio."""
+    first = content.recipients[0]
+    ref = content.reference
+    return {
+        "folio": content.folio,
+        "fecha": long_date(content.date),
+        "anio": str(content.date.year),
+        "asunto": content.subject,
+        "destinatario.nombre": first.name,
+        "destinatario.puesto": first.title,
+        "destinatario.dependencia": first.organization,
+        "remitente.nombre": content.sender.name,
+        "remitente.puesto": content.sender.title,
+        "remitente.dependencia": content.sender.organization,
+        "remitente.unidad": content.sender.unit,
+        "remitente.domicilio": content.sender.address,
+        "referencia.folio": ref.folio if ref else "",
+        "referencia.fecha": long_date(ref.date) if ref and ref.date else "",
+        "iniciales": content.initials,
+    }
+
+
+def _spans(text: str, values: dict[str, str]) -> list[Json]:
+    out: list[Json] = []
+    pending = ""
+    for segment in placeholders.split(text):
+        if isinstance(segment, placeholders.Placeholder) and segment.name in placeholders.PAGE_PLACEHOLDERS:
+            if pending:
+                out.append({"t": breakable(pending)})
+                pending = ""
+            out.append({"p": segment.name})
+        elif isinstance(segment, placeholders.Placeholder):
+            pending += values.get(segment.name, "")
+        else:
+            pending += segment.text
+    if pending:
+        out.append({"t": breakable(pending)})
+    return out
+
+
+def _is_blank(spans: list[Json]) -> bool:
+    return all("t" in s and not s["t"].strip() for s in spans)
+
+
+def _inline(node: TextRun | LineBreak) -> list[Json]:
+    if isinstance(node, LineBreak):
+        return [{"br": True}]
+    style = {k: True for k, on in (("b", node.bold), ("i", node.italic), ("u", node.underline)) if on}
+    out: list[Json] = []
+    for i, piece in enumerate(node.text.split("\n")):
+        if i > 0:
+            out.append({"br": True})
+        if piece:
+            out.append({"t": breakable(piece), **style})
+    return out
+
+
+def _inlines(nodes: list[TextRun | LineBreak]) -> list[Json]:
+    return [item for node in nodes for item in _inline(node)]
+
+
+def _rich(blocks: list[Any]) -> list[Json]:
+    out: list[Json] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            out.append({"type": "p", "children": _inlines(block.children)})
+        elif isinstance(block, ListBlock):
+            kind = "ul" if block.type == "bullet_list" else "ol"
+            out.append({"type": kind, "items": [_rich(item) for item in block.items]})
+        elif isinstance(block, Table):
+            out.append(
+                {"type": "table", "header": block.header, "rows": [[_inlines(c) for c in r] for r in block.rows]}
+            )
+    return out
+
+
+def body_nodes(body: BodyDocument) -> list[Json]:
+    """The body as the Typst program's nodes."""
+    return _rich(list(body.blocks))
+
+
+def _person(name: str, *lines: str) -> Json:
+    return {"name": breakable(name), "lines": [breakable(line) for line in lines if line]}
+
+
+def _common(block: Block, values: dict[str, str]) -> Json:
+    data: Json = {
+        "kind": block.kind,
+        "align": block.align,
+        "bold": block.bold,
+        "italic": block.italic,
+        "size": block.size,
+        "space": block.space_before if block.space_before is not None else DEFAULT_GAP_MM,
+        "first_page_only": block.first_page_only,
+        "label": _spans(block.label, values) if block.label is not None else None,
+        "lines": [_spans(line, values) for line in block.lines],
+    }
+    if block.image is not None:
+        data["image"] = {"id": block.image.image_id, "width": block.image.width, "position": block.image.position}
+    if block.area is not None:
+        data["box"] = {"width": block.area.width, "height": block.area.height}
+    return data
+
+
+def _block(block: Block, content: OficioContent, values: dict[str, str]) -> Json | None:
+    """The block's data, or None when this oficio has nothing to show in it."""
+    data = _common(block, values)
+    kind = block.kind
+    if kind == "cuerpo":
+        data["body"] = body_nodes(content.body)
+    elif kind == "destinatarios":
+        data["people"] = [_person(r.name, r.title, r.organization) for r in content.recipients]
+    elif kind == "firmas":
+        data["columns"] = min(block.columns, len(content.signers))
+        data["signers"] = [
+            {
+                "index": i + 1,
+                **_person(s.name, s.title),
+                "on_behalf": breakable(
+                    f"{block.on_behalf_prefix} {s.on_behalf_of.name}"
+                    + (f", {s.on_behalf_of.title}" if s.on_behalf_of.title else "")
+                )
+                if s.on_behalf_of
+                else None,
+            }
+            for i, s in enumerate(content.signers)
+        ]
+    elif kind == "ccp":
+        if not content.ccp:
+            return None
+        data["items"] = [breakable(", ".join(x for x in (c.name, c.title) if x)) for c in content.ccp]
+    elif kind == "anexos":
+        if not content.attachments:
+            return None
+        data["items"] = [breakable(a) for a in content.attachments]
+    elif kind == "referencia" and content.reference is None:
+        return None
+    elif kind not in ("qr", "despedida", "membrete", "pie") and all(_is_blank(line) for line in data["lines"]):
+        return None  # e.g. no initials
+    return data
+
+
+def _region(template: Template, content: OficioContent, values: dict[str, str], region: str) -> list[Json]:
+    out: list[Json] = []
+    for block in template.blocks:
+        if block.region != region:
+            continue
+        data = _block(block, content, values)
+        if data is None:
+            continue
+        # "Atentamente" travels with the first row of signatures (see `signatures` in oficio.typ).
+        if data["kind"] == "firmas" and out and out[-1]["kind"] == "despedida":
+            data["closing"] = out.pop()
+            data["space"] = data["closing"]["space"]
+        out.append(data)
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _svg(data: bytes) -> str:
+    # A template's images are the same on every render: sniff (a full decode) and wrap them once.
+    return images.as_svg(data, images.sniff(data))
+
+
+def build(template: Template, content: OficioContent) -> tuple[str, dict[str, str]]:
+    """The `sys.inputs` of one render: the JSON payload and each used image as SVG text."""
+    values = placeholder_values(content)
+    width, height = PAGE_SIZES_MM[template.page_size]
+    m = template.margins
+    payload = {
+        "title": content.subject,
+        "author": content.sender.organization or content.sender.name,
+        "font": {"families": [template.font, *FALLBACK_FONTS], "size": template.font_size},
+        "page": {
+            "width": width,
+            "height": height,
+            "margin": {"top": m.top, "right": m.right, "bottom": m.bottom, "left": m.left},
+            "header_gap": HEADER_GAP_MM,
+            "footer_gap": FOOTER_GAP_MM,
+        },
+        "header": _region(template, content, values, "header"),
+        "content": _region(template, content, values, "content"),
+        "footer": _region(template, content, values, "footer"),
+    }
+    used = {b.image.image_id for b in template.blocks if b.image is not None}
+    inputs = {"payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":"))}
+    for asset in template.images:
+        if asset.id in used:
+            inputs[f"img:{asset.id}"] = _svg(asset.data)
+    return inputs["payload"], {k: v for k, v in inputs.items() if k != "payload"}
