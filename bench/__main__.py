@@ -8,11 +8,11 @@ import os
 import uuid
 from pathlib import Path
 
-from bench import outbox
+from bench import outbox, render, signing
 from signum.localstack import PROFILES, endpoints
 
 RESULTS = Path(__file__).parent / "results.json"
-BENCHMARKS = [outbox.run]
+BENCHMARKS = [outbox.run, render.run, signing.run]
 
 
 async def main() -> None:
@@ -25,8 +25,10 @@ async def main() -> None:
     results = []
     for bench in BENCHMARKS:
         for result in await bench(infra):
-            print(f"{result.name}: {result.value:.6f} {result.unit} (baseline {result.baseline:.6f}, "
-                  f"ratio {result.ratio:.2f})")
+            print(
+                f"{result.name}: {result.value:.6f} {result.unit} (baseline {result.baseline:.6f}, "
+                f"ratio {result.ratio:.2f})"
+            )
             results.append(result.as_dict())
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}")

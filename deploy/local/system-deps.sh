@@ -4,6 +4,12 @@ set -euo pipefail
 # command -> package
 declare -A wanted=(
   [promtool]=prometheus
+  [pdfsig]=poppler-utils
+  [certutil]=libnss3-tools
+  [softhsm2-util]=softhsm2
+  [zbarimg]=zbar-tools
+  [openssl]=openssl
+  [chromium]=chromium
 )
 missing=()
 for cmd in "${!wanted[@]}"; do

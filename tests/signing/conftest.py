@@ -77,7 +77,9 @@ def timestamper(pki: SigningPki) -> Timestamper:
 
 @pytest.fixture(scope="session")
 async def fiel(pki: SigningPki, trust: TrustPolicy) -> AsyncIterator[Credential]:
-    credential = await credentials.load_credential(pki.fiel.cer, pki.fiel.key_file, pki.fiel.password, trust=trust)
+    credential = await credentials.load_credential(
+        pki.fiel.cer, pki.fiel.key_file, pki.fiel.password, trust=trust
+    )
     yield credential
     credential.close()
 

@@ -169,41 +169,107 @@ class SigningPki:
     def generate(cls, base_url: str) -> SigningPki:
         now = datetime.now(UTC).replace(microsecond=0)
         root = _issue_ca(ca_subject("AC Raíz de pruebas Signum"), None, now, path_length=1)
-        ca = _issue_ca(ca_subject("AC de pruebas Signum"), root, now, path_length=0, crl_url=f"{base_url}/crl/root.crl")
+        ca = _issue_ca(
+            ca_subject("AC de pruebas Signum"), root, now, path_length=0, crl_url=f"{base_url}/crl/root.crl"
+        )
         rogue_root = _issue_ca(ca_subject("AC no reconocida"), None, now, path_length=0)
         urls = {"ocsp_url": f"{base_url}/ocsp", "crl_url": f"{base_url}/crl/ac.crl"}
-        fiel = _issue_fiel(ca, now, "JUANA PEREZ GARZA", "PEGJ800101AB1", "PEGJ800101MNLRRN09", "30001000000500000001", **urls)
-        second = _issue_fiel(ca, now, "MARIO LOPEZ TREVINO", "LOTM750505CD2", "LOTM750505HNLPRR02", "30001000000500000002", **urls)
-        expired = _issue_fiel(
-            ca, now, "ROSA VENCIDA SALINAS", "VESR700101EF3", "VESR700101MNLNLS05", "30001000000500000003",
-            not_before=now - timedelta(days=4 * 365), not_after=now - timedelta(days=1), **urls,
-        )  # fmt: skip
-        revoked = _issue_fiel(ca, now, "PEDRO REVOCADO RUIZ", "RERP680303GH4", "RERP680303HNLVZD01", "30001000000500000004", **urls)
-        csd = _issue(
-            ca, csd_subject("MUNICIPIO DE PRUEBAS", "MPR010101AB1 / PEGJ800101AB1", " / PEGJ800101MNLRRN09", "CSD01"),
-            now, serial=sat_serial("30001000000500000005"), key_usage=("digital_signature", "content_commitment"),
+        fiel = _issue_fiel(
+            ca,
+            now,
+            "JUANA PEREZ GARZA",
+            "PEGJ800101AB1",
+            "PEGJ800101MNLRRN09",
+            "30001000000500000001",
             **urls,
-        )  # fmt: skip
-        untrusted = _issue_fiel(rogue_root, now, "INTRUSO SIN CONFIANZA", "INSC800101IJ5", "INSC800101HNLNNN03", "30001000000500000006")
+        )
+        second = _issue_fiel(
+            ca,
+            now,
+            "MARIO LOPEZ TREVINO",
+            "LOTM750505CD2",
+            "LOTM750505HNLPRR02",
+            "30001000000500000002",
+            **urls,
+        )
+        expired = _issue_fiel(
+            ca,
+            now,
+            "ROSA VENCIDA SALINAS",
+            "VESR700101EF3",
+            "VESR700101MNLNLS05",
+            "30001000000500000003",
+            not_before=now - timedelta(days=4 * 365),
+            not_after=now - timedelta(days=1),
+            **urls,
+        )
+        revoked = _issue_fiel(
+            ca,
+            now,
+            "PEDRO REVOCADO RUIZ",
+            "RERP680303GH4",
+            "RERP680303HNLVZD01",
+            "30001000000500000004",
+            **urls,
+        )
+        csd = _issue(
+            ca,
+            csd_subject(
+                "MUNICIPIO DE PRUEBAS", "MPR010101AB1 / PEGJ800101AB1", " / PEGJ800101MNLRRN09", "CSD01"
+            ),
+            now,
+            serial=sat_serial("30001000000500000005"),
+            key_usage=("digital_signature", "content_commitment"),
+            **urls,
+        )
+        untrusted = _issue_fiel(
+            rogue_root,
+            now,
+            "INTRUSO SIN CONFIANZA",
+            "INSC800101IJ5",
+            "INSC800101HNLNNN03",
+            "30001000000500000006",
+        )
         tsa = _issue(
-            ca, x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "TSA de pruebas Signum", _type=U)]),
-            now, serial=sat_serial("30001000000500000007"), key_usage=("digital_signature", "content_commitment"),
-            eku=[ExtendedKeyUsageOID.TIME_STAMPING], eku_critical=True,
-        )  # fmt: skip
+            ca,
+            x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "TSA de pruebas Signum", _type=U)]),
+            now,
+            serial=sat_serial("30001000000500000007"),
+            key_usage=("digital_signature", "content_commitment"),
+            eku=[ExtendedKeyUsageOID.TIME_STAMPING],
+            eku_critical=True,
+        )
         return cls(
-            base_url=base_url, root=root, ca=ca, rogue_root=rogue_root, fiel=fiel, fiel_second=second,
-            expired=expired, revoked=revoked, csd=csd, untrusted=untrusted, tsa=tsa,
+            base_url=base_url,
+            root=root,
+            ca=ca,
+            rogue_root=rogue_root,
+            fiel=fiel,
+            fiel_second=second,
+            expired=expired,
+            revoked=revoked,
+            csd=csd,
+            untrusted=untrusted,
+            tsa=tsa,
             revoked_serials={revoked.cert.serial_number},
-        )  # fmt: skip
+        )
 
-    def issue_for_public_key(self, public_key: rsa.RSAPublicKey, name: str, rfc: str, number: str) -> x509.Certificate:
+    def issue_for_public_key(
+        self, public_key: rsa.RSAPublicKey, name: str, rfc: str, number: str
+    ) -> x509.Certificate:
         """A FIEL-shaped certificate for a key that lives elsewhere (a PKCS#11 token)."""
         now = datetime.now(UTC).replace(microsecond=0)
         return _build(
-            self.ca, fiel_subject(name, rfc, "", "sellos@pruebas.signum.mx"), public_key, now,
-            serial=sat_serial(number), key_usage=_FIEL_USAGE, ocsp_url=self.ocsp_url,
-            crl_url=f"{self.base_url}/crl/ac.crl", eku=[ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.CLIENT_AUTH],
-        )  # fmt: skip
+            self.ca,
+            fiel_subject(name, rfc, "", "sellos@pruebas.signum.mx"),
+            public_key,
+            now,
+            serial=sat_serial(number),
+            key_usage=_FIEL_USAGE,
+            ocsp_url=self.ocsp_url,
+            crl_url=f"{self.base_url}/crl/ac.crl",
+            eku=[ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.CLIENT_AUTH],
+        )
 
     def crl(self, issuer: Issued) -> bytes:
         now = datetime.now(UTC)
@@ -225,13 +291,16 @@ class SigningPki:
 
     def ocsp_response(self, request_der: bytes) -> bytes:
         request = ocsp.load_der_ocsp_request(request_der)
-        known = {i.cert.serial_number: i for i in (self.fiel, self.fiel_second, self.expired, self.revoked, self.csd)}
+        known = {
+            i.cert.serial_number: i
+            for i in (self.fiel, self.fiel_second, self.expired, self.revoked, self.csd)
+        }
         known.update(self.extra_certs)
         issued = known.get(request.serial_number)
         if issued is None:
-            return ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED).public_bytes(
-                serialization.Encoding.DER
-            )
+            return ocsp.OCSPResponseBuilder.build_unsuccessful(
+                ocsp.OCSPResponseStatus.UNAUTHORIZED
+            ).public_bytes(serialization.Encoding.DER)
         cert = issued.cert if isinstance(issued, Issued) else issued
         now = datetime.now(UTC)
         revoked = request.serial_number in self.revoked_serials
@@ -252,13 +321,17 @@ class SigningPki:
         return builder.sign(self.ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
     def timestamp_authority(self) -> TimestampAuthority:
-        return TimestampAuthority.from_cryptography(self.tsa.cert, self.tsa.key, [self.ca.cert, self.root.cert])
+        return TimestampAuthority.from_cryptography(
+            self.tsa.cert, self.tsa.key, [self.ca.cert, self.root.cert]
+        )
 
 
 _FIEL_USAGE = ("digital_signature", "content_commitment", "data_encipherment", "key_agreement")
 
 
-def _issue_ca(subject: x509.Name, issuer: Issued | None, now: datetime, *, path_length: int, crl_url: str | None = None) -> Issued:
+def _issue_ca(
+    subject: x509.Name, issuer: Issued | None, now: datetime, *, path_length: int, crl_url: str | None = None
+) -> Issued:
     key = _key()
     signer_key = issuer.key if issuer else key
     issuer_name = issuer.cert.subject if issuer else subject
@@ -307,10 +380,18 @@ def _build(
     eku_critical: bool = False,
     netscape: bool = False,
 ) -> x509.Certificate:
-    usage = {name: name in key_usage for name in (
-        "digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
-        "key_agreement", "key_cert_sign", "crl_sign",
-    )}  # fmt: skip
+    usage = {
+        name: name in key_usage
+        for name in (
+            "digital_signature",
+            "content_commitment",
+            "key_encipherment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+        )
+    }
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -322,16 +403,24 @@ def _build(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(**usage, encipher_only=False, decipher_only=False), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False
+        )
     )
     if netscape:  # SSL client + S/MIME, as SAT's e.firma carries it
-        builder = builder.add_extension(x509.UnrecognizedExtension(NETSCAPE_CERT_TYPE, b"\x03\x02\x05\xa0"), critical=False)
+        builder = builder.add_extension(
+            x509.UnrecognizedExtension(NETSCAPE_CERT_TYPE, b"\x03\x02\x05\xa0"), critical=False
+        )
     if eku:
         builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=eku_critical)
     if ocsp_url:
         builder = builder.add_extension(
             x509.AuthorityInformationAccess(
-                [x509.AccessDescription(x509.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url))]
+                [
+                    x509.AccessDescription(
+                        x509.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)
+                    )
+                ]
             ),
             critical=False,
         )
@@ -370,7 +459,7 @@ class PkiServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
             def _reply(self, status: int, body: bytes, content_type: str) -> None:
@@ -394,7 +483,8 @@ class PkiServer:
                 server.requests.append(f"POST {self.path}")
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 pki = server.pki
-                assert pki is not None and server.tsa is not None
+                assert pki is not None
+                assert server.tsa is not None
                 if self.path == "/ocsp":
                     return self._reply(200, pki.ocsp_response(body), "application/ocsp-response")
                 if self.path == "/tsa":

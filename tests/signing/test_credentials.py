@@ -66,7 +66,9 @@ async def test_the_sat_csd_is_refused_as_not_a_fiel(sat_csd: SatFiles, trust: Tr
 
 
 @pytest.mark.parametrize("password", ["12345678A", "", "contraseña"])
-async def test_a_wrong_password_has_its_own_message(sat_fiel: SatFiles, trust: TrustPolicy, password: str) -> None:
+async def test_a_wrong_password_has_its_own_message(
+    sat_fiel: SatFiles, trust: TrustPolicy, password: str
+) -> None:
     with pytest.raises(errors.WrongPasswordError) as refused:
         await credentials.load_credential(sat_fiel.cer, sat_fiel.key, password, trust=trust)
 
@@ -97,18 +99,23 @@ def test_test_pki_subjects_copy_sats_encoding(pki: SigningPki, sat_fiel: SatFile
     assert credentials.parse_certificate(pki.csd.cer).kind is CertificateKind.CSD
 
 
-async def test_a_valid_fiel_loads_after_an_ocsp_check(pki: SigningPki, pki_server: PkiServer, trust: TrustPolicy) -> None:
+async def test_a_valid_fiel_loads_after_an_ocsp_check(
+    pki: SigningPki, pki_server: PkiServer, trust: TrustPolicy
+) -> None:
     before = pki_server.requests.count("POST /ocsp")
 
-    credential = await credentials.load_credential(pki.fiel.cer, pki.fiel.key_file, pki.fiel.password, trust=trust)
+    credential = await credentials.load_credential(
+        pki.fiel.cer, pki.fiel.key_file, pki.fiel.password, trust=trust
+    )
 
     assert credential.info.rfc == "PEGJ800101AB1"
     assert credential.info.curp == "PEGJ800101MNLRRN09"
     assert credential.info.certificate_number == "30001000000500000001"
-    assert credential.check is not None and credential.check.revocation_checked
-    assert [c.subject == asn1_x509.Certificate.load(pki.intermediates_der[0]).subject for c in credential.chain] == [
-        True
-    ]
+    assert credential.check is not None
+    assert credential.check.revocation_checked
+    assert [
+        c.subject == asn1_x509.Certificate.load(pki.intermediates_der[0]).subject for c in credential.chain
+    ] == [True]
     assert pki_server.requests.count("POST /ocsp") > before
     credential.close()
     with pytest.raises(errors.SigningFailedError):
@@ -150,9 +157,14 @@ async def test_revocation_is_also_found_in_the_crl(pki: SigningPki) -> None:
     )
 
     with pytest.raises(errors.RevokedError):
-        await credentials.load_credential(pki.revoked.cer, pki.revoked.key_file, pki.revoked.password, trust=offline)
-    good = await credentials.load_credential(pki.fiel.cer, pki.fiel.key_file, pki.fiel.password, trust=offline)
-    assert good.check is not None and good.check.crls
+        await credentials.load_credential(
+            pki.revoked.cer, pki.revoked.key_file, pki.revoked.password, trust=offline
+        )
+    good = await credentials.load_credential(
+        pki.fiel.cer, pki.fiel.key_file, pki.fiel.password, trust=offline
+    )
+    assert good.check is not None
+    assert good.check.crls
     good.close()
 
 

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import functools
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from signum.gateway.clients import ServiceClients
-from signum.gateway.routes import oficios, ui
+from signum.gateway.deps import require
+from signum.gateway.directory.demo import DemoLogin, load_demo
+from signum.gateway.directory.install import install_directory
+from signum.gateway.directory.repository import DirectoryRepository
+from signum.gateway.identity.oidc import OidcClient, OidcConfig
+from signum.gateway.identity.repository import IdentityRepository
+from signum.gateway.identity.service import IdentityService, LoginPolicy
+from signum.gateway.routes import admin, auth, oficios, ui
+from signum.gateway.routes import directory as directory_routes
 from signum.gateway.settings import Settings
+from signum.gateway.ui import STATIC_DIR
 from signum.platform.http import InternalClient
 from signum.platform.service import ServiceRuntime, create_app, serve
+
+PURGE_EVERY_SECONDS = 600.0
 
 
 def service_ready(client: InternalClient):  # type: ignore[no-untyped-def]
@@ -22,9 +36,61 @@ def service_ready(client: InternalClient):  # type: ignore[no-untyped-def]
     return check
 
 
+def build_identity(
+    settings: Settings, repository: IdentityRepository, directory: DirectoryRepository
+) -> IdentityService:
+    return IdentityService(
+        repository,
+        directory,
+        session_ttl=timedelta(hours=settings.session_ttl_hours),
+        login_policy=LoginPolicy(
+            lock_after=settings.login_lock_after,
+            lock_minutes=settings.login_lock_minutes,
+            delay_base_seconds=settings.login_delay_base_seconds,
+            delay_max_seconds=settings.login_delay_max_seconds,
+        ),
+    )
+
+
+def build_oidc(settings: Settings, repository: IdentityRepository) -> OidcClient | None:
+    if not settings.oidc_issuer:
+        return None
+    return OidcClient(
+        OidcConfig(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            client_secret=settings.oidc_client_secret.get_secret_value(),
+            redirect_uri=settings.public_url.rstrip("/") + "/api/v1/auth/oidc/callback",
+            claim=settings.oidc_claim,
+            maps_to=settings.oidc_maps_to,
+            scopes=settings.oidc_scopes,
+        ),
+        repository,
+    )
+
+
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, uses_s3=False)
+
+    directory_service = install_directory(runtime)
+    directory = directory_service.repo
+
+    identity_repo = IdentityRepository(runtime.db)
+    runtime.on_startup(identity_repo.ensure_indexes)
+    runtime.every(PURGE_EVERY_SECONDS, lambda: identity_repo.purge_expired(datetime.now(UTC)))
+    identity = build_identity(settings, identity_repo, directory)
+    oidc = build_oidc(settings, identity_repo)
+
+    if settings.demo_data:
+        password = settings.demo_password.get_secret_value()
+
+        async def demo_logins(people: Sequence[DemoLogin]) -> None:
+            for person in people:
+                await identity.set_password(person.numero_empleado, person.correo, password)
+
+        runtime.on_startup(functools.partial(load_demo, directory_service, demo_logins))
+
     services = ServiceClients.from_settings(settings)
     for name, client in services.all().items():
         runtime.add_check(name, service_ready(client))
@@ -32,10 +98,20 @@ def build(settings: Settings | None = None) -> FastAPI:
         runtime,
         title="Signum API",
         description="API pública de Signum: oficios digitales con firma electrónica avanzada.",
-        routers=[oficios.router, ui.router],
+        routers=[
+            auth.router,
+            oficios.router,
+            directory_routes.router(directory_service, require),
+            admin.router,
+            ui.router,
+        ],
     )
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.settings = settings
     app.state.clients = services
+    app.state.identity = identity
+    app.state.directory = directory
+    app.state.oidc = oidc
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
@@ -45,6 +121,8 @@ def build(settings: Settings | None = None) -> FastAPI:
                 yield
             finally:
                 await services.aclose()
+                if oidc is not None:
+                    await oidc.aclose()
 
     app.router.lifespan_context = lifespan
     return app

@@ -15,7 +15,7 @@ from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.stamp import BaseStamp, BaseStampStyle
 
-_FONT = generic.DictionaryObject(
+_FONT = generic.DictionaryObject(  # type: ignore[no-untyped-call]
     {
         pdf_name("/Type"): pdf_name("/Font"),
         pdf_name("/Subtype"): pdf_name("/Type1"),
@@ -23,10 +23,27 @@ _FONT = generic.DictionaryObject(
         pdf_name("/Encoding"): pdf_name("/WinAnsiEncoding"),
     }
 )
-_FONT_BOLD = generic.DictionaryObject({**_FONT, pdf_name("/BaseFont"): pdf_name("/Helvetica-Bold")})
-# Helvetica's average advance for mixed-case Spanish text, in text-space units per point of size.
-_AVG_WIDTH = 0.5
+_FONT_BOLD = generic.DictionaryObject(  # type: ignore[no-untyped-call]
+    {**_FONT, pdf_name("/BaseFont"): pdf_name("/Helvetica-Bold")}
+)
 _PADDING = 4.0
+
+
+def _text_width(text: str, *, bold: bool = False) -> float:
+    """Approximate Helvetica advance of `text` in units of the font size (AFM widths, rounded)."""
+    width = 0.0
+    for char in text:
+        if char == " ":
+            width += 0.278
+        elif char in "il.,:;'|!":
+            width += 0.26
+        elif char.isupper() or char in "mwMW@%":
+            width += 0.72
+        elif char.isdigit():
+            width += 0.556
+        else:
+            width += 0.53
+    return width * (1.06 if bold else 1.0)
 
 
 def pdf_text(text: str) -> bytes:
@@ -37,7 +54,8 @@ def pdf_text(text: str) -> bytes:
 
 def qr_modules(url: str) -> list[list[bool]]:
     """The dark/light modules of the QR code for `url` (error correction M, no quiet zone)."""
-    code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    # A fixed mask is valid QR; trying all eight to pick the "best" one costs ~6 ms per signature.
+    code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=2)
     code.add_data(url)
     code.make(fit=True)
     return [list(row) for row in code.get_matrix()]
@@ -74,7 +92,12 @@ class SignatureBlockStyle(BaseStampStyle):
         self, writer: BasePdfFileWriter, box: layout.BoxConstraints, text_params: dict[str, Any]
     ) -> BaseStamp:
         return SignatureBlockStamp(
-            writer, self, box, lines=list(text_params.get("lines", ())), qr_url=text_params.get("qr_url")
+            writer,
+            self,
+            box,
+            lines=list(text_params.get("lines", ())),
+            bold=frozenset(text_params.get("bold", ())),
+            qr_url=text_params.get("qr_url"),
         )
 
 
@@ -86,10 +109,12 @@ class SignatureBlockStamp(BaseStamp):
         box: layout.BoxConstraints,
         *,
         lines: list[str],
+        bold: frozenset[int],
         qr_url: str | None,
     ) -> None:
         super().__init__(writer, style, box)
         self.lines = lines
+        self.bold = bold
         self.qr_url = qr_url
 
     def _render_inner_content(self) -> list[bytes]:
@@ -108,14 +133,14 @@ class SignatureBlockStamp(BaseStamp):
     def _text(self, x: float, available_width: float, height: float) -> bytes:
         if not self.lines:
             return b""
-        longest = max(len(line) for line in self.lines)
+        widest = max(_text_width(line, bold=i in self.bold) for i, line in enumerate(self.lines))
         size = min(8.0, (height - 2 * _PADDING) / (1.2 * len(self.lines)))
-        size = max(min(size, available_width / max(_AVG_WIDTH * longest, 1.0)), 3.0)
+        size = max(min(size, available_width / max(widest, 1.0)), 3.0)
         leading = size * 1.2
         top = height - _PADDING - size
         ops = [b"BT 0 g", b"%.2f TL %.2f %.2f Td" % (leading, x, top)]
         for index, line in enumerate(self.lines):
-            font = b"/SgB" if index == 0 else b"/SgR"
+            font = b"/SgB" if index in self.bold else b"/SgR"
             ops.append(b"%s %.2f Tf %s Tj T*" % (font, size, pdf_text(line)))
         ops.append(b"ET")
         return b"\n".join(ops)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from asn1crypto import algos, cms, core, x509
 from pyhanko.sign.ades import cades_asn1
-from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
+from pyhanko.sign.general import as_signing_certificate_v2
 
 DIGEST_ALGORITHM = "sha256"
 
@@ -36,11 +36,15 @@ def tlv(tag: int, content: bytes) -> bytes:
 def _der_set(elements: Sequence[bytes], tag: int = 0x31) -> bytes:
     # DER orders the elements of a SET OF by their encodings, shorter ones padded with zeros.
     width = max((len(e) for e in elements), default=0)
-    return tlv(tag, b"".join(sorted(elements, key=lambda e: e.ljust(width, b"\0"))))
+    return tlv(tag, b"".join(sorted(elements, key=lambda e: bytes(e).ljust(width, b"\0"))))
 
 
 def _oid(dotted: str) -> bytes:
-    return core.ObjectIdentifier(dotted).dump()
+    return bytes(core.ObjectIdentifier(dotted).dump())
+
+
+def _attribute(name: str, value: object) -> bytes:
+    return bytes(cms.CMSAttribute({"type": name, "values": [value]}).dump())
 
 
 _OID_DATA = _oid("1.2.840.113549.1.7.1")
@@ -59,7 +63,7 @@ def claimed_title_attribute(title: str) -> bytes:
     """signer-attributes-v2 with the signer's title (cargo) as a claimed X.520 title attribute."""
     claimed = cms.AttCertAttribute({"type": _OID_TITLE, "values": [core.UTF8String(title)]})
     value = cades_asn1.SignerAttributesV2({"claimed_attributes": [claimed]})
-    return simple_cms_attribute("signer_attributes_v2", value).dump()
+    return _attribute("signer_attributes_v2", value)
 
 
 class CmsTemplate:
@@ -73,18 +77,23 @@ class CmsTemplate:
         self._sid = cms.IssuerAndSerialNumber(
             {"issuer": certificate.issuer, "serial_number": certificate.serial_number}
         ).dump()
-        self._signing_certificate_attr = simple_cms_attribute(
+        self._signing_certificate_attr = _attribute(
             "signing_certificate_v2", as_signing_certificate_v2(certificate, DIGEST_ALGORITHM)
-        ).dump()
+        )
         self._head = tlv(0x30, _OID_DATA)  # encapContentInfo: detached, no content
-        self.static_size = len(self._certificates) + 2 * len(self._sid) + 512
+        # DER bytes of a SignedData from this template, without optional attributes or a timestamp:
+        # the fixed parts, three attributes, a signature of up to 4096 bits, and headers.
+        fixed = len(self._certificates) + len(self._sid) + len(self._signing_certificate_attr)
+        self.size_estimate = fixed + 1024
 
     def signed_attributes(self, document_digest: bytes, extra: Sequence[bytes] = ()) -> bytes:
         """The DER SET of signed attributes: the bytes the signer's key signs."""
         message_digest = tlv(0x30, _OID_MESSAGE_DIGEST + tlv(0x31, tlv(0x04, document_digest)))
         return _der_set([_CONTENT_TYPE_ATTR, message_digest, self._signing_certificate_attr, *extra])
 
-    def signed_data(self, signed_attributes: bytes, signature: bytes, timestamp_token: bytes | None = None) -> bytes:
+    def signed_data(
+        self, signed_attributes: bytes, signature: bytes, timestamp_token: bytes | None = None
+    ) -> bytes:
         """The ContentInfo to embed in the PDF, given the signed attributes and their signature."""
         # In SignerInfo the signed attributes are [0] IMPLICIT: same content, another tag.
         signer_info = [

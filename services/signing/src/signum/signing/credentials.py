@@ -7,9 +7,10 @@ The private key lives only in a `Credential` object, in memory, for as long as t
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from asn1crypto import crl, keys, ocsp, pem, x509
@@ -40,8 +41,14 @@ def read_certificate(data: bytes) -> x509.Certificate:
 
 
 def read_certificates(blobs: Iterable[bytes]) -> tuple[x509.Certificate, ...]:
-    """Several certificates (trust roots, intermediates), each DER or PEM."""
-    return tuple(read_certificate(b) for b in blobs)
+    """Several certificates (trust roots, intermediates): each blob DER, PEM or a PEM bundle."""
+    certs: list[x509.Certificate] = []
+    for blob in blobs:
+        if pem.detect(blob):
+            certs += [read_certificate(der) for _type, _headers, der in pem.unarmor(blob, multiple=True)]
+        else:
+            certs.append(read_certificate(blob))
+    return tuple(certs)
 
 
 def parse_certificate(cer: bytes) -> CertificateInfo:
@@ -67,10 +74,23 @@ class TrustPolicy:
     crls: tuple[crl.CertificateList, ...] = ()
 
     @classmethod
-    def from_bytes(cls, roots: Iterable[bytes], intermediates: Iterable[bytes] = (), **kwargs: Any) -> TrustPolicy:
+    def from_files(
+        cls, roots: Iterable[Path], intermediates: Iterable[Path] = (), **kwargs: Any
+    ) -> TrustPolicy:
+        """From certificate files (DER, PEM or PEM bundles), e.g. the service settings' paths."""
+        return cls.from_bytes(
+            [p.read_bytes() for p in roots], [p.read_bytes() for p in intermediates], **kwargs
+        )
+
+    @classmethod
+    def from_bytes(
+        cls, roots: Iterable[bytes], intermediates: Iterable[bytes] = (), **kwargs: Any
+    ) -> TrustPolicy:
         return cls(roots=read_certificates(roots), intermediates=read_certificates(intermediates), **kwargs)
 
-    def validation_context(self, *, moment: datetime | None = None, fetch: bool | None = None) -> ValidationContext:
+    def validation_context(
+        self, *, moment: datetime | None = None, fetch: bool | None = None
+    ) -> ValidationContext:
         """A pyHanko validation context for this policy (the caller closes it with `aclose()`)."""
         fetching = self.fetch_revocation if fetch is None else fetch
         return ValidationContext(
@@ -115,7 +135,7 @@ async def check_certificate(
     context = trust.validation_context(moment=now)
     validator = CertificateValidator(cert, validation_context=context)
     try:
-        path = await validator.async_validate_usage(set(sat.SIGNING_KEY_USAGE))
+        path = await validator.async_validate_usage(set(sat.SIGNING_KEY_USAGE))  # type: ignore[no-untyped-call]
     except cv_errors.RevokedError as exc:
         raise errors.with_details(errors.RevokedError(), **info.summary()) from exc
     except cv_errors.InsufficientRevinfoError as exc:
@@ -124,14 +144,15 @@ async def check_certificate(
         # The signer's own dates were checked above: this is a CA certificate of the chain.
         raise errors.with_details(
             errors.UntrustedIssuerError(
-                "La cadena de certificación de la e.firma no está vigente. Use una e.firma emitida por el SAT."
+                "La cadena de certificación de la e.firma no está vigente. "
+                "Use una e.firma emitida por el SAT."
             ),
             **info.summary(),
         ) from exc
     except (cv_errors.PathBuildingError, cv_errors.PathValidationError, cv_errors.ValidationError) as exc:
         raise errors.with_details(errors.UntrustedIssuerError(), **info.summary()) from exc
     finally:
-        await context.aclose()
+        await context.aclose()  # type: ignore[no-untyped-call]
     check = CertificateCheck(info=info, path=path, ocsps=tuple(context.ocsps), crls=tuple(context.crls))
     if not check.revocation_checked and trust.fetch_revocation:
         logger.warning("no revocation data for certificate %s", info.certificate_number)
@@ -233,8 +254,3 @@ async def load_credential(
     credential.check = check
     credential.chain = check.chain
     return credential
-
-
-def certificate_chain(check: CertificateCheck | None, extra: Sequence[x509.Certificate] = ()) -> tuple[x509.Certificate, ...]:
-    """The CA certificates to embed with a signature."""
-    return check.chain if check is not None else tuple(extra)

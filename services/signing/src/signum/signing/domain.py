@@ -13,9 +13,19 @@ from signum.signing import errors
 LOCAL_TIME = ZoneInfo("America/Monterrey")
 
 _MONTHS = (
-    "enero", "febrero", "marzo", "abril", "mayo", "junio",
-    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
-)  # fmt: skip
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+)
 
 
 def fecha_larga(moment: datetime) -> str:
@@ -107,9 +117,11 @@ class SignerBlock:
     document_hash: str | None = None  # short fingerprint of the revision that was signed
     signed_at: datetime | None = None
 
+    BOLD_LINES = frozenset({1})  # the signer's name
+
     def lines(self) -> list[str]:
         """The Spanish lines of the block, in reading order."""
-        lines = [f"Firmado electrónicamente por: {self.name}"]
+        lines = ["Firmado electrónicamente por:", self.name]
         if self.title:
             lines.append(f"Cargo: {self.title}")
         if self.on_behalf_of:

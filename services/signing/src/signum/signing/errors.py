@@ -22,7 +22,10 @@ class CertificateUnreadableError(CredentialError):
 
 class KeyUnreadableError(CredentialError):
     code = "credential_key_invalid"
-    message = "El archivo .key no es una clave privada de e.firma válida. Use el archivo .key que le entregó el SAT."
+    message = (
+        "El archivo .key no es una clave privada de e.firma válida. "
+        "Use el archivo .key que le entregó el SAT."
+    )
 
 
 class WrongPasswordError(CredentialError):
@@ -89,6 +92,13 @@ class TimestampUnavailableError(SignumError):
     status_code = 503
     retryable = True
     message = "No se pudo obtener el sello de tiempo para la firma. Intente de nuevo en unos minutos."
+
+
+class SealUnavailableError(SignumError):
+    code = "seal_unavailable"
+    status_code = 503
+    retryable = True
+    message = "El sello institucional no está disponible en este momento. Intente de nuevo en unos minutos."
 
 
 class PdfInvalidError(SignumError):

@@ -16,18 +16,18 @@ is computed from their size instead of by signing a dummy first; no event loop i
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from asn1crypto import algos
+import aiohttp
+from asn1crypto import algos, x509
 from asn1crypto import cms as asn1_cms
-from asn1crypto import x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields
@@ -72,7 +72,7 @@ class SignatureRequest:
     title: str | None = None  # cargo of the signer, shown and signed as a claimed attribute
     on_behalf_of: str | None = None  # suplencia: "por ausencia de <this>"
     qr_url: str | None = None  # see `verification_url`
-    box: tuple[float, float, float, float] | None = None
+    box: tuple[int, int, int, int] | None = None
     page: int = 0
     reason: str | None = None
     location: str = "Monterrey, Nuevo León"
@@ -95,17 +95,18 @@ class SigningKey(Protocol):
 class Timestamper:
     """RFC 3161 client for one TSA URL; remembers the TSA's validation data for B-LT."""
 
-    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, *, timeout: float = 10.0, validation_ttl: float = 3600.0) -> None:
         self.url = url
         self._client = HTTPTimeStamper(url, timeout=int(timeout))
-        # TSA certificate (DER sha256) -> its validation path and revocation data, fetched once
-        self.validation_cache: dict[bytes, _ValidationData] = {}
+        # TSA certificate (DER sha256) -> (when, its validation path and revocation data)
+        self.validation_cache: dict[bytes, tuple[float, _ValidationData]] = {}
+        self.validation_ttl = validation_ttl
 
     async def token(self, signature: bytes) -> bytes:
         """A timestamp token (DER ContentInfo) over the signature value, as PAdES B-T wants."""
         try:
             token = await self._client.async_timestamp(hashlib.sha256(signature).digest(), "sha256")
-        except (OSError, TimestampRequestError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, aiohttp.ClientError, TimestampRequestError) as exc:
             logger.warning("timestamp request to %s failed: %r", self.url, exc)
             raise errors.TimestampUnavailableError() from exc
         return bytes(token.dump())
@@ -190,9 +191,14 @@ def _lay_out(
         tbs = session.prepare_tbs_document(
             validation_info=None,
             bytes_reserved=reserve,
-            appearance_text_params={"lines": block.lines(), "qr_url": request.qr_url},
+            appearance_text_params={
+                "lines": block.lines(),
+                "bold": block.BOLD_LINES,
+                "qr_url": request.qr_url,
+            },
         )
-        prepared, output = tbs.digest_tbs_document(output=io.BytesIO())
+        output = io.BytesIO()
+        prepared, _ = tbs.digest_tbs_document(output=output)
     except SigningError as exc:
         raise errors.SignatureFieldError(
             f"El campo de firma «{request.field_name}» no está disponible: ya tiene una firma o no existe."
@@ -206,7 +212,7 @@ def _lay_out(
 
 def _reserve(template: CmsTemplate, *, timestamp: bool) -> int:
     # Hex digits in the PDF: twice the DER size, with room for the attributes and the token.
-    size = template.static_size + _SIGNED_ATTRS_ALLOWANCE + (_TIMESTAMP_ALLOWANCE if timestamp else 0)
+    size = template.size_estimate + _SIGNED_ATTRS_ALLOWANCE + (_TIMESTAMP_ALLOWANCE if timestamp else 0)
     return 2 * size
 
 
@@ -228,7 +234,9 @@ def sign_pdf_sync(
     """PAdES B-B, all in-process and CPU only: the hot path (and what the benchmark measures)."""
     request = request or SignatureRequest()
     template = key.template
-    layout = _lay_out(pdf, template, key.info, request, now=_now(now), reserve=_reserve(template, timestamp=False))
+    layout = _lay_out(
+        pdf, template, key.info, request, now=_now(now), reserve=_reserve(template, timestamp=False)
+    )
     signature = key.sign(layout.to_be_signed)
     return _embed(layout.output, layout.prepared, template.signed_data(layout.to_be_signed, signature))
 
@@ -250,7 +258,9 @@ async def sign_pdf(
     layout = _lay_out(pdf, template, key.info, request, now=_now(now), reserve=reserve)
     signature = key.sign(layout.to_be_signed)
     token = await timestamper.token(signature) if timestamper else None
-    signed = _embed(layout.output, layout.prepared, template.signed_data(layout.to_be_signed, signature, token))
+    signed = _embed(
+        layout.output, layout.prepared, template.signed_data(layout.to_be_signed, signature, token)
+    )
     if long_term is not None and key.check is not None:
         signed = await add_validation_data(
             signed, key.check, long_term, timestamp_token=token, timestamper=timestamper
@@ -296,7 +306,9 @@ def prepare_signature(
     request = request or SignatureRequest()
     template = CmsTemplate(certificate, chain)
     info = sat.certificate_info(certificate)
-    layout = _lay_out(pdf, template, info, request, now=_now(now), reserve=_reserve(template, timestamp=timestamp))
+    layout = _lay_out(
+        pdf, template, info, request, now=_now(now), reserve=_reserve(template, timestamp=timestamp)
+    )
     return PreparedSignature(
         pdf=layout.output.getvalue(),
         to_be_signed=layout.to_be_signed,
@@ -338,36 +350,41 @@ async def complete_signature(
     digest_placeholder = PreparedByteRangeDigest(b"", prepared.reserved_start, prepared.reserved_end)
     signed = _embed(output, digest_placeholder, template.signed_data(prepared.to_be_signed, signature, token))
     if long_term is not None and check is not None:
-        signed = await add_validation_data(signed, check, long_term, timestamp_token=token, timestamper=timestamper)
+        signed = await add_validation_data(
+            signed, check, long_term, timestamp_token=token, timestamper=timestamper
+        )
     return signed
 
 
 _ValidationData = tuple[list[ValidationPath], list[Any], list[Any]]
 
 
-async def _timestamp_validation(token: bytes, trust: TrustPolicy, cache: dict[bytes, _ValidationData]) -> _ValidationData:
+async def _timestamp_validation(
+    token: bytes, trust: TrustPolicy, cache: dict[bytes, tuple[float, _ValidationData]], ttl: float
+) -> _ValidationData:
     signed_data = asn1_cms.ContentInfo.load(token)["content"]
     certs = [c.chosen for c in signed_data["certificates"] if c.name == "certificate"]
     sid = signed_data["signer_infos"][0]["sid"].chosen
     tsa_cert = next(
-        (c for c in certs if c.issuer == sid["issuer"] and c.serial_number == sid["serial_number"].native), None
+        (c for c in certs if c.issuer == sid["issuer"] and c.serial_number == sid["serial_number"].native),
+        None,
     )
     if tsa_cert is None:
         return [], [], []
     cached = cache.get(tsa_cert.sha256)
-    if cached is not None:
-        return cached
+    if cached is not None and time.monotonic() - cached[0] < ttl:
+        return cached[1]
     context = trust.validation_context()
     try:
-        path = await CertificateValidator(tsa_cert, certs, validation_context=context).async_validate_usage(
-            set(), {"time_stamping"}
-        )
+        validator = CertificateValidator(tsa_cert, certs, validation_context=context)
+        path = await validator.async_validate_usage(set(), {"time_stamping"})  # type: ignore[no-untyped-call]
     except (cv_errors.PathBuildingError, cv_errors.PathValidationError, cv_errors.ValidationError) as exc:
         logger.warning("TSA certificate not validated for the DSS: %r", exc)
         return [], [], []
     finally:
-        await context.aclose()
-    cache[tsa_cert.sha256] = result = ([path], list(context.ocsps), list(context.crls))
+        await context.aclose()  # type: ignore[no-untyped-call]
+    result = ([path], list(context.ocsps), list(context.crls))
+    cache[tsa_cert.sha256] = (time.monotonic(), result)
     return result
 
 
@@ -390,7 +407,8 @@ async def add_validation_data(
     crls: list[Any] = list(check.crls)
     if timestamp_token is not None:
         cache = timestamper.validation_cache if timestamper is not None else {}
-        tsa_paths, tsa_ocsps, tsa_crls = await _timestamp_validation(timestamp_token, trust, cache)
+        ttl = timestamper.validation_ttl if timestamper is not None else 0.0
+        tsa_paths, tsa_ocsps, tsa_crls = await _timestamp_validation(timestamp_token, trust, cache, ttl)
         paths += tsa_paths
         ocsps += tsa_ocsps
         crls += tsa_crls

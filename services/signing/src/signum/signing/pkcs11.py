@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
+from typing import Any
 
 from asn1crypto import x509
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass, PKCS11Error, Session
@@ -17,17 +19,10 @@ from pyhanko.sign.pkcs11 import open_pkcs11_session
 
 from signum.signing import errors, sat
 from signum.signing.cms import CmsTemplate
-from signum.signing.credentials import CertificateCheck
+from signum.signing.credentials import CertificateCheck, TrustPolicy, check_certificate
 from signum.signing.domain import CertificateInfo
 
 logger = logging.getLogger(__name__)
-
-
-class SealUnavailableError(errors.SignumError):
-    code = "seal_unavailable"
-    status_code = 503
-    retryable = True
-    message = "El sello institucional no está disponible en este momento. Intente de nuevo en unos minutos."
 
 
 class Pkcs11Key:
@@ -42,7 +37,9 @@ class Pkcs11Key:
         check: CertificateCheck | None = None,
     ) -> None:
         self._session: Session | None = session
-        self._key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, key_type=KeyType.RSA, label=key_label)
+        self._key: Any = session.get_key(
+            object_class=ObjectClass.PRIVATE_KEY, key_type=KeyType.RSA, label=key_label
+        )
         self._lock = threading.Lock()  # one PKCS#11 session is not safe for concurrent operations
         self.certificate = certificate
         self.chain = chain
@@ -63,21 +60,34 @@ class Pkcs11Key:
     ) -> Pkcs11Key:
         """Log into the token and find the key; the certificate comes from `certificate` or the token."""
         try:
-            session = open_pkcs11_session(module, token_criteria=TokenCriteria(label=token_label), user_pin=pin)
+            session = open_pkcs11_session(
+                module, token_criteria=TokenCriteria(label=token_label), user_pin=pin
+            )
         except (PKCS11Error, OSError, RuntimeError) as exc:
             logger.error("cannot open PKCS#11 token %s: %r", token_label, exc)
-            raise SealUnavailableError() from exc
+            raise errors.SealUnavailableError() from exc
         try:
             if certificate is None:
                 stored = next(
-                    iter(session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.LABEL: key_label}))
+                    iter(
+                        session.get_objects(
+                            {Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.LABEL: key_label}
+                        )
+                    )
                 )
                 certificate = bytes(stored[Attribute.VALUE])
             return cls(session, key_label, x509.Certificate.load(certificate), chain)
         except (PKCS11Error, StopIteration) as exc:
             session.close()
             logger.error("no key/certificate %r in PKCS#11 token %s: %r", key_label, token_label, exc)
-            raise SealUnavailableError() from exc
+            raise errors.SealUnavailableError() from exc
+
+    async def validate(self, trust: TrustPolicy, *, now: datetime | None = None) -> CertificateCheck:
+        """Check the seal's certificate like an e.firma's and keep its chain and revocation data."""
+        self.check = await check_certificate(self.certificate, trust, now=now)
+        self.chain = self.check.chain
+        self._template = None
+        return self.check
 
     @property
     def template(self) -> CmsTemplate:
@@ -91,7 +101,7 @@ class Pkcs11Key:
             try:
                 return bytes(self._key.sign(data, mechanism=Mechanism.SHA256_RSA_PKCS))
             except PKCS11Error as exc:
-                raise SealUnavailableError() from exc
+                raise errors.SealUnavailableError() from exc
 
     def close(self) -> None:
         if self._session is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+
 from asn1crypto import core, parser, x509
 
 from signum.signing.domain import CertificateInfo, CertificateKind
@@ -27,7 +28,7 @@ CSD_KEY_USAGE = frozenset({"digital_signature", "non_repudiation"})
 SIGNING_KEY_USAGE = frozenset({"digital_signature", "non_repudiation"})
 
 
-class _TolerantUniqueIdentifier(core.Choice):
+class _TolerantUniqueIdentifier(core.Choice):  # type: ignore[misc]
     """x500UniqueIdentifier as X.520 has it (BIT STRING) or as SAT writes it (a character string)."""
 
     _alternatives = [  # noqa: RUF012 - asn1crypto's declaration style

@@ -1,5 +1,8 @@
 """Settings of the signing service (`SIGNUM_SIGNING_*`)."""
 
+from pathlib import Path
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from signum.platform.settings import ServiceSettings
@@ -12,3 +15,18 @@ class Settings(ServiceSettings):
 
     service_name: str = "signing"
     port: int = 8103
+
+    # Signing engine (see signum.signing.credentials.TrustPolicy, pades, pkcs11, tsa).
+    trust_roots: list[Path] = Field(default_factory=list)  # CA certificates (PEM/DER) issuing e.firmas
+    trust_intermediates: list[Path] = Field(default_factory=list)
+    fetch_revocation: bool = True  # ask OCSP responders / CRL distribution points
+    require_revocation: bool = False  # refuse to sign when the revocation status cannot be obtained
+    tsa_url: str | None = None  # RFC 3161 TSA; None: signatures are B-B (no timestamp)
+    tsa_timeout_seconds: float = 10.0
+    # The local stack's own TSA (signum.signing.tsa): PEM files, created on first start if missing.
+    local_tsa_dir: Path | None = None
+    # Institutional seal in a PKCS#11 token (SoftHSM in development).
+    seal_pkcs11_module: str = "/usr/lib/softhsm/libsofthsm2.so"
+    seal_token_label: str | None = None
+    seal_key_label: str = "sello"
+    seal_pin: SecretStr | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from asn1crypto import keys, tsp
 from asn1crypto import x509 as asn1_x509
@@ -19,6 +20,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from signum.signing.cms import tlv
+
 QUERY_CONTENT_TYPE = "application/timestamp-query"
 REPLY_CONTENT_TYPE = "application/timestamp-reply"
 
@@ -27,10 +30,13 @@ class TimestampAuthority:
     """Signs time-stamp tokens with one certificate (extended key usage: timeStamping, critical)."""
 
     def __init__(
-        self, certificate: asn1_x509.Certificate, key: keys.PrivateKeyInfo, chain: Sequence[asn1_x509.Certificate] = ()
+        self,
+        certificate: asn1_x509.Certificate,
+        key: keys.PrivateKeyInfo,
+        chain: Sequence[asn1_x509.Certificate] = (),
     ) -> None:
         self.certificate = certificate
-        store = SimpleCertificateStore()
+        store = SimpleCertificateStore()  # type: ignore[no-untyped-call]
         store.register_multiple(chain)
         self._stamper = DummyTimeStamper(tsa_cert=certificate, tsa_key=key, certs_to_embed=store)
 
@@ -53,7 +59,9 @@ class TimestampAuthority:
         if not isinstance(private, rsa.RSAPrivateKey):
             raise ValueError("the TSA key must be RSA")
         return cls.from_cryptography(
-            x509.load_pem_x509_certificate(certificate), private, [x509.load_pem_x509_certificate(c) for c in chain]
+            x509.load_pem_x509_certificate(certificate),
+            private,
+            [x509.load_pem_x509_certificate(c) for c in chain],
         )
 
     def respond(self, body: bytes) -> bytes:
@@ -62,10 +70,30 @@ class TimestampAuthority:
             request = tsp.TimeStampReq.load(body)
             request.native  # noqa: B018 - parse it whole now
         except (ValueError, TypeError):
-            return tsp.TimeStampResp(
-                {"status": {"status": "rejection", "fail_info": tsp.PKIFailureInfo({"bad_data_format"})}}
-            ).dump()
-        return self._stamper.request_tsa_response(request).dump()
+            status = tsp.PKIStatusInfo(
+                {"status": "rejection", "fail_info": tsp.PKIFailureInfo({"bad_data_format"})}
+            )
+            # TimeStampResp without its (optional) token; asn1crypto insists on one, so wrap by hand.
+            return tlv(0x30, status.dump())
+        return bytes(self._stamper.request_tsa_response(request).dump())
+
+
+def development_authority(directory: Path) -> tuple[TimestampAuthority, bytes]:
+    """The local stack's TSA from `directory` (tsa.pem, tsa.key, root.pem), created there on first use.
+
+    Returns the authority and its root certificate (PEM), which verifiers must trust. Development only:
+    production uses a real TSA through `SIGNUM_SIGNING_TSA_URL`.
+    """
+    cert_path, key_path, root_path = directory / "tsa.pem", directory / "tsa.key", directory / "root.pem"
+    if not (cert_path.exists() and key_path.exists() and root_path.exists()):
+        directory.mkdir(parents=True, exist_ok=True)
+        cert, key, root = generate_development_authority()
+        key_path.touch(mode=0o600)
+        key_path.write_bytes(key)
+        cert_path.write_bytes(cert)
+        root_path.write_bytes(root)
+    root = root_path.read_bytes()
+    return TimestampAuthority.from_pem(cert_path.read_bytes(), key_path.read_bytes(), [root]), root
 
 
 def generate_development_authority(
@@ -87,7 +115,9 @@ def generate_development_authority(
         .not_valid_before(now - timedelta(days=1))
         .not_valid_after(now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
         .sign(root_key, hashes.SHA256())
     )
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -100,7 +130,9 @@ def generate_development_authority(
         .not_valid_before(now - timedelta(days=1))
         .not_valid_after(now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
+        )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         .sign(root_key, hashes.SHA256())
     )

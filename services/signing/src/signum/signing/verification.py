@@ -19,9 +19,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades import cades_asn1  # noqa: F401 - registers signer-attributes-v2 with asn1crypto
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation import DocumentSecurityStore, EmbeddedPdfSignature
-from pyhanko.sign.validation.errors import NoDSSFoundError
+from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -99,7 +98,9 @@ class _Dss:
 def _ocsp_serials(response: ocsp.OCSPResponse) -> set[int]:
     try:
         basic = response["response_bytes"]["response"].parsed
-        return {single["cert_id"]["serial_number"].native for single in basic["tbs_response_data"]["responses"]}
+        return {
+            single["cert_id"]["serial_number"].native for single in basic["tbs_response_data"]["responses"]
+        }
     except (ValueError, KeyError, TypeError):
         return set()
 
@@ -120,13 +121,19 @@ def _context(
 
 
 async def _validate(
-    sig: EmbeddedPdfSignature, trust: TrustPolicy, dss: _Dss, *, moment: datetime | None, fetch: bool, skip_diff: bool
+    sig: EmbeddedPdfSignature,
+    trust: TrustPolicy,
+    dss: _Dss,
+    *,
+    moment: datetime | None,
+    fetch: bool,
+    skip_diff: bool,
 ) -> PdfSignatureStatus:
     context = _context(trust, dss, sig.signer_cert, moment=moment, fetch=fetch)
     try:
         return await async_validate_pdf_signature(sig, context, skip_diff=skip_diff)
     finally:
-        await context.aclose()
+        await context.aclose()  # type: ignore[no-untyped-call]
 
 
 def _certificate_status(status: PdfSignatureStatus) -> CertificateStatus:
@@ -166,7 +173,9 @@ def _level(sig: EmbeddedPdfSignature, reader: PdfFileReader, dss: _Dss, has_time
         return PadesLevel.B_B
     if not dss.covers(sig.signer_cert):
         return PadesLevel.B_T
-    later_doc_ts = any(ts.signed_revision > sig.signed_revision for ts in reader.embedded_timestamp_signatures)
+    later_doc_ts = any(
+        ts.signed_revision > sig.signed_revision for ts in reader.embedded_timestamp_signatures
+    )
     return PadesLevel.B_LTA if later_doc_ts else PadesLevel.B_LT
 
 
@@ -188,9 +197,12 @@ def _changes(status: PdfSignatureStatus) -> tuple[bool, str]:
 def _summary(report_fields: dict[str, Any], info: CertificateInfo | None) -> str:
     who = f"{info.name} (RFC {info.rfc})" if info else "firmante desconocido"
     if not report_fields["intact"] or not report_fields["signature_valid"]:
-        return f"Firma NO válida de {who}: el documento fue alterado después de firmarse o la firma está dañada."
+        return (
+            f"Firma NO válida de {who}: el documento fue alterado después de firmarse o la firma está dañada."
+        )
     if report_fields["modified_after"]:
-        return f"Firma de {who} íntegra, pero {report_fields['changes_after'][0].lower()}{report_fields['changes_after'][1:]}"
+        changes: str = report_fields["changes_after"]
+        return f"Firma de {who} íntegra, pero {changes[0].lower()}{changes[1:]}"
     status: CertificateStatus = report_fields["certificate_status"]
     if status is not CertificateStatus.VALID:
         return f"Firma de {who} íntegra, pero: {CERTIFICATE_STATUS_TEXT[status].lower()}."
@@ -251,7 +263,7 @@ async def _report(
     return SignatureReport(
         field_name=str(sig.field_name),
         signer_name=info.name if info else None,
-        rfc=info.rfc if info else None,
+        rfc=(info.rfc or None) if info else None,
         curp=info.curp if info else None,
         title=_claimed_title(sig),
         on_behalf_of=_on_behalf_of(sig),
@@ -290,5 +302,8 @@ async def verify_pdf(pdf: bytes, trust: TrustPolicy, *, fetch_revocation: bool =
         )
     else:
         bad = sum(1 for r in reports if not r.valid)
-        summary = f"ATENCIÓN: {bad} de {count} {noun} no {'es válida' if bad == 1 else 'son válidas'}. Revise el detalle."
-    return VerificationReport(sha256=hashlib.sha256(pdf).hexdigest(), signatures=reports, valid=valid, summary=summary)
+        verb = "es válida" if bad == 1 else "son válidas"
+        summary = f"ATENCIÓN: {bad} de {count} {noun} no {verb}. Revise el detalle."
+    return VerificationReport(
+        sha256=hashlib.sha256(pdf).hexdigest(), signatures=reports, valid=valid, summary=summary
+    )

@@ -84,7 +84,9 @@ def _measure(blocks: list[Any], depth: int, totals: list[int]) -> None:
         elif isinstance(block, ListBlock):
             if depth >= MAX_LIST_DEPTH:
                 raise PydanticCustomError(
-                    "list_too_deep", "las listas no pueden anidarse más de {n} niveles.", {"n": MAX_LIST_DEPTH}
+                    "list_too_deep",
+                    "las listas no pueden anidarse más de {n} niveles.",
+                    {"n": MAX_LIST_DEPTH},
                 )
             for item in block.items:
                 _measure(item, depth + 1, totals)

@@ -15,7 +15,6 @@ from signum.drafting.rendering.body import BodyDocument
 from signum.drafting.templates.errors import ContentInvalidError, problems_from
 from signum.drafting.templates.text import clean_line
 
-
 # Length is checked before cleaning (so a 100 KB value is refused before any work on it) and
 # emptiness after it (so "   " counts as empty).
 _CLEAN = AfterValidator(clean_line)

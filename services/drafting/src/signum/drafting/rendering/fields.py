@@ -42,6 +42,18 @@ class SignatureArea:
     box: Box
 
 
+class _FieldsWriter(IncrementalPdfFileWriter):
+    """An incremental writer that leaves the document's metadata as Typst wrote it.
+
+    pyHanko would stamp a new modification date into the Info dictionary and re-serialise the XMP
+    packet (keeping both in step, as PDF/A demands); for fields added as part of the render that is
+    most of its cost, and the render's own date is the right one.
+    """
+
+    def _update_meta(self) -> None:
+        return None
+
+
 def field_name(index: int) -> str:
     return f"firma-{index}"
 
@@ -54,7 +66,7 @@ def add_signature_fields(pdf: bytes, areas: Sequence[SignatureArea]) -> bytes:
     # update would otherwise start on the same line as the %%EOF.
     if not pdf.endswith((b"\n", b"\r")):
         pdf += b"\n"
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer = _FieldsWriter(io.BytesIO(pdf))
     for area in areas:
         box = area.box
         append_signature_field(
@@ -62,10 +74,11 @@ def add_signature_fields(pdf: bytes, areas: Sequence[SignatureArea]) -> bytes:
             SigFieldSpec(
                 sig_field_name=area.field_name,
                 on_page=box.page - 1,
-                box=(round(box.x0, 2), round(box.y0, 2), round(box.x1, 2), round(box.y1, 2)),
+                # pyHanko annotates ints but writes any number; the field must match the area exactly.
+                box=(round(box.x0, 2), round(box.y0, 2), round(box.x1, 2), round(box.y1, 2)),  # type: ignore[arg-type]
                 empty_field_appearance=True,
             ),
         )
     out = io.BytesIO()
-    writer.write(out)
+    writer.write(out)  # type: ignore[no-untyped-call]
     return out.getvalue()

@@ -19,6 +19,7 @@ from signum.drafting.templates.model import PAGE_SIZES_MM, Block, Template
 from signum.drafting.templates.text import breakable
 
 FALLBACK_FONTS = ("Noto Sans Arabic", "Noto Sans Hebrew", "Symbola")
+LONG_PARAGRAPH = 3_000  # characters; longer body paragraphs are always broken into lines greedily
 DEFAULT_GAP_MM = 5.0
 HEADER_GAP_MM = 6.0
 FOOTER_GAP_MM = 6.0
@@ -92,13 +93,20 @@ def _rich(blocks: list[Any]) -> list[Json]:
     out: list[Json] = []
     for block in blocks:
         if isinstance(block, Paragraph):
-            out.append({"type": "p", "children": _inlines(block.children)})
+            node: Json = {"type": "p", "children": _inlines(block.children)}
+            if sum(len(c.text) for c in block.children if isinstance(c, TextRun)) > LONG_PARAGRAPH:
+                node["long"] = True
+            out.append(node)
         elif isinstance(block, ListBlock):
             kind = "ul" if block.type == "bullet_list" else "ol"
             out.append({"type": kind, "items": [_rich(item) for item in block.items]})
         elif isinstance(block, Table):
             out.append(
-                {"type": "table", "header": block.header, "rows": [[_inlines(c) for c in r] for r in block.rows]}
+                {
+                    "type": "table",
+                    "header": block.header,
+                    "rows": [[_inlines(c) for c in r] for r in block.rows],
+                }
             )
     return out
 
@@ -125,7 +133,11 @@ def _common(block: Block, values: dict[str, str]) -> Json:
         "lines": [_spans(line, values) for line in block.lines],
     }
     if block.image is not None:
-        data["image"] = {"id": block.image.image_id, "width": block.image.width, "position": block.image.position}
+        data["image"] = {
+            "id": block.image.image_id,
+            "width": block.image.width,
+            "position": block.image.position,
+        }
     if block.area is not None:
         data["box"] = {"width": block.area.width, "height": block.area.height}
     return data
@@ -164,7 +176,11 @@ def _block(block: Block, content: OficioContent, values: dict[str, str]) -> Json
         data["items"] = [breakable(a) for a in content.attachments]
     elif kind == "referencia" and content.reference is None:
         return None
-    elif kind not in ("qr", "despedida", "membrete", "pie") and all(_is_blank(line) for line in data["lines"]):
+    elif (
+        block.image is None
+        and kind not in ("qr", "despedida")
+        and all(_is_blank(line) for line in data["lines"])
+    ):
         return None  # e.g. no initials
     return data
 
@@ -185,7 +201,7 @@ def _region(template: Template, content: OficioContent, values: dict[str, str], 
     return out
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)
 def _svg(data: bytes) -> str:
     # A template's images are the same on every render: sniff (a full decode) and wrap them once.
     return images.as_svg(data, images.sniff(data))
@@ -200,6 +216,7 @@ def build(template: Template, content: OficioContent) -> tuple[str, dict[str, st
         "title": content.subject,
         "author": content.sender.organization or content.sender.name,
         "font": {"families": [template.font, *FALLBACK_FONTS], "size": template.font_size},
+        "line_breaking": template.line_breaking,
         "page": {
             "width": width,
             "height": height,

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import typst
 
@@ -22,6 +22,7 @@ from signum.drafting.rendering import payload
 from signum.drafting.rendering.content import OficioContent
 from signum.drafting.rendering.fields import Box, SignatureArea, add_signature_fields, field_name
 from signum.drafting.templates.model import PAGE_SIZES_MM, Template
+from signum.drafting.templates.text import covered_characters
 from signum.drafting.templates.validation import validate_template
 from signum.platform.errors import ValidationFailedError
 from signum.platform.logging import get_logger
@@ -29,7 +30,7 @@ from signum.platform.logging import get_logger
 PROGRAM_DIR = Path(__file__).parent / "typst"
 PROGRAM = PROGRAM_DIR / "oficio.typ"
 FONTS_DIR = Path(__file__).parent.parent / "fonts"
-PDF_STANDARD = "a-2b"
+PDF_STANDARD: Final = "a-2b"
 POINTS_PER_MM = 72 / 25.4
 
 log = get_logger(__name__)
@@ -86,7 +87,9 @@ def _layout(query_result: str, page_height_pt: float) -> Layout:
             y1=page_height_pt - float(v["y"]),
         )
         if v["kind"] == "firma":
-            signatures.append(SignatureArea(index=int(v["index"]), field_name=field_name(int(v["index"])), box=box))
+            signatures.append(
+                SignatureArea(index=int(v["index"]), field_name=field_name(int(v["index"])), box=box)
+            )
         elif v["kind"] == "qr":
             qr = box
     signatures.sort(key=lambda a: a.index)
@@ -97,8 +100,11 @@ class Renderer:
     """Renders oficios. Build one per process and share it; it is safe to use from several threads."""
 
     def __init__(self, fonts_dir: Path = FONTS_DIR) -> None:
-        self._fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(fonts_dir)])
+        self._fonts = typst.Fonts(
+            include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(fonts_dir)]
+        )
         self._local = threading.local()
+        covered_characters()  # load the fonts' character maps now, not during the first request
 
     def font_families(self) -> list[str]:
         """The families the renderer can use (templates choose among them)."""
@@ -139,7 +145,9 @@ class Renderer:
         compiler = self._compiler()
         when = (timestamp or dt.datetime.now(dt.UTC)).replace(microsecond=0)
         try:
-            pdf = compiler.compile(format="pdf", sys_inputs=inputs, pdf_standards=[PDF_STANDARD], timestamp=when)
+            pdf = compiler.compile(
+                format="pdf", sys_inputs=inputs, pdf_standards=[PDF_STANDARD], timestamp=when
+            )
             found = compiler.query("<signum-area>")
         except (typst.TypstError, RuntimeError, ValueError) as exc:
             raise self._fail(exc) from None
@@ -151,7 +159,12 @@ class Renderer:
         return RenderedPdf(pdf=pdf, layout=layout)
 
     def preview_png(
-        self, template: Template, content: OficioContent | Mapping[str, Any], *, page: int = 1, ppi: float = 96
+        self,
+        template: Template,
+        content: OficioContent | Mapping[str, Any],
+        *,
+        page: int = 1,
+        ppi: float = 96,
     ) -> bytes:
         """One page of the oficio as PNG (page 1 by default), for previews."""
         inputs = self._inputs(template, content)

@@ -35,7 +35,10 @@ def sample_content(*, date: dt.date | None = None) -> OficioContent:
                 "Ayuntamiento.\n\nSin otro particular, aprovecho la ocasión para enviarle un cordial saludo."
             ),
             "signers": [
-                {"name": "Ing. Laura Martínez Garza", "title": "Directora General de Tecnologías de la Información"}
+                {
+                    "name": "Ing. Laura Martínez Garza",
+                    "title": "Directora General de Tecnologías de la Información",
+                }
             ],
             "ccp": [{"name": "Archivo", "title": ""}],
             "initials": "LMG/jlr",

@@ -33,7 +33,9 @@ def default_template(*, municipality: str = "Monterrey", state: str = "Nuevo Le√
                 bold=True,
                 size=10,
             ),
-            Block(kind="leyenda", region="header", lines=[NEUTRAL_LEGEND], align="center", italic=True, size=8),
+            Block(
+                kind="leyenda", region="header", lines=[NEUTRAL_LEGEND], align="center", italic=True, size=8
+            ),
             Block(kind="folio", label="Oficio No.", lines=["{{folio}}"], align="right"),
             Block(kind="lugar_fecha", lines=[f"{municipality}, {state}, a {{{{fecha}}}}"], align="right"),
             Block(kind="asunto", label="Asunto:", lines=["{{asunto}}"], align="right"),
@@ -59,6 +61,12 @@ def default_template(*, municipality: str = "Monterrey", state: str = "Nuevo Le√
             Block(kind="anexos", label="Anexos:", size=8),
             Block(kind="iniciales", lines=["{{iniciales}}"], size=7, space_before=2),
             Block(kind="pie", region="footer", lines=["{{remitente.domicilio}}"], align="center", size=8),
-            Block(kind="paginacion", region="footer", lines=["P√°gina {{pagina}} de {{paginas}}"], align="right", size=8),
+            Block(
+                kind="paginacion",
+                region="footer",
+                lines=["P√°gina {{pagina}} de {{paginas}}"],
+                align="right",
+                size=8,
+            ),
         ],
     )

@@ -26,6 +26,7 @@ FIELD_LABELS = {
     "right": "derecho",
     "font": "fuente",
     "font_size": "tamaño de letra",
+    "line_breaking": "partición de líneas",
     "blocks": "bloques",
     "images": "imágenes",
     "kind": "tipo",
@@ -72,6 +73,7 @@ _MESSAGES = {
     "missing": "es obligatorio.",
     "extra_forbidden": "no es un campo permitido.",
     "string_type": "debe ser texto.",
+    "string_unicode": "contiene un carácter Unicode inválido (un sustituto suelto).",
     "int_type": "debe ser un número entero.",
     "int_parsing": "debe ser un número entero.",
     "float_type": "debe ser un número.",
@@ -94,14 +96,21 @@ _MESSAGES = {
 }
 
 
+# Tags of the body's node types: Pydantic puts the tag of a union member after its index.
+_UNION_TAGS = {"paragraph", "text", "break", "bullet_list", "numbered_list", "table"}
+
+
 def _location(loc: Sequence[int | str]) -> str:
     out = ""
+    previous: int | str | None = None
     for part in loc:
         if isinstance(part, int):
             out += f"[{part + 1}]"
+        elif isinstance(previous, int) and part in _UNION_TAGS:
+            pass  # "cuerpo.bloques[1].texto.texto" would only confuse
         elif part in FIELD_LABELS:
             out += ("." if out else "") + FIELD_LABELS[part]
-        # Union member names ("text", "paragraph") add nothing a person needs.
+        previous = part
     return out
 
 

@@ -86,7 +86,8 @@ def _svg_info(data: bytes) -> ImageInfo:
                 raise ImageRejected("la imagen SVG contiene código (atributos de evento), que no se permite.")
             if (attr in ("href", _XLINK_HREF)) and not _SAFE_HREF.match(value.strip()):
                 raise ImageRejected(
-                    "la imagen SVG hace referencia a un archivo o dirección externa; incruste todo su contenido."
+                    "la imagen SVG hace referencia a un archivo o dirección externa; "
+                    "incruste todo su contenido."
                 )
     width = _svg_length(root.get("width"))
     height = _svg_length(root.get("height"))

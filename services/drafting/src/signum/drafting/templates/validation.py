@@ -37,7 +37,7 @@ REQUIRED_BLOCKS = ("folio", "lugar_fecha", "asunto", "destinatarios", "cuerpo", 
 # Blocks laid out in the flow of the page (they grow with the content or report a position).
 CONTENT_ONLY = frozenset({"destinatarios", "cuerpo", "despedida", "firmas", "qr", "ccp", "anexos"})
 REPEATABLE = frozenset({"texto_fijo"})
-WITH_IMAGE = frozenset({"membrete", "pie"})
+WITH_IMAGE = frozenset({"membrete", "pie", "texto_fijo"})
 WITH_AREA = frozenset({"firmas", "qr"})
 
 MIN_TEXT_WIDTH_MM = 80.0
@@ -74,28 +74,42 @@ def _page_problems(template: Template) -> list[dict[str, str]]:
 
 def _block_problems(template: Template) -> list[dict[str, str]]:
     found = []
-    counts = Counter(b.kind for b in template.blocks)
+    counts: Counter[str] = Counter(b.kind for b in template.blocks)
     for kind in REQUIRED_BLOCKS:
         if counts[kind] == 0:
             found.append(problem("bloques", f"falta el bloque obligatorio «{BLOCK_NAMES[kind]}»."))
     for kind, count in counts.items():
         if count > 1 and kind not in REPEATABLE:
-            found.append(problem("bloques", f"el bloque «{BLOCK_NAMES[kind]}» aparece {count} veces; solo puede ir una."))
+            found.append(
+                problem(
+                    "bloques", f"el bloque «{BLOCK_NAMES[kind]}» aparece {count} veces; solo puede ir una."
+                )
+            )
     text_width = PAGE_SIZES_MM[template.page_size][0] - template.margins.left - template.margins.right
     for index, block in enumerate(template.blocks):
         where = _where(index, block)
         if block.kind in CONTENT_ONLY and block.region != "content":
-            found.append(problem(where, "este bloque solo puede ir en el contenido, no en el encabezado ni en el pie."))
+            found.append(
+                problem(where, "este bloque solo puede ir en el contenido, no en el encabezado ni en el pie.")
+            )
         if block.image is not None:
             if block.kind not in WITH_IMAGE:
-                found.append(problem(where, "solo el membrete y el pie de página pueden llevar imagen."))
+                found.append(
+                    problem(
+                        where, "solo el membrete, el pie de página y los textos fijos pueden llevar imagen."
+                    )
+                )
             elif template.image(block.image.image_id) is None:
-                found.append(problem(where, f"usa la imagen «{block.image.image_id}», que la plantilla no tiene."))
+                found.append(
+                    problem(where, f"usa la imagen «{block.image.image_id}», que la plantilla no tiene.")
+                )
             elif block.image.width > text_width:
                 found.append(problem(where, "la imagen es más ancha que el área de texto."))
         if block.kind in WITH_AREA:
             if block.area is None:
-                found.append(problem(where, "debe indicar el tamaño del área reservada (ancho y alto en mm)."))
+                found.append(
+                    problem(where, "debe indicar el tamaño del área reservada (ancho y alto en mm).")
+                )
             else:
                 columns = block.columns if block.kind == "firmas" else 1
                 needed = columns * block.area.width + (columns - 1) * COLUMN_GAP_MM

@@ -1,0 +1,136 @@
+"""A service's local read model of the directory, kept from the `directory.*.upserted` events.
+
+Each entity is stored in `directory_<kind>` of the service's own database and replaced only by a
+newer revision, so out-of-order and repeated deliveries change nothing. Wire it with
+`runtime.consume([Topic.DIRECTORY], model.handlers())` and `runtime.on_startup(model.ensure_indexes)`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, TypeVar
+
+from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from signum.contracts import Event
+from signum.contracts.directory import (
+    DependenciaPayload,
+    DependenciaUpserted,
+    DirectoryEntity,
+    FuncionarioPayload,
+    FuncionarioUpserted,
+    PuestoPayload,
+    PuestoUpserted,
+    SuplenciaPayload,
+    SuplenciaUpserted,
+    UnidadPayload,
+    UnidadUpserted,
+)
+from signum.platform.consumer import Handler
+
+PayloadT = TypeVar("PayloadT", bound=DirectoryEntity)
+
+COLLECTIONS: dict[str, str] = {
+    DependenciaUpserted.model_fields["type"].default: "directory_dependencias",
+    UnidadUpserted.model_fields["type"].default: "directory_unidades",
+    PuestoUpserted.model_fields["type"].default: "directory_puestos",
+    FuncionarioUpserted.model_fields["type"].default: "directory_funcionarios",
+    SuplenciaUpserted.model_fields["type"].default: "directory_suplencias",
+}
+
+
+class DirectoryReadModel:
+    """Who is who, as this service last heard from the gateway."""
+
+    def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
+        self.dependencias = db["directory_dependencias"]
+        self.unidades = db["directory_unidades"]
+        self.puestos = db["directory_puestos"]
+        self.funcionarios = db["directory_funcionarios"]
+        self.suplencias = db["directory_suplencias"]
+        self._by_type: dict[str, AsyncIOMotorCollection[Any]] = {
+            type_: db[name] for type_, name in COLLECTIONS.items()
+        }
+
+    async def ensure_indexes(self) -> None:
+        """Look-ups by unit, holder and position."""
+        await self.puestos.create_index([("unidad_id", ASCENDING)], name="unidad")
+        await self.puestos.create_index([("funcionario_id", ASCENDING)], name="funcionario")
+        await self.suplencias.create_index([("puesto_id", ASCENDING)], name="puesto")
+
+    def handlers(self) -> dict[str, Handler]:
+        """The handlers for `runtime.consume([Topic.DIRECTORY], ...)`."""
+        return {type_: self.apply for type_ in self._by_type}
+
+    async def apply(self, event: Event) -> None:
+        """Store the entity of a directory event unless what is stored is as new or newer."""
+        await self.upsert(event.type, event.payload)
+
+    async def upsert(self, event_type: str, payload: Any) -> bool:
+        """Store `payload` if its revision is newer; returns whether anything changed."""
+        if not isinstance(payload, DirectoryEntity):
+            raise TypeError(f"not a directory payload: {type(payload).__name__}")
+        coll = self._by_type[event_type]
+        fields = payload.model_dump(mode="json", exclude={"id"})
+        try:
+            result = await coll.update_one(
+                {"_id": payload.id, "revision": {"$lt": payload.revision}}, {"$set": fields}, upsert=True
+            )
+        except DuplicateKeyError:
+            # The document exists with this revision or a newer one: the upsert tried to insert
+            # a second document with the same id. Nothing to do.
+            return False
+        return bool(result.modified_count or result.upserted_id is not None)
+
+    # --- look-ups ----------------------------------------------------------------------------
+
+    async def dependencia(self, dependencia_id: str) -> DependenciaPayload | None:
+        """A dependencia by id."""
+        return await _get(self.dependencias, dependencia_id, DependenciaPayload)
+
+    async def unidad(self, unidad_id: str) -> UnidadPayload | None:
+        """An administrative unit by id."""
+        return await _get(self.unidades, unidad_id, UnidadPayload)
+
+    async def puesto(self, puesto_id: str) -> PuestoPayload | None:
+        """A position by id."""
+        return await _get(self.puestos, puesto_id, PuestoPayload)
+
+    async def funcionario(self, funcionario_id: str) -> FuncionarioPayload | None:
+        """An official by id (employee number)."""
+        return await _get(self.funcionarios, funcionario_id, FuncionarioPayload)
+
+    async def puesto_titular(self, unidad_id: str) -> PuestoPayload | None:
+        """The head position of a unit."""
+        doc = await self.puestos.find_one({"unidad_id": unidad_id, "es_titular": True, "activo": True})
+        return None if doc is None else _payload(doc, PuestoPayload)
+
+    async def titular_de(self, unidad_id: str) -> FuncionarioPayload | None:
+        """The official who heads a unit now (None if the head position is vacant)."""
+        puesto = await self.puesto_titular(unidad_id)
+        if puesto is None or puesto.funcionario_id is None:
+            return None
+        return await self.funcionario(puesto.funcionario_id)
+
+    async def suplente_vigente(self, puesto_id: str, on: date) -> FuncionarioPayload | None:
+        """Who stands in for the position's holder on `on`, if anyone."""
+        day = on.isoformat()
+        doc = await self.suplencias.find_one(
+            {"puesto_id": puesto_id, "cancelada": False, "desde": {"$lte": day}, "hasta": {"$gte": day}}
+        )
+        if doc is None:
+            return None
+        suplencia = _payload(doc, SuplenciaPayload)
+        return await self.funcionario(suplencia.suplente_id)
+
+
+async def _get(coll: AsyncIOMotorCollection[Any], id_: str, model: type[PayloadT]) -> PayloadT | None:
+    doc = await coll.find_one({"_id": id_})
+    return None if doc is None else _payload(doc, model)
+
+
+def _payload(doc: dict[str, Any], model: type[PayloadT]) -> PayloadT:
+    fields = {k: v for k, v in doc.items() if k != "_id" and k in model.model_fields}
+    return model.model_validate({"id": doc["_id"], **fields})
