@@ -40,7 +40,12 @@ def unit(clave: str, padre: str = "", *, dep: str = "SIGA", prefijo: str | None 
 
 
 def position(
-    clave: str, unidad: dict[str, str], *, reporta_a: str = "", titular: bool = False, holder: int | None = None
+    clave: str,
+    unidad: dict[str, str],
+    *,
+    reporta_a: str = "",
+    titular: bool = False,
+    holder: int | None = None,
 ) -> dict[str, str]:
     row = unidad | {
         "puesto_clave": clave,

@@ -24,7 +24,9 @@ def test_known_curps_are_valid(curp: str) -> None:
 
 
 def test_curp_with_a_wrong_check_digit_names_the_right_one() -> None:
-    assert curp_error("LOOA531113HTCPBN08") == "El dígito verificador del CURP no corresponde (debería ser 7)."
+    assert (
+        curp_error("LOOA531113HTCPBN08") == "El dígito verificador del CURP no corresponde (debería ser 7)."
+    )
 
 
 def test_curp_of_the_wrong_length() -> None:
@@ -54,7 +56,9 @@ def test_curp_with_an_unknown_state() -> None:
 
 def test_curp_with_vowels_where_consonants_go() -> None:
     curp = "LOOA531113HTCAEI0"
-    assert curp_error(curp + curp_check_digit(curp)) == "Las posiciones 14 a 16 del CURP deben ser consonantes."
+    assert (
+        curp_error(curp + curp_check_digit(curp)) == "Las posiciones 14 a 16 del CURP deben ser consonantes."
+    )
 
 
 def test_curp_of_someone_born_after_2000_uses_a_letter_and_that_century() -> None:
@@ -95,6 +99,8 @@ def test_good_emails(email: str) -> None:
     assert email_error(email) is None
 
 
-@pytest.mark.parametrize("email", ["ana.garza", "ana@", "@monterrey.gob.mx", "ana garza@x.mx", "a..b@x.mx", "a@x"])
+@pytest.mark.parametrize(
+    "email", ["ana.garza", "ana@", "@monterrey.gob.mx", "ana garza@x.mx", "a..b@x.mx", "a@x"]
+)
 def test_bad_emails(email: str) -> None:
     assert email_error(email) == f"«{email}» no es un correo electrónico válido."

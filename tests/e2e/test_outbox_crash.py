@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from signum.contracts import Actor
-from signum.platform.http import ACTOR_HEADER, INTERNAL_TOKEN_HEADER
+from signum.platform.http import CALLER_HEADER, INTERNAL_TOKEN_HEADER
+from signum.platform.identity import Caller
 from signum.platform.settings import DEV_INTERNAL_TOKEN
 from signum.testing.kafka import eventually
 from signum.testing.processes import ServiceProcess
@@ -36,7 +36,9 @@ async def test_killed_drafting_publishes_its_pending_event_after_restart(
         drafting.wait_healthy("/readyz")
         headers = {
             INTERNAL_TOKEN_HEADER: DEV_INTERNAL_TOKEN,
-            ACTOR_HEADER: Actor(kind="official", id="rtrevino").model_dump_json(),
+            CALLER_HEADER: Caller(
+                kind="official", id="rtrevino", roles=frozenset({"funcionario"}), unidad_id="OP-DG"
+            ).model_dump_json(),
         }
         async with httpx.AsyncClient(headers=headers, timeout=10) as client:
             created = await client.post(

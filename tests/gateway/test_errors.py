@@ -9,7 +9,17 @@ import pytest
 
 from signum.gateway.app import build
 from signum.gateway.settings import Settings
+from signum.platform.identity import Caller
 from signum.testing.processes import free_port
+
+CALLER = Caller(kind="official", id="1001", roles=frozenset({"funcionario"}), unidad_id="SIGA-DGTI")
+
+
+class SignedIn:
+    """Stands in for identity: every bearer token is the same official (the real one is in e2e)."""
+
+    async def session_caller(self, token: str) -> tuple[Caller, object]:
+        return CALLER, object()
 
 
 @pytest.fixture
@@ -18,8 +28,10 @@ async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncCl
     for name in ("drafting", "routing", "signing", "storage", "metrics"):
         monkeypatch.setenv(f"SIGNUM_GATEWAY_{name.upper()}_URL", closed)
     app = build(Settings())
+    app.state.identity = SignedIn()
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as c:
+    headers = {"Authorization": "Bearer sesion-de-prueba"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway", headers=headers) as c:
         yield c
 
 
@@ -39,6 +51,12 @@ async def test_invalid_body_is_a_422_naming_the_fields(client: httpx.AsyncClient
     assert body["code"] == "validation_failed"
     assert body["message"] == "Los datos enviados no son válidos. Revise los campos indicados."
     assert {f["campo"] for f in body["details"]["campos"]} == {"asunto", "extra"}
+
+
+async def test_no_credentials_is_a_401_in_spanish(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/sesion", headers={"Authorization": ""})
+    assert response.status_code == 401
+    assert response.json() == {"code": "login_required", "message": "Se requiere iniciar sesión."}
 
 
 async def test_unknown_route_and_method_are_spanish(client: httpx.AsyncClient) -> None:

@@ -1,7 +1,7 @@
 """Public directory endpoints under /api/v1/directorio (thin: parse, authorize, call the service)."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI must see the `Annotated` dependencies built
+# inside `router()` as objects, not as names it cannot resolve.
 from collections.abc import Callable
 from email.parser import BytesParser
 from email.policy import HTTP

@@ -1,0 +1,247 @@
+"""The access matrix: every public route × every role × own office / other office × participant /
+non-participant, against the real platform, compared with the rules written out below.
+
+The rules here are the specification, written independently of `signum.platform.policy`. Routes come
+from the gateway's route table: a route without a probe in access_requests.py, or without a declared
+action, fails `test_every_route_has_a_rule`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import fastapi.routing
+import httpx
+import pytest
+
+from signum.gateway.app import build
+from signum.gateway.deps import route_action
+from signum.testing.people import ROLES, UNITS
+from tests.e2e.access_requests import OPEN_ROUTES, PROBES, Ctx, Request
+from tests.e2e.conftest import World
+
+pytestmark = pytest.mark.stack
+
+ADMIN_ACTIONS = {
+    "directorio.importar",
+    "directorio.administrar",
+    "cuentas.administrar",
+    "api_keys.administrar",
+}
+OFICIO_ACTIONS = {"oficio.crear", "oficio.leer"}
+KEY_SCOPES = ["oficio.crear", "oficio.leer", "directorio.leer"]
+
+
+def expected(action: str, role: str, own: bool, participant: bool) -> bool:
+    """Whether `role` may perform `action` in this context (role "api_key" is an integration)."""
+    if action == "publico":
+        return True
+    if role == "api_key":
+        return action in KEY_SCOPES and (own or action not in OFICIO_ACTIONS)
+    if action in ("sesion.leer", "directorio.leer"):
+        return True
+    if action in ADMIN_ACTIONS:
+        return role == "administrador"
+    if action == "oficio.crear":
+        return own  # in one's own unit only
+    if action == "oficio.leer":
+        if participant:
+            return True
+        return (role == "titular" and own) or role == "auditor"
+    raise AssertionError(f"the matrix has no rule for {action}")
+
+
+def gateway_routes() -> dict[tuple[str, str], Any]:
+    """(method, path) -> route, for every route of the gateway's app."""
+    app = build()
+    iterate = getattr(fastapi.routing, "_iter_included_route_candidates", lambda routes: routes)
+    found = {}
+    for route in iterate(app.routes):
+        if isinstance(route, fastapi.routing.APIRoute):
+            for method in route.methods - {"HEAD"}:
+                found[(method, route.path)] = route
+    return found
+
+
+def test_every_route_has_a_rule() -> None:
+    routes = gateway_routes()
+    api = set(routes) - OPEN_ROUTES
+    assert not api - set(PROBES), f"routes without a probe in access_requests.py: {sorted(api - set(PROBES))}"
+    assert not set(PROBES) - api, f"probes of routes that no longer exist: {sorted(set(PROBES) - api)}"
+    undeclared = sorted(key for key in api if route_action(routes[key].dependant) is None)
+    assert not undeclared, f"routes that declare no action (require()/public()): {undeclared}"
+
+
+@dataclass(frozen=True)
+class Case:
+    route: tuple[str, str]
+    action: str
+    role: str
+    caller: str  # a person key, or "api_key@A"
+    own: bool
+    participant: bool
+    ctx: Ctx
+
+
+async def _prepare(world: World) -> tuple[list[Case], dict[str, str]]:
+    """Oficios for every context and two API keys; then every case to check."""
+    oficio_of: dict[tuple[str, str], str] = {}  # (author office, collaborator key or "") -> id
+
+    async def create(office: str, collaborator: str = "") -> None:
+        author = await world.as_(f"autor@{office}")
+        body: dict[str, Any] = {"asunto": f"Matriz {office} {collaborator or 'sin colaborador'}"}
+        if collaborator:
+            who = world.people[collaborator].numero_empleado
+            body["colaboradores"] = [{"funcionario_id": who, "rol": "revisor"}]
+        response = await author.post("/api/v1/oficios", json=body)
+        assert response.status_code == 201, response.text
+        oficio_of[(office, collaborator)] = response.json()["id"]
+
+    callers = [f"{role}@{office}" for role in ROLES for office in UNITS]
+    await asyncio.gather(create("A"), create("B"))
+    await asyncio.gather(*(create(office, c) for c in callers for office in UNITS))
+
+    admin = await world.as_("administrador@A")
+    keys = {}
+    for office, unidad in UNITS.items():
+        response = await admin.post(
+            "/api/v1/admin/api-keys",
+            json={"nombre": f"Integración {office}", "permisos": KEY_SCOPES, "oficinas": [unidad]},
+        )
+        assert response.status_code == 201, response.text
+        keys[f"api_key@{office}"] = response.json()["clave"]
+
+    routes = gateway_routes()
+    cases = []
+    for route in PROBES:
+        action = str(route_action(routes[route].dependant))
+        contexts = [(True, False), (True, True), (False, False), (False, True)]
+        if action not in OFICIO_ACTIONS:
+            contexts = [(True, False)]  # the decision does not depend on an oficio
+        for caller in [*callers, *keys]:
+            role, office = caller.split("@")
+            other = "B" if office == "A" else "A"
+            for own, participant in contexts:
+                if role == "api_key" and participant:
+                    continue
+                place = office if own else other
+                oficio = oficio_of[(place, caller if participant else "")]
+                person = world.people.get(caller) or world.people[f"funcionario@{office}"]
+                ctx = Ctx(oficio_id=oficio, unidad_id=UNITS[place], funcionario_id=person.numero_empleado)
+                cases.append(Case(route, action, role, caller, own, participant, ctx))
+    return cases, keys
+
+
+async def _send(world: World, case: Case, keys: dict[str, str]) -> httpx.Response:
+    method, path = case.route
+    request: Request = PROBES[case.route](case.ctx)
+    url = path.format(**request.path_params)
+    kwargs: dict[str, Any] = {"params": request.params}
+    if request.json is not None:
+        kwargs["json"] = request.json
+    if request.files is not None:
+        kwargs["files"] = request.files
+    if case.role == "api_key":
+        async with httpx.AsyncClient(base_url=world.gateway, timeout=15) as client:
+            headers = {"Authorization": f"Bearer {keys[case.caller]}"}
+            return await client.request(method, url, headers=headers, **kwargs)
+    if request.fresh_session:
+        client = await world.fresh(case.caller)
+        try:
+            return await client.request(method, url, **kwargs)
+        finally:
+            await client.aclose()
+    client = await world.as_(case.caller)
+    return await client.request(method, url, **kwargs)
+
+
+async def test_access_matrix(world: World) -> None:
+    cases, keys = await _prepare(world)
+    semaphore = asyncio.Semaphore(8)
+
+    async def check(case: Case) -> str | None:
+        async with semaphore:
+            response = await _send(world, case, keys)
+        if response.status_code >= 500:
+            return f"{case} -> {response.status_code} {response.text[:200]}"
+        allowed = response.status_code not in (401, 403)
+        want = expected(case.action, case.role, case.own, case.participant)
+        if allowed != want:
+            verdict = "allowed" if allowed else "denied"
+            return (
+                f"{case.route[0]} {case.route[1]} [{case.action}] {case.caller} own={case.own} "
+                f"participant={case.participant}: {verdict} ({response.status_code}), expected "
+                f"{'allowed' if want else 'denied'}"
+            )
+        return None
+
+    problems = [p for p in await asyncio.gather(*(check(c) for c in cases)) if p]
+    assert len(cases) > 300
+    assert not problems, f"{len(problems)} of {len(cases)} cases differ:\n" + "\n".join(problems[:40])
+
+
+async def test_anonymous_callers_get_401_on_every_protected_route(world: World) -> None:
+    routes = gateway_routes()
+    ctx = Ctx(oficio_id="x", unidad_id=UNITS["A"], funcionario_id="x")
+    async with httpx.AsyncClient(base_url=world.gateway, timeout=15) as client:
+        for route, probe in PROBES.items():
+            if route_action(routes[route].dependant) == "publico":
+                continue
+            request = probe(ctx)
+            response = await client.request(
+                route[0], route[1].format(**request.path_params), json=request.json, params=request.params
+            )
+            assert response.status_code == 401, (route, response.status_code, response.text[:200])
+            assert response.json()["code"] == "login_required"
+
+
+async def test_a_cookie_session_needs_the_csrf_token_to_change_anything(world: World) -> None:
+    client = await world.fresh("funcionario@A")
+    try:
+        del client.headers["X-CSRF-Token"]
+        refused = await client.post("/api/v1/oficios", json={"asunto": "Sin token"})
+        read = await client.get("/api/v1/sesion")
+        client.headers["X-CSRF-Token"] = "inventado"
+        forged = await client.post("/api/v1/oficios", json={"asunto": "Token falso"})
+    finally:
+        await client.aclose()
+    assert (refused.status_code, refused.json()["code"]) == (403, "csrf_failed")
+    assert (forged.status_code, forged.json()["code"]) == (403, "csrf_failed")
+    assert read.status_code == 200
+
+
+async def test_the_session_cookie_is_httponly_and_the_login_answers_in_spanish(world: World) -> None:
+    person = world.people["funcionario@A"]
+    async with httpx.AsyncClient(base_url=world.gateway) as client:
+        wrong = await client.post("/api/v1/auth/login", json={"usuario": person.correo, "contrasena": "mala"})
+        right = await client.post(
+            "/api/v1/auth/login", json={"usuario": person.correo, "contrasena": "PruebaSegura2026"}
+        )
+    assert (wrong.status_code, wrong.json()["message"]) == (401, "Usuario o contraseña incorrectos.")
+    cookies = right.headers.get_list("set-cookie")
+    session = next(c for c in cookies if c.startswith("signum_sesion="))
+    assert "HttpOnly" in session
+    assert "SameSite=lax" in session or "samesite=lax" in session.lower()
+    csrf = next(c for c in cookies if c.startswith("signum_csrf="))
+    assert "HttpOnly" not in csrf
+
+
+async def test_a_revoked_api_key_stops_working_at_once(world: World) -> None:
+    admin = await world.as_("administrador@A")
+    created = await admin.post(
+        "/api/v1/admin/api-keys",
+        json={"nombre": "Temporal", "permisos": ["directorio.leer"], "oficinas": [UNITS["A"]]},
+    )
+    assert created.status_code == 201, created.text
+    key = created.json()
+    bearer = {"Authorization": f"Bearer {key['clave']}"}
+    async with httpx.AsyncClient(base_url=world.gateway) as client:
+        assert (await client.get("/api/v1/directorio/dependencias", headers=bearer)).status_code == 200
+        listed = {k["id"]: k for k in (await admin.get("/api/v1/admin/api-keys")).json()}
+        assert listed[key["id"]]["ultimo_uso"] is not None
+        assert "clave" not in listed[key["id"]]
+        assert (await admin.delete(f"/api/v1/admin/api-keys/{key['id']}")).status_code == 204
+        after = await client.get("/api/v1/directorio/dependencias", headers=bearer)
+    assert (after.status_code, after.json()["code"]) == (401, "api_key_invalid")
