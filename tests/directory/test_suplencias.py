@@ -9,6 +9,7 @@ import pytest
 from motor.motor_asyncio import AsyncIOMotorDatabase
 
 from signum.contracts import decode_event
+from signum.gateway.directory.domain import Suplencia
 from signum.gateway.directory.repository import DirectoryRepository
 from signum.gateway.directory.service import DirectoryService
 from signum.platform.errors import ConflictError, NotFoundError, ValidationFailedError
@@ -27,15 +28,24 @@ async def loaded(service: DirectoryService) -> DirectoryService:
     return service
 
 
-async def crear(service: DirectoryService, **kwargs: Any) -> Any:
-    args = {
-        "puesto_id": "P-DGTI",
-        "suplente_id": "E00003",
-        "desde": date(2026, 12, 1),
-        "hasta": date(2026, 12, 15),
-        "motivo": "Vacaciones",
-    } | kwargs
-    return await service.crear_suplencia(**args, actor=ADMIN, correlation_id="sup", hoy=HOY)
+async def crear(
+    service: DirectoryService,
+    *,
+    puesto_id: str = "P-DGTI",
+    suplente_id: str = "E00003",
+    desde: date = date(2026, 12, 1),
+    hasta: date = date(2026, 12, 15),
+) -> Suplencia:
+    return await service.crear_suplencia(
+        puesto_id=puesto_id,
+        suplente_id=suplente_id,
+        desde=desde,
+        hasta=hasta,
+        motivo="Vacaciones",
+        actor=ADMIN,
+        correlation_id="sup",
+        hoy=HOY,
+    )
 
 
 async def test_a_suplencia_is_stored_with_its_event(

@@ -120,3 +120,32 @@ async def test_a_leased_document_is_left_to_its_relay(
     assert await second.drain() == 0
     release.set()
     assert await task == 1
+
+
+async def test_an_event_added_while_the_relay_publishes_is_not_lost(
+    infra: InfraSettings, db: AsyncIOMotorDatabase[Any], broker: KafkaBroker
+) -> None:
+    coll = db["aggregates"]
+    first = oficio_created()
+    others = [oficio_created() for _ in range(3)]  # documents cleared together in one update
+    for event in [first, *others]:
+        await coll.insert_one(new_document_with_events({"_id": event.oficio_id}, [event]))
+    late = oficio_created(first.oficio_id)
+
+    async def publish_and_write_meanwhile(e: Event) -> None:
+        await publish_event(broker, infra, e)
+        if e.event_id == first.event_id:
+            await coll.update_one({"_id": first.oficio_id}, with_events({"$set": {"x": 1}}, [late]))
+
+    relay = OutboxRelay([coll], publish_and_write_meanwhile, ServiceMetrics("t7"))
+    assert await relay.drain() == 4
+    doc = await coll.find_one({"_id": first.oficio_id})
+    assert doc is not None
+    assert [e["event_id"] for e in doc[OUTBOX]] == [str(late.event_id)]
+    assert await relay.drain() == 1
+    topic = infra.topic(first.topic.value)
+    records = await collect(infra.kafka_url, topic, until=lambda r: len(r) >= 5, settle=0.5)
+    assert sorted(_ids(records)) == sorted(str(e.event_id) for e in [first, *others, late])
+    cleared = [d async for d in coll.find({"_id": {"$in": [e.oficio_id for e in others]}})]
+    assert [d[OUTBOX] for d in cleared] == [[], [], []]
+    assert all(OUTBOX_SINCE not in d for d in cleared)

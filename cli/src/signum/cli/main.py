@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from signum.cli import platform
+from signum.cli.directory import directory_app
 from signum.cli.stack import stack_app
 
 app = typer.Typer(
@@ -14,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(stack_app, name="stack")
+app.add_typer(directory_app, name="directory")
 app.command("up")(platform.up)
 app.command("down")(platform.down)
 app.command("status")(platform.status)

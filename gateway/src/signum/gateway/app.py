@@ -78,7 +78,10 @@ def build(settings: Settings | None = None) -> FastAPI:
 
     identity_repo = IdentityRepository(runtime.db)
     runtime.on_startup(identity_repo.ensure_indexes)
-    runtime.every(PURGE_EVERY_SECONDS, lambda: identity_repo.purge_expired(datetime.now(UTC)))
+    async def purge_expired() -> None:
+        await identity_repo.purge_expired(datetime.now(UTC))
+
+    runtime.every(PURGE_EVERY_SECONDS, purge_expired)
     identity = build_identity(settings, identity_repo, directory)
     oidc = build_oidc(settings, identity_repo)
 

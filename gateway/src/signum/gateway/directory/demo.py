@@ -19,9 +19,12 @@ from signum.contracts import Actor
 from signum.gateway.directory.identifiers import curp_check_digit, rfc_check_digit
 from signum.gateway.directory.importer import COLUMNS
 from signum.gateway.directory.repository import search_text
-from signum.gateway.directory.service import DirectoryService, ImportReport
+from signum.gateway.directory.service import DirectoryService
+from signum.platform.logging import get_logger
 
 # gateway/src/signum/gateway/directory/demo.py -> the repository root
+log = get_logger(__name__)
+
 DEMO_CSV = Path(__file__).resolve().parents[5] / "deploy" / "demo" / "directorio-monterrey.csv"
 
 
@@ -71,13 +74,14 @@ async def load_demo(
     *,
     path: Path = DEMO_CSV,
     correlation_id: str = "demo-directorio",
-) -> ImportReport:
-    """Import the Monterrey demo directory (idempotent), then let auth create the demo logins."""
+) -> None:
+    """Import the Monterrey demo directory (idempotent: a second run changes nothing), then let
+    auth create the demo logins through `accounts_hook`."""
     data = await asyncio.to_thread(path.read_bytes)
     report = await service.import_csv(data, actor=Actor.system("gateway-demo"), correlation_id=correlation_id)
+    log.info("demo directory loaded", cambios=report.cambios, eventos=report.eventos)
     if accounts_hook is not None:
         await accounts_hook(DEMO_LOGINS)
-    return report
 
 
 # --- identifiers from names -----------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any
 from uuid import uuid4
 
 from motor.motor_asyncio import AsyncIOMotorCollection
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 
 from signum.contracts import Event, decode_event
 from signum.platform.logging import get_logger
@@ -136,38 +136,82 @@ class OutboxRelay:
         """Publish what is pending now; returns the number of events published."""
         published = 0
         for coll in self._collections:
-            for _ in range(self._batch):
-                doc = await self._claim(coll)
-                if doc is None:
+            while True:
+                docs = await self._claim_batch(coll)
+                if not docs:
                     break
-                published += await self._publish_document(coll, doc)
+                published += await self._publish_batch(coll, docs)
+                if len(docs) < self._batch:
+                    break
         return published
 
-    async def _claim(self, coll: AsyncIOMotorCollection[Any]) -> dict[str, Any] | None:
-        now = datetime.now(UTC)
-        doc: dict[str, Any] | None = await coll.find_one_and_update(
-            {
-                OUTBOX_SINCE: {"$exists": True},
-                "$or": [{OUTBOX_LEASE: {"$exists": False}}, {OUTBOX_LEASE: {"$lt": now}}],
-            },
-            {"$set": {OUTBOX_LEASE: now + self._lease, OUTBOX_LEASE_OWNER: self._owner}},
-            sort=[(OUTBOX_SINCE, ASCENDING)],
-            return_document=ReturnDocument.AFTER,
-        )
-        return doc
+    async def _claim_batch(self, coll: AsyncIOMotorCollection[Any]) -> list[dict[str, Any]]:
+        """Lease up to `batch` documents with pending events, oldest first.
 
-    async def _publish_document(self, coll: AsyncIOMotorCollection[Any], doc: dict[str, Any]) -> int:
-        entries: list[dict[str, Any]] = list(doc.get(OUTBOX) or [])
-        done: list[dict[str, Any]] = []
+        One scan finds them and one update leases them all: on FerretDB every filtered query
+        scans the collection, so claiming document by document would scan once per document.
+        """
+        now = datetime.now(UTC)
+        claimable = {
+            OUTBOX_SINCE: {"$exists": True},
+            "$or": [{OUTBOX_LEASE: {"$exists": False}}, {OUTBOX_LEASE: {"$lt": now}}],
+        }
+        cursor = coll.find(claimable, {"_id": 1}).sort(OUTBOX_SINCE, ASCENDING).limit(self._batch)
+        ids = [d["_id"] async for d in cursor]
+        if not ids:
+            return []
+        await coll.update_many(
+            {"_id": {"$in": ids}, **claimable},
+            {"$set": {OUTBOX_LEASE: now + self._lease, OUTBOX_LEASE_OWNER: self._owner}},
+        )
+        # Another relay may have leased some of them between the scan and the update.
+        docs = [d async for d in coll.find({"_id": {"$in": ids}, OUTBOX_LEASE_OWNER: self._owner})]
+        docs.sort(key=lambda d: d[OUTBOX_SINCE])
+        return docs
+
+    async def _publish_batch(self, coll: AsyncIOMotorCollection[Any], docs: list[dict[str, Any]]) -> int:
+        """Publish each document's events in order; then release what was published."""
+        done: dict[Any, list[dict[str, Any]]] = {doc["_id"]: [] for doc in docs}
         try:
-            for entry in entries:
-                event = decode_event(entry)
-                await self._publish(event)
-                self._metrics.outbox_published.labels(topic=event.topic.value).inc()
-                done.append(entry)
+            for doc in docs:
+                for entry in doc.get(OUTBOX) or []:
+                    event = decode_event(entry)
+                    await self._publish(event)
+                    self._metrics.outbox_published.labels(topic=event.topic.value).inc()
+                    done[doc["_id"]].append(entry)
         finally:
-            await self._release(coll, doc["_id"], done)
-        return len(done)
+            await self._release_batch(coll, docs, done)
+        return sum(len(entries) for entries in done.values())
+
+    async def _release_batch(
+        self,
+        coll: AsyncIOMotorCollection[Any],
+        docs: list[dict[str, Any]],
+        done: dict[Any, list[dict[str, Any]]],
+    ) -> None:
+        # Documents whose every event was published are cleared together, grouped by how many
+        # events they had: `$size` proves nothing was appended meanwhile. The rest, one by one.
+        complete: dict[int, list[Any]] = {}
+        one_by_one: list[Any] = []
+        for doc in docs:
+            entries = doc.get(OUTBOX) or []
+            if entries and len(done[doc["_id"]]) == len(entries):
+                complete.setdefault(len(entries), []).append(doc["_id"])
+            else:
+                one_by_one.append(doc["_id"])
+        for size, ids in complete.items():
+            result = await coll.update_many(
+                {"_id": {"$in": ids}, OUTBOX_LEASE_OWNER: self._owner, OUTBOX: {"$size": size}},
+                {
+                    "$set": {OUTBOX: []},
+                    "$unset": {OUTBOX_SINCE: "", OUTBOX_LEASE: "", OUTBOX_LEASE_OWNER: ""},
+                },
+            )
+            if result.modified_count < len(ids):
+                still = coll.find({"_id": {"$in": ids}, OUTBOX_LEASE_OWNER: self._owner}, {"_id": 1})
+                one_by_one.extend([d["_id"] async for d in still])
+        for doc_id in one_by_one:
+            await self._release(coll, doc_id, done[doc_id])
 
     async def _release(
         self, coll: AsyncIOMotorCollection[Any], doc_id: Any, done: list[dict[str, Any]]
