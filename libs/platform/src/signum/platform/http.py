@@ -4,6 +4,7 @@ request metrics, correlation ids, the internal-call token and a client for inter
 from __future__ import annotations
 
 import hmac
+import json as json_module
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -187,7 +188,8 @@ class InternalClient:
         """Send one request and return the decoded JSON body."""
         headers = {INTERNAL_TOKEN_HEADER: self._token.get_secret_value()}
         if caller is not None:
-            headers[CALLER_HEADER] = caller.model_dump_json()
+            # Header values are ASCII: names with accents travel as JSON \u escapes.
+            headers[CALLER_HEADER] = json_module.dumps(caller.model_dump(mode="json"), ensure_ascii=True)
         if correlation_id:
             headers[CORRELATION_HEADER] = correlation_id
         try:

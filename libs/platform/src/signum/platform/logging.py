@@ -42,6 +42,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     # aiokafka logs every reconnect attempt at ERROR while a broker is down; readiness reports it.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     structlog.contextvars.bind_contextvars(service=service)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from signum.contracts import Topic
+from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import internal_token_guard
 from signum.platform.service import ServiceRuntime, create_app, serve
 from signum.routing import api
@@ -20,7 +21,10 @@ def build(settings: Settings | None = None) -> FastAPI:
     repository = TrackingRepository(runtime.db)
     runtime.on_startup(repository.ensure_indexes)
     service = RoutingService(repository)
-    runtime.consume([Topic.DRAFTING], handlers(service))
+    # Who holds which position and who stands in for whom: deliveries will need it.
+    directory = DirectoryReadModel(runtime.db)
+    runtime.on_startup(directory.ensure_indexes)
+    runtime.consume([Topic.DRAFTING, Topic.DIRECTORY], {**handlers(service), **directory.handlers()})
     guard = internal_token_guard(settings.infra.internal_token)
     return create_app(runtime, title="Signum — turnado", routers=[api.router(service, guard)])
 
