@@ -15,9 +15,9 @@ def test_status_lists_each_server_with_its_url(sandbox: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = [line.split()[:3] for line in result.output.splitlines()]
     assert lines == [
-        ["kafka", "stopped", "127.0.0.1:39092"],
-        ["mongo", "stopped", "mongodb://127.0.0.1:37017/"],
-        ["s3", "stopped", "http://127.0.0.1:39000"],
+        ["kafka", "stopped", "127.0.0.1:29092"],
+        ["mongo", "stopped", "mongodb://127.0.0.1:29017/"],
+        ["s3", "stopped", "http://127.0.0.1:29000"],
     ]
 
 

@@ -27,9 +27,9 @@ def _properties(text: str) -> dict[str, str]:
 def test_kafka_properties_put_broker_and_controller_on_the_profile_ports() -> None:
     props = _properties(kafka_module.render_properties(PROFILES["test"], Path("/data/kafka")))
 
-    assert props["listeners"] == "PLAINTEXT://127.0.0.1:39092,CONTROLLER://127.0.0.1:39093"
-    assert props["advertised.listeners"] == "PLAINTEXT://127.0.0.1:39092"
-    assert props["controller.quorum.voters"] == "1@127.0.0.1:39093"
+    assert props["listeners"] == "PLAINTEXT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093"
+    assert props["advertised.listeners"] == "PLAINTEXT://127.0.0.1:29092"
+    assert props["controller.quorum.voters"] == "1@127.0.0.1:29093"
     assert props["process.roles"] == "broker,controller"
     assert props["log.dirs"] == "/data/kafka"
     assert props["offsets.topic.replication.factor"] == "1"
@@ -43,7 +43,7 @@ def test_dev_and_test_profiles_share_no_port() -> None:
     dev, test = ports(PROFILES["dev"]), ports(PROFILES["test"])
 
     assert dev == {9092, 9093, 27017, 9000, 9001}
-    assert test == {39092, 39093, 37017, 39000, 39001}
+    assert test == {29092, 29093, 29017, 29000, 29001}
 
 
 def test_kafka_cluster_id_is_what_kafka_accepts() -> None:
@@ -107,7 +107,7 @@ def test_a_mongod_on_path_is_used_instead_of_ferretdb_with_its_own_data_folder(
 
     assert launch.argv == [
         str(fake), "--dbpath", str((home.root / "data-mongod").resolve()),
-        "--bind_ip", "127.0.0.1", "--port", "37017",
+        "--bind_ip", "127.0.0.1", "--port", "29017",
     ]  # fmt: skip
 
 
@@ -122,7 +122,7 @@ def test_ferretdb_is_launched_from_the_cache_on_the_profile_port(
     launch = server.prepare(PROFILES["test"], home, progress=lambda _: None)
 
     assert launch.argv == [
-        str(entry / "signum-ferretdb"), "-listen-addr", "127.0.0.1:37017",
+        str(entry / "signum-ferretdb"), "-listen-addr", "127.0.0.1:29017",
         "-data-dir", str(home.data.resolve()), "-log-level", "warn",
     ]  # fmt: skip
 
@@ -153,9 +153,9 @@ def test_endpoints_point_at_the_profile_unless_a_url_says_otherwise(
     sandbox: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert endpoints(PROFILES["test"]) == Endpoints(
-        kafka_url="127.0.0.1:39092",
-        mongo_url="mongodb://127.0.0.1:37017/",
-        s3_url="http://127.0.0.1:39000",
+        kafka_url="127.0.0.1:29092",
+        mongo_url="mongodb://127.0.0.1:29017/",
+        s3_url="http://127.0.0.1:29000",
         s3_access_key="signum",
         s3_secret_key="signum-dev-secret",
     )
@@ -164,9 +164,9 @@ def test_endpoints_point_at_the_profile_unless_a_url_says_otherwise(
     env = endpoints(PROFILES["test"]).env()
 
     assert env == {
-        "SIGNUM_KAFKA_URL": "127.0.0.1:39092",
+        "SIGNUM_KAFKA_URL": "127.0.0.1:29092",
         "SIGNUM_MONGO_URL": "mongodb://db.example:27017/",
-        "SIGNUM_S3_URL": "http://127.0.0.1:39000",
+        "SIGNUM_S3_URL": "http://127.0.0.1:29000",
         "SIGNUM_S3_ACCESS_KEY": "signum",
         "SIGNUM_S3_SECRET_KEY": "signum-dev-secret",
     }

@@ -36,13 +36,15 @@ PROFILES: dict[str, Profile] = {
         s3_port=9000,
         s3_console_port=9001,
     ),
+    # Below the kernel's ephemeral range (32768-60999): a client connecting while a server is
+    # down must never get the server's port as its own local port (a TCP self-connection).
     "test": Profile(
         name="test",
-        kafka_port=39092,
-        kafka_controller_port=39093,
-        mongo_port=37017,
-        s3_port=39000,
-        s3_console_port=39001,
+        kafka_port=29092,
+        kafka_controller_port=29093,
+        mongo_port=29017,
+        s3_port=29000,
+        s3_console_port=29001,
     ),
 }
 
