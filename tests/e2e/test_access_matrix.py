@@ -161,7 +161,10 @@ def _refused(response: httpx.Response) -> bool:
     """Refused for who is asking: a 403, or a 401 that asks for credentials (not a wrong password)."""
     if response.status_code == 403:
         return True
-    return response.status_code == 401 and response.json().get("code") in {"login_required", "api_key_invalid"}
+    return response.status_code == 401 and response.json().get("code") in {
+        "login_required",
+        "api_key_invalid",
+    }
 
 
 async def test_access_matrix(world: World) -> None:

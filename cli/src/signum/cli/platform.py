@@ -34,6 +34,8 @@ def _env(profile: Profile) -> dict[str, str]:
     from signum.localstack import endpoints
 
     env = dict(os.environ) | endpoints(profile).env()
+    # A local platform starts with the Monterrey demo directory and its demo logins.
+    env.setdefault("SIGNUM_GATEWAY_DEMO_DATA", "true")
     for name, port in PROCESSES.items():
         env.setdefault(f"SIGNUM_{name.upper()}_PORT", str(port))
         if name != "gateway":
@@ -107,6 +109,7 @@ def up(profile_name: str = typer.Option("dev", "--profile", help="dev or test"))
     typer.echo("services:")
     start_services(profile)
     port = _env(profile)["SIGNUM_GATEWAY_PORT"]
+    typer.echo(_demo_logins())
     typer.echo(
         f"\nSignum is running ({time.monotonic() - started:.0f} s).\n"
         f"  Open:       http://127.0.0.1:{port}/\n"
@@ -115,6 +118,16 @@ def up(profile_name: str = typer.Option("dev", "--profile", help="dev or test"))
         f"  Logs:       {_run_dir(profile)}/\n"
         "  Stop with:  make down"
     )
+
+
+def _demo_logins() -> str:
+    from signum.gateway.directory.demo import DEMO_LOGINS
+    from signum.gateway.settings import Settings
+
+    password = Settings().demo_password.get_secret_value()
+    lines = [f"\nDemo logins (password {password}):"]
+    lines += [f"  {p.correo:<36} {p.papel:<14} {p.nombre} ({p.unidad})" for p in DEMO_LOGINS]
+    return "\n".join(lines)
 
 
 def down(profile_name: str = typer.Option("dev", "--profile", help="dev or test")) -> None:
@@ -128,7 +141,9 @@ def status(profile_name: str = typer.Option("dev", "--profile", help="dev or tes
     """Each server and service: running or not, pid and memory."""
     profile = PROFILES[profile_name]
     for server in stack_status(profile):
-        typer.echo(f"{server.name:10} {server.state:9} {server.url}  pid={server.pid or '-'}")
+        rss = rss_bytes(server.pid) if server.pid else None
+        memory = f"{rss / 2**20:.0f} MiB" if rss else "-"
+        typer.echo(f"{server.name:10} {server.state:9} pid={server.pid or '-'} rss={memory}  {server.url}")
     run = _run_dir(profile)
     for name in PROCESSES:
         pid = is_running(run / f"{name}.pid")

@@ -6,7 +6,7 @@ gateway database the platform processes of a test run use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -142,3 +142,22 @@ async def login(gateway_url: str, person: Person) -> httpx.AsyncClient:
         raise AssertionError(f"login of {person.key} failed: {response.status_code} {response.text}")
     client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
     return client
+
+
+@dataclass
+class World:
+    """Who is who in the seeded directory, and the oficios each test can use."""
+
+    gateway: str
+    people: dict[str, Person]
+    clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
+
+    async def as_(self, key: str) -> httpx.AsyncClient:
+        """A logged-in client of the person `key` (e.g. "titular@A"), one session per person."""
+        if key not in self.clients:
+            self.clients[key] = await login(self.gateway, self.people[key])
+        return self.clients[key]
+
+    async def fresh(self, key: str) -> httpx.AsyncClient:
+        """A new session of `key` (for calls that end it, such as logging out)."""
+        return await login(self.gateway, self.people[key])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,8 @@ def run_namespace() -> str:
 @pytest.fixture(scope="session")
 def stack_env(stack: Any, run_namespace: str) -> dict[str, str]:
     """Environment that points a Signum process at the test stack and this run's namespace."""
-    return stack.env() | {
+    env: dict[str, str] = stack.env()
+    return env | {
         "SIGNUM_ENVIRONMENT": "test",
         "SIGNUM_KAFKA_NAMESPACE": f"{run_namespace}.",
         "SIGNUM_MONGO_DB_PREFIX": f"{run_namespace}_",
@@ -83,3 +84,16 @@ def platform(stack_env: dict[str, str], log_dir: Path) -> Iterator[dict[str, Ser
     finally:
         for proc in procs.values():
             proc.stop()
+
+
+@pytest.fixture(scope="session")
+async def world(platform: dict[str, ServiceProcess], stack_env: dict[str, str]) -> AsyncIterator[Any]:
+    """The platform with a seeded directory (every role in two units) and a login for everyone."""
+    from signum.testing.people import World, people, seed
+
+    everyone = people()
+    await seed(stack_env, everyone)
+    w = World(gateway=platform["gateway"].url, people=everyone)
+    yield w
+    for client in w.clients.values():
+        await client.aclose()

@@ -1,0 +1,63 @@
+"""Logging in and out in a real browser (Chromium from Debian, driven by Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+
+import pytest
+from playwright.async_api import Browser, async_playwright
+
+from signum.testing.people import PASSWORD, World
+
+pytestmark = pytest.mark.stack
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    executable = shutil.which("chromium")
+    assert executable, "Chromium is installed by `make system-deps` (Debian package chromium)"
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        await b.close()
+
+
+async def test_an_official_logs_in_sees_their_page_and_logs_out(browser: Browser, world: World) -> None:
+    person = world.people["titular@A"]
+    page = await browser.new_page()
+    await page.goto(world.gateway + "/")
+    assert await page.inner_text("h2") == "Iniciar sesión"
+    assert await page.get_attribute("html", "lang") == "es-MX"
+
+    await page.fill("#usuario", person.correo)
+    await page.fill("#contrasena", "no-es-la-contraseña")
+    await page.click("button[type=submit]")
+    await page.wait_for_function("document.getElementById('error').textContent.length > 0")
+    assert await page.inner_text("#error") == "Usuario o contraseña incorrectos."
+
+    await page.fill("#contrasena", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("#salir")
+    assert person.nombre in await page.inner_text("h2")
+    assert "titular" in await page.inner_text("main")
+    # The session cookie is HttpOnly: page scripts cannot read it; the CSRF cookie they can.
+    cookies = await page.evaluate("document.cookie")
+    assert "signum_sesion" not in cookies
+    assert "signum_csrf=" in cookies
+
+    await page.click("#salir")
+    await page.wait_for_selector("#entrar")
+    await page.goto(world.gateway + "/")
+    assert await page.inner_text("h2") == "Iniciar sesión"
+    await page.close()
