@@ -78,6 +78,7 @@ def build(settings: Settings | None = None) -> FastAPI:
 
     identity_repo = IdentityRepository(runtime.db)
     runtime.on_startup(identity_repo.ensure_indexes)
+
     async def purge_expired() -> None:
         await identity_repo.purge_expired(datetime.now(UTC))
 

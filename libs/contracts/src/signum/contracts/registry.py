@@ -10,10 +10,17 @@ from pydantic import ValidationError
 from signum.contracts.directory import DIRECTORY_EVENTS
 from signum.contracts.drafting import OficioCreated
 from signum.contracts.envelope import Event
+from signum.contracts.storage import STORAGE_EVENTS
+
+# Every event contract; add new ones here.
+CONTRACTS: tuple[type[Event], ...] = (
+    OficioCreated,
+    *DIRECTORY_EVENTS,
+    *STORAGE_EVENTS,
+)
 
 EVENT_TYPES: dict[tuple[str, int], type[Event]] = {
-    (cls.model_fields["type"].default, cls.model_fields["version"].default): cls
-    for cls in (OficioCreated, *DIRECTORY_EVENTS)
+    (cls.model_fields["type"].default, cls.model_fields["version"].default): cls for cls in CONTRACTS
 }
 
 
