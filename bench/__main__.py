@@ -8,11 +8,11 @@ import os
 import uuid
 from pathlib import Path
 
-from bench import outbox, render, signing
+from bench import folios, outbox, render, signing
 from signum.localstack import PROFILES, endpoints
 
 RESULTS = Path(__file__).parent / "results.json"
-BENCHMARKS = [outbox.run, render.run, signing.run]
+BENCHMARKS = [outbox.run, render.run, signing.run, folios.run]
 
 
 async def main() -> None:

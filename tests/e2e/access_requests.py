@@ -57,6 +57,12 @@ PROBES: dict[tuple[str, str], Probe] = {
         json={"asunto": "Prueba de acceso", "unidad_id": ctx.unidad_id}
     ),
     ("GET", "/api/v1/oficios/{oficio_id}"): _oficio,
+    # --- documents (storage) ---
+    ("POST", "/api/v1/oficios/{oficio_id}/anexos"): _oficio,  # empty body: allowed -> 422 file_empty
+    ("GET", "/api/v1/oficios/{oficio_id}/documentos/sha256/{digest}/descarga"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id, "digest": "0" * 64}  # allowed -> 404
+    ),
+    ("GET", "/api/v1/oficios/{oficio_id}/linea-de-tiempo"): _oficio,
     # --- directory ---
     ("POST", "/api/v1/directorio/importaciones"): lambda ctx: Request(
         files={"archivo": ("vacio.csv", b"", "text/csv")}, params={"simulacion": "true"}

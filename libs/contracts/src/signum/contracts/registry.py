@@ -8,13 +8,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from signum.contracts.directory import DIRECTORY_EVENTS
-from signum.contracts.drafting import OficioCreated
+from signum.contracts.drafting import DRAFTING_EVENTS
 from signum.contracts.envelope import Event
 from signum.contracts.storage import STORAGE_EVENTS
 
 # Every event contract; add new ones here.
 CONTRACTS: tuple[type[Event], ...] = (
-    OficioCreated,
+    *DRAFTING_EVENTS,
     *DIRECTORY_EVENTS,
     *STORAGE_EVENTS,
 )

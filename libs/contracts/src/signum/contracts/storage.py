@@ -69,4 +69,10 @@ class RetentionExpiring(Event):
 
 STORAGE_EVENTS: tuple[type[Event], ...] = (ObjectStored, RetentionExpiring)
 
-__all__ = ["STORAGE_EVENTS", "ObjectStored", "ObjectStoredPayload", "RetentionExpiring", "RetentionExpiringPayload"]
+__all__ = [
+    "STORAGE_EVENTS",
+    "ObjectStored",
+    "ObjectStoredPayload",
+    "RetentionExpiring",
+    "RetentionExpiringPayload",
+]

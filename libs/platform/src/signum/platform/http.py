@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 import json as json_module
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 from uuid import uuid4
@@ -196,6 +196,50 @@ class InternalClient:
             response = await self._client.request(method, path, json=json, params=params, headers=headers)
         except httpx.HTTPError as exc:
             log.warning("internal call failed", service=self.service, path=path, error=repr(exc))
+            raise UnavailableError(
+                f"El servicio {self.service} no responde. Intente de nuevo en unos minutos.",
+                code=f"{self.service}_unavailable",
+            ) from exc
+        if response.status_code >= 500:
+            raise UnavailableError(
+                f"El servicio {self.service} no pudo atender la solicitud.",
+                code=f"{self.service}_unavailable",
+            )
+        body = response.json() if response.content else None
+        if response.status_code >= 400:
+            body = body if isinstance(body, dict) else {}
+            error_class = _ERROR_CLASSES.get(response.status_code, SignumError)
+            raise error_class(
+                str(body.get("message") or "La solicitud no se pudo procesar."),
+                code=str(body.get("code") or "error"),
+                status_code=response.status_code,
+                details=body.get("details") if isinstance(body.get("details"), dict) else None,
+            )
+        return body
+
+    async def stream_upload(
+        self,
+        path: str,
+        content: AsyncIterable[bytes],
+        *,
+        caller: Caller | None = None,
+        correlation_id: str | None = None,
+        params: dict[str, Any] | None = None,
+        content_type: str = "application/octet-stream",
+        upload_timeout: float = 600.0,
+    ) -> Any:
+        """POST a body streamed from `content` (never held whole in memory); returns the JSON body."""
+        headers = {INTERNAL_TOKEN_HEADER: self._token.get_secret_value(), "Content-Type": content_type}
+        if caller is not None:
+            headers[CALLER_HEADER] = json_module.dumps(caller.model_dump(mode="json"), ensure_ascii=True)
+        if correlation_id:
+            headers[CORRELATION_HEADER] = correlation_id
+        try:
+            response = await self._client.post(
+                path, content=content, params=params, headers=headers, timeout=upload_timeout
+            )
+        except httpx.HTTPError as exc:
+            log.warning("internal upload failed", service=self.service, path=path, error=repr(exc))
             raise UnavailableError(
                 f"El servicio {self.service} no responde. Intente de nuevo en unos minutos.",
                 code=f"{self.service}_unavailable",

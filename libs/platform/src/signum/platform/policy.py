@@ -25,6 +25,14 @@ class Action(StrEnum):
     API_KEYS_ADMINISTRAR = "api_keys.administrar"
     OFICIO_CREAR = "oficio.crear"
     OFICIO_LEER = "oficio.leer"
+    OFICIO_EDITAR = "oficio.editar"
+    OFICIO_COMENTAR = "oficio.comentar"
+    OFICIO_REVISAR = "oficio.revisar"
+    OFICIO_FINALIZAR = "oficio.finalizar"
+    OFICIO_CANCELAR = "oficio.cancelar"
+    PLANTILLA_LEER = "plantilla.leer"
+    PLANTILLA_ADMINISTRAR = "plantilla.administrar"
+    DOCUMENTO_SUBIR = "documento.subir"
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,9 @@ class OficioAccess:
     unidad_id: str
     participantes: frozenset[str] = field(default_factory=frozenset)
     confidencialidad: str = "publica"
+    autor_id: str | None = None
+    editores: frozenset[str] = field(default_factory=frozenset)
+    revisores: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ ADMIN_ACTIONS = frozenset(
         Action.DIRECTORIO_ADMINISTRAR,
         Action.CUENTAS_ADMINISTRAR,
         Action.API_KEYS_ADMINISTRAR,
+        Action.PLANTILLA_ADMINISTRAR,
     }
 )
 # What an API key may be granted: integrations read and write oficios and read the directory.
@@ -74,7 +86,7 @@ def decide(caller: Caller, action: Action, resource: Resource = None) -> Decisio
         return Decision(True, "system")
     if action in ADMIN_ACTIONS:
         return _role(caller, "administrador")
-    if action in (Action.SESION_LEER, Action.DIRECTORIO_LEER):
+    if action in (Action.SESION_LEER, Action.DIRECTORIO_LEER, Action.PLANTILLA_LEER):
         return Decision(True, "authenticated official")
     if action is Action.OFICIO_CREAR:
         if not isinstance(resource, UnitAccess):
@@ -86,7 +98,50 @@ def decide(caller: Caller, action: Action, resource: Resource = None) -> Decisio
         if not isinstance(resource, OficioAccess):
             return Decision(False, "no oficio given")
         return _read_oficio(caller, resource)
+    if action in DRAFT_ACTIONS:
+        if not isinstance(resource, OficioAccess):
+            return Decision(False, "no oficio given")
+        return _work_on_draft(caller, action, resource)
+    if action is Action.DOCUMENTO_SUBIR:
+        if not isinstance(resource, OficioAccess):
+            return Decision(False, "no oficio given")
+        if caller.id in resource.participantes:
+            return Decision(True, "participant")
+        return Decision(False, "only the oficio's participants add documents to it")
     return Decision(False, f"no rule for {action}")
+
+
+# Work on a draft: writing it (author, editors), commenting (participants), reviewing (reviewers),
+# finalizing or cancelling it (its author, or a titular overseeing its unit).
+DRAFT_ACTIONS = frozenset(
+    {
+        Action.OFICIO_EDITAR,
+        Action.OFICIO_COMENTAR,
+        Action.OFICIO_REVISAR,
+        Action.OFICIO_FINALIZAR,
+        Action.OFICIO_CANCELAR,
+    }
+)
+
+
+def _work_on_draft(caller: Caller, action: Action, oficio: OficioAccess) -> Decision:
+    if action is Action.OFICIO_EDITAR:
+        if caller.id == oficio.autor_id or caller.id in oficio.editores:
+            return Decision(True, "author or editor")
+        return Decision(False, "only the author and the editors write a draft")
+    if action is Action.OFICIO_COMENTAR:
+        if caller.id in oficio.participantes:
+            return Decision(True, "participant")
+        return Decision(False, "only participants comment on a draft")
+    if action is Action.OFICIO_REVISAR:
+        if caller.id in oficio.revisores:
+            return Decision(True, "reviewer")
+        return Decision(False, "only the draft's reviewers review it")
+    if caller.id == oficio.autor_id:
+        return Decision(True, "author")
+    if caller.has_role("titular") and oficio.unidad_id in caller.ambito:
+        return Decision(True, "titular of the oficio's unit")
+    return Decision(False, "only the author or a titular of the unit")
 
 
 def _read_oficio(caller: Caller, oficio: OficioAccess) -> Decision:
@@ -116,7 +171,9 @@ def _decide_api_key(caller: Caller, action: Action, resource: Resource) -> Decis
     return Decision(True, "key scope")
 
 
-RESOURCE_ACTIONS = frozenset({Action.OFICIO_CREAR, Action.OFICIO_LEER})
+RESOURCE_ACTIONS = frozenset(
+    {Action.OFICIO_CREAR, Action.OFICIO_LEER, Action.DOCUMENTO_SUBIR, *DRAFT_ACTIONS}
+)
 
 
 def may_attempt(caller: Caller, action: Action) -> bool:

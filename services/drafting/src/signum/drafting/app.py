@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from signum.contracts import Topic
 from signum.drafting import api
-from signum.drafting.repository import OficioRepository
-from signum.drafting.service import DraftingService
+from signum.drafting.rendering import Renderer
+from signum.drafting.repository import FolioCounters, OficioRepository, TemplateRepository
+from signum.drafting.service import DraftingService, TemplateService
 from signum.drafting.settings import Settings
-from signum.platform.http import internal_token_guard
+from signum.drafting.storage import StorageClient
+from signum.platform.directory import DirectoryReadModel
+from signum.platform.http import InternalClient, internal_token_guard
 from signum.platform.service import ServiceRuntime, create_app, serve
 
 
@@ -16,11 +20,41 @@ def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, uses_s3=False)
     repository = OficioRepository(runtime.db)
+    template_repository = TemplateRepository(runtime.db)
+    directory = DirectoryReadModel(runtime.db)
+    renderer = Renderer()
+    templates = TemplateService(
+        template_repository, renderer, municipality=settings.municipality, state=settings.state
+    )
     runtime.on_startup(repository.ensure_indexes)
+    runtime.on_startup(template_repository.ensure_indexes)
+    folios = FolioCounters(runtime.db)
+    runtime.on_startup(folios.ensure_indexes)
+    runtime.on_startup(templates.seed_default)
+    runtime.on_startup(directory.ensure_indexes)
+    runtime.consume([Topic.DIRECTORY], directory.handlers())
+
+    async def prefix_of(unidad_id: str) -> str:
+        # The unit's folio prefix from the directory; the unit id until the directory has it.
+        unidad = await directory.unidad(unidad_id)
+        return unidad.prefijo_folio if unidad is not None else unidad_id
+
     relay = runtime.outbox(repository.collection) if settings.outbox_relay_enabled else None
-    service = DraftingService(repository, relay)
+    storage = InternalClient("storage", settings.storage_url, settings.infra.internal_token, timeout=60)
+    service = DraftingService(
+        repository,
+        relay,
+        templates=templates,
+        folios=folios,
+        renderer=renderer,
+        store=StorageClient(storage),
+        prefix_of=prefix_of,
+        folio_format=settings.folio_format,
+        timezone=settings.timezone,
+        lease_seconds=settings.finalize_lease_seconds,
+    )
     guard = internal_token_guard(settings.infra.internal_token)
-    return create_app(runtime, title="Signum — redacción", routers=[api.router(service, guard)])
+    return create_app(runtime, title="Signum — redacción", routers=[api.router(service, templates, guard)])
 
 
 def main() -> None:

@@ -1,14 +1,37 @@
-"""The only module of drafting that talks to MongoDB."""
+"""The only module of drafting that talks to MongoDB.
+
+FerretDB has no transactions: every change of an oficio is one update of its document, with its
+events (outbox) inside. FerretDB 1.24 (SQLite backend) reads and writes an update in two steps, so
+two concurrent `update_one`s with the same precondition can both apply and concurrent `$inc`s lose
+updates (measured: 200 concurrent `$inc` left the counter at 11). Only inserts under a unique key
+are atomic there, so they are the compare-and-swap: a write of an oficio first inserts its claim
+`(oficio_id, rev + 1)` into `cambios` (one writer wins, the others get 409), and a folio is taken by
+inserting `(unidad, año, consecutivo)` into `folios`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorDatabase
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
 
 from signum.contracts import Event
-from signum.drafting.domain import Draft
-from signum.platform.outbox import new_document_with_events
+from signum.drafting.domain import (
+    Clasificacion,
+    Draft,
+    DraftContent,
+    FolioAssignment,
+    Review,
+)
+from signum.drafting.templates import Template
+from signum.platform.outbox import new_document_with_events, with_events
+
+STALE_CLAIM = timedelta(seconds=10)
 
 
 class OficioRepository:
@@ -16,37 +39,301 @@ class OficioRepository:
 
     def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
         self.collection = db["oficios"]
+        self.versions = db["versiones"]
+        self.comments = db["comentarios"]
+        self.claims = db["cambios"]
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("office_id", 1), ("created_at", -1)])
         await self.collection.create_index([("participantes", 1)])
+        await self.versions.create_index([("oficio_id", ASCENDING), ("n", ASCENDING)], unique=True)
+        await self.comments.create_index([("oficio_id", ASCENDING), ("creado_en", ASCENDING)])
 
-    async def insert(self, draft: Draft, events: list[Event]) -> None:
-        """Store a new draft and its events in one write."""
+    async def insert(self, draft: Draft, events: list[Event], *, saved_by: str) -> None:
+        """Store a new draft and its events in one write, then its first version."""
         await self.collection.insert_one(new_document_with_events(_to_document(draft), events))
+        await self.put_version(draft, saved_by=saved_by)
 
     async def get(self, oficio_id: str) -> Draft | None:
         doc = await self.collection.find_one({"_id": oficio_id})
         return None if doc is None else _from_document(doc)
 
+    async def apply(self, oficio_id: str, rev: int, fields: dict[str, Any], events: list[Event]) -> bool:
+        """Set `fields` (and push `events`) if the oficio is still at `rev`; it then is at `rev + 1`.
 
-def _to_document(draft: Draft) -> dict[str, Any]:
+        False if another write claimed `rev + 1` first. A claim whose write never landed (the
+        process died in between) is rolled forward by the next writer once it is stale.
+        """
+        fields = {**fields, "rev": rev + 1, "updated_at": datetime.now(UTC)}
+        claim = {
+            "_id": f"{oficio_id}:{rev + 1}",
+            "oficio_id": oficio_id,
+            "rev": rev + 1,
+            "campos": fields,
+            "eventos": [e.to_document() for e in events],
+            "en": datetime.now(UTC),
+        }
+        try:
+            await self.claims.insert_one(claim)
+        except DuplicateKeyError:
+            await self._roll_forward(oficio_id, rev)
+            return False
+        await self._land(oficio_id, rev, fields, events)
+        return True
+
+    async def _land(self, oficio_id: str, rev: int, fields: dict[str, Any], events: list[Event]) -> None:
+        await self.collection.update_one(
+            {"_id": oficio_id, "rev": rev}, with_events({"$set": fields}, events)
+        )
+
+    async def _roll_forward(self, oficio_id: str, rev: int) -> None:
+        claim = await self.claims.find_one({"_id": f"{oficio_id}:{rev + 1}"})
+        if claim is None or _aware(claim["en"]) > datetime.now(UTC) - STALE_CLAIM:
+            return
+        from signum.contracts import decode_event
+
+        await self._land(oficio_id, rev, claim["campos"], [decode_event(e) for e in claim["eventos"]])
+
+    async def write(self, before: Draft, after: Draft, events: list[Event]) -> bool:
+        """Store `after` if the stored draft is still `before` (its rev, hence its version)."""
+        assert after.rev == before.rev + 1
+        fields = _mutable_fields(after)
+        fields.pop("rev")
+        return await self.apply(before.id, before.rev, fields, events)
+
+    # --- finalization (a lease held in the document while the folio and PDF are produced) -------
+
+    async def claim_finalization(self, draft: Draft, owner: str) -> bool:
+        lease = {"owner": owner, "since": datetime.now(UTC)}
+        return await self.apply(draft.id, draft.rev, {"finalizacion": lease}, [])
+
+    # --- versions ---------------------------------------------------------------------------
+
+    async def put_version(self, draft: Draft, *, saved_by: str) -> None:
+        """The snapshot of the draft's current version (idempotent: keyed by oficio and number)."""
+        await self.versions.replace_one(
+            {"_id": f"{draft.id}:{draft.version}"}, _snapshot(draft, saved_by), upsert=True
+        )
+
+    async def get_version(self, oficio_id: str, n: int) -> dict[str, Any] | None:
+        return await self.versions.find_one({"_id": f"{oficio_id}:{n}"})
+
+    async def list_versions(self, oficio_id: str) -> list[dict[str, Any]]:
+        cursor = self.versions.find(
+            {"oficio_id": oficio_id}, {"_id": 0, "n": 1, "guardada_por": 1, "guardada_en": 1, "asunto": 1}
+        ).sort("n", ASCENDING)
+        return [doc async for doc in cursor]
+
+    # --- comments ---------------------------------------------------------------------------
+
+    async def add_comment(self, comment: dict[str, Any]) -> None:
+        await self.comments.insert_one(comment)
+
+    async def get_comment(self, oficio_id: str, comment_id: str) -> dict[str, Any] | None:
+        return await self.comments.find_one({"_id": comment_id, "oficio_id": oficio_id})
+
+    async def list_comments(self, oficio_id: str) -> list[dict[str, Any]]:
+        cursor = self.comments.find({"oficio_id": oficio_id}).sort("creado_en", ASCENDING)
+        return [doc async for doc in cursor]
+
+    async def reply(self, oficio_id: str, comment_id: str, reply: dict[str, Any]) -> bool:
+        result = await self.comments.update_one(
+            {"_id": comment_id, "oficio_id": oficio_id}, {"$push": {"respuestas": reply}}
+        )
+        return result.matched_count == 1
+
+    async def resolve(self, oficio_id: str, comment_id: str, by: str, resolved: bool) -> bool:
+        fields: dict[str, Any] = {
+            "resuelto": resolved,
+            "resuelto_por": by if resolved else None,
+            "resuelto_en": datetime.now(UTC) if resolved else None,
+        }
+        result = await self.comments.update_one({"_id": comment_id, "oficio_id": oficio_id}, {"$set": fields})
+        return result.matched_count == 1
+
+
+class FolioCounters:
+    """Folios handed out: one document per (unit, year, consecutive), inserted under a unique key.
+
+    The insert is the atomic step (FerretDB loses concurrent `$inc`s); a per-(unit, year) counter
+    document is only a hint of where to start, and in one process a lock per (unit, year) keeps
+    the writers in line so that they do not collide. Several replicas collide and walk up.
+    """
+
+    def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
+        self.collection = db["folios"]
+        self.hints = db["folios_ultimo"]
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index(
+            [("unidad_id", ASCENDING), ("anio", ASCENDING), ("consecutivo", DESCENDING)], name="unidad_anio"
+        )
+
+    async def next(self, unidad_id: str, anio: int, oficio_id: str = "") -> int:
+        """The next consecutive of the unit in the year; never the same twice."""
+        key = f"{unidad_id}:{anio}"
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            n = await self.last(unidad_id, anio) + 1
+            while True:
+                try:
+                    await self.collection.insert_one(
+                        {
+                            "_id": f"{key}:{n}",
+                            "unidad_id": unidad_id,
+                            "anio": anio,
+                            "consecutivo": n,
+                            "oficio_id": oficio_id,
+                            "en": datetime.now(UTC),
+                        }
+                    )
+                    break
+                except DuplicateKeyError:
+                    n += 1  # another replica took it
+            await self.hints.update_one({"_id": key}, {"$max": {"ultimo": n}}, upsert=True)
+            return n
+
+    async def last(self, unidad_id: str, anio: int) -> int:
+        """The last consecutive handed out (from the hint, checked against what was inserted)."""
+        key = f"{unidad_id}:{anio}"
+        hint = await self.hints.find_one({"_id": key})
+        n = 0 if hint is None else int(hint["ultimo"])
+        # The hint may lag behind (a process died after its insert): walk up to the real last one.
+        while await self.collection.find_one({"_id": f"{key}:{n + 1}"}, {"_id": 1}) is not None:
+            n += 1
+        return n
+
+
+class TemplateRepository:
+    """Templates; every save is a new immutable version (`plantilla_id`, `version`) unique."""
+
+    def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
+        self.collection = db["plantillas"]
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index(
+            [("plantilla_id", ASCENDING), ("version", ASCENDING)], unique=True, name="version"
+        )
+
+    async def insert(self, template: Template, *, by: str) -> bool:
+        """Store a new version; False if that version already exists."""
+        try:
+            await self.collection.insert_one(
+                {
+                    "_id": f"{template.id}@{template.version}",
+                    "plantilla_id": template.id,
+                    "version": template.version,
+                    "nombre": template.name,
+                    "datos": template.model_dump(mode="json"),
+                    "retirada": False,
+                    "creada_por": by,
+                    "creada_en": datetime.now(UTC),
+                }
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def get(self, plantilla_id: str, version: int | None = None) -> dict[str, Any] | None:
+        if version is not None:
+            return await self.collection.find_one({"_id": f"{plantilla_id}@{version}"})
+        cursor = self.collection.find({"plantilla_id": plantilla_id}).sort("version", DESCENDING).limit(1)
+        found = [doc async for doc in cursor]
+        return found[0] if found else None
+
+    async def list_latest(self, *, include_retired: bool = False) -> list[dict[str, Any]]:
+        """The latest version of each template (without its data)."""
+        cursor = self.collection.find({}, {"datos": 0})
+        latest: dict[str, dict[str, Any]] = {}
+        async for doc in cursor:
+            current = latest.get(doc["plantilla_id"])
+            if current is None or doc["version"] > current["version"]:
+                latest[doc["plantilla_id"]] = doc
+        found = [d for d in latest.values() if include_retired or not d.get("retirada")]
+        return sorted(found, key=lambda d: d["plantilla_id"])
+
+    async def retire(self, plantilla_id: str) -> bool:
+        result = await self.collection.update_many(
+            {"plantilla_id": plantilla_id}, {"$set": {"retirada": True}}
+        )
+        return result.matched_count > 0
+
+
+def template_of(doc: dict[str, Any]) -> Template:
+    return Template.model_validate(doc["datos"])
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+
+def _folio_doc(folio: FolioAssignment) -> dict[str, Any]:
+    return {"folio": folio.folio, "consecutivo": folio.consecutivo, "anio": folio.anio}
+
+
+def _review_doc(r: Review) -> dict[str, Any]:
     return {
-        "_id": draft.id,
+        "revisor_id": r.revisor_id,
+        "estado": r.estado,
+        "version": r.version,
+        "comentario": r.comentario,
+        "solicitada_en": r.solicitada_en,
+        "respondida_en": r.respondida_en,
+    }
+
+
+def _mutable_fields(draft: Draft) -> dict[str, Any]:
+    return {
         "kind": draft.kind,
         "asunto": draft.asunto,
-        "office_id": draft.office_id,
-        "author_id": draft.author_id,
         "colaboradores": [{"funcionario_id": o, "rol": r} for o, r in draft.colaboradores],
         "participantes": sorted(draft.participantes),
         "confidencialidad": draft.confidencialidad,
         "status": draft.status,
-        "created_at": draft.created_at,
         "version": draft.version,
+        "rev": draft.rev,
+        "contenido": draft.contenido.model_dump(mode="json"),
+        "prioridad": draft.prioridad,
+        "fecha_limite_respuesta": None
+        if draft.fecha_limite_respuesta is None
+        else draft.fecha_limite_respuesta.isoformat(),
+        "clasificacion": None if draft.clasificacion is None else draft.clasificacion.model_dump(),
+        "en_respuesta_a": draft.en_respuesta_a,
+        "revisiones": [_review_doc(r) for r in draft.revisiones],
+        "updated_at": datetime.now(UTC),
+    }
+
+
+def _to_document(draft: Draft) -> dict[str, Any]:
+    return {
+        "_id": draft.id,
+        "office_id": draft.office_id,
+        "author_id": draft.author_id,
+        "created_at": draft.created_at,
+        "plantilla_id": draft.plantilla_id,
+        "plantilla_version": draft.plantilla_version,
+        "folio": None,
+        "documento": None,
+        "finalizacion": None,
+        **_mutable_fields(draft),
+    }
+
+
+def _snapshot(draft: Draft, saved_by: str) -> dict[str, Any]:
+    return {
+        "oficio_id": draft.id,
+        "n": draft.version,
+        "asunto": draft.asunto,
+        "contenido": draft.contenido.model_dump(mode="json"),
+        "colaboradores": [{"funcionario_id": o, "rol": r} for o, r in draft.colaboradores],
+        "guardada_por": saved_by,
+        "guardada_en": datetime.now(UTC),
     }
 
 
 def _from_document(doc: dict[str, Any]) -> Draft:
+    folio = doc.get("folio")
+    limit = doc.get("fecha_limite_respuesta")
+    clas = doc.get("clasificacion")
     return Draft(
         id=doc["_id"],
         kind=doc["kind"],
@@ -56,6 +343,33 @@ def _from_document(doc: dict[str, Any]) -> Draft:
         colaboradores=tuple((c["funcionario_id"], c["rol"]) for c in doc.get("colaboradores", [])),
         confidencialidad=doc.get("confidencialidad", "publica"),
         status=doc["status"],
-        created_at=doc["created_at"],
+        created_at=_aware(doc["created_at"]),
         version=doc["version"],
+        contenido=DraftContent.model_validate(doc.get("contenido") or {}),
+        prioridad=doc.get("prioridad", "ordinaria"),
+        fecha_limite_respuesta=None if limit is None else dt.date.fromisoformat(limit),
+        clasificacion=None if clas is None else Clasificacion.model_validate(clas),
+        en_respuesta_a=doc.get("en_respuesta_a"),
+        plantilla_id=doc.get("plantilla_id", ""),
+        plantilla_version=doc.get("plantilla_version", 1),
+        revisiones=tuple(
+            Review(
+                revisor_id=r["revisor_id"],
+                estado=r["estado"],
+                version=r["version"],
+                comentario=r.get("comentario", ""),
+                solicitada_en=_aware(r["solicitada_en"]),
+                respondida_en=None if r.get("respondida_en") is None else _aware(r["respondida_en"]),
+            )
+            for r in doc.get("revisiones") or []
+        ),
+        rev=doc.get("rev", 1),
+        updated_at=None if doc.get("updated_at") is None else _aware(doc["updated_at"]),
+        folio=None if not folio else FolioAssignment(folio["folio"], folio["consecutivo"], folio["anio"]),
+        documento=doc.get("documento"),
+        finalizacion=doc.get("finalizacion"),
     )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -2,28 +2,126 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from signum.drafting.domain import CollaboratorRole, Confidencialidad, Draft, OficioKind
+from signum.drafting.domain import (
+    Clasificacion,
+    CollaboratorRole,
+    Confidencialidad,
+    Draft,
+    OficioKind,
+    Prioridad,
+    Verdict,
+)
 
 
-class Collaborator(BaseModel):
+class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+
+class Collaborator(_Request):
     funcionario_id: str = Field(min_length=1, max_length=64)
     rol: CollaboratorRole
 
 
-class CreateDraftRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CreateDraftRequest(_Request):
     kind: OficioKind = "oficio"
     asunto: str = Field(min_length=1, max_length=2000)
     office_id: str = Field(min_length=1, max_length=64)
     colaboradores: list[Collaborator] = Field(default_factory=list, max_length=50)
     confidencialidad: Confidencialidad = "publica"
+    contenido: dict[str, Any] | None = Field(
+        default=None, description="DraftContent (validated by the domain)."
+    )
+    prioridad: Prioridad = "ordinaria"
+    fecha_limite_respuesta: dt.date | None = None
+    clasificacion: Clasificacion | None = None
+    en_respuesta_a: str | None = Field(default=None, max_length=64)
+    plantilla_id: str | None = Field(default=None, max_length=100)
+    plantilla_version: int | None = Field(default=None, ge=1)
+
+
+class UpdateDraftRequest(_Request):
+    """A save: only the fields given change. `version` is the version the editor started from."""
+
+    version: int | None = Field(default=None, ge=1, description="Or the If-Match header.")
+    kind: OficioKind | None = None
+    asunto: str | None = Field(default=None, min_length=1, max_length=2000)
+    colaboradores: list[Collaborator] | None = Field(default=None, max_length=50)
+    confidencialidad: Confidencialidad | None = None
+    contenido: dict[str, Any] | None = None
+    prioridad: Prioridad | None = None
+    fecha_limite_respuesta: dt.date | None = None
+    clasificacion: Clasificacion | None = None
+    en_respuesta_a: str | None = Field(default=None, max_length=64)
+
+    def changes(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in self.model_fields_set if name != "version"}
+        if "colaboradores" in data:
+            data["colaboradores"] = tuple((c.funcionario_id, c.rol) for c in self.colaboradores or [])
+        return data
+
+
+class ReviewRequest(_Request):
+    revisores: list[str] | None = Field(default=None, max_length=50)
+
+
+class VerdictRequest(_Request):
+    resultado: Verdict
+    version: int = Field(ge=1, description="Versión revisada.")
+    comentario: str = Field(default="", max_length=2000)
+
+
+class CancelRequest(_Request):
+    motivo: str = Field(default="", max_length=2000)
+
+
+class Anchor(_Request):
+    """Where a comment points: a block, optionally a character range of its text in a version."""
+
+    bloque: str = Field(min_length=1, max_length=40, description="asunto, cuerpo, destinatarios, ...")
+    inicio: int | None = Field(default=None, ge=0)
+    fin: int | None = Field(default=None, ge=0)
+    texto_citado: str = Field(default="", max_length=2000)
+    version: int | None = Field(default=None, ge=1)
+
+
+class CommentRequest(_Request):
+    texto: str = Field(min_length=1, max_length=5000)
+    ancla: Anchor
+
+
+class ReplyRequest(_Request):
+    texto: str = Field(min_length=1, max_length=5000)
+
+
+class ResolveRequest(_Request):
+    resuelto: bool = True
+
+
+class TemplateUpdateRequest(_Request):
+    version: int = Field(ge=1, description="La versión a partir de la que se editó.")
+    plantilla: dict[str, Any]
+
+
+class Binary(BaseModel):
+    """Bytes carried in JSON between services (previews)."""
+
+    media_type: str
+    contenido: str = Field(description="base64")
+
+
+class ReviewView(BaseModel):
+    revisor_id: str
+    estado: str
+    version: int
+    comentario: str
+    solicitada_en: datetime
+    respondida_en: datetime | None
 
 
 class DraftResponse(BaseModel):
@@ -38,6 +136,17 @@ class DraftResponse(BaseModel):
     status: str
     created_at: datetime
     version: int
+    contenido: dict[str, Any]
+    prioridad: Prioridad
+    fecha_limite_respuesta: dt.date | None
+    clasificacion: Clasificacion | None
+    en_respuesta_a: str | None
+    plantilla_id: str
+    plantilla_version: int
+    revisiones: list[ReviewView]
+    revisores_pendientes: list[str]
+    folio: str | None
+    documento: dict[str, Any] | None
 
     @classmethod
     def of(cls, draft: Draft) -> DraftResponse:
@@ -53,4 +162,25 @@ class DraftResponse(BaseModel):
             status=draft.status,
             created_at=draft.created_at,
             version=draft.version,
+            contenido=draft.contenido.model_dump(mode="json"),
+            prioridad=draft.prioridad,
+            fecha_limite_respuesta=draft.fecha_limite_respuesta,
+            clasificacion=draft.clasificacion,
+            en_respuesta_a=draft.en_respuesta_a,
+            plantilla_id=draft.plantilla_id,
+            plantilla_version=draft.plantilla_version,
+            revisiones=[
+                ReviewView(
+                    revisor_id=r.revisor_id,
+                    estado=r.estado,
+                    version=r.version,
+                    comentario=r.comentario,
+                    solicitada_en=r.solicitada_en,
+                    respondida_en=r.respondida_en,
+                )
+                for r in draft.revisiones
+            ],
+            revisores_pendientes=draft.pending_reviewers if draft.revisiones else sorted(draft.revisores),
+            folio=draft.folio.folio if draft.folio else None,
+            documento=draft.documento,
         )

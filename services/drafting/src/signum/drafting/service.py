@@ -1,22 +1,197 @@
-"""Drafting's use cases."""
+"""Drafting's use cases: templates, drafts, versions, comments, reviews, folios and finalization."""
 
 from __future__ import annotations
 
-from signum.contracts.drafting import OficioCreated, OficioCreatedPayload
-from signum.drafting.domain import CollaboratorRole, Confidencialidad, Draft, OficioKind, new_draft
-from signum.drafting.repository import OficioRepository
-from signum.platform.errors import NotFoundError
+import asyncio
+import datetime as dt
+import hashlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from signum.contracts.drafting import (
+    OficioCancelled,
+    OficioCancelledPayload,
+    OficioCreated,
+    OficioCreatedPayload,
+    OficioFinalized,
+    OficioFinalizedPayload,
+    OficioReviewed,
+    OficioReviewedPayload,
+    OficioReviewRequested,
+    OficioReviewRequestedPayload,
+    OficioUpdated,
+    OficioUpdatedPayload,
+    SignerSlot,
+    StoredObject,
+)
+from signum.contracts.envelope import uuid7
+from signum.drafting import domain
+from signum.drafting.domain import (
+    Clasificacion,
+    CollaboratorRole,
+    Confidencialidad,
+    Draft,
+    DraftContent,
+    FolioAssignment,
+    OficioKind,
+    Prioridad,
+    Verdict,
+    VersionConflictError,
+    new_draft,
+)
+from signum.drafting.rendering import Renderer, sample_content
+from signum.drafting.repository import FolioCounters, OficioRepository, TemplateRepository, template_of
+from signum.drafting.storage import ObjectStore
+from signum.drafting.templates import DEFAULT_TEMPLATE_ID, Template, default_template, validate_template
+from signum.platform.errors import ConflictError, NotFoundError, SignumError, ValidationFailedError
 from signum.platform.identity import Caller
+from signum.platform.logging import get_logger
 from signum.platform.outbox import OutboxRelay
 from signum.platform.policy import Action, OficioAccess, UnitAccess, authorize
 
+PrefixOf = Callable[[str], Awaitable[str]]
+Format = Literal["pdf", "png"]
+
+log = get_logger(__name__)
+
+
+class FinalizeInProgressError(ConflictError):
+    code = "finalize_in_progress"
+    message = "El oficio se está finalizando en este momento. Espere unos segundos y recargue."
+
+
+def _not_found() -> NotFoundError:
+    return NotFoundError("No existe el oficio solicitado.", code="oficio_not_found")
+
+
+class TemplateService:
+    """Templates: the default one seeded at start; administrators add versions; everyone reads them."""
+
+    def __init__(self, repository: TemplateRepository, renderer: Renderer, *, municipality: str, state: str):
+        self._repo = repository
+        self._renderer = renderer
+        self._municipality = municipality
+        self._state = state
+        self._cache: dict[tuple[str, int], Template] = {}  # versions are immutable
+
+    async def seed_default(self) -> None:
+        """The homologated template as version 1 of `DEFAULT_TEMPLATE_ID` (once)."""
+        await self._repo.insert(
+            default_template(municipality=self._municipality, state=self._state), by="sistema"
+        )
+
+    async def load(self, plantilla_id: str, version: int | None = None) -> Template:
+        """A version of a template (the latest if `version` is None)."""
+        if version is not None and (plantilla_id, version) in self._cache:
+            return self._cache[(plantilla_id, version)]
+        doc = await self._repo.get(plantilla_id, version)
+        if doc is None:
+            raise NotFoundError("No existe la plantilla solicitada.", code="plantilla_not_found")
+        template = template_of(doc)
+        self._cache[(template.id, template.version)] = template
+        return template
+
+    async def list(self, caller: Caller) -> list[dict[str, Any]]:
+        authorize(caller, Action.PLANTILLA_LEER)
+        return await self._repo.list_latest()
+
+    async def get(self, caller: Caller, plantilla_id: str, version: int | None = None) -> dict[str, Any]:
+        authorize(caller, Action.PLANTILLA_LEER)
+        doc = await self._repo.get(plantilla_id, version)
+        if doc is None:
+            raise NotFoundError("No existe la plantilla solicitada.", code="plantilla_not_found")
+        return doc
+
+    async def create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
+        authorize(caller, Action.PLANTILLA_ADMINISTRAR)
+        template = validate_template({**data, "version": 1})
+        if not await self._repo.insert(template, by=caller.id):
+            raise ConflictError("Ya existe una plantilla con ese identificador.", code="plantilla_exists")
+        return await self.get(caller, template.id, 1)
+
+    async def update(
+        self, caller: Caller, plantilla_id: str, data: dict[str, Any], expected_version: int
+    ) -> dict[str, Any]:
+        """A new version of the template, made from `expected_version` (409 if that is not the latest)."""
+        authorize(caller, Action.PLANTILLA_ADMINISTRAR)
+        latest = await self._repo.get(plantilla_id)
+        if latest is None:
+            raise NotFoundError("No existe la plantilla solicitada.", code="plantilla_not_found")
+        if latest["version"] != expected_version:
+            raise VersionConflictError(
+                f"La plantilla cambió: la última versión es la {latest['version']}, no la {expected_version}."
+            )
+        template = validate_template({**data, "id": plantilla_id, "version": expected_version + 1})
+        if not await self._repo.insert(template, by=caller.id):
+            raise VersionConflictError("Otra persona guardó una versión de la plantilla al mismo tiempo.")
+        return await self.get(caller, plantilla_id, template.version)
+
+    async def retire(self, caller: Caller, plantilla_id: str) -> None:
+        """No new oficios with it; oficios written with it keep rendering with their version."""
+        authorize(caller, Action.PLANTILLA_ADMINISTRAR)
+        if plantilla_id == DEFAULT_TEMPLATE_ID:
+            raise ValidationFailedError(
+                "La plantilla homologada no se puede retirar.", code="plantilla_default"
+            )
+        if not await self._repo.retire(plantilla_id):
+            raise NotFoundError("No existe la plantilla solicitada.", code="plantilla_not_found")
+
+    async def preview(
+        self, caller: Caller, plantilla_id: str, version: int | None, formato: Format, page: int = 1
+    ) -> bytes:
+        authorize(caller, Action.PLANTILLA_LEER)
+        template = await self.load(plantilla_id, version)
+        return await render_bytes(self._renderer, template, sample_content(), formato, page)
+
+
+async def render_bytes(
+    renderer: Renderer, template: Template, content: Any, formato: Format, page: int = 1
+) -> bytes:
+    if formato == "png":
+        return await asyncio.to_thread(renderer.preview_png, template, content, page=page)
+    rendered = await asyncio.to_thread(renderer.render, template, content, signature_fields=False)
+    return rendered.pdf
+
 
 class DraftingService:
-    """Creates and reads drafts; every change is stored with its events (outbox)."""
+    """Drafts and their lifecycle; every change is stored with its events (outbox)."""
 
-    def __init__(self, repository: OficioRepository, relay: OutboxRelay | None) -> None:
+    def __init__(
+        self,
+        repository: OficioRepository,
+        relay: OutboxRelay | None,
+        *,
+        templates: TemplateService | None = None,
+        folios: FolioCounters | None = None,
+        renderer: Renderer | None = None,
+        store: ObjectStore | None = None,
+        prefix_of: PrefixOf | None = None,
+        folio_format: str = "{prefijo}/{consecutivo:04d}/{anio}",
+        timezone: str = "America/Monterrey",
+        lease_seconds: float = 300,
+    ) -> None:
         self._repo = repository
         self._relay = relay
+        self._templates = templates
+        self._folios = folios
+        self._renderer = renderer
+        self._store = store
+        self._prefix_of = prefix_of or _unit_as_prefix
+        self._folio_format = folio_format
+        self._tz = ZoneInfo(timezone)
+        self._lease = timedelta(seconds=lease_seconds)
+
+    def _notify(self) -> None:
+        if self._relay is not None:
+            self._relay.notify()
+
+    def _today(self) -> dt.date:
+        return datetime.now(self._tz).date()
+
+    # --- drafts -------------------------------------------------------------------------------
 
     async def create_draft(
         self,
@@ -28,8 +203,19 @@ class DraftingService:
         correlation_id: str,
         colaboradores: tuple[tuple[str, CollaboratorRole], ...] = (),
         confidencialidad: Confidencialidad = "publica",
+        contenido: dict[str, Any] | None = None,
+        prioridad: Prioridad = "ordinaria",
+        fecha_limite_respuesta: dt.date | None = None,
+        clasificacion: Clasificacion | None = None,
+        en_respuesta_a: str | None = None,
+        plantilla_id: str | None = None,
+        plantilla_version: int | None = None,
     ) -> Draft:
         authorize(caller, Action.OFICIO_CREAR, UnitAccess(office_id))
+        template_id, template_version = DEFAULT_TEMPLATE_ID, 1
+        if self._templates is not None:
+            template = await self._templates.load(plantilla_id or DEFAULT_TEMPLATE_ID, plantilla_version)
+            template_id, template_version = template.id, template.version
         draft = new_draft(
             kind=kind,
             asunto=asunto,
@@ -37,6 +223,13 @@ class DraftingService:
             author_id=caller.id,
             colaboradores=colaboradores,
             confidencialidad=confidencialidad,
+            contenido=DraftContent.parse(contenido),
+            prioridad=prioridad,
+            fecha_limite_respuesta=fecha_limite_respuesta,
+            clasificacion=clasificacion,
+            en_respuesta_a=en_respuesta_a,
+            plantilla_id=template_id,
+            plantilla_version=template_version,
         )
         event = OficioCreated(
             oficio_id=draft.id,
@@ -51,17 +244,362 @@ class DraftingService:
                 confidencialidad=draft.confidencialidad,
             ),
         )
-        await self._repo.insert(draft, [event])
-        if self._relay is not None:
-            self._relay.notify()
+        await self._repo.insert(draft, [event], saved_by=caller.id)
+        self._notify()
+        return draft
+
+    async def _load(self, oficio_id: str) -> Draft:
+        draft = await self._repo.get(oficio_id)
+        if draft is None:
+            raise _not_found()
         return draft
 
     async def get_draft(self, caller: Caller, oficio_id: str) -> Draft:
-        draft = await self._repo.get(oficio_id)
-        if draft is None:
-            raise NotFoundError("No existe el oficio solicitado.", code="oficio_not_found")
+        draft = await self._load(oficio_id)
         authorize(caller, Action.OFICIO_LEER, access_of(draft))
         return draft
+
+    def _check_not_finalizing(self, draft: Draft) -> None:
+        lease = draft.finalizacion
+        if lease and _aware(lease["since"]) > datetime.now(UTC) - self._lease:
+            raise FinalizeInProgressError()
+
+    async def update_draft(
+        self,
+        *,
+        caller: Caller,
+        oficio_id: str,
+        expected_version: int,
+        changes: dict[str, Any],
+        correlation_id: str,
+    ) -> Draft:
+        """Save a new version; 409 `version_conflict` if someone saved after `expected_version`."""
+        draft = await self._load(oficio_id)
+        authorize(caller, Action.OFICIO_EDITAR, access_of(draft))
+        if "colaboradores" in changes and caller.id != draft.author_id:
+            raise SignumError(
+                "Solo el autor puede cambiar los colaboradores.",
+                code="only_author_changes_collaborators",
+                status_code=403,
+            )
+        if draft.version != expected_version:
+            raise VersionConflictError(details={"version_vigente": draft.version})
+        self._check_not_finalizing(draft)
+        updated, changed = domain.apply_changes(draft, changes)
+        event = OficioUpdated(
+            oficio_id=draft.id,
+            correlation_id=correlation_id,
+            actor=caller.actor,
+            payload=OficioUpdatedPayload(
+                version=updated.version,
+                asunto=updated.asunto,
+                campos=changed,
+                participantes=sorted(updated.participantes),
+                confidencialidad=updated.confidencialidad,
+                status=updated.status,
+            ),
+        )
+        if not await self._repo.write(draft, updated, [event]):
+            current = await self._load(oficio_id)
+            if current.status not in domain.EDITABLE:
+                raise domain.not_editable(current)
+            raise VersionConflictError(details={"version_vigente": current.version})
+        await self._repo.put_version(updated, saved_by=caller.id)
+        self._notify()
+        return updated
+
+    # --- versions -----------------------------------------------------------------------------
+
+    async def list_versions(self, caller: Caller, oficio_id: str) -> list[dict[str, Any]]:
+        await self.get_draft(caller, oficio_id)
+        return await self._repo.list_versions(oficio_id)
+
+    async def get_version(self, caller: Caller, oficio_id: str, n: int) -> dict[str, Any]:
+        draft = await self.get_draft(caller, oficio_id)
+        return await self._version(draft, n)
+
+    async def _version(self, draft: Draft, n: int) -> dict[str, Any]:
+        snapshot = await self._repo.get_version(draft.id, n)
+        if snapshot is None and n == draft.version:
+            # The oficio was saved but the process stopped before its snapshot: write it now.
+            await self._repo.put_version(draft, saved_by="sistema")
+            snapshot = await self._repo.get_version(draft.id, n)
+        if snapshot is None:
+            raise NotFoundError(f"El oficio no tiene una versión {n}.", code="version_not_found")
+        snapshot.pop("_id", None)
+        return snapshot
+
+    async def diff(self, caller: Caller, oficio_id: str, desde: int, hasta: int) -> dict[str, Any]:
+        draft = await self.get_draft(caller, oficio_id)
+        old, new = await self._version(draft, desde), await self._version(draft, hasta)
+        return {"desde": desde, "hasta": hasta, "bloques": domain.diff_versions(old, new)}
+
+    # --- comments -----------------------------------------------------------------------------
+
+    async def add_comment(
+        self, caller: Caller, oficio_id: str, texto: str, ancla: dict[str, Any]
+    ) -> dict[str, Any]:
+        draft = await self._load(oficio_id)
+        authorize(caller, Action.OFICIO_COMENTAR, access_of(draft))
+        texto = _comment_text(texto)
+        comment = {
+            "_id": str(uuid7()),
+            "oficio_id": oficio_id,
+            "autor_id": caller.id,
+            "texto": texto,
+            "ancla": {**ancla, "version": ancla.get("version") or draft.version},
+            "respuestas": [],
+            "resuelto": False,
+            "resuelto_por": None,
+            "resuelto_en": None,
+            "creado_en": datetime.now(UTC),
+        }
+        await self._repo.add_comment(comment)
+        return comment
+
+    async def list_comments(self, caller: Caller, oficio_id: str) -> list[dict[str, Any]]:
+        await self.get_draft(caller, oficio_id)
+        return await self._repo.list_comments(oficio_id)
+
+    async def reply(self, caller: Caller, oficio_id: str, comment_id: str, texto: str) -> dict[str, Any]:
+        draft = await self._load(oficio_id)
+        authorize(caller, Action.OFICIO_COMENTAR, access_of(draft))
+        reply = {
+            "id": str(uuid7()),
+            "autor_id": caller.id,
+            "texto": _comment_text(texto),
+            "creado_en": datetime.now(UTC),
+        }
+        if not await self._repo.reply(oficio_id, comment_id, reply):
+            raise NotFoundError("No existe el comentario.", code="comment_not_found")
+        return await self._comment(oficio_id, comment_id)
+
+    async def resolve(
+        self, caller: Caller, oficio_id: str, comment_id: str, resolved: bool
+    ) -> dict[str, Any]:
+        draft = await self._load(oficio_id)
+        authorize(caller, Action.OFICIO_COMENTAR, access_of(draft))
+        if not await self._repo.resolve(oficio_id, comment_id, caller.id, resolved):
+            raise NotFoundError("No existe el comentario.", code="comment_not_found")
+        return await self._comment(oficio_id, comment_id)
+
+    async def _comment(self, oficio_id: str, comment_id: str) -> dict[str, Any]:
+        found = await self._repo.get_comment(oficio_id, comment_id)
+        if found is None:
+            raise NotFoundError("No existe el comentario.", code="comment_not_found")
+        return found
+
+    # --- reviews ------------------------------------------------------------------------------
+
+    async def request_review(
+        self, caller: Caller, oficio_id: str, revisores: list[str] | None, correlation_id: str
+    ) -> Draft:
+        draft = await self._load(oficio_id)
+        authorize(caller, Action.OFICIO_EDITAR, access_of(draft))
+        self._check_not_finalizing(draft)
+        updated = domain.request_review(draft, revisores)
+        event = OficioReviewRequested(
+            oficio_id=draft.id,
+            correlation_id=correlation_id,
+            actor=caller.actor,
+            payload=OficioReviewRequestedPayload(
+                revisores=[r.revisor_id for r in updated.revisiones], version=updated.version
+            ),
+        )
+        if not await self._repo.write(draft, updated, [event]):
+            raise VersionConflictError()
+        self._notify()
+        return updated
+
+    async def review(
+        self,
+        caller: Caller,
+        oficio_id: str,
+        verdict: Verdict,
+        version: int,
+        comentario: str,
+        correlation_id: str,
+    ) -> Draft:
+        """A reviewer's verdict; reviewers answering at once are all kept (retried on `rev`)."""
+        for _ in range(10):
+            draft = await self._load(oficio_id)
+            authorize(caller, Action.OFICIO_REVISAR, access_of(draft))
+            updated = domain.give_verdict(draft, caller.id, verdict, comentario.strip()[:2000], version)
+            event = OficioReviewed(
+                oficio_id=draft.id,
+                correlation_id=correlation_id,
+                actor=caller.actor,
+                payload=OficioReviewedPayload(
+                    revisor_id=caller.id,
+                    resultado=verdict,
+                    version=version,
+                    comentario=comentario.strip()[:2000],
+                    status=updated.status,
+                    pendientes=updated.pending_reviewers,
+                ),
+            )
+            if await self._repo.write(draft, updated, [event]):
+                self._notify()
+                return updated
+        raise ConflictError(code="review_contended")
+
+    # --- finalization -------------------------------------------------------------------------
+
+    async def finalize(self, caller: Caller, oficio_id: str, correlation_id: str) -> Draft:
+        """Folio, final PDF/A stored in `drafts`, signers fixed, `oficio.finalized` emitted."""
+        assert self._templates
+        assert self._folios
+        assert self._renderer
+        assert self._store
+        draft = await self._load(oficio_id)
+        authorize(caller, Action.OFICIO_FINALIZAR, access_of(draft))
+        domain.check_ready_to_finalize(draft)
+        self._check_not_finalizing(draft)
+        today = self._today()
+        # Refuse an incomplete oficio before it takes a folio from the unit.
+        domain.render_content(draft, folio=draft.folio.folio if draft.folio else "0", fecha=today)
+        template = await self._templates.load(draft.plantilla_id, draft.plantilla_version)
+        owner = uuid4().hex
+        if not await self._repo.claim_finalization(draft, owner):
+            raise VersionConflictError(
+                "El oficio cambió mientras se finalizaba. Recargue e intente de nuevo."
+            )
+        rev = draft.rev + 1  # the lease's write; each later write of this finalization adds one
+        completed = False
+        try:
+            folio = draft.folio
+            if folio is None:  # a failed earlier attempt keeps its folio: it is reused, never lost
+                folio = await self._assign_folio(draft.office_id, today.year, draft.id)
+                folio_doc = {"folio": folio.folio, "consecutivo": folio.consecutivo, "anio": folio.anio}
+                if not await self._repo.apply(draft.id, rev, {"folio": folio_doc}, []):
+                    raise FinalizeInProgressError()
+                rev += 1
+            content = domain.render_content(draft, folio=folio.folio, fecha=today)
+            rendered = await asyncio.to_thread(
+                self._renderer.render, template, content, signature_fields=True
+            )
+            sha256 = hashlib.sha256(rendered.pdf).hexdigest()
+            stored = await self._store.put(
+                bucket="drafts", oficio_id=draft.id, media_type="application/pdf", data=rendered.pdf
+            )
+            if stored.get("sha256") != sha256:
+                raise SignumError(
+                    "El almacenamiento no guardó el PDF íntegro. Intente de nuevo.",
+                    code="storage_hash_mismatch",
+                    status_code=503,
+                    retryable=True,
+                )
+            documento = StoredObject(
+                bucket=str(stored.get("bucket") or "drafts"),
+                clave=str(stored["clave"]),
+                sha256=sha256,
+                tamano=int(stored.get("tamano", len(rendered.pdf))),
+            )
+            areas = {a.index: a for a in rendered.signature_areas}
+            firmantes = [
+                SignerSlot(
+                    orden=i,
+                    funcionario_id=f.funcionario_id,
+                    nombre=f.nombre,
+                    cargo=f.cargo,
+                    en_ausencia_de=None if f.en_ausencia_de is None else f.en_ausencia_de.nombre,
+                    campo=areas[i].field_name if i in areas else f"firma-{i}",
+                    pagina=areas[i].box.page if i in areas else rendered.pages,
+                )
+                for i, f in enumerate(draft.contenido.firmantes, start=1)
+            ]
+            event = OficioFinalized(
+                oficio_id=draft.id,
+                correlation_id=correlation_id,
+                actor=caller.actor,
+                payload=OficioFinalizedPayload(
+                    folio=folio.folio,
+                    consecutivo=folio.consecutivo,
+                    anio=folio.anio,
+                    unidad_id=draft.office_id,
+                    kind=draft.kind,
+                    asunto=draft.asunto,
+                    plantilla_id=template.id,
+                    plantilla_version=template.version,
+                    version=draft.version,
+                    documento=documento,
+                    paginas=rendered.pages,
+                    firmantes=firmantes,
+                    destinatarios=[d.id for d in draft.contenido.destinatarios if d.id],
+                    prioridad=draft.prioridad,
+                    confidencialidad=draft.confidencialidad,
+                    fecha_limite_respuesta=None
+                    if draft.fecha_limite_respuesta is None
+                    else draft.fecha_limite_respuesta.isoformat(),
+                    en_respuesta_a=draft.en_respuesta_a,
+                ),
+            )
+            fields = {
+                "status": "listo_para_firma",
+                "documento": documento.model_dump(),
+                "firmantes_fijos": [s.model_dump() for s in firmantes],
+                "fecha": today.isoformat(),
+                "paginas": rendered.pages,
+                "finalizacion": None,
+            }
+            if not await self._repo.apply(draft.id, rev, fields, [event]):
+                raise FinalizeInProgressError()
+            completed = True
+        finally:
+            if not completed:
+                await self._release(draft.id, owner)
+        self._notify()
+        return await self._load(oficio_id)
+
+    async def _release(self, oficio_id: str, owner: str) -> None:
+        """Give up this finalization's lease (the folio, if taken, stays with the oficio)."""
+        for _ in range(5):
+            current = await self._repo.get(oficio_id)
+            if current is None or (current.finalizacion or {}).get("owner") != owner:
+                return
+            if await self._repo.apply(oficio_id, current.rev, {"finalizacion": None}, []):
+                return
+
+    async def _assign_folio(self, unidad_id: str, anio: int, oficio_id: str) -> FolioAssignment:
+        assert self._folios is not None
+        consecutivo = await self._folios.next(unidad_id, anio, oficio_id)
+        prefijo = await self._prefix_of(unidad_id)
+        folio = domain.format_folio(
+            self._folio_format, prefijo=prefijo, consecutivo=consecutivo, anio=anio, unidad=unidad_id
+        )
+        return FolioAssignment(folio=folio, consecutivo=consecutivo, anio=anio)
+
+    async def cancel(self, caller: Caller, oficio_id: str, motivo: str, correlation_id: str) -> Draft:
+        for _ in range(10):
+            draft = await self._load(oficio_id)
+            authorize(caller, Action.OFICIO_CANCELAR, access_of(draft))
+            self._check_not_finalizing(draft)
+            updated = domain.cancel(draft)
+            event = OficioCancelled(
+                oficio_id=draft.id,
+                correlation_id=correlation_id,
+                actor=caller.actor,
+                payload=OficioCancelledPayload(
+                    motivo=motivo.strip()[:2000],
+                    status_anterior=draft.status,
+                    folio=draft.folio.folio if draft.folio else None,
+                ),
+            )
+            if await self._repo.write(draft, updated, [event]):
+                self._notify()
+                return updated
+        raise ConflictError(code="cancel_contended")
+
+    async def preview(self, caller: Caller, oficio_id: str, formato: Format, page: int = 1) -> bytes:
+        """The draft as it would look (folio «S/N» until one is assigned)."""
+        assert self._templates
+        assert self._renderer
+        draft = await self.get_draft(caller, oficio_id)
+        template = await self._templates.load(draft.plantilla_id, draft.plantilla_version)
+        content = domain.render_content(
+            draft, folio=draft.folio.folio if draft.folio else "S/N", fecha=self._today()
+        )
+        return await render_bytes(self._renderer, template, content, formato, page)
 
 
 def access_of(draft: Draft) -> OficioAccess:
@@ -70,4 +608,26 @@ def access_of(draft: Draft) -> OficioAccess:
         unidad_id=draft.office_id,
         participantes=draft.participantes,
         confidencialidad=draft.confidencialidad,
+        autor_id=draft.author_id,
+        editores=draft.editores,
+        revisores=draft.revisores,
     )
+
+
+async def _unit_as_prefix(unidad_id: str) -> str:
+    return unidad_id
+
+
+def _comment_text(texto: str) -> str:
+    cleaned = texto.strip()
+    if not cleaned:
+        raise ValidationFailedError("El comentario no puede estar vacío.", code="comment_empty")
+    if len(cleaned) > 5000:
+        raise ValidationFailedError(
+            "El comentario no puede exceder 5000 caracteres.", code="comment_too_long"
+        )
+    return cleaned
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

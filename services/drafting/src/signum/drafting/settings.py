@@ -1,7 +1,9 @@
 """Settings of the drafting service (`SIGNUM_DRAFTING_*`)."""
 
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from signum.drafting.domain import check_folio_format
 from signum.platform.settings import ServiceSettings
 
 
@@ -13,3 +15,17 @@ class Settings(ServiceSettings):
     service_name: str = "drafting"
     port: int = 8101
     outbox_relay_enabled: bool = True
+    storage_url: str = "http://127.0.0.1:8104"
+    folio_format: str = Field(
+        default="{prefijo}/{consecutivo:04d}/{anio}",
+        description="Formato del folio: {prefijo}, {consecutivo}, {anio}, {unidad}.",
+    )
+    timezone: str = Field(default="America/Monterrey", description="Fecha y año de los oficios.")
+    finalize_lease_seconds: float = Field(default=300, gt=0)
+    municipality: str = "Monterrey"
+    state: str = "Nuevo León"
+
+    @field_validator("folio_format")
+    @classmethod
+    def _folio_format(cls, value: str) -> str:
+        return check_folio_format(value)

@@ -1,28 +1,169 @@
-"""The only module of storage that talks to S3 buckets' configuration."""
+"""The only module of storage that talks to MongoDB: object metadata, direct uploads, the oficios
+read model and the audit chain."""
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
 
-from minio import Minio
+from motor.motor_asyncio import AsyncIOMotorDatabase
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
 
-from signum.platform.settings import InfraSettings
+from signum.contracts import Event
+from signum.platform.consumer import apply_once
+from signum.platform.outbox import (
+    OUTBOX,
+    OUTBOX_LEASE,
+    OUTBOX_LEASE_OWNER,
+    OUTBOX_SINCE,
+    new_document_with_events,
+    with_events,
+)
+from signum.storage.domain import GENESIS_HASH, new_record
 
-# Logical bucket -> whether it needs S3 object lock (it can only be enabled at creation).
-BUCKETS = {"documents": True, "drafts": False, "attachments": False, "audit": True}
+_HIDDEN = {"_applied": 0, OUTBOX: 0, OUTBOX_SINCE: 0, OUTBOX_LEASE: 0, OUTBOX_LEASE_OWNER: 0}
+APPEND_ATTEMPTS = 50
 
 
-def bucket_name(infra: InfraSettings, logical: str) -> str:
-    return f"{infra.s3_bucket_prefix}{logical}"
+def object_id(bucket: str, clave: str) -> str:
+    return f"{bucket}/{clave}"
 
 
-async def ensure_buckets(client: Minio, infra: InfraSettings) -> None:
-    """Create Signum's buckets if missing (object lock where records must be immutable)."""
+class ObjectRepository:
+    """`objetos`: one document per stored object (bucket + content address)."""
 
-    def _create() -> None:
-        for logical, locked in BUCKETS.items():
-            name = bucket_name(infra, logical)
-            if not client.bucket_exists(name):
-                client.make_bucket(name, object_lock=locked)
+    def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
+        self.collection = db["objetos"]
+        self.uploads = db["subidas"]
 
-    await asyncio.to_thread(_create)
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("clave", ASCENDING)])
+        await self.collection.create_index([("retencion_hasta", ASCENDING)])
+
+    async def get(self, bucket: str, clave: str) -> dict[str, Any] | None:
+        return await self.collection.find_one({"_id": object_id(bucket, clave)}, _HIDDEN)
+
+    async def find_by_key(self, clave: str) -> list[dict[str, Any]]:
+        return [doc async for doc in self.collection.find({"clave": clave}, _HIDDEN)]
+
+    async def register(self, doc: dict[str, Any], event: Event) -> bool:
+        """Record a new object with its `object.stored` event; False if it was already there."""
+        try:
+            await self.collection.insert_one(new_document_with_events(doc, [event]))
+            return True
+        except DuplicateKeyError:
+            return False
+
+    async def add_owner(self, bucket: str, clave: str, oficio_id: str, event: Event) -> bool:
+        """Attach an existing object to another oficio (once), with its event."""
+        result = await self.collection.update_one(
+            {"_id": object_id(bucket, clave), "oficios": {"$ne": oficio_id}},
+            with_events({"$addToSet": {"oficios": oficio_id}}, [event]),
+        )
+        return bool(result.modified_count)
+
+    async def set_tamper_evidence(self, bucket: str, clave: str, at: datetime) -> None:
+        await self.collection.update_one(
+            {"_id": object_id(bucket, clave)}, {"$set": {"alteracion_detectada": at}}
+        )
+
+    def expiring(
+        self, before: datetime, *, only_unwarned: bool, limit: int = 1000
+    ) -> AsyncIterator[dict[str, Any]]:
+        query: dict[str, Any] = {"retencion_hasta": {"$lte": before}}
+        if only_unwarned:
+            query["aviso_retencion"] = {"$exists": False}
+        return self.collection.find(query, _HIDDEN).sort("retencion_hasta", ASCENDING).limit(limit)
+
+    async def mark_warned(self, doc_id: str, at: datetime, event: Event) -> bool:
+        """Emit `object.retention_expiring` once per object (the condition makes it once)."""
+        result = await self.collection.update_one(
+            {"_id": doc_id, "aviso_retencion": {"$exists": False}},
+            with_events({"$set": {"aviso_retencion": at}}, [event]),
+        )
+        return bool(result.modified_count)
+
+    # --- direct uploads ------------------------------------------------------------------------
+
+    async def new_upload(self, doc: dict[str, Any]) -> None:
+        await self.uploads.insert_one(doc)
+
+    async def get_upload(self, upload_id: str) -> dict[str, Any] | None:
+        return await self.uploads.find_one({"_id": upload_id})
+
+    async def upload_done(self, upload_id: str, result: dict[str, Any], at: datetime) -> None:
+        await self.uploads.update_one(
+            {"_id": upload_id}, {"$set": {"estado": "confirmada", "resultado": result, "confirmada": at}}
+        )
+
+
+class OficioRepository:
+    """`oficios`: what the access policy needs to know of each oficio (from `oficio.created`)."""
+
+    def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
+        self.collection = db["oficios"]
+
+    async def record(self, event: Event, fields: dict[str, Any]) -> bool:
+        return await apply_once(self.collection, event.oficio_id, event, {"$set": fields})
+
+    async def get(self, oficio_id: str) -> dict[str, Any] | None:
+        return await self.collection.find_one({"_id": oficio_id}, {"_applied": 0})
+
+
+class AuditRepository:
+    """`auditoria`: the hash chain, one record per event, `seq` consecutive from 1."""
+
+    def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
+        self.collection = db["auditoria"]
+        self.meta = db["auditoria_meta"]
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("seq", ASCENDING)], unique=True, name="seq_unique")
+        await self.collection.create_index([("event_id", ASCENDING)], unique=True, name="event_unique")
+        await self.collection.create_index([("oficio_id", ASCENDING), ("seq", ASCENDING)])
+
+    async def head(self) -> dict[str, Any] | None:
+        return await self.collection.find_one({}, {"seq": 1, "hash": 1}, sort=[("seq", DESCENDING)])
+
+    async def append(
+        self, event: dict[str, Any], payload: dict[str, Any], topic: str
+    ) -> dict[str, Any] | None:
+        """Append one event to the chain; None if it is already in it.
+
+        Two replicas may append at once: both read the same head and one insert loses on the
+        unique `seq`; the loser reads the new head and tries again.
+        """
+        event_id = str(event["event_id"])
+        for _ in range(APPEND_ATTEMPTS):
+            if await self.collection.find_one({"event_id": event_id}, {"_id": 1}) is not None:
+                return None
+            head = await self.head()
+            seq = int(head["seq"]) + 1 if head else 1
+            prev = str(head["hash"]) if head else GENESIS_HASH
+            record = new_record(seq=seq, prev_hash=prev, event=event, payload=payload, topic=topic)
+            try:
+                await self.collection.insert_one(dict(record))
+                return record
+            except DuplicateKeyError:
+                continue
+        raise RuntimeError("could not append to the audit chain: too much contention")
+
+    def walk(self) -> AsyncIterator[dict[str, Any]]:
+        return self.collection.find({}, {"_id": 0}).sort("seq", ASCENDING)
+
+    def of_oficio(self, oficio_id: str) -> AsyncIterator[dict[str, Any]]:
+        return self.collection.find({"oficio_id": oficio_id}, {"_id": 0}).sort("seq", ASCENDING)
+
+    async def count(self) -> int:
+        return await self.collection.count_documents({})
+
+    async def last_sealed(self) -> int:
+        doc = await self.meta.find_one({"_id": "sello"})
+        return int(doc["seq"]) if doc else 0
+
+    async def sealed(self, seq: int, key: str, at: datetime) -> None:
+        await self.meta.update_one(
+            {"_id": "sello"}, {"$max": {"seq": seq}, "$set": {"clave": key, "at": at}}, upsert=True
+        )

@@ -1,0 +1,80 @@
+"""Public document endpoints: attachments, downloads through presigned URLs, an oficio's timeline.
+
+The storage service makes the access decision again with the same policy (its own read model of
+oficios); the gateway only authenticates and streams.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi.responses import RedirectResponse
+
+from signum.gateway.deps import ClientsDep, require
+from signum.platform.http import current_correlation_id
+from signum.platform.identity import Caller
+from signum.platform.policy import Action
+
+router = APIRouter(prefix="/api/v1", tags=["documentos"])
+
+SHA256_HEX = r"^[0-9a-f]{64}$"
+
+
+@router.post(
+    "/oficios/{oficio_id}/anexos",
+    status_code=status.HTTP_201_CREATED,
+    summary="Adjuntar un anexo (cuerpo del archivo en crudo)",
+)
+async def upload_attachment(
+    oficio_id: str,
+    request: Request,
+    services: ClientsDep,
+    nombre: str | None = Query(default=None, max_length=300),
+    serie: str | None = Query(default=None, max_length=64),
+    caller: Caller = Depends(require(Action.DOCUMENTO_SUBIR)),
+) -> Any:
+    params = {"oficio_id": oficio_id, "bucket": "attachments", "nombre": nombre, "serie": serie}
+    return await services.storage.stream_upload(
+        "/internal/objetos",
+        request.stream(),
+        caller=caller,
+        correlation_id=current_correlation_id(),
+        params={k: v for k, v in params.items() if v is not None},
+        content_type=request.headers.get("content-type", "application/octet-stream"),
+    )
+
+
+@router.get(
+    "/oficios/{oficio_id}/documentos/sha256/{digest}/descarga",
+    summary="Descargar un documento del oficio (redirige a una URL firmada de corta vida)",
+)
+async def download(
+    oficio_id: str,
+    services: ClientsDep,
+    digest: str = Path(pattern=SHA256_HEX),
+    caller: Caller = Depends(require(Action.OFICIO_LEER)),
+) -> RedirectResponse:
+    # Storage decides on the oficio first, then checks that the object belongs to it.
+    signed = await services.storage.request(
+        "POST",
+        f"/internal/objetos/sha256/{digest}/url",
+        caller=caller,
+        correlation_id=current_correlation_id(),
+        params={"oficio_id": oficio_id},
+    )
+    return RedirectResponse(signed["url"], status_code=status.HTTP_302_FOUND)
+
+
+@router.get("/oficios/{oficio_id}/linea-de-tiempo", summary="Línea de tiempo del oficio (bitácora)")
+async def timeline(
+    oficio_id: str,
+    services: ClientsDep,
+    caller: Caller = Depends(require(Action.OFICIO_LEER)),
+) -> Any:
+    return await services.storage.request(
+        "GET",
+        f"/internal/oficios/{oficio_id}/linea-de-tiempo",
+        caller=caller,
+        correlation_id=current_correlation_id(),
+    )

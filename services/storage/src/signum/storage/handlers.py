@@ -1,0 +1,23 @@
+"""Storage's Kafka handlers: every event goes into the audit chain; `oficio.created` also feeds
+the read model the access checks use."""
+
+from __future__ import annotations
+
+from signum.contracts import Event
+from signum.contracts.drafting import OficioCreated
+from signum.platform.consumer import Handler
+from signum.storage.service import AuditService, StorageService
+
+
+def handlers(service: StorageService, audit: AuditService) -> tuple[dict[str, Handler], Handler]:
+    """(handlers by type, default handler for every other type)."""
+
+    async def oficio_created(event: Event) -> None:
+        assert isinstance(event, OficioCreated)
+        await service.on_oficio_created(event)
+        await audit.append(event)
+
+    async def any_event(event: Event) -> None:
+        await audit.append(event)
+
+    return {"oficio.created": oficio_created}, any_event
