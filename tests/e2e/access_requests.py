@@ -57,6 +57,64 @@ PROBES: dict[tuple[str, str], Probe] = {
         json={"asunto": "Prueba de acceso", "unidad_id": ctx.unidad_id}
     ),
     ("GET", "/api/v1/oficios/{oficio_id}"): _oficio,
+    # --- drafts (drafting) ---
+    # Drafting decides on the oficio first and checks its state after, so each probe below is
+    # refused with 403 for a denied caller and, for an allowed one, rejected (409/422/404) before it
+    # changes anything, except the cancellation (see there).
+    ("PATCH", "/api/v1/oficios/{oficio_id}"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id}, json={"version": 999_999, "asunto": "No se guarda"}
+    ),  # stale version: allowed -> 409 version_conflict
+    ("GET", "/api/v1/oficios/{oficio_id}/versiones"): _oficio,
+    ("GET", "/api/v1/oficios/{oficio_id}/versiones/{n}"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id, "n": "1"}
+    ),
+    ("GET", "/api/v1/oficios/{oficio_id}/diferencias"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id}, params={"desde": "1", "hasta": "1"}
+    ),
+    ("GET", "/api/v1/oficios/{oficio_id}/comentarios"): _oficio,
+    ("POST", "/api/v1/oficios/{oficio_id}/comentarios"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id}, json={"texto": "   ", "ancla": {"bloque": "asunto"}}
+    ),  # blank once trimmed: allowed -> 422 comment_empty, nothing stored
+    ("POST", "/api/v1/oficios/{oficio_id}/comentarios/{comentario_id}/respuestas"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id, "comentario_id": MISSING}, json={"texto": "Respuesta"}
+    ),  # allowed -> 404 comment_not_found
+    ("POST", "/api/v1/oficios/{oficio_id}/comentarios/{comentario_id}/resolucion"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id, "comentario_id": MISSING}, json={"resuelto": True}
+    ),  # allowed -> 404 comment_not_found
+    ("POST", "/api/v1/oficios/{oficio_id}/revisiones"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id}, json={"revisores": [MISSING]}
+    ),  # not a reviewer of the oficio: allowed -> 422 reviewer_not_collaborator (409 if not a borrador)
+    ("POST", "/api/v1/oficios/{oficio_id}/dictamenes"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id}, json={"resultado": "visto_bueno", "version": 999_999}
+    ),  # allowed -> 409 not_in_review (the matrix never requests reviews) or version_conflict
+    # The matrix's oficios have no content and their reviews were never requested: an allowed caller
+    # gets 409 reviews_pending (with a reviewer) or 422 oficio_incomplete, before any folio is taken.
+    ("POST", "/api/v1/oficios/{oficio_id}/finalizacion"): _oficio,
+    # Drafting checks nothing after the policy that refuses to cancel a borrador, so an allowed
+    # caller (a titular of the unit) really cancels the context's oficio and every later one gets
+    # 409 oficio_not_cancellable. Harmless to the other probes: drafting checks the policy before
+    # the state everywhere, and the policy does not depend on the state.
+    ("POST", "/api/v1/oficios/{oficio_id}/cancelacion"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id}, json={"motivo": "Prueba de acceso"}
+    ),
+    ("GET", "/api/v1/oficios/{oficio_id}/vista-previa"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id}, params={"formato": "pdf"}
+    ),
+    # --- templates (drafting) ---
+    ("GET", "/api/v1/plantillas"): lambda ctx: Request(),
+    ("POST", "/api/v1/plantillas"): lambda ctx: Request(json={}),  # allowed -> 422 (invalid template)
+    ("GET", "/api/v1/plantillas/{plantilla_id}"): lambda ctx: Request(
+        path_params={"plantilla_id": "municipal-homologado"}
+    ),
+    ("PUT", "/api/v1/plantillas/{plantilla_id}"): lambda ctx: Request(
+        path_params={"plantilla_id": MISSING}, json={"version": 1, "plantilla": {}}
+    ),  # allowed -> 404 plantilla_not_found
+    ("DELETE", "/api/v1/plantillas/{plantilla_id}"): lambda ctx: Request(
+        path_params={"plantilla_id": "municipal-homologado"}
+    ),  # the default template cannot be retired: allowed -> 422 plantilla_default
+    ("GET", "/api/v1/plantillas/{plantilla_id}/vista-previa"): lambda ctx: Request(
+        path_params={"plantilla_id": MISSING}
+    ),  # allowed -> 404 plantilla_not_found
     # --- documents (storage) ---
     ("POST", "/api/v1/oficios/{oficio_id}/anexos"): _oficio,  # empty body: allowed -> 422 file_empty
     ("GET", "/api/v1/oficios/{oficio_id}/documentos/sha256/{digest}/descarga"): lambda ctx: Request(

@@ -29,8 +29,18 @@ ADMIN_ACTIONS = {
     "directorio.administrar",
     "cuentas.administrar",
     "api_keys.administrar",
+    "plantilla.administrar",
 }
-OFICIO_ACTIONS = {"oficio.crear", "oficio.leer"}
+OFICIO_ACTIONS = {
+    "oficio.crear",
+    "oficio.leer",
+    "oficio.editar",
+    "oficio.comentar",
+    "oficio.revisar",
+    "oficio.finalizar",
+    "oficio.cancelar",
+    "documento.subir",
+}
 KEY_SCOPES = ["oficio.crear", "oficio.leer", "directorio.leer"]
 
 
@@ -40,7 +50,7 @@ def expected(action: str, role: str, own: bool, participant: bool) -> bool:
         return True
     if role == "api_key":
         return action in KEY_SCOPES and (own or action not in OFICIO_ACTIONS)
-    if action in ("sesion.leer", "directorio.leer"):
+    if action in ("sesion.leer", "directorio.leer", "plantilla.leer"):
         return True
     if action in ADMIN_ACTIONS:
         return role == "administrador"
@@ -50,6 +60,18 @@ def expected(action: str, role: str, own: bool, participant: bool) -> bool:
         if participant:
             return True
         return (role == "titular" and own) or role == "auditor"
+    # The matrix's oficios are written by "autor@X", who is not among the callers; a participant
+    # here is a collaborator with the reviewer role (not an editor).
+    if action == "oficio.editar":
+        return False  # the author or an editor only
+    if action == "oficio.comentar":
+        return participant  # any participant
+    if action == "oficio.revisar":
+        return participant  # a reviewer
+    if action in ("oficio.finalizar", "oficio.cancelar"):
+        return role == "titular" and own  # the author, or a titular of the oficio's unit
+    if action == "documento.subir":
+        return participant  # attachments are added by the oficio's participants
     raise AssertionError(f"the matrix has no rule for {action}")
 
 

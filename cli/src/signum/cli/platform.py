@@ -40,6 +40,8 @@ def _env(profile: Profile) -> dict[str, str]:
         env.setdefault(f"SIGNUM_{name.upper()}_PORT", str(port))
         if name != "gateway":
             env.setdefault(f"SIGNUM_GATEWAY_{name.upper()}_URL", f"http://127.0.0.1:{port}")
+    # Drafting stores the final PDFs through the storage service.
+    env.setdefault("SIGNUM_DRAFTING_STORAGE_URL", f"http://127.0.0.1:{PROCESSES['storage']}")
     return env
 
 

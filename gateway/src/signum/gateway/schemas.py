@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
 from typing import Any, Literal
 
@@ -43,6 +44,137 @@ class Tracking(BaseModel):
     timeline: list[TimelineEntry]
 
 
+class Clasificacion(BaseModel):
+    """Clasificación archivística (cuadro general de clasificación archivística)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fondo: str = Field(min_length=1, max_length=100)
+    seccion: str = Field(min_length=1, max_length=100)
+    serie: str = Field(min_length=1, max_length=100)
+
+
+Kind = Literal["oficio", "memorandum", "circular"]
+Confidencialidad = Literal["publica", "reservada", "confidencial"]
+Prioridad = Literal["ordinaria", "urgente"]
+
+
+class UpdateOficioRequest(BaseModel):
+    """Guardar el borrador: solo cambian los campos que se envían.
+
+    `version` es la versión a partir de la que se editó (o el encabezado `If-Match`); si otra
+    persona guardó después, la respuesta es 409 `version_conflict`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(default=None, ge=1, description="O el encabezado If-Match.")
+    kind: Kind | None = None
+    asunto: str | None = Field(default=None, min_length=1, max_length=500)
+    colaboradores: list[Colaborador] | None = Field(default=None, max_length=50)
+    confidencialidad: Confidencialidad | None = None
+    contenido: dict[str, Any] | None = Field(
+        default=None,
+        description="Remitente, destinatarios, cuerpo, firmantes, ccp, iniciales, anexos, referencia.",
+    )
+    prioridad: Prioridad | None = None
+    fecha_limite_respuesta: dt.date | None = None
+    clasificacion: Clasificacion | None = None
+    en_respuesta_a: str | None = Field(default=None, max_length=64)
+
+
+class ReviewRequest(BaseModel):
+    """Solicitar revisión (por omisión, a todos los colaboradores con rol de revisor)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    revisores: list[str] | None = Field(default=None, max_length=50)
+
+
+class VerdictRequest(BaseModel):
+    """El dictamen de quien revisa una versión."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resultado: Literal["visto_bueno", "cambios_solicitados"]
+    version: int = Field(ge=1, description="Versión revisada.")
+    comentario: str = Field(default="", max_length=2000)
+
+
+class CancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    motivo: str = Field(default="", max_length=2000)
+
+
+class Ancla(BaseModel):
+    """A qué apunta un comentario: un bloque y, opcionalmente, un rango de su texto en una versión."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bloque: str = Field(min_length=1, max_length=40, description="asunto, cuerpo, destinatarios, ...")
+    inicio: int | None = Field(default=None, ge=0)
+    fin: int | None = Field(default=None, ge=0)
+    texto_citado: str = Field(default="", max_length=2000)
+    version: int | None = Field(default=None, ge=1)
+
+
+class CommentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    texto: str = Field(min_length=1, max_length=5000)
+    ancla: Ancla
+
+
+class ReplyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    texto: str = Field(min_length=1, max_length=5000)
+
+
+class ResolveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resuelto: bool = True
+
+
+class TemplateUpdateRequest(BaseModel):
+    """Una nueva versión de la plantilla, hecha a partir de `version` (409 si ya no es la última)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1, description="La versión a partir de la que se editó.")
+    plantilla: dict[str, Any]
+
+
+class Fragmento(BaseModel):
+    op: Literal["equal", "insert", "delete"]
+    text: str
+
+
+class BloqueDiferencias(BaseModel):
+    bloque: str
+    cambio: bool
+    fragmentos: list[Fragmento]
+
+
+class DiffResponse(BaseModel):
+    """Diferencias palabra por palabra entre dos versiones, por bloque."""
+
+    desde: int
+    hasta: int
+    bloques: list[BloqueDiferencias]
+
+
+class Revision(BaseModel):
+    revisor_id: str
+    estado: str
+    version: int
+    comentario: str
+    solicitada_en: datetime
+    respondida_en: datetime | None
+
+
 class OficioResponse(BaseModel):
     """An oficio as the public API shows it."""
 
@@ -57,6 +189,17 @@ class OficioResponse(BaseModel):
     status: str
     created_at: datetime
     version: int
+    contenido: dict[str, Any] = Field(default_factory=dict)
+    prioridad: str = "ordinaria"
+    fecha_limite_respuesta: dt.date | None = None
+    clasificacion: Clasificacion | None = None
+    en_respuesta_a: str | None = None
+    plantilla_id: str = ""
+    plantilla_version: int = 1
+    revisiones: list[Revision] = Field(default_factory=list)
+    revisores_pendientes: list[str] = Field(default_factory=list)
+    folio: str | None = Field(default=None, description="Asignado al finalizar.")
+    documento: dict[str, Any] | None = Field(default=None, description="El PDF final (al finalizar).")
     seguimiento: Tracking | None = Field(
         default=None, description="Lo que el servicio de turnado sabe del oficio (null si aún no llega)."
     )

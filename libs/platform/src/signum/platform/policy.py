@@ -33,6 +33,7 @@ class Action(StrEnum):
     PLANTILLA_LEER = "plantilla.leer"
     PLANTILLA_ADMINISTRAR = "plantilla.administrar"
     DOCUMENTO_SUBIR = "documento.subir"
+    OFICIO_FIRMAR = "oficio.firmar"
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class OficioAccess:
     autor_id: str | None = None
     editores: frozenset[str] = field(default_factory=frozenset)
     revisores: frozenset[str] = field(default_factory=frozenset)
+    firmantes: frozenset[str] = field(default_factory=frozenset)  # signers fixed at finalization
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,12 @@ def decide(caller: Caller, action: Action, resource: Resource = None) -> Decisio
         if caller.id in resource.participantes:
             return Decision(True, "participant")
         return Decision(False, "only the oficio's participants add documents to it")
+    if action is Action.OFICIO_FIRMAR:
+        if not isinstance(resource, OficioAccess):
+            return Decision(False, "no oficio given")
+        if caller.id in resource.firmantes:
+            return Decision(True, "signer fixed at finalization")
+        return Decision(False, "only the signers fixed at finalization sign the oficio")
     return Decision(False, f"no rule for {action}")
 
 
@@ -172,7 +180,7 @@ def _decide_api_key(caller: Caller, action: Action, resource: Resource) -> Decis
 
 
 RESOURCE_ACTIONS = frozenset(
-    {Action.OFICIO_CREAR, Action.OFICIO_LEER, Action.DOCUMENTO_SUBIR, *DRAFT_ACTIONS}
+    {Action.OFICIO_CREAR, Action.OFICIO_LEER, Action.DOCUMENTO_SUBIR, Action.OFICIO_FIRMAR, *DRAFT_ACTIONS}
 )
 
 

@@ -73,6 +73,7 @@ def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def platform(stack_env: dict[str, str], log_dir: Path) -> Iterator[dict[str, ServiceProcess]]:
     """Every service and the gateway as real processes against the test stack."""
     procs = {name: ServiceProcess(name, stack_env, log_dir) for name in SERVICES}
+    procs["drafting"].env = stack_env | {"SIGNUM_DRAFTING_STORAGE_URL": procs["storage"].url}
     gateway_env = stack_env | {f"SIGNUM_GATEWAY_{n.upper()}_URL": p.url for n, p in procs.items()}
     procs["gateway"] = ServiceProcess("gateway", gateway_env, log_dir)
     try:

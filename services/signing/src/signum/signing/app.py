@@ -2,16 +2,91 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from dataclasses import dataclass
+from datetime import timedelta
 
+from fastapi import APIRouter, FastAPI
+
+from signum.contracts import Topic
+from signum.platform.http import internal_token_guard
+from signum.platform.logging import get_logger
 from signum.platform.service import ServiceRuntime, create_app, serve
+from signum.signing import api
+from signum.signing.credentials import TrustPolicy, read_certificates
+from signum.signing.handlers import handlers
+from signum.signing.pades import Timestamper
+from signum.signing.repository import SigningRepository
+from signum.signing.service import LocalTimestamper, SigningEngine, SigningService, StorageClient
 from signum.signing.settings import Settings
+from signum.signing.tsa import TimestampAuthority, development_authority
+
+log = get_logger(__name__)
 
 
-def build(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+@dataclass
+class Components:
+    runtime: ServiceRuntime
+    engine: SigningEngine
+    service: SigningService
+    repository: SigningRepository
+    authority: TimestampAuthority | None
+
+
+def trust_policy(settings: Settings, extra_roots: tuple[bytes, ...] = ()) -> TrustPolicy:
+    """The configured trust roots (and, in development, the local TSA's root)."""
+    roots = read_certificates([p.read_bytes() for p in settings.trust_roots] + list(extra_roots))
+    intermediates = read_certificates([p.read_bytes() for p in settings.trust_intermediates])
+    return TrustPolicy(
+        roots=roots,
+        intermediates=intermediates,
+        fetch_revocation=settings.fetch_revocation,
+        require_revocation=settings.require_revocation,
+    )
+
+
+def components(settings: Settings) -> Components:
     runtime = ServiceRuntime(settings, uses_s3=False)
-    return create_app(runtime, title="Signum — firma electrónica")
+    authority: TimestampAuthority | None = None
+    extra_roots: tuple[bytes, ...] = ()
+    tsa_dir = settings.tsa_dir()
+    if tsa_dir is not None:
+        authority, root = development_authority(tsa_dir)
+        extra_roots = (root,)
+    timestamper: Timestamper | None = None
+    if settings.tsa_url:
+        timestamper = Timestamper(settings.tsa_url, timeout=settings.tsa_timeout_seconds)
+    elif authority is not None and settings.development:
+        # The local TSA this process serves at /tsa, asked in-process (no HTTP call to itself).
+        timestamper = LocalTimestamper(authority, settings.local_tsa_url())
+    engine = SigningEngine(
+        trust=trust_policy(settings, extra_roots),
+        timestamper=timestamper,
+        public_url=settings.public_url,
+        max_pdf_bytes=settings.max_pdf_bytes,
+    )
+    repository = SigningRepository(runtime.db)
+    runtime.on_startup(repository.ensure_indexes)
+    relay = runtime.outbox(repository.pending)
+    storage = StorageClient(settings.storage_url, settings.infra.internal_token.get_secret_value())
+    service = SigningService(
+        engine,
+        repository,
+        storage,
+        prepared_ttl=timedelta(seconds=settings.prepared_ttl_seconds),
+        notify=relay.notify,
+    )
+    runtime.consume([Topic.DRAFTING], handlers(repository))
+    return Components(runtime, engine, service, repository, authority)
+
+
+def build(settings: Settings | None = None, parts: Components | None = None) -> FastAPI:
+    settings = settings or Settings()
+    parts = parts or components(settings)
+    guard = internal_token_guard(settings.infra.internal_token)
+    routers: list[APIRouter] = [api.router(parts.service, guard)]
+    if parts.authority is not None and settings.development:
+        routers.append(api.tsa_router(parts.authority))
+    return create_app(parts.runtime, title="Signum — firma electrónica", routers=routers)
 
 
 def main() -> None:

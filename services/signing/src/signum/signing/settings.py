@@ -30,3 +30,24 @@ class Settings(ServiceSettings):
     seal_token_label: str | None = None
     seal_key_label: str = "sello"
     seal_pin: SecretStr | None = None
+    # Where the QR code of each signature points (the gateway's public verification page).
+    public_url: str = "http://127.0.0.1:8000"
+    # The storage service's internal API (fetch the oficio's PDF, store each signed revision).
+    storage_url: str = "http://127.0.0.1:8104"
+    # How long a browser-path prepared signature waits for the browser's RSA signature.
+    prepared_ttl_seconds: int = Field(default=900, ge=30)
+    max_pdf_bytes: int = Field(default=30 * 1024 * 1024, ge=1024)
+
+    @property
+    def development(self) -> bool:
+        return self.infra.environment != "production"
+
+    def tsa_dir(self) -> Path | None:
+        """The local TSA's files: configured, or `.local/signing-tsa` outside production."""
+        if self.local_tsa_dir is not None:
+            return self.local_tsa_dir
+        return Path(".local") / "signing-tsa" if self.development else None
+
+    def local_tsa_url(self) -> str:
+        """The local TSA served by this process (`POST /tsa`)."""
+        return f"http://{self.host}:{self.port}/tsa"

@@ -118,6 +118,7 @@ class AuditRepository:
     def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
         self.collection = db["auditoria"]
         self.meta = db["auditoria_meta"]
+        self._head: tuple[int, str] | None = None  # (seq, hash) of the last append seen
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("seq", ASCENDING)], unique=True, name="seq_unique")
@@ -125,29 +126,34 @@ class AuditRepository:
         await self.collection.create_index([("oficio_id", ASCENDING), ("seq", ASCENDING)])
 
     async def head(self) -> dict[str, Any] | None:
-        return await self.collection.find_one({}, {"seq": 1, "hash": 1}, sort=[("seq", DESCENDING)])
+        """The last record (highest `seq`, which is also its `_id`)."""
+        return await self.collection.find_one({}, {"seq": 1, "hash": 1}, sort=[("_id", DESCENDING)])
 
     async def append(
         self, event: dict[str, Any], payload: dict[str, Any], topic: str
     ) -> dict[str, Any] | None:
         """Append one event to the chain; None if it is already in it.
 
-        Two replicas may append at once: both read the same head and one insert loses on the
-        unique `seq`; the loser reads the new head and tries again.
+        Records are keyed `_id = seq`, and the head is remembered between appends, so the usual
+        append is one insert (FerretDB answers every read with a scan of the collection). An insert
+        that loses on a unique key means either another replica took that `seq` (read the new head
+        and try again) or the event is already in the chain (a duplicate delivery: append nothing).
         """
-        event_id = str(event["event_id"])
         for _ in range(APPEND_ATTEMPTS):
-            if await self.collection.find_one({"event_id": event_id}, {"_id": 1}) is not None:
-                return None
-            head = await self.head()
-            seq = int(head["seq"]) + 1 if head else 1
-            prev = str(head["hash"]) if head else GENESIS_HASH
-            record = new_record(seq=seq, prev_hash=prev, event=event, payload=payload, topic=topic)
+            if self._head is None:
+                head = await self.head()
+                self._head = (int(head["seq"]), str(head["hash"])) if head else (0, GENESIS_HASH)
+            last, prev = self._head
+            record = new_record(seq=last + 1, prev_hash=prev, event=event, payload=payload, topic=topic)
             try:
-                await self.collection.insert_one(dict(record))
-                return record
+                await self.collection.insert_one(dict(record, _id=last + 1))
             except DuplicateKeyError:
+                self._head = None
+                if await self.collection.find_one({"event_id": record["event_id"]}, {"_id": 1}):
+                    return None
                 continue
+            self._head = (last + 1, str(record["hash"]))
+            return record
         raise RuntimeError("could not append to the audit chain: too much contention")
 
     def walk(self) -> AsyncIterator[dict[str, Any]]:

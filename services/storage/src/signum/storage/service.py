@@ -544,6 +544,11 @@ def _result(doc: dict[str, Any]) -> dict[str, Any]:
 
 EVENT_LABELS = {
     "oficio.created": "Se creó el borrador del oficio",
+    "oficio.updated": "Se modificó el borrador",
+    "oficio.review_requested": "Se envió a revisión",
+    "oficio.reviewed": "Se revisó el oficio",
+    "oficio.finalized": "Quedó listo para firma (folio asignado, PDF final)",
+    "oficio.cancelled": "Se canceló el oficio",
     "object.stored": "Se guardó un archivo",
     "object.retention_expiring": "Un archivo se acerca al fin de su plazo de conservación",
 }

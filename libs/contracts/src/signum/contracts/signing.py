@@ -1,0 +1,118 @@
+"""Events of the signing service (topic `signum.signing`, keyed by the oficio)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, Field
+
+from signum.contracts.drafting import StoredObject
+from signum.contracts.envelope import Event, EventModel
+from signum.contracts.topics import Topic
+
+
+class SignerCertificate(EventModel):
+    """What the signer's e.firma certificate says (never the key)."""
+
+    nombre: str = Field(min_length=1, max_length=300)
+    rfc: str = Field(min_length=12, max_length=13)
+    curp: str | None = Field(default=None, max_length=18)
+    numero_certificado: str = Field(min_length=1, max_length=40, description="SAT certificate number.")
+
+
+class SignatureAddedPayload(EventModel):
+    """One signature embedded in the oficio's PDF (an incremental update)."""
+
+    orden: int = Field(ge=1, description="Position of this signer in the order fixed at finalization.")
+    funcionario_id: str | None = Field(default=None, max_length=128, description="Directory id.")
+    campo: str = Field(min_length=1, max_length=64, description="Signature field of the PDF.")
+    certificado: SignerCertificate
+    cargo: str = Field(default="", max_length=300)
+    en_ausencia_de: str | None = Field(default=None, max_length=300)
+    metodo: Literal["navegador", "credencial", "sello"] = Field(
+        description="Where the key was: the browser, one API call, or a PKCS#11 seal."
+    )
+    nivel: Literal["B-B", "B-T", "B-LT", "B-LTA"] = Field(description="PAdES baseline level.")
+    firmado_en: AwareDatetime
+    documento: StoredObject = Field(description="The PDF with this signature (bucket documents).")
+    pendientes: int = Field(ge=0, description="Signatures still missing after this one.")
+
+
+class SignatureAdded(Event):
+    """A signer signed the oficio.
+
+    Produced by signing after the signed PDF is stored. Consumed by routing (timeline, next signer's
+    inbox) and metrics (signing times).
+    """
+
+    topic: ClassVar[Topic] = Topic.SIGNING
+
+    type: Literal["signature.added"] = "signature.added"
+    version: Literal[1] = 1
+    producer: str = "signing"
+    oficio_id: str = Field(min_length=1, max_length=64)
+    payload: SignatureAddedPayload
+
+
+class OficioSignedPayload(EventModel):
+    """The oficio with every required signature, in order."""
+
+    folio: str = Field(min_length=1, max_length=100)
+    documento: StoredObject = Field(description="The fully signed PDF (bucket documents).")
+    firmantes: list[SignerCertificate] = Field(min_length=1, max_length=12, description="In signing order.")
+    firmado_en: AwareDatetime = Field(description="Time of the last signature.")
+
+
+class OficioSigned(Event):
+    """Every required signature is in place (state `firmado`): the oficio can be sent.
+
+    Produced by signing. Consumed by routing (delivery to recipients), storage (archive) and metrics.
+    """
+
+    topic: ClassVar[Topic] = Topic.SIGNING
+
+    type: Literal["oficio.signed"] = "oficio.signed"
+    version: Literal[1] = 1
+    producer: str = "signing"
+    oficio_id: str = Field(min_length=1, max_length=64)
+    payload: OficioSignedPayload
+
+
+class SignatureRefusedPayload(EventModel):
+    """Why a credential could not sign the oficio (stable code, Spanish message; no secrets)."""
+
+    codigo: str = Field(min_length=1, max_length=100, description="e.g. `credential_expired`.")
+    mensaje: str = Field(min_length=1, max_length=1000, description="Spanish text shown to the signer.")
+    funcionario_id: str | None = Field(default=None, max_length=128)
+    orden: int | None = Field(default=None, ge=1)
+    rfc: str | None = Field(default=None, max_length=13)
+    numero_certificado: str | None = Field(default=None, max_length=40)
+
+
+class SignatureRefused(Event):
+    """A signer's credential was refused (expired, revoked, CSD, wrong password, untrusted...).
+
+    Produced by signing. Consumed by routing (tell the signer) and metrics (refusals by code).
+    """
+
+    topic: ClassVar[Topic] = Topic.SIGNING
+
+    type: Literal["signature.refused"] = "signature.refused"
+    version: Literal[1] = 1
+    producer: str = "signing"
+    oficio_id: str = Field(min_length=1, max_length=64)
+    payload: SignatureRefusedPayload
+
+
+SIGNING_EVENTS: tuple[type[Event], ...] = (SignatureAdded, OficioSigned, SignatureRefused)
+
+__all__ = [
+    "SIGNING_EVENTS",
+    "OficioSigned",
+    "OficioSignedPayload",
+    "SignatureAdded",
+    "SignatureAddedPayload",
+    "SignatureRefused",
+    "SignatureRefusedPayload",
+    "SignerCertificate",
+]

@@ -1,0 +1,21 @@
+"""Signing's Kafka handlers (thin: the consumer decodes, these call the repository)."""
+
+from __future__ import annotations
+
+from signum.contracts import Event
+from signum.contracts.drafting import OficioCancelled, OficioFinalized
+from signum.platform.consumer import Handler
+from signum.signing.repository import SigningRepository
+from signum.signing.service import SigningService
+
+
+def handlers(repository: SigningRepository) -> dict[str, Handler]:
+    async def oficio_finalized(event: Event) -> None:
+        assert isinstance(event, OficioFinalized)
+        await repository.on_finalized(event, SigningService.pending_document(event))
+
+    async def oficio_cancelled(event: Event) -> None:
+        assert isinstance(event, OficioCancelled)
+        await repository.on_cancelled(event)
+
+    return {"oficio.finalized": oficio_finalized, "oficio.cancelled": oficio_cancelled}

@@ -1,0 +1,58 @@
+"""The only module of signing that talks to MongoDB: the signing state of finalized oficios
+(`firmas_pendientes`, whose documents carry the outbox) and browser-path prepared signatures
+(`preparaciones`; they hold no secret, only the laid-out PDF and the bytes to sign)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
+
+from signum.contracts import Event
+from signum.contracts.drafting import OficioCancelled, OficioFinalized
+from signum.platform.consumer import apply_once
+from signum.platform.outbox import with_events
+
+
+class SigningRepository:
+    def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
+        self.pending: AsyncIOMotorCollection[Any] = db["firmas_pendientes"]
+        self.prepared: AsyncIOMotorCollection[Any] = db["preparaciones"]
+
+    async def ensure_indexes(self) -> None:
+        # Look-ups are by `_id` only (FerretDB scans on anything else); nothing else to index.
+        return None
+
+    async def on_finalized(self, event: OficioFinalized, fields: dict[str, Any]) -> bool:
+        """Start (or restart, for a new finalized version) the oficio's signing state, once."""
+        return await apply_once(self.pending, event.oficio_id, event, {"$set": fields})
+
+    async def on_cancelled(self, event: OficioCancelled) -> bool:
+        return await apply_once(
+            self.pending, event.oficio_id, event, {"$set": {"estado": "cancelado"}}, upsert=False
+        )
+
+    async def get(self, oficio_id: str) -> dict[str, Any] | None:
+        return await self.pending.find_one({"_id": oficio_id}, {"_applied": 0, "_outbox": 0})
+
+    async def record_signature(
+        self, oficio_id: str, orden: int, fields: dict[str, Any], firma: dict[str, Any], events: list[Event]
+    ) -> bool:
+        """The signature, the new state and their events in one update, only if still `orden`'s turn."""
+        result = await self.pending.update_one(
+            {"_id": oficio_id, "siguiente": orden, "estado": "pendiente"},
+            with_events({"$set": fields, "$push": {"firmas": firma}}, events),
+        )
+        return bool(result.modified_count)
+
+    async def record_refusal(self, oficio_id: str, events: list[Event]) -> None:
+        await self.pending.update_one({"_id": oficio_id}, with_events({"$inc": {"rechazos": 1}}, events))
+
+    async def save_prepared(self, document: dict[str, Any]) -> None:
+        await self.prepared.insert_one(document)
+
+    async def get_prepared(self, prepared_id: str) -> dict[str, Any] | None:
+        return await self.prepared.find_one({"_id": prepared_id})
+
+    async def take_prepared(self, prepared_id: str) -> dict[str, Any] | None:
+        return await self.prepared.find_one_and_delete({"_id": prepared_id})

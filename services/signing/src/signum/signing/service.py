@@ -1,0 +1,669 @@
+"""Signing's use cases: verify, sign with a credential (one call or a batch), the browser path, and
+the signing state of each finalized oficio (signers in order, events through the outbox).
+
+The private key only lives inside `sign_with_credential` / `sign_batch`: it is unlocked, used and
+closed within the call, never stored, logged or put on an event.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+from uuid import uuid4
+
+from asn1crypto import algos, tsp
+from asn1crypto import x509 as asn1_x509
+
+from signum.contracts import Event
+from signum.contracts.drafting import OficioFinalized, StoredObject
+from signum.contracts.signing import (
+    OficioSigned,
+    OficioSignedPayload,
+    SignatureAdded,
+    SignatureAddedPayload,
+    SignatureRefused,
+    SignatureRefusedPayload,
+    SignerCertificate,
+)
+from signum.platform.errors import ConflictError, NotFoundError, SignumError, ValidationFailedError
+from signum.platform.identity import Caller
+from signum.platform.logging import get_logger
+from signum.platform.policy import Action, OficioAccess, authorize
+from signum.signing import errors, pades, verification
+from signum.signing.credentials import Credential, TrustPolicy, check_certificate, load_credential, read_certificate
+from signum.signing.domain import CERTIFICATE_STATUS_TEXT, CertificateInfo, VerificationReport
+from signum.signing.pades import PreparedSignature, SignatureRequest, Timestamper
+from signum.signing.tsa import TimestampAuthority
+
+log = get_logger(__name__)
+
+SIGNATURE_ALGORITHM = "RSASSA-PKCS1-v1_5/SHA-256"
+
+
+class LocalTimestamper(Timestamper):
+    """The development TSA of this process, asked in-process instead of over HTTP."""
+
+    def __init__(self, authority: TimestampAuthority, url: str) -> None:
+        super().__init__(url)
+        self.authority = authority
+
+    async def token(self, signature: bytes) -> bytes:
+        request = tsp.TimeStampReq(
+            {
+                "version": "v1",
+                "message_imprint": {
+                    "hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+                    "hashed_message": hashlib.sha256(signature).digest(),
+                },
+                "nonce": secrets.randbits(63),
+                "cert_req": True,
+            }
+        )
+        reply = tsp.TimeStampResp.load(self.authority.respond(request.dump()))
+        if reply["status"]["status"].native != "granted":
+            raise errors.TimestampUnavailableError()
+        return bytes(reply["time_stamp_token"].dump())
+
+
+def report_json(report: VerificationReport) -> dict[str, Any]:
+    """The verification report as the API answers it (Spanish keys and summaries)."""
+
+    def when(value: datetime | None) -> str | None:
+        return value.astimezone(UTC).isoformat() if value is not None else None
+
+    return {
+        "sha256": report.sha256,
+        "valida": report.valid,
+        "resumen": report.summary,
+        "firmas": [
+            {
+                "campo": s.field_name,
+                "valida": s.valid,
+                "integra": s.intact,
+                "firma_valida": s.signature_valid,
+                "nombre": s.signer_name,
+                "rfc": s.rfc,
+                "curp": s.curp,
+                "cargo": s.title,
+                "en_ausencia_de": s.on_behalf_of,
+                "numero_certificado": s.certificate_number,
+                "estado_certificado": s.certificate_status.value,
+                "estado_certificado_texto": CERTIFICATE_STATUS_TEXT[s.certificate_status],
+                "fecha_firma": when(s.signing_time),
+                "fecha_sello_tiempo": when(s.timestamp_time),
+                "nivel_pades": s.pades_level.value,
+                "cubre_todo_el_documento": s.covers_whole_document,
+                "modificado_despues": s.modified_after,
+                "cambios_posteriores": s.changes_after,
+                "resumen": s.summary,
+            }
+            for s in report.signatures
+        ],
+    }
+
+
+def signer_json(info: CertificateInfo) -> dict[str, Any]:
+    return {
+        "nombre": info.name,
+        "rfc": info.rfc,
+        "curp": info.curp,
+        "numero_certificado": info.certificate_number,
+        "vigente_hasta": info.not_after.astimezone(UTC).isoformat(),
+    }
+
+
+@dataclass
+class SigningEngine:
+    """The engine with this deployment's trust roots, TSA and public URL."""
+
+    trust: TrustPolicy
+    timestamper: Timestamper | None
+    public_url: str
+    max_pdf_bytes: int = 30 * 1024 * 1024
+
+    @property
+    def level(self) -> str:
+        return "B-LT" if self.timestamper is not None else "B-B"
+
+    def check_size(self, pdf: bytes) -> None:
+        if not pdf:
+            raise errors.PdfInvalidError("No se recibió ningún PDF.")
+        if len(pdf) > self.max_pdf_bytes:
+            raise ValidationFailedError(
+                f"El PDF pesa más de {self.max_pdf_bytes // (1024 * 1024)} MB.", code="pdf_too_large"
+            )
+
+    async def verify(self, pdf: bytes) -> dict[str, Any]:
+        self.check_size(pdf)
+        return report_json(await verification.verify_pdf(pdf, self.trust))
+
+    async def unlock(self, cer: bytes, key: bytes, password: str) -> Credential:
+        return await load_credential(cer, key, password, trust=self.trust)
+
+    async def sign(self, pdf: bytes, credential: Credential, request: SignatureRequest) -> bytes:
+        self.check_size(pdf)
+        return await pades.sign_pdf(
+            pdf, credential, request, timestamper=self.timestamper, long_term=self.trust
+        )
+
+    async def prepare(
+        self, pdf: bytes, cer: bytes, request: SignatureRequest
+    ) -> tuple[PreparedSignature, CertificateInfo]:
+        self.check_size(pdf)
+        check = await check_certificate(read_certificate(cer), self.trust)
+        prepared = pades.prepare_signature(
+            pdf,
+            read_certificate(cer),
+            request,
+            chain=check.chain,
+            timestamp=self.timestamper is not None,
+        )
+        return prepared, check.info
+
+    async def complete(self, prepared: PreparedSignature, signature: bytes) -> tuple[bytes, CertificateInfo]:
+        certificate = asn1_x509.Certificate.load(prepared.certificate)
+        check = await check_certificate(certificate, self.trust)  # revoked since it was prepared?
+        signed = await pades.complete_signature(
+            prepared, signature, timestamper=self.timestamper, long_term=self.trust, check=check
+        )
+        return signed, check.info
+
+
+class ObjectStore(Protocol):
+    """Storage's internal API as signing uses it."""
+
+    async def fetch(self, clave: str) -> bytes: ...
+
+    async def store(self, oficio_id: str, pdf: bytes, *, correlation_id: str) -> dict[str, Any]: ...
+
+
+class PendingRepository(Protocol):
+    async def get(self, oficio_id: str) -> dict[str, Any] | None: ...
+
+    async def record_signature(
+        self, oficio_id: str, orden: int, fields: dict[str, Any], firma: dict[str, Any], events: list[Event]
+    ) -> bool: ...
+
+    async def record_refusal(self, oficio_id: str, events: list[Event]) -> None: ...
+
+    async def save_prepared(self, document: dict[str, Any]) -> None: ...
+
+    async def take_prepared(self, prepared_id: str) -> dict[str, Any] | None: ...
+
+    async def get_prepared(self, prepared_id: str) -> dict[str, Any] | None: ...
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _certificate(info: CertificateInfo) -> SignerCertificate:
+    return SignerCertificate(
+        nombre=info.name, rfc=info.rfc, curp=info.curp, numero_certificado=info.certificate_number
+    )
+
+
+class SigningService:
+    """Who signs which oficio when, and what that emits."""
+
+    def __init__(
+        self,
+        engine: SigningEngine,
+        repository: PendingRepository,
+        storage: ObjectStore | None,
+        *,
+        prepared_ttl: timedelta = timedelta(minutes=15),
+        notify: Any = None,
+    ) -> None:
+        self.engine = engine
+        self.repository = repository
+        self.storage = storage
+        self.prepared_ttl = prepared_ttl
+        self._notify = notify
+
+    # --- read model of finalized oficios -------------------------------------------------------
+
+    async def pending(self, caller: Caller, oficio_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The oficio's signing state and the next signer's slot, if the caller may sign it now."""
+        doc = await self.repository.get(oficio_id)
+        firmantes = frozenset(s["funcionario_id"] for s in (doc or {}).get("firmantes", []) if s.get("funcionario_id"))
+        access = OficioAccess(
+            unidad_id=(doc or {}).get("unidad_id", ""),
+            confidencialidad=(doc or {}).get("confidencialidad", "publica"),
+            firmantes=firmantes,
+        )
+        authorize(caller, Action.OFICIO_FIRMAR, access)
+        if doc is None:
+            raise NotFoundError("El oficio no está listo para firma.", code="oficio_not_ready")
+        if doc.get("estado") == "cancelado":
+            raise ConflictError("El oficio fue cancelado; ya no se puede firmar.", code="oficio_cancelled")
+        if doc.get("estado") == "firmado":
+            raise ConflictError("El oficio ya tiene todas sus firmas.", code="oficio_already_signed")
+        slot = next(s for s in doc["firmantes"] if s["orden"] == doc["siguiente"])
+        if caller.kind != "system" and slot.get("funcionario_id") != caller.id:
+            raise ConflictError(
+                f"Todavía no es su turno de firmar: falta la firma de {slot['nombre']}.",
+                code="signature_out_of_order",
+                details={"siguiente": slot["orden"], "nombre": slot["nombre"]},
+            )
+        return doc, slot
+
+    def request_for(self, oficio_id: str, slot: dict[str, Any]) -> SignatureRequest:
+        return SignatureRequest(
+            field_name=slot["campo"],
+            title=slot.get("cargo") or None,
+            on_behalf_of=slot.get("en_ausencia_de"),
+            qr_url=pades.verification_url(self.engine.public_url, oficio_id),
+            page=max(0, int(slot.get("pagina", 1)) - 1),
+        )
+
+    def free_request(self, fields: dict[str, Any]) -> SignatureRequest:
+        box = fields.get("caja")
+        return SignatureRequest(
+            field_name=str(fields.get("campo") or "firma-1"),
+            title=fields.get("cargo") or None,
+            on_behalf_of=fields.get("en_ausencia_de") or None,
+            qr_url=fields.get("url_verificacion") or None,
+            box=tuple(int(v) for v in box) if box else None,  # type: ignore[arg-type]
+            page=int(fields.get("pagina") or 0),
+        )
+
+    async def _current_pdf(self, doc: dict[str, Any]) -> bytes:
+        if self.storage is None:
+            raise SignumError(
+                "El almacenamiento de documentos no está configurado.", code="storage_unavailable", status_code=503
+            )
+        return await self.storage.fetch(doc["documento_actual"]["clave"])
+
+    async def refuse(
+        self, caller: Caller, oficio_id: str, slot: dict[str, Any] | None, error: SignumError, correlation_id: str
+    ) -> None:
+        details = error.details or {}
+        event = SignatureRefused(
+            oficio_id=oficio_id,
+            correlation_id=correlation_id,
+            actor=caller.actor,
+            payload=SignatureRefusedPayload(
+                codigo=error.code,
+                mensaje=error.message[:1000],
+                funcionario_id=caller.id,
+                orden=slot["orden"] if slot else None,
+                rfc=details.get("rfc"),
+                numero_certificado=details.get("numero_certificado"),
+            ),
+        )
+        await self.repository.record_refusal(oficio_id, [event])
+        self._wake()
+
+    async def _record(
+        self,
+        caller: Caller,
+        doc: dict[str, Any],
+        slot: dict[str, Any],
+        signed: bytes,
+        info: CertificateInfo,
+        method: str,
+        correlation_id: str,
+    ) -> dict[str, Any]:
+        assert self.storage is not None
+        oficio_id = doc["_id"]
+        stored = await self.storage.store(oficio_id, signed, correlation_id=correlation_id)
+        documento = StoredObject(
+            bucket=stored.get("bucket", "documents"),
+            clave=stored["clave"],
+            sha256=stored["sha256"],
+            tamano=stored["tamano"],
+        )
+        now = datetime.now(UTC)
+        later = sorted(s["orden"] for s in doc["firmantes"] if s["orden"] > slot["orden"])
+        remaining = len(later)
+        certificate = _certificate(info)
+        events: list[Event] = [
+            SignatureAdded(
+                oficio_id=oficio_id,
+                correlation_id=correlation_id,
+                actor=caller.actor,
+                payload=SignatureAddedPayload(
+                    orden=slot["orden"],
+                    funcionario_id=slot.get("funcionario_id"),
+                    campo=slot["campo"],
+                    certificado=certificate,
+                    cargo=slot.get("cargo", ""),
+                    en_ausencia_de=slot.get("en_ausencia_de"),
+                    metodo=method,  # type: ignore[arg-type]
+                    nivel=self.engine.level,  # type: ignore[arg-type]
+                    firmado_en=now,
+                    documento=documento,
+                    pendientes=remaining,
+                ),
+            )
+        ]
+        firma = {
+            "orden": slot["orden"],
+            "funcionario_id": slot.get("funcionario_id"),
+            "certificado": certificate.model_dump(),
+            "metodo": method,
+            "firmado_en": now,
+            "documento": documento.model_dump(),
+        }
+        if remaining == 0:
+            firmantes = [SignerCertificate(**f["certificado"]) for f in doc.get("firmas", [])] + [certificate]
+            events.append(
+                OficioSigned(
+                    oficio_id=oficio_id,
+                    correlation_id=correlation_id,
+                    actor=caller.actor,
+                    payload=OficioSignedPayload(
+                        folio=doc["folio"], documento=documento, firmantes=firmantes, firmado_en=now
+                    ),
+                )
+            )
+        fields = {
+            "documento_actual": documento.model_dump(),
+            "siguiente": later[0] if later else slot["orden"] + 1,
+            "estado": "firmado" if remaining == 0 else "pendiente",
+        }
+        if not await self.repository.record_signature(oficio_id, slot["orden"], fields, firma, events):
+            raise ConflictError(
+                "Otra firma se registró al mismo tiempo. Vuelva a firmar el documento.", code="signature_conflict"
+            )
+        self._wake()
+        return {
+            "oficio_id": oficio_id,
+            "orden": slot["orden"],
+            "documento": documento.model_dump(),
+            "pendientes": remaining,
+            "completo": remaining == 0,
+            "firmante": signer_json(info),
+        }
+
+    def _wake(self) -> None:
+        if self._notify is not None:
+            self._notify()
+
+    # --- one credential, one call --------------------------------------------------------------
+
+    async def sign_with_credential(
+        self,
+        caller: Caller,
+        *,
+        cer: bytes,
+        key: bytes,
+        password: str,
+        pdf: bytes | None = None,
+        oficio_id: str | None = None,
+        fields: dict[str, Any] | None = None,
+        correlation_id: str = "",
+    ) -> dict[str, Any]:
+        """Sign a given PDF (answering the signed bytes) or the oficio's next signature."""
+        correlation_id = correlation_id or uuid4().hex
+        if oficio_id is None:
+            if pdf is None:
+                raise ValidationFailedError("Envíe el PDF a firmar o el identificador del oficio.")
+            self.engine.check_size(pdf)
+            with await self.engine.unlock(cer, key, password) as credential:
+                signed = await self.engine.sign(pdf, credential, self.free_request(fields or {}))
+                return {"pdf": _b64(signed), "firmante": signer_json(credential.info), "nivel": self.engine.level}
+        doc, slot = await self.pending(caller, oficio_id)
+        try:
+            credential = await self.engine.unlock(cer, key, password)
+        except errors.CredentialError as exc:
+            await self.refuse(caller, oficio_id, slot, exc, correlation_id)
+            raise
+        with credential:
+            pdf = await self._current_pdf(doc)
+            signed = await self.engine.sign(pdf, credential, self.request_for(oficio_id, slot))
+            info = credential.info
+        return await self._record(caller, doc, slot, signed, info, "credencial", correlation_id)
+
+    async def sign_batch(
+        self,
+        caller: Caller,
+        *,
+        cer: bytes,
+        key: bytes,
+        password: str,
+        pdfs: list[bytes] | None = None,
+        oficio_ids: list[str] | None = None,
+        correlation_id: str = "",
+    ) -> dict[str, Any]:
+        """One unlock of the credential, many documents (a director's pending oficios)."""
+        correlation_id = correlation_id or uuid4().hex
+        if oficio_ids:
+            # Every oficio must be the caller's to sign now, before the key is even unlocked.
+            pending = [await self.pending(caller, oficio_id) for oficio_id in oficio_ids]
+            try:
+                credential = await self.engine.unlock(cer, key, password)
+            except errors.CredentialError as exc:
+                for doc, slot in pending:
+                    await self.refuse(caller, doc["_id"], slot, exc, correlation_id)
+                raise
+            results = []
+            with credential:
+                for doc, slot in pending:
+                    try:
+                        pdf = await self._current_pdf(doc)
+                        signed = await self.engine.sign(pdf, credential, self.request_for(doc["_id"], slot))
+                        results.append(
+                            await self._record(caller, doc, slot, signed, credential.info, "credencial", correlation_id)
+                        )
+                    except SignumError as exc:
+                        results.append({"oficio_id": doc["_id"], "error": exc.to_body()})
+            return {"resultados": results, "firmadas": sum(1 for r in results if "error" not in r)}
+        if not pdfs:
+            raise ValidationFailedError("Envíe los PDF a firmar o los identificadores de los oficios.")
+        for pdf in pdfs:
+            self.engine.check_size(pdf)
+        with await self.engine.unlock(cer, key, password) as credential:
+            signed_all = await pades.sign_batch(
+                pdfs, credential, timestamper=self.engine.timestamper, long_term=self.engine.trust
+            )
+            return {
+                "pdfs": [_b64(s) for s in signed_all],
+                "firmante": signer_json(credential.info),
+                "firmadas": len(signed_all),
+            }
+
+    # --- the browser path ----------------------------------------------------------------------
+
+    async def prepare(
+        self,
+        caller: Caller,
+        *,
+        cer: bytes,
+        pdf: bytes | None = None,
+        oficio_id: str | None = None,
+        fields: dict[str, Any] | None = None,
+        correlation_id: str = "",
+    ) -> dict[str, Any]:
+        """Step 1: lay out the signature; answer what the browser's key must sign."""
+        correlation_id = correlation_id or uuid4().hex
+        slot: dict[str, Any] | None = None
+        if oficio_id is not None:
+            doc, slot = await self.pending(caller, oficio_id)
+            pdf = await self._current_pdf(doc)
+            request = self.request_for(oficio_id, slot)
+        elif pdf is None:
+            raise ValidationFailedError("Envíe el PDF a firmar o el identificador del oficio.")
+        else:
+            request = self.free_request(fields or {})
+        try:
+            prepared, info = await self.engine.prepare(pdf, cer, request)
+        except errors.CredentialError as exc:
+            if oficio_id is not None:
+                await self.refuse(caller, oficio_id, slot, exc, correlation_id)
+            raise
+        expires = datetime.now(UTC) + self.prepared_ttl
+        prepared_id = uuid4().hex
+        await self.repository.save_prepared(
+            {
+                "_id": prepared_id,
+                "pdf": prepared.pdf,
+                "to_be_signed": prepared.to_be_signed,
+                "reserved_start": prepared.reserved_start,
+                "reserved_end": prepared.reserved_end,
+                "certificate": prepared.certificate,
+                "chain": list(prepared.chain),
+                "oficio_id": oficio_id,
+                "orden": slot["orden"] if slot else None,
+                "caller_id": caller.id,
+                "expira": expires,
+            }
+        )
+        return {
+            "id": prepared_id,
+            "to_be_signed": _b64(prepared.to_be_signed),
+            "digest": _b64(prepared.digest),
+            "algoritmo": SIGNATURE_ALGORITHM,
+            "expira": expires.isoformat(),
+            "firmante": signer_json(info),
+        }
+
+    async def complete(
+        self, caller: Caller, prepared_id: str, signature: bytes, *, correlation_id: str = ""
+    ) -> dict[str, Any]:
+        """Step 2: check the browser's RSA signature and embed it."""
+        correlation_id = correlation_id or uuid4().hex
+        stored = await self.repository.get_prepared(prepared_id)
+        if stored is None or stored.get("caller_id") != caller.id:
+            raise NotFoundError("La firma preparada no existe o ya se usó.", code="prepared_not_found")
+        expires = stored["expira"]
+        if expires.tzinfo is None:
+            expires = expires.replace(tzinfo=UTC)
+        if expires < datetime.now(UTC):
+            await self.repository.take_prepared(prepared_id)
+            raise ConflictError(
+                "La firma preparada expiró. Vuelva a iniciar la firma del documento.", code="prepared_expired"
+            )
+        prepared = PreparedSignature(
+            pdf=bytes(stored["pdf"]),
+            to_be_signed=bytes(stored["to_be_signed"]),
+            reserved_start=stored["reserved_start"],
+            reserved_end=stored["reserved_end"],
+            certificate=bytes(stored["certificate"]),
+            chain=tuple(bytes(c) for c in stored.get("chain", [])),
+        )
+        oficio_id = stored.get("oficio_id")
+        doc = slot = None
+        if oficio_id is not None:
+            doc, slot = await self.pending(caller, oficio_id)
+            if slot["orden"] != stored.get("orden"):
+                await self.repository.take_prepared(prepared_id)
+                raise ConflictError(
+                    "El oficio cambió desde que se preparó la firma. Vuelva a firmar.", code="prepared_stale"
+                )
+        try:
+            signed, info = await self.engine.complete(prepared, signature)
+        except errors.CredentialError as exc:
+            if oficio_id is not None:
+                await self.refuse(caller, oficio_id, slot, exc, correlation_id)
+            raise
+        await self.repository.take_prepared(prepared_id)
+        if doc is None or slot is None:
+            return {"pdf": _b64(signed), "firmante": signer_json(info), "nivel": self.engine.level}
+        return await self._record(caller, doc, slot, signed, info, "navegador", correlation_id)
+
+    # --- verification --------------------------------------------------------------------------
+
+    async def verify(self, pdf: bytes) -> dict[str, Any]:
+        return await self.engine.verify(pdf)
+
+    async def verify_oficio(self, oficio_id: str) -> dict[str, Any]:
+        """What the QR page shows: the oficio's latest signed PDF, verified now."""
+        doc = await self.repository.get(oficio_id)
+        if doc is None or not doc.get("firmas"):
+            raise NotFoundError("No hay un documento firmado con ese identificador.", code="document_not_found")
+        pdf = await self._current_pdf(doc)
+        return {
+            "oficio_id": oficio_id,
+            "folio": doc.get("folio"),
+            "estado": doc.get("estado"),
+            "firmas_requeridas": len(doc.get("firmantes", [])),
+            "firmas_realizadas": len(doc.get("firmas", [])),
+            "documento": doc["documento_actual"],
+            "reporte": await self.engine.verify(pdf),
+        }
+
+    # --- events --------------------------------------------------------------------------------
+
+    @staticmethod
+    def pending_document(event: OficioFinalized) -> dict[str, Any]:
+        """The `firmas_pendientes` fields of a finalized oficio."""
+        p = event.payload
+        return {
+            "folio": p.folio,
+            "asunto": p.asunto,
+            "unidad_id": p.unidad_id,
+            "confidencialidad": p.confidencialidad,
+            "version": p.version,
+            "documento_original": p.documento.model_dump(),
+            "documento_actual": p.documento.model_dump(),
+            "firmantes": [s.model_dump() for s in sorted(p.firmantes, key=lambda s: s.orden)],
+            "firmas": [],
+            "siguiente": min(s.orden for s in p.firmantes),
+            "estado": "pendiente",
+            "finalizado_en": event.occurred_at,
+        }
+
+
+class StorageClient:
+    """Storage's internal API: `GET /internal/objetos/{clave}`, `POST /internal/objetos` (raw body).
+
+    Signing acts as the system on the oficio it keeps the signing state of."""
+
+    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0) -> None:
+        import httpx
+
+        from signum.platform.http import CALLER_HEADER, INTERNAL_TOKEN_HEADER
+
+        caller = Caller(kind="system", id="signing")
+        self._headers = {
+            INTERNAL_TOKEN_HEADER: token,
+            CALLER_HEADER: caller.model_dump_json(),
+        }
+        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        import httpx
+
+        from signum.platform.errors import UnavailableError
+
+        try:
+            response = await self._client.request(method, path, headers=self._headers | kwargs.pop("headers", {}), **kwargs)
+        except httpx.HTTPError as exc:
+            log.warning("storage call failed", path=path, error=repr(exc))
+            raise UnavailableError(
+                "El almacenamiento de documentos no responde. Intente de nuevo en unos minutos.",
+                code="storage_unavailable",
+            ) from exc
+        if response.status_code >= 400:
+            body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+            raise SignumError(
+                str(body.get("message") or "El almacenamiento rechazó la solicitud."),
+                code=str(body.get("code") or "storage_error"),
+                status_code=503 if response.status_code >= 500 else response.status_code,
+            )
+        return response
+
+    async def fetch(self, clave: str) -> bytes:
+        response = await self._send("GET", f"/internal/objetos/{clave}")
+        return bytes(response.content)
+
+    async def store(self, oficio_id: str, pdf: bytes, *, correlation_id: str) -> dict[str, Any]:
+        from signum.platform.http import CORRELATION_HEADER
+
+        response = await self._send(
+            "POST",
+            "/internal/objetos",
+            params={"bucket": "documents", "oficio_id": oficio_id, "media_type": "application/pdf"},
+            content=pdf,
+            headers={"Content-Type": "application/pdf", CORRELATION_HEADER: correlation_id},
+        )
+        return dict(response.json())
