@@ -121,6 +121,23 @@ PROBES: dict[tuple[str, str], Probe] = {
         path_params={"oficio_id": ctx.oficio_id, "digest": "0" * 64}  # allowed -> 404
     ),
     ("GET", "/api/v1/oficios/{oficio_id}/linea-de-tiempo"): _oficio,
+    # --- signing (public verification; signing by the signers fixed at finalization) ---
+    ("POST", "/api/v1/verificar"): lambda ctx: Request(
+        files={"archivo": ("vacio.pdf", b"", "application/pdf")}
+    ),  # public -> 422 pdf_invalid
+    ("GET", "/verificar/{document_id}"): lambda ctx: Request(
+        path_params={"document_id": MISSING}
+    ),  # public -> 404 document_not_found
+    ("POST", "/api/v1/oficios/{oficio_id}/firmas/preparacion"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id}, json={"cer": "eA=="}
+    ),  # the matrix's oficios are never finalized: nobody is their signer -> 403
+    ("POST", "/api/v1/oficios/{oficio_id}/firmas/{preparacion_id}/completar"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id, "preparacion_id": MISSING}, json={"firma": "eA=="}
+    ),
+    ("POST", "/api/v1/oficios/{oficio_id}/firmas/credencial"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id}, json={}
+    ),
+    ("POST", "/api/v1/firmas/lote"): lambda ctx: Request(json={"oficio_ids": [ctx.oficio_id]}),
     # --- directory ---
     ("POST", "/api/v1/directorio/importaciones"): lambda ctx: Request(
         files={"archivo": ("vacio.csv", b"", "text/csv")}, params={"simulacion": "true"}

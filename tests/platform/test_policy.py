@@ -92,6 +92,15 @@ def test_authorize_raises_a_spanish_403_naming_the_action() -> None:
 def test_every_action_has_a_rule() -> None:
     """A new action must be given a rule: for some caller the policy must say yes."""
     callers = [official(r, ambito=frozenset({"A"}), id="autor") for r in ("titular", "administrador")]
-    resources = [None, UnitAccess("A"), OFICIO_A]
+    everyone = frozenset({"autor"})
+    full = OficioAccess(
+        unidad_id="A",
+        participantes=everyone,
+        autor_id="autor",
+        editores=everyone,
+        revisores=everyone,
+        firmantes=everyone,
+    )
+    resources = [None, UnitAccess("A"), OFICIO_A, full]
     for action in Action:
         assert any(decide(c, action, r) for c in callers for r in resources), action

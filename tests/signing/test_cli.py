@@ -34,25 +34,44 @@ def _credential(tmp_path: Path, cer: bytes, key: bytes, password: str) -> list[s
     (tmp_path / "e.cer").write_bytes(cer)
     (tmp_path / "e.key").write_bytes(key)
     (tmp_path / "password.txt").write_text(password + "\n", encoding="utf-8")
-    return ["--cer", str(tmp_path / "e.cer"), "--key", str(tmp_path / "e.key"), "--password-file", str(tmp_path / "password.txt")]
+    return [
+        "--cer",
+        str(tmp_path / "e.cer"),
+        "--key",
+        str(tmp_path / "e.key"),
+        "--password-file",
+        str(tmp_path / "password.txt"),
+    ]
 
 
 def _issued(issued: Issued, tmp_path: Path) -> list[str]:
     return _credential(tmp_path, issued.cer, issued.key_file, issued.password)
 
 
-def test_sign_then_verify_round_trip(cli: typer.Typer, pki: SigningPki, trust_args: list[str], tmp_path: Path) -> None:
+def test_sign_then_verify_round_trip(
+    cli: typer.Typer, pki: SigningPki, trust_args: list[str], tmp_path: Path
+) -> None:
     runner = CliRunner()
     source, target = tmp_path / "oficio.pdf", tmp_path / "firmado.pdf"
     source.write_bytes(oficio_pdf(fields=TWO_SIGNERS))
 
     signed = runner.invoke(
         cli,
-        ["sign", *_issued(pki.fiel, tmp_path), "--tsa", pki.tsa_url, *trust_args, "--cargo", "Directora", str(source), str(target)],
+        [
+            "sign",
+            *_issued(pki.fiel, tmp_path),
+            "--tsa",
+            pki.tsa_url,
+            *trust_args,
+            "--cargo",
+            "Directora",
+            str(source),
+            str(target),
+        ],
     )
     assert signed.exit_code == 0, signed.output
     assert "Firmado por JUANA PEREZ GARZA (PEGJ800101AB1)" in signed.output
-    assert not (tmp_path / "e.key").read_bytes() in target.read_bytes()
+    assert (tmp_path / "e.key").read_bytes() not in target.read_bytes()
 
     text = runner.invoke(cli, ["verify", *trust_args, str(target)])
     assert text.exit_code == 0, text.output
@@ -77,7 +96,12 @@ def test_a_signature_from_an_untrusted_root_does_not_verify(
     runner = CliRunner()
     source, target = tmp_path / "oficio.pdf", tmp_path / "firmado.pdf"
     source.write_bytes(oficio_pdf())
-    assert runner.invoke(cli, ["sign", *_issued(pki.fiel, tmp_path), *trust_args, str(source), str(target)]).exit_code == 0
+    assert (
+        runner.invoke(
+            cli, ["sign", *_issued(pki.fiel, tmp_path), *trust_args, str(source), str(target)]
+        ).exit_code
+        == 0
+    )
     # Without the test root, nobody vouches for the signer.
     result = runner.invoke(cli, ["verify", "--json", str(target)])
     assert result.exit_code == 1
@@ -103,13 +127,26 @@ def test_a_wrong_password_and_a_csd_are_refused(
     source, target = tmp_path / "oficio.pdf", tmp_path / "firmado.pdf"
     source.write_bytes(oficio_pdf())
     wrong = CliRunner().invoke(
-        cli, ["sign", *_credential(tmp_path, sat_fiel.cer, sat_fiel.key, "otra"), *trust_args, str(source), str(target)]
+        cli,
+        [
+            "sign",
+            *_credential(tmp_path, sat_fiel.cer, sat_fiel.key, "otra"),
+            *trust_args,
+            str(source),
+            str(target),
+        ],
     )
     assert wrong.exit_code == 1
     assert "La contraseña de la clave privada es incorrecta" in wrong.output
     csd = CliRunner().invoke(
         cli,
-        ["sign", *_credential(tmp_path, sat_csd.cer, sat_csd.key, sat_csd.password), *trust_args, str(source), str(target)],
+        [
+            "sign",
+            *_credential(tmp_path, sat_csd.cer, sat_csd.key, sat_csd.password),
+            *trust_args,
+            str(source),
+            str(target),
+        ],
     )
     assert csd.exit_code == 1
     assert "credential_not_fiel" in csd.output

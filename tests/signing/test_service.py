@@ -70,9 +70,7 @@ def _settings(pki: SigningPki, roots_file: Path, tmp: Path, **extra: Any) -> Set
 
 
 @pytest.fixture
-async def client(
-    pki: SigningPki, roots_file: Path, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
+async def client(pki: SigningPki, roots_file: Path, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     app = build(_settings(pki, roots_file, tmp_path))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://signing", timeout=60) as http:
@@ -82,7 +80,9 @@ async def client(
 async def test_verification_reports_a_pdf_signed_by_the_test_pki(
     client: httpx.AsyncClient, fiel: Credential
 ) -> None:
-    signed = pades.sign_pdf_sync(oficio_pdf(fields=TWO_SIGNERS), fiel, SignatureRequest("firma-1", title="Directora"))
+    signed = pades.sign_pdf_sync(
+        oficio_pdf(fields=TWO_SIGNERS), fiel, SignatureRequest("firma-1", title="Directora")
+    )
 
     raw = await client.post(
         "/internal/verificacion", content=signed, headers=_headers() | {"Content-Type": "application/pdf"}
@@ -107,7 +107,9 @@ async def test_verification_reports_a_pdf_signed_by_the_test_pki(
     tampered = bytearray(signed)
     tampered[200] ^= 0x01
     broken = await client.post(
-        "/internal/verificacion", content=bytes(tampered), headers=_headers() | {"Content-Type": "application/pdf"}
+        "/internal/verificacion",
+        content=bytes(tampered),
+        headers=_headers() | {"Content-Type": "application/pdf"},
     )
     assert broken.status_code == 200
     assert broken.json()["valida"] is False
@@ -213,7 +215,9 @@ async def test_a_batch_signs_many_pdfs_with_one_unlock(client: httpx.AsyncClient
     assert response.status_code == 200, response.text
     assert response.json()["firmadas"] == 3
     for encoded in response.json()["pdfs"]:
-        report = await client.post("/internal/verificacion", content=base64.b64decode(encoded), headers=_headers())
+        report = await client.post(
+            "/internal/verificacion", content=base64.b64decode(encoded), headers=_headers()
+        )
         assert report.json()["valida"] is True
 
 
@@ -298,7 +302,9 @@ async def test_browser_path_prepare_sign_outside_complete_verifies(
         signature = _sign_outside(base64.b64decode(body["digest"]), pki.fiel.key_pem_unencrypted, tmp_path)
         # Someone else cannot complete it, and a wrong signature is refused.
         other = await http.post(
-            f"/internal/firmas/{body['id']}/completar", json={"firma": _b64(signature)}, headers=_headers(SIGNER_2)
+            f"/internal/firmas/{body['id']}/completar",
+            json={"firma": _b64(signature)},
+            headers=_headers(SIGNER_2),
         )
         assert other.status_code == 404
         wrong = await http.post(
@@ -367,7 +373,14 @@ async def test_an_oficio_is_signed_in_order_with_its_events(
             documento=StoredObject(**original),
             paginas=1,
             firmantes=[
-                SignerSlot(orden=1, funcionario_id="1001", nombre="Juana", cargo="Directora", campo="firma-1", pagina=1),
+                SignerSlot(
+                    orden=1,
+                    funcionario_id="1001",
+                    nombre="Juana",
+                    cargo="Directora",
+                    campo="firma-1",
+                    pagina=1,
+                ),
                 SignerSlot(
                     orden=2,
                     funcionario_id="1002",
@@ -380,12 +393,14 @@ async def test_an_oficio_is_signed_in_order_with_its_events(
             ],
         ),
     )
-    handler = parts.runtime.consumers[0]._handlers["oficio.finalized"]  # noqa: SLF001
+    handler = parts.runtime.consumers[0]._handlers["oficio.finalized"]
     await handler(finalized)
     await handler(finalized)  # a redelivery changes nothing
     app = build(settings, parts)
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s", timeout=60) as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://s", timeout=60
+        ) as http:
 
             def credential(issued: Any, **extra: Any) -> dict[str, Any]:
                 return {
@@ -401,7 +416,9 @@ async def test_an_oficio_is_signed_in_order_with_its_events(
                 headers=_headers(Caller(kind="official", id="9999")),
             )
             assert stranger.status_code == 403
-            early = await http.post("/internal/firmas/credencial", json=credential(pki.fiel), headers=_headers(SIGNER_2))
+            early = await http.post(
+                "/internal/firmas/credencial", json=credential(pki.fiel), headers=_headers(SIGNER_2)
+            )
             assert (early.status_code, early.json()["code"]) == (409, "signature_out_of_order")
             refused = await http.post(
                 "/internal/firmas/credencial",
@@ -415,7 +432,9 @@ async def test_an_oficio_is_signed_in_order_with_its_events(
             )
             assert refused.json()["code"] == "credential_expired"
 
-            first = await http.post("/internal/firmas/credencial", json=credential(pki.fiel), headers=_headers(SIGNER_1))
+            first = await http.post(
+                "/internal/firmas/credencial", json=credential(pki.fiel), headers=_headers(SIGNER_1)
+            )
             assert first.status_code == 200, first.text
             assert (first.json()["pendientes"], first.json()["completo"]) == (1, False)
             second = await http.post(
@@ -431,7 +450,10 @@ async def test_an_oficio_is_signed_in_order_with_its_events(
             refusal = doc["_outbox"][0]["payload"]
             assert (refusal["codigo"], refusal["rfc"]) == ("credential_expired", "AAA010101AAA")
             signed_event = doc["_outbox"][3]["payload"]
-            assert [f["rfc"] for f in signed_event["firmantes"]] == ["PEGJ800101AB1", pki_rfc(pki.fiel_second)]
+            assert [f["rfc"] for f in signed_event["firmantes"]] == [
+                "PEGJ800101AB1",
+                pki_rfc(pki.fiel_second),
+            ]
             final_pdf = storage.objects[signed_event["documento"]["clave"]]
 
             report = (await http.post("/internal/verificacion", content=final_pdf, headers=_headers())).json()
@@ -440,9 +462,15 @@ async def test_an_oficio_is_signed_in_order_with_its_events(
             assert report["firmas"][1]["en_ausencia_de"] == "Lic. Ana Gómez"
 
             qr = (await http.get("/internal/verificacion/oficio-firma-1", headers=_headers())).json()
-            assert (qr["folio"], qr["estado"], qr["firmas_realizadas"]) == ("SIGA/DGTI/0123/2026", "firmado", 2)
+            assert (qr["folio"], qr["estado"], qr["firmas_realizadas"]) == (
+                "SIGA/DGTI/0123/2026",
+                "firmado",
+                2,
+            )
             assert qr["reporte"]["valida"] is True
-            done = await http.post("/internal/firmas/credencial", json=credential(pki.fiel), headers=_headers(SIGNER_1))
+            done = await http.post(
+                "/internal/firmas/credencial", json=credential(pki.fiel), headers=_headers(SIGNER_1)
+            )
             assert done.json()["code"] == "oficio_already_signed"
     finally:
         parts.runtime.mongo.close()

@@ -139,7 +139,8 @@ def _text(report: dict[str, Any]) -> str:
             lines.append(f"  Por ausencia de: {firma['en_ausencia_de']}")
         lines += [
             f"  Certificado: {firma['numero_certificado']} — {firma['estado_certificado_texto']}",
-            f"  Fecha de firma: {firma['fecha_firma'] or '-'}  Sello de tiempo: {firma['fecha_sello_tiempo'] or '-'}",
+            f"  Fecha de firma: {firma['fecha_firma'] or '-'}",
+            f"  Sello de tiempo: {firma['fecha_sello_tiempo'] or '-'}",
             f"  Nivel PAdES: {firma['nivel_pades']}  Cambios posteriores: {firma['cambios_posteriores']}",
         ]
     return "\n".join(lines)

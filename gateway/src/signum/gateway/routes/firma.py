@@ -124,16 +124,13 @@ async def complete(
     services: ClientsDep,
     caller: Caller = Depends(require(Action.OFICIO_FIRMAR)),
 ) -> Any:
-    # The prepared signature remembers its oficio; the service checks the signer's turn again.
-    await services.signing.request(
-        "GET", f"/internal/verificacion/{oficio_id}", correlation_id=current_correlation_id()
-    ) if False else None
+    # The prepared signature remembers its oficio; the service checks it and the signer's turn again.
     return await services.signing.request(
         "POST",
         f"/internal/firmas/{preparacion_id}/completar",
         caller=caller,
         correlation_id=current_correlation_id(),
-        json={"firma": body.firma},
+        json={"firma": body.firma, "oficio_id": oficio_id},
     )
 
 
@@ -160,7 +157,7 @@ async def sign_with_credential(
 
 @router.post(
     "/api/v1/firmas/lote",
-    summary="Firmar varios oficios con una sola apertura de la e.firma (multipart: cer, key, password, oficio_ids)",
+    summary="Firmar varios oficios con una sola apertura de la e.firma (cer, key, password, oficio_ids)",
 )
 async def sign_batch(
     request: Request,

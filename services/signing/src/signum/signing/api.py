@@ -65,7 +65,9 @@ async def read_fields(request: Request) -> dict[str, Any]:
 def _required(fields: dict[str, Any], name: str) -> Any:
     value = fields.get(name)
     if value in (None, b"", ""):
-        raise ValidationFailedError(f"Falta el campo «{name}».", code="field_missing", details={"campo": name})
+        raise ValidationFailedError(
+            f"Falta el campo «{name}».", code="field_missing", details={"campo": name}
+        )
     return value
 
 
@@ -100,7 +102,9 @@ def router(service: SigningService, guard: InternalGuard) -> APIRouter:
     async def verify_oficio(oficio_id: str) -> dict[str, Any]:
         return await service.verify_oficio(oficio_id)
 
-    @api.post("/firmas/credencial", summary="Firmar con una e.firma enviada en esta llamada (solo en memoria)")
+    @api.post(
+        "/firmas/credencial", summary="Firmar con una e.firma enviada en esta llamada (solo en memoria)"
+    )
     async def sign_with_credential(request: Request) -> dict[str, Any]:
         caller = caller_from_request(request)
         fields = await read_fields(request)
@@ -156,8 +160,14 @@ def router(service: SigningService, guard: InternalGuard) -> APIRouter:
     async def complete(prepared_id: str, request: Request) -> dict[str, Any]:
         caller = caller_from_request(request)
         fields = await read_fields(request)
+        if _oficio_id(fields) is not None:
+            await service.pending(caller, str(_oficio_id(fields)))
         return await service.complete(
-            caller, prepared_id, _required(fields, "firma"), correlation_id=current_correlation_id()
+            caller,
+            prepared_id,
+            _required(fields, "firma"),
+            oficio_id=_oficio_id(fields),
+            correlation_id=current_correlation_id(),
         )
 
     return api

@@ -55,4 +55,5 @@ class SigningRepository:
         return await self.prepared.find_one({"_id": prepared_id})
 
     async def take_prepared(self, prepared_id: str) -> dict[str, Any] | None:
-        return await self.prepared.find_one_and_delete({"_id": prepared_id})
+        document: dict[str, Any] | None = await self.prepared.find_one_and_delete({"_id": prepared_id})
+        return document

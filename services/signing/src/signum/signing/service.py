@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from uuid import uuid4
 
+import httpx
 from asn1crypto import algos, tsp
 from asn1crypto import x509 as asn1_x509
 
@@ -29,12 +30,25 @@ from signum.contracts.signing import (
     SignatureRefusedPayload,
     SignerCertificate,
 )
-from signum.platform.errors import ConflictError, NotFoundError, SignumError, ValidationFailedError
+from signum.platform.errors import (
+    ConflictError,
+    NotFoundError,
+    SignumError,
+    UnavailableError,
+    ValidationFailedError,
+)
+from signum.platform.http import CALLER_HEADER, CORRELATION_HEADER, INTERNAL_TOKEN_HEADER
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.policy import Action, OficioAccess, authorize
 from signum.signing import errors, pades, verification
-from signum.signing.credentials import Credential, TrustPolicy, check_certificate, load_credential, read_certificate
+from signum.signing.credentials import (
+    Credential,
+    TrustPolicy,
+    check_certificate,
+    load_credential,
+    read_certificate,
+)
 from signum.signing.domain import CERTIFICATE_STATUS_TEXT, CertificateInfo, VerificationReport
 from signum.signing.pades import PreparedSignature, SignatureRequest, Timestamper
 from signum.signing.tsa import TimestampAuthority
@@ -230,7 +244,9 @@ class SigningService:
     async def pending(self, caller: Caller, oficio_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """The oficio's signing state and the next signer's slot, if the caller may sign it now."""
         doc = await self.repository.get(oficio_id)
-        firmantes = frozenset(s["funcionario_id"] for s in (doc or {}).get("firmantes", []) if s.get("funcionario_id"))
+        firmantes = frozenset(
+            s["funcionario_id"] for s in (doc or {}).get("firmantes", []) if s.get("funcionario_id")
+        )
         access = OficioAccess(
             unidad_id=(doc or {}).get("unidad_id", ""),
             confidencialidad=(doc or {}).get("confidencialidad", "publica"),
@@ -275,12 +291,19 @@ class SigningService:
     async def _current_pdf(self, doc: dict[str, Any]) -> bytes:
         if self.storage is None:
             raise SignumError(
-                "El almacenamiento de documentos no está configurado.", code="storage_unavailable", status_code=503
+                "El almacenamiento de documentos no está configurado.",
+                code="storage_unavailable",
+                status_code=503,
             )
         return await self.storage.fetch(doc["documento_actual"]["clave"])
 
     async def refuse(
-        self, caller: Caller, oficio_id: str, slot: dict[str, Any] | None, error: SignumError, correlation_id: str
+        self,
+        caller: Caller,
+        oficio_id: str,
+        slot: dict[str, Any] | None,
+        error: SignumError,
+        correlation_id: str,
     ) -> None:
         details = error.details or {}
         event = SignatureRefused(
@@ -334,8 +357,8 @@ class SigningService:
                     certificado=certificate,
                     cargo=slot.get("cargo", ""),
                     en_ausencia_de=slot.get("en_ausencia_de"),
-                    metodo=method,  # type: ignore[arg-type]
-                    nivel=self.engine.level,  # type: ignore[arg-type]
+                    metodo=method,
+                    nivel=self.engine.level,
                     firmado_en=now,
                     documento=documento,
                     pendientes=remaining,
@@ -369,7 +392,8 @@ class SigningService:
         }
         if not await self.repository.record_signature(oficio_id, slot["orden"], fields, firma, events):
             raise ConflictError(
-                "Otra firma se registró al mismo tiempo. Vuelva a firmar el documento.", code="signature_conflict"
+                "Otra firma se registró al mismo tiempo. Vuelva a firmar el documento.",
+                code="signature_conflict",
             )
         self._wake()
         return {
@@ -407,7 +431,11 @@ class SigningService:
             self.engine.check_size(pdf)
             with await self.engine.unlock(cer, key, password) as credential:
                 signed = await self.engine.sign(pdf, credential, self.free_request(fields or {}))
-                return {"pdf": _b64(signed), "firmante": signer_json(credential.info), "nivel": self.engine.level}
+                return {
+                    "pdf": _b64(signed),
+                    "firmante": signer_json(credential.info),
+                    "nivel": self.engine.level,
+                }
         doc, slot = await self.pending(caller, oficio_id)
         try:
             credential = await self.engine.unlock(cer, key, password)
@@ -449,7 +477,9 @@ class SigningService:
                         pdf = await self._current_pdf(doc)
                         signed = await self.engine.sign(pdf, credential, self.request_for(doc["_id"], slot))
                         results.append(
-                            await self._record(caller, doc, slot, signed, credential.info, "credencial", correlation_id)
+                            await self._record(
+                                caller, doc, slot, signed, credential.info, "credencial", correlation_id
+                            )
                         )
                     except SignumError as exc:
                         results.append({"oficio_id": doc["_id"], "error": exc.to_body()})
@@ -524,12 +554,22 @@ class SigningService:
         }
 
     async def complete(
-        self, caller: Caller, prepared_id: str, signature: bytes, *, correlation_id: str = ""
+        self,
+        caller: Caller,
+        prepared_id: str,
+        signature: bytes,
+        *,
+        oficio_id: str | None = None,
+        correlation_id: str = "",
     ) -> dict[str, Any]:
         """Step 2: check the browser's RSA signature and embed it."""
         correlation_id = correlation_id or uuid4().hex
         stored = await self.repository.get_prepared(prepared_id)
-        if stored is None or stored.get("caller_id") != caller.id:
+        if (
+            stored is None
+            or stored.get("caller_id") != caller.id
+            or (oficio_id is not None and stored.get("oficio_id") != oficio_id)
+        ):
             raise NotFoundError("La firma preparada no existe o ya se usó.", code="prepared_not_found")
         expires = stored["expira"]
         if expires.tzinfo is None:
@@ -548,7 +588,8 @@ class SigningService:
             chain=tuple(bytes(c) for c in stored.get("chain", [])),
         )
         oficio_id = stored.get("oficio_id")
-        doc = slot = None
+        doc: dict[str, Any] | None = None
+        slot: dict[str, Any] | None = None
         if oficio_id is not None:
             doc, slot = await self.pending(caller, oficio_id)
             if slot["orden"] != stored.get("orden"):
@@ -576,7 +617,9 @@ class SigningService:
         """What the QR page shows: the oficio's latest signed PDF, verified now."""
         doc = await self.repository.get(oficio_id)
         if doc is None or not doc.get("firmas"):
-            raise NotFoundError("No hay un documento firmado con ese identificador.", code="document_not_found")
+            raise NotFoundError(
+                "No hay un documento firmado con ese identificador.", code="document_not_found"
+            )
         pdf = await self._current_pdf(doc)
         return {
             "oficio_id": oficio_id,
@@ -616,10 +659,6 @@ class StorageClient:
     Signing acts as the system on the oficio it keeps the signing state of."""
 
     def __init__(self, base_url: str, token: str, *, timeout: float = 30.0) -> None:
-        import httpx
-
-        from signum.platform.http import CALLER_HEADER, INTERNAL_TOKEN_HEADER
-
         caller = Caller(kind="system", id="signing")
         self._headers = {
             INTERNAL_TOKEN_HEADER: token,
@@ -631,12 +670,10 @@ class StorageClient:
         await self._client.aclose()
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
-        import httpx
-
-        from signum.platform.errors import UnavailableError
-
         try:
-            response = await self._client.request(method, path, headers=self._headers | kwargs.pop("headers", {}), **kwargs)
+            response = await self._client.request(
+                method, path, headers=self._headers | kwargs.pop("headers", {}), **kwargs
+            )
         except httpx.HTTPError as exc:
             log.warning("storage call failed", path=path, error=repr(exc))
             raise UnavailableError(
@@ -644,7 +681,11 @@ class StorageClient:
                 code="storage_unavailable",
             ) from exc
         if response.status_code >= 400:
-            body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+            body = (
+                response.json()
+                if response.headers.get("content-type", "").startswith("application/json")
+                else {}
+            )
             raise SignumError(
                 str(body.get("message") or "El almacenamiento rechazó la solicitud."),
                 code=str(body.get("code") or "storage_error"),
@@ -657,8 +698,6 @@ class StorageClient:
         return bytes(response.content)
 
     async def store(self, oficio_id: str, pdf: bytes, *, correlation_id: str) -> dict[str, Any]:
-        from signum.platform.http import CORRELATION_HEADER
-
         response = await self._send(
             "POST",
             "/internal/objetos",
