@@ -72,7 +72,10 @@ async def test_draft_edit_review_finalize_and_preview(world: World) -> None:
     first = _ok(
         await autor.patch(
             oficio,
-            json={"version": 1, "contenido": _content(world, "Solicito el informe trimestral de obra pública.")},
+            json={
+                "version": 1,
+                "contenido": _content(world, "Solicito el informe trimestral de obra pública."),
+            },
         )
     )
     assert first["version"] == 2
@@ -125,7 +128,9 @@ async def test_draft_edit_review_finalize_and_preview(world: World) -> None:
     assert _ok(await revisor.post(f"{oficio}/comentarios/{comment['id']}/resolucion", json={}))["resuelto"]
     assert [c["texto"] for c in _ok(await autor.get(f"{oficio}/comentarios"))] == ["¿Anual o trimestral?"]
 
-    reviewed = _ok(await revisor.post(f"{oficio}/dictamenes", json={"resultado": "visto_bueno", "version": 3}))
+    reviewed = _ok(
+        await revisor.post(f"{oficio}/dictamenes", json={"resultado": "visto_bueno", "version": 3})
+    )
     assert reviewed["revisores_pendientes"] == []
 
     final = _ok(await autor.post(f"{oficio}/finalizacion"))
@@ -150,7 +155,9 @@ async def test_only_participants_comment_and_an_outsider_cannot_edit(world: Worl
     oficio = f"/api/v1/oficios/{draft['id']}"
     outsider = await world.as_("funcionario@B")
     edit = await outsider.patch(oficio, json={"version": 1, "asunto": "Ajeno"})
-    comment = await outsider.post(f"{oficio}/comentarios", json={"texto": "Hola", "ancla": {"bloque": "asunto"}})
+    comment = await outsider.post(
+        f"{oficio}/comentarios", json={"texto": "Hola", "ancla": {"bloque": "asunto"}}
+    )
     assert (edit.status_code, edit.json()["code"]) == (403, "forbidden")
     assert comment.status_code == 403
     missing = await autor.patch(oficio, json={"asunto": "Sin versión"})
@@ -162,8 +169,9 @@ async def test_only_participants_comment_and_an_outsider_cannot_edit(world: Worl
 async def test_templates_are_read_by_officials_and_previewed_as_pdf(world: World) -> None:
     client = await world.as_("funcionario@A")
     templates = _ok(await client.get("/api/v1/plantillas"))
-    assert "municipal-homologado" in {t["id"] for t in templates}
-    assert _ok(await client.get("/api/v1/plantillas/municipal-homologado"))["id"] == "municipal-homologado"
+    assert "municipal-homologado" in {t["plantilla_id"] for t in templates}
+    found = _ok(await client.get("/api/v1/plantillas/municipal-homologado"))
+    assert (found["plantilla_id"], found["version"]) == ("municipal-homologado", 1)
     preview = await client.get("/api/v1/plantillas/municipal-homologado/vista-previa")
     assert preview.status_code == 200, preview.text
     assert preview.content.startswith(b"%PDF")

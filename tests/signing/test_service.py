@@ -449,6 +449,14 @@ async def test_an_oficio_is_signed_in_order_with_its_events(
             assert types == ["signature.refused", "signature.added", "signature.added", "oficio.signed"]
             refusal = doc["_outbox"][0]["payload"]
             assert (refusal["codigo"], refusal["rfc"]) == ("credential_expired", "AAA010101AAA")
+            added = doc["_outbox"][1]["payload"]
+            assert (added["orden"], added["metodo"], added["nivel"], added["pendientes"]) == (
+                1,
+                "credencial",
+                "B-LT",
+                1,
+            )
+            assert added["certificado"]["rfc"] == "PEGJ800101AB1"
             signed_event = doc["_outbox"][3]["payload"]
             assert [f["rfc"] for f in signed_event["firmantes"]] == [
                 "PEGJ800101AB1",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from signum.cli import platform
+from signum.cli import platform, signing
 from signum.cli.audit import audit_app
 from signum.cli.directory import directory_app
 from signum.cli.stack import stack_app
@@ -18,6 +18,7 @@ app = typer.Typer(
 app.add_typer(stack_app, name="stack")
 app.add_typer(directory_app, name="directory")
 app.add_typer(audit_app, name="audit")
+signing.register(app)
 app.command("up")(platform.up)
 app.command("down")(platform.down)
 app.command("status")(platform.status)

@@ -41,7 +41,10 @@ def _env(profile: Profile) -> dict[str, str]:
         if name != "gateway":
             env.setdefault(f"SIGNUM_GATEWAY_{name.upper()}_URL", f"http://127.0.0.1:{port}")
     # Drafting stores the final PDFs through the storage service.
-    env.setdefault("SIGNUM_DRAFTING_STORAGE_URL", f"http://127.0.0.1:{PROCESSES['storage']}")
+    storage = f"http://127.0.0.1:{PROCESSES['storage']}"
+    env.setdefault("SIGNUM_DRAFTING_STORAGE_URL", storage)
+    env.setdefault("SIGNUM_SIGNING_STORAGE_URL", storage)
+    env.setdefault("SIGNUM_SIGNING_PUBLIC_URL", f"http://127.0.0.1:{PROCESSES['gateway']}")
     return env
 
 

@@ -152,7 +152,10 @@ async def list_versions(
     oficio_id: str, services: ClientsDep, caller: Caller = Depends(require(Action.OFICIO_LEER))
 ) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = await services.drafting.request(
-        "GET", f"/internal/oficios/{oficio_id}/versiones", caller=caller, correlation_id=current_correlation_id()
+        "GET",
+        f"/internal/oficios/{oficio_id}/versiones",
+        caller=caller,
+        correlation_id=current_correlation_id(),
     )
     return found
 

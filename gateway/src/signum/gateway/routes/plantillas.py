@@ -5,7 +5,7 @@ Drafting validates a template's content and decides again with the same policy.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 
@@ -32,7 +32,9 @@ async def list_templates(
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Crear una plantilla (versión 1)")
 async def create_template(
     services: ClientsDep,
-    plantilla: dict[str, Any] = Body(description="La plantilla; el servicio de redacción la valida."),
+    plantilla: Annotated[
+        dict[str, Any], Body(description="La plantilla; el servicio de redacción la valida.")
+    ],
     caller: Caller = Depends(require(Action.PLANTILLA_ADMINISTRAR)),
 ) -> dict[str, Any]:
     found: dict[str, Any] = await services.drafting.request(
@@ -85,7 +87,10 @@ async def retire_template(
     plantilla_id: str, services: ClientsDep, caller: Caller = Depends(require(Action.PLANTILLA_ADMINISTRAR))
 ) -> Response:
     await services.drafting.request(
-        "DELETE", f"/internal/plantillas/{plantilla_id}", caller=caller, correlation_id=current_correlation_id()
+        "DELETE",
+        f"/internal/plantillas/{plantilla_id}",
+        caller=caller,
+        correlation_id=current_correlation_id(),
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -74,8 +74,13 @@ def platform(stack_env: dict[str, str], log_dir: Path) -> Iterator[dict[str, Ser
     """Every service and the gateway as real processes against the test stack."""
     procs = {name: ServiceProcess(name, stack_env, log_dir) for name in SERVICES}
     procs["drafting"].env = stack_env | {"SIGNUM_DRAFTING_STORAGE_URL": procs["storage"].url}
-    gateway_env = stack_env | {f"SIGNUM_GATEWAY_{n.upper()}_URL": p.url for n, p in procs.items()}
-    procs["gateway"] = ServiceProcess("gateway", gateway_env, log_dir)
+    gateway = ServiceProcess("gateway", stack_env, log_dir)
+    procs["signing"].env = stack_env | {
+        "SIGNUM_SIGNING_STORAGE_URL": procs["storage"].url,
+        "SIGNUM_SIGNING_PUBLIC_URL": gateway.url,
+    }
+    gateway.env = stack_env | {f"SIGNUM_GATEWAY_{n.upper()}_URL": p.url for n, p in procs.items()}
+    procs["gateway"] = gateway
     try:
         for proc in procs.values():
             proc.start()

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from uuid import uuid4
 
 import httpx
@@ -139,9 +139,11 @@ class SigningEngine:
     public_url: str
     max_pdf_bytes: int = 30 * 1024 * 1024
 
-    @property
-    def level(self) -> str:
-        return "B-LT" if self.timestamper is not None else "B-B"
+    def level(self, revocation_checked: bool = False) -> Literal["B-B", "B-T", "B-LT"]:
+        """The PAdES level a signature made now gets (B-LT needs the signer's revocation data)."""
+        if self.timestamper is None:
+            return "B-B"
+        return "B-LT" if revocation_checked else "B-T"
 
     def check_size(self, pdf: bytes) -> None:
         if not pdf:
@@ -178,13 +180,15 @@ class SigningEngine:
         )
         return prepared, check.info
 
-    async def complete(self, prepared: PreparedSignature, signature: bytes) -> tuple[bytes, CertificateInfo]:
+    async def complete(
+        self, prepared: PreparedSignature, signature: bytes
+    ) -> tuple[bytes, CertificateInfo, bool]:
         certificate = asn1_x509.Certificate.load(prepared.certificate)
         check = await check_certificate(certificate, self.trust)  # revoked since it was prepared?
         signed = await pades.complete_signature(
             prepared, signature, timestamper=self.timestamper, long_term=self.trust, check=check
         )
-        return signed, check.info
+        return signed, check.info, check.revocation_checked
 
 
 class ObjectStore(Protocol):
@@ -213,6 +217,10 @@ class PendingRepository(Protocol):
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def _revocation_checked(credential: Credential) -> bool:
+    return credential.check is not None and credential.check.revocation_checked
 
 
 def _certificate(info: CertificateInfo) -> SignerCertificate:
@@ -329,8 +337,9 @@ class SigningService:
         slot: dict[str, Any],
         signed: bytes,
         info: CertificateInfo,
-        method: str,
+        method: Literal["navegador", "credencial", "sello"],
         correlation_id: str,
+        level: Literal["B-B", "B-T", "B-LT"],
     ) -> dict[str, Any]:
         assert self.storage is not None
         oficio_id = doc["_id"]
@@ -358,7 +367,7 @@ class SigningService:
                     cargo=slot.get("cargo", ""),
                     en_ausencia_de=slot.get("en_ausencia_de"),
                     metodo=method,
-                    nivel=self.engine.level,
+                    nivel=level,
                     firmado_en=now,
                     documento=documento,
                     pendientes=remaining,
@@ -403,6 +412,7 @@ class SigningService:
             "pendientes": remaining,
             "completo": remaining == 0,
             "firmante": signer_json(info),
+            "nivel": level,
         }
 
     def _wake(self) -> None:
@@ -434,7 +444,7 @@ class SigningService:
                 return {
                     "pdf": _b64(signed),
                     "firmante": signer_json(credential.info),
-                    "nivel": self.engine.level,
+                    "nivel": self.engine.level(_revocation_checked(credential)),
                 }
         doc, slot = await self.pending(caller, oficio_id)
         try:
@@ -445,8 +455,8 @@ class SigningService:
         with credential:
             pdf = await self._current_pdf(doc)
             signed = await self.engine.sign(pdf, credential, self.request_for(oficio_id, slot))
-            info = credential.info
-        return await self._record(caller, doc, slot, signed, info, "credencial", correlation_id)
+            info, level = credential.info, self.engine.level(_revocation_checked(credential))
+        return await self._record(caller, doc, slot, signed, info, "credencial", correlation_id, level)
 
     async def sign_batch(
         self,
@@ -478,7 +488,14 @@ class SigningService:
                         signed = await self.engine.sign(pdf, credential, self.request_for(doc["_id"], slot))
                         results.append(
                             await self._record(
-                                caller, doc, slot, signed, credential.info, "credencial", correlation_id
+                                caller,
+                                doc,
+                                slot,
+                                signed,
+                                credential.info,
+                                "credencial",
+                                correlation_id,
+                                self.engine.level(_revocation_checked(credential)),
                             )
                         )
                     except SignumError as exc:
@@ -598,15 +615,28 @@ class SigningService:
                     "El oficio cambió desde que se preparó la firma. Vuelva a firmar.", code="prepared_stale"
                 )
         try:
-            signed, info = await self.engine.complete(prepared, signature)
+            signed, info, revocation_checked = await self.engine.complete(prepared, signature)
         except errors.CredentialError as exc:
             if oficio_id is not None:
                 await self.refuse(caller, oficio_id, slot, exc, correlation_id)
             raise
         await self.repository.take_prepared(prepared_id)
         if doc is None or slot is None:
-            return {"pdf": _b64(signed), "firmante": signer_json(info), "nivel": self.engine.level}
-        return await self._record(caller, doc, slot, signed, info, "navegador", correlation_id)
+            return {
+                "pdf": _b64(signed),
+                "firmante": signer_json(info),
+                "nivel": self.engine.level(revocation_checked),
+            }
+        return await self._record(
+            caller,
+            doc,
+            slot,
+            signed,
+            info,
+            "navegador",
+            correlation_id,
+            self.engine.level(revocation_checked),
+        )
 
     # --- verification --------------------------------------------------------------------------
 
