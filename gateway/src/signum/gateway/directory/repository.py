@@ -26,7 +26,7 @@ from signum.contracts import Event
 from signum.gateway.directory.domain import Dependencia, Funcionario, Puesto, Suplencia, Unidad
 from signum.gateway.directory.importer import Snapshot
 from signum.platform.errors import ConflictError
-from signum.platform.outbox import OUTBOX, new_document_with_events, with_events
+from signum.platform.outbox import OUTBOX, new_document_with_events, update_with_events
 
 DEPENDENCIAS = "dependencias"
 UNIDADES = "unidades"
@@ -258,8 +258,8 @@ class DirectoryRepository:
         fields = _document(entity, puesto_de)
         fields.pop("_id")
         update = {"$set": fields}
-        await self._by_kind[type(entity)].update_one(
-            {"_id": entity.id}, with_events(update, [event] if event is not None else [])
+        await update_with_events(
+            self._by_kind[type(entity)], {"_id": entity.id}, update, [event] if event is not None else []
         )
 
     async def set_puesto_de(self, funcionario_id: str, puesto_id: str | None) -> None:

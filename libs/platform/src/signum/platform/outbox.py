@@ -8,13 +8,19 @@ publish and the removal, they are published again and idempotent consumers drop 
 
 Only single-document updates and `$pullAll` are used: FerretDB 1.x has no transactions, and its
 `$pull` with a condition is a silent no-op.
+
+FerretDB 1.x also applies an update as read, change, write back, with nothing stopping another
+update of the same document in between: the later write wins and the earlier change is lost. The
+relay writes to the same documents as the service's own updates, so both take a per-document lock
+(`document_locks`) in this process; writers use `update_with_events`. Across replicas on FerretDB
+the race remains (development and tests run one replica; MongoDB applies updates atomically).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -34,6 +40,51 @@ OUTBOX_LEASE_OWNER = "_outbox_lease_owner"
 Publish = Callable[[Event], Awaitable[None]]
 
 log = get_logger(__name__)
+
+
+class DocumentLocks:
+    """One asyncio lock per (collection, document id) in this process, created on demand."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, Any], asyncio.Lock] = {}
+        self._users: dict[tuple[str, Any], int] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, collection: str, ids: Iterable[Any]) -> AsyncIterator[None]:
+        """Hold the locks of `ids` (taken in a fixed order, so two holders never deadlock)."""
+        keys = sorted({(collection, i) for i in ids}, key=repr)
+        for key in keys:
+            self._users[key] = self._users.get(key, 0) + 1
+        taken: list[asyncio.Lock] = []
+        try:
+            for key in keys:
+                lock = self._locks.setdefault(key, asyncio.Lock())
+                await lock.acquire()
+                taken.append(lock)
+            yield
+        finally:
+            for lock in reversed(taken):
+                lock.release()
+            for key in keys:
+                self._users[key] -= 1
+                if not self._users[key]:
+                    del self._users[key]
+                    self._locks.pop(key, None)
+
+
+document_locks = DocumentLocks()
+
+
+async def update_with_events(
+    collection: AsyncIOMotorCollection[Any],
+    filter: dict[str, Any],
+    update: dict[str, Any],
+    events: Sequence[Event],
+    **kwargs: Any,
+) -> Any:
+    """`update_one` of one document (by `_id` in `filter`) with its events, under its lock."""
+    async with document_locks.hold(collection.name, [filter["_id"]]):
+        return await collection.update_one(filter, with_events(update, events), **kwargs)
 
 
 def with_events(update: dict[str, Any], events: Sequence[Event]) -> dict[str, Any]:
@@ -160,10 +211,11 @@ class OutboxRelay:
         ids = [d["_id"] async for d in cursor]
         if not ids:
             return []
-        await coll.update_many(
-            {"_id": {"$in": ids}, **claimable},
-            {"$set": {OUTBOX_LEASE: now + self._lease, OUTBOX_LEASE_OWNER: self._owner}},
-        )
+        async with document_locks.hold(coll.name, ids):
+            await coll.update_many(
+                {"_id": {"$in": ids}, **claimable},
+                {"$set": {OUTBOX_LEASE: now + self._lease, OUTBOX_LEASE_OWNER: self._owner}},
+            )
         # Another relay may have leased some of them between the scan and the update.
         docs = [d async for d in coll.find({"_id": {"$in": ids}, OUTBOX_LEASE_OWNER: self._owner})]
         docs.sort(key=lambda d: d[OUTBOX_SINCE])

@@ -29,7 +29,7 @@ from signum.drafting.domain import (
     Review,
 )
 from signum.drafting.templates import Template
-from signum.platform.outbox import new_document_with_events, with_events
+from signum.platform.outbox import new_document_with_events, update_with_events
 
 STALE_CLAIM = timedelta(seconds=10)
 
@@ -82,9 +82,7 @@ class OficioRepository:
         return True
 
     async def _land(self, oficio_id: str, rev: int, fields: dict[str, Any], events: list[Event]) -> None:
-        await self.collection.update_one(
-            {"_id": oficio_id, "rev": rev}, with_events({"$set": fields}, events)
-        )
+        await update_with_events(self.collection, {"_id": oficio_id, "rev": rev}, {"$set": fields}, events)
 
     async def _roll_forward(self, oficio_id: str, rev: int) -> None:
         claim = await self.claims.find_one({"_id": f"{oficio_id}:{rev + 1}"})

@@ -11,7 +11,7 @@ from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
 from signum.contracts import Event
 from signum.contracts.drafting import OficioCancelled, OficioFinalized
 from signum.platform.consumer import apply_once
-from signum.platform.outbox import with_events
+from signum.platform.outbox import update_with_events
 
 
 class SigningRepository:
@@ -39,14 +39,16 @@ class SigningRepository:
         self, oficio_id: str, orden: int, fields: dict[str, Any], firma: dict[str, Any], events: list[Event]
     ) -> bool:
         """The signature, the new state and their events in one update, only if still `orden`'s turn."""
-        result = await self.pending.update_one(
+        result = await update_with_events(
+            self.pending,
             {"_id": oficio_id, "siguiente": orden, "estado": "pendiente"},
-            with_events({"$set": fields, "$push": {"firmas": firma}}, events),
+            {"$set": fields, "$push": {"firmas": firma}},
+            events,
         )
         return bool(result.modified_count)
 
     async def record_refusal(self, oficio_id: str, events: list[Event]) -> None:
-        await self.pending.update_one({"_id": oficio_id}, with_events({"$inc": {"rechazos": 1}}, events))
+        await update_with_events(self.pending, {"_id": oficio_id}, {"$inc": {"rechazos": 1}}, events)
 
     async def save_prepared(self, document: dict[str, Any]) -> None:
         await self.prepared.insert_one(document)

@@ -19,7 +19,7 @@ from signum.platform.outbox import (
     OUTBOX_LEASE_OWNER,
     OUTBOX_SINCE,
     new_document_with_events,
-    with_events,
+    update_with_events,
 )
 from signum.storage.domain import GENESIS_HASH, new_record
 
@@ -58,15 +58,17 @@ class ObjectRepository:
 
     async def add_owner(self, bucket: str, clave: str, oficio_id: str, event: Event) -> bool:
         """Attach an existing object to another oficio (once), with its event."""
-        result = await self.collection.update_one(
+        result = await update_with_events(
+            self.collection,
             {"_id": object_id(bucket, clave), "oficios": {"$ne": oficio_id}},
-            with_events({"$addToSet": {"oficios": oficio_id}}, [event]),
+            {"$addToSet": {"oficios": oficio_id}},
+            [event],
         )
         return bool(result.modified_count)
 
     async def set_tamper_evidence(self, bucket: str, clave: str, at: datetime) -> None:
-        await self.collection.update_one(
-            {"_id": object_id(bucket, clave)}, {"$set": {"alteracion_detectada": at}}
+        await update_with_events(
+            self.collection, {"_id": object_id(bucket, clave)}, {"$set": {"alteracion_detectada": at}}, []
         )
 
     def expiring(
@@ -79,9 +81,11 @@ class ObjectRepository:
 
     async def mark_warned(self, doc_id: str, at: datetime, event: Event) -> bool:
         """Emit `object.retention_expiring` once per object (the condition makes it once)."""
-        result = await self.collection.update_one(
+        result = await update_with_events(
+            self.collection,
             {"_id": doc_id, "aviso_retencion": {"$exists": False}},
-            with_events({"$set": {"aviso_retencion": at}}, [event]),
+            {"$set": {"aviso_retencion": at}},
+            [event],
         )
         return bool(result.modified_count)
 
