@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+import yaml
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
@@ -45,7 +46,9 @@ def asyncapi() -> str:
         "la llave de partición es el `oficio_id`.",
         schema_version="3.0.0",
     )
-    return spec.to_specification().to_yaml()
+    # FastStream keeps publishers in hash order, which changes between runs: sort every mapping.
+    document = spec.to_specification().to_jsonable()
+    return yaml.safe_dump(document, sort_keys=True, allow_unicode=True, width=100)
 
 
 def openapi(name: str) -> str:
