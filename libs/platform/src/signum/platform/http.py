@@ -186,36 +186,14 @@ class InternalClient:
         params: dict[str, Any] | None = None,
     ) -> Any:
         """Send one request and return the decoded JSON body."""
-        headers = {INTERNAL_TOKEN_HEADER: self._token.get_secret_value()}
-        if caller is not None:
-            # Header values are ASCII: names with accents travel as JSON \u escapes.
-            headers[CALLER_HEADER] = json_module.dumps(caller.model_dump(mode="json"), ensure_ascii=True)
-        if correlation_id:
-            headers[CORRELATION_HEADER] = correlation_id
-        try:
-            response = await self._client.request(method, path, json=json, params=params, headers=headers)
-        except httpx.HTTPError as exc:
-            log.warning("internal call failed", service=self.service, path=path, error=repr(exc))
-            raise UnavailableError(
-                f"El servicio {self.service} no responde. Intente de nuevo en unos minutos.",
-                code=f"{self.service}_unavailable",
-            ) from exc
-        if response.status_code >= 500:
-            raise UnavailableError(
-                f"El servicio {self.service} no pudo atender la solicitud.",
-                code=f"{self.service}_unavailable",
-            )
-        body = response.json() if response.content else None
-        if response.status_code >= 400:
-            body = body if isinstance(body, dict) else {}
-            error_class = _ERROR_CLASSES.get(response.status_code, SignumError)
-            raise error_class(
-                str(body.get("message") or "La solicitud no se pudo procesar."),
-                code=str(body.get("code") or "error"),
-                status_code=response.status_code,
-                details=body.get("details") if isinstance(body.get("details"), dict) else None,
-            )
-        return body
+        return await self._send(
+            "request",
+            path,
+            method=method,
+            json=json,
+            params=params,
+            headers=self._headers(caller, correlation_id),
+        )
 
     async def stream_upload(
         self,
@@ -229,17 +207,31 @@ class InternalClient:
         upload_timeout: float = 600.0,
     ) -> Any:
         """POST a body streamed from `content` (never held whole in memory); returns the JSON body."""
-        headers = {INTERNAL_TOKEN_HEADER: self._token.get_secret_value(), "Content-Type": content_type}
+        headers = self._headers(caller, correlation_id) | {"Content-Type": content_type}
+        return await self._send(
+            "upload",
+            path,
+            method="POST",
+            content=content,
+            params=params,
+            headers=headers,
+            timeout=upload_timeout,
+        )
+
+    def _headers(self, caller: Caller | None, correlation_id: str | None) -> dict[str, str]:
+        headers = {INTERNAL_TOKEN_HEADER: self._token.get_secret_value()}
         if caller is not None:
+            # Header values are ASCII: names with accents travel as JSON \u escapes.
             headers[CALLER_HEADER] = json_module.dumps(caller.model_dump(mode="json"), ensure_ascii=True)
         if correlation_id:
             headers[CORRELATION_HEADER] = correlation_id
+        return headers
+
+    async def _send(self, what: str, path: str, *, method: str, **kwargs: Any) -> Any:
         try:
-            response = await self._client.post(
-                path, content=content, params=params, headers=headers, timeout=upload_timeout
-            )
+            response = await self._client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            log.warning("internal upload failed", service=self.service, path=path, error=repr(exc))
+            log.warning(f"internal {what} failed", service=self.service, path=path, error=repr(exc))
             raise UnavailableError(
                 f"El servicio {self.service} no responde. Intente de nuevo en unos minutos.",
                 code=f"{self.service}_unavailable",
