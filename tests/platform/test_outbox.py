@@ -13,7 +13,14 @@ from motor.motor_asyncio import AsyncIOMotorDatabase
 from signum.contracts import Event
 from signum.platform.kafka import publish_event
 from signum.platform.metrics import ServiceMetrics
-from signum.platform.outbox import OUTBOX, OUTBOX_SINCE, OutboxRelay, new_document_with_events, with_events
+from signum.platform.outbox import (
+    OUTBOX,
+    OUTBOX_SINCE,
+    OutboxRelay,
+    new_document_with_events,
+    update_with_events,
+    with_events,
+)
 from signum.platform.settings import InfraSettings
 from signum.testing.kafka import collect
 from tests.platform.conftest import oficio_created
@@ -149,3 +156,33 @@ async def test_an_event_added_while_the_relay_publishes_is_not_lost(
     cleared = [d async for d in coll.find({"_id": {"$in": [e.oficio_id for e in others]}})]
     assert [d[OUTBOX] for d in cleared] == [[], [], []]
     assert all(OUTBOX_SINCE not in d for d in cleared)
+
+
+async def test_saves_while_the_relay_clears_are_never_undone(
+    infra: InfraSettings, db: AsyncIOMotorDatabase[Any], broker: KafkaBroker
+) -> None:
+    """FerretDB applies an update as read, change, write back: the relay's clearing write must not
+    land between a writer's read and write-back, or the writer's acknowledged change is undone."""
+    coll = db["aggregates"]
+    relay = OutboxRelay(
+        [coll], lambda e: publish_event(broker, infra, e), ServiceMetrics("t8"), poll_seconds=0.01
+    )
+    relay.start()
+    try:
+        ids = []
+        for n in range(40):
+            event = oficio_created()
+            await coll.insert_one(new_document_with_events({"_id": event.oficio_id, "v": 0}, [event]))
+            relay.notify()
+            await asyncio.sleep(0.002 * (n % 5))  # land the save at varying points of the relay's work
+            await update_with_events(coll, {"_id": event.oficio_id}, {"$set": {"v": 1}}, [])
+            ids.append(event.oficio_id)
+        for _ in range(200):
+            if await relay.pending() == 0:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await relay.stop()
+    docs = {d["_id"]: d async for d in coll.find({"_id": {"$in": ids}})}
+    assert [docs[i]["v"] for i in ids] == [1] * len(ids)
+    assert all(docs[i][OUTBOX] == [] for i in ids)

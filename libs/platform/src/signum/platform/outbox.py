@@ -11,8 +11,9 @@ Only single-document updates and `$pullAll` are used: FerretDB 1.x has no transa
 
 FerretDB 1.x also applies an update as read, change, write back, with nothing stopping another
 update of the same document in between: the later write wins and the earlier change is lost. The
-relay writes to the same documents as the service's own updates, so both take a per-document lock
-(`document_locks`) in this process; writers use `update_with_events`. Across replicas on FerretDB
+relay writes to the same documents as the service's own updates, so every relay write (lease,
+clear, release) and every writer (`update_with_events`) holds the document's lock (`document_locks`)
+in this process. Across replicas on FerretDB
 the race remains (development and tests run one replica; MongoDB applies updates atomically).
 """
 
@@ -252,13 +253,14 @@ class OutboxRelay:
             else:
                 one_by_one.append(doc["_id"])
         for size, ids in complete.items():
-            result = await coll.update_many(
-                {"_id": {"$in": ids}, OUTBOX_LEASE_OWNER: self._owner, OUTBOX: {"$size": size}},
-                {
-                    "$set": {OUTBOX: []},
-                    "$unset": {OUTBOX_SINCE: "", OUTBOX_LEASE: "", OUTBOX_LEASE_OWNER: ""},
-                },
-            )
+            async with document_locks.hold(coll.name, ids):
+                result = await coll.update_many(
+                    {"_id": {"$in": ids}, OUTBOX_LEASE_OWNER: self._owner, OUTBOX: {"$size": size}},
+                    {
+                        "$set": {OUTBOX: []},
+                        "$unset": {OUTBOX_SINCE: "", OUTBOX_LEASE: "", OUTBOX_LEASE_OWNER: ""},
+                    },
+                )
             if result.modified_count < len(ids):
                 still = coll.find({"_id": {"$in": ids}, OUTBOX_LEASE_OWNER: self._owner}, {"_id": 1})
                 one_by_one.extend([d["_id"] async for d in still])
@@ -271,9 +273,10 @@ class OutboxRelay:
         update: dict[str, Any] = {"$unset": {OUTBOX_LEASE: "", OUTBOX_LEASE_OWNER: ""}}
         if done:
             update["$pullAll"] = {OUTBOX: done}
-        await coll.update_one({"_id": doc_id, OUTBOX_LEASE_OWNER: self._owner}, update)
-        # Clear the pending marker only if nothing was added meanwhile.
-        await coll.update_one(
-            {"_id": doc_id, "$or": [{OUTBOX: {"$size": 0}}, {OUTBOX: {"$exists": False}}]},
-            {"$unset": {OUTBOX_SINCE: ""}},
-        )
+        async with document_locks.hold(coll.name, [doc_id]):
+            await coll.update_one({"_id": doc_id, OUTBOX_LEASE_OWNER: self._owner}, update)
+            # Clear the pending marker only if nothing was added meanwhile.
+            await coll.update_one(
+                {"_id": doc_id, "$or": [{OUTBOX: {"$size": 0}}, {OUTBOX: {"$exists": False}}]},
+                {"$unset": {OUTBOX_SINCE: ""}},
+            )
