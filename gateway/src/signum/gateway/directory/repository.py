@@ -264,12 +264,18 @@ class DirectoryRepository:
 
     async def set_puesto_de(self, funcionario_id: str, puesto_id: str | None) -> None:
         """Record where an official sits (not versioned: no event)."""
-        await self.funcionarios_coll.update_one({"_id": funcionario_id}, {"$set": {"puesto_id": puesto_id}})
+        # Under the document's lock, like every write the outbox relay may race (see outbox.py).
+        await update_with_events(
+            self.funcionarios_coll, {"_id": funcionario_id}, {"$set": {"puesto_id": puesto_id}}, []
+        )
 
     async def release_unique(self, funcionario_id: str, field: str) -> None:
         """Free a unique value (correo, rfc, curp) another official of the same import takes."""
-        await self.funcionarios_coll.update_one(
-            {"_id": funcionario_id}, {"$set": {field: f"~liberado~{funcionario_id}"}}
+        await update_with_events(
+            self.funcionarios_coll,
+            {"_id": funcionario_id},
+            {"$set": {field: f"~liberado~{funcionario_id}"}},
+            [],
         )
 
     async def insert_suplencia(self, suplencia: Suplencia, event: Event) -> None:
