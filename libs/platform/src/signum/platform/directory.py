@@ -107,6 +107,11 @@ class DirectoryReadModel:
         doc = await self.puestos.find_one({"unidad_id": unidad_id, "es_titular": True, "activo": True})
         return None if doc is None else _payload(doc, PuestoPayload)
 
+    async def puesto_de(self, funcionario_id: str) -> PuestoPayload | None:
+        """The active position an official holds now, if any."""
+        doc = await self.puestos.find_one({"funcionario_id": funcionario_id, "activo": True})
+        return None if doc is None else _payload(doc, PuestoPayload)
+
     async def titular_de(self, unidad_id: str) -> FuncionarioPayload | None:
         """The official who heads a unit now (None if the head position is vacant)."""
         puesto = await self.puesto_titular(unidad_id)

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from signum.contracts import Topic
 from signum.drafting import api
+from signum.drafting.recipients import DirectoryResolver
 from signum.drafting.rendering import Renderer
 from signum.drafting.repository import FolioCounters, OficioRepository, TemplateRepository
 from signum.drafting.service import DraftingService, TemplateService
@@ -49,6 +50,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         renderer=renderer,
         store=StorageClient(storage),
         prefix_of=prefix_of,
+        recipients=DirectoryResolver(directory),
         folio_format=settings.folio_format,
         timezone=settings.timezone,
         lease_seconds=settings.finalize_lease_seconds,

@@ -10,7 +10,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from signum.contracts.envelope import uuid7
@@ -26,6 +34,7 @@ from signum.drafting.rendering.content import (
     Title,
 )
 from signum.drafting.templates.errors import ContentInvalidError, problems_from
+from signum.drafting.templates.text import clean_line
 from signum.platform.errors import ConflictError, ValidationFailedError
 
 OficioKind = Literal["oficio", "memorandum", "circular"]
@@ -47,35 +56,67 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+RecipientKind = Literal["funcionario", "puesto", "unidad", "externo"]
+# Empty for a directory recipient until the directory fills it (recipients.DirectoryResolver).
+OptionalName = Annotated[str, StringConstraints(max_length=200), AfterValidator(clean_line)]
+_EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    if value and not _EMAIL_RE.fullmatch(value):
+        raise PydanticCustomError("email", "no es un correo electrónico válido (p. ej. nombre@dominio.mx).")
+    return value
+
+
+Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
+
+
+def _check_reference(tipo: str, id_: str | None, nombre: str) -> None:
+    if tipo != "externo" and not id_:
+        raise PydanticCustomError("directory_id", "un destinatario del directorio requiere su id.")
+    if tipo == "externo" and id_:
+        raise PydanticCustomError("external_id", "un destinatario externo no lleva id del directorio.")
+    if tipo == "externo" and not nombre:
+        raise PydanticCustomError("external_name", "un destinatario externo requiere su nombre.")
+
+
 class Destinatario(_Model):
     """A recipient: someone of the directory (a person, a position, a whole office) or external.
 
-    The names are shown as given; for directory recipients the UI fills them from the directory.
+    Directory recipients are kept by id; their name, title and dependencia come from the directory
+    (filled on every save). External ones need a name and an organisation; the email is optional.
     """
 
-    tipo: Literal["funcionario", "puesto", "unidad", "externo"]
+    tipo: RecipientKind
     id: DirectoryId | None = Field(default=None, description="Id en el directorio (no para externos).")
-    nombre: Name
+    nombre: OptionalName = ""
     cargo: Title = ""
     organizacion: Organization = ""
-    correo: Annotated[str, StringConstraints(max_length=320, pattern=r"^$|^[^@\s]+@[^@\s]+$")] = ""
+    correo: Email = ""
 
     @model_validator(mode="after")
     def _reference(self) -> Destinatario:
-        if self.tipo != "externo" and not self.id:
-            raise PydanticCustomError("directory_id", "un destinatario del directorio requiere su id.")
-        if self.tipo == "externo" and self.id:
-            raise PydanticCustomError("external_id", "un destinatario externo no lleva id del directorio.")
+        _check_reference(self.tipo, self.id, self.nombre)
+        if self.tipo == "externo" and not self.organizacion:
+            raise PydanticCustomError(
+                "external_organization", "un destinatario externo requiere su organización o dependencia."
+            )
         return self
 
 
 class Copia(_Model):
-    """A C.c.p. recipient."""
+    """A C.c.p. recipient (from the directory by id, or any name such as «Archivo»)."""
 
-    tipo: Literal["funcionario", "puesto", "unidad", "externo"] = "externo"
+    tipo: RecipientKind = "externo"
     id: DirectoryId | None = None
-    nombre: Name
+    nombre: OptionalName = ""
     cargo: Title = ""
+
+    @model_validator(mode="after")
+    def _reference(self) -> Copia:
+        _check_reference(self.tipo, self.id, self.nombre)
+        return self
 
 
 class Remitente(_Model):

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import hashlib
 from collections.abc import Awaitable, Callable
+from dataclasses import replace as dataclass_replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from uuid import uuid4
@@ -42,6 +43,7 @@ from signum.drafting.domain import (
     VersionConflictError,
     new_draft,
 )
+from signum.drafting.recipients import DirectoryResolver
 from signum.drafting.rendering import Renderer, sample_content
 from signum.drafting.repository import FolioCounters, OficioRepository, TemplateRepository, template_of
 from signum.drafting.storage import ObjectStore
@@ -169,6 +171,7 @@ class DraftingService:
         renderer: Renderer | None = None,
         store: ObjectStore | None = None,
         prefix_of: PrefixOf | None = None,
+        recipients: DirectoryResolver | None = None,
         folio_format: str = "{prefijo}/{consecutivo:04d}/{anio}",
         timezone: str = "America/Monterrey",
         lease_seconds: float = 300,
@@ -180,6 +183,7 @@ class DraftingService:
         self._renderer = renderer
         self._store = store
         self._prefix_of = prefix_of or _unit_as_prefix
+        self._recipients = recipients
         self._folio_format = folio_format
         self._tz = ZoneInfo(timezone)
         self._lease = timedelta(seconds=lease_seconds)
@@ -190,6 +194,14 @@ class DraftingService:
 
     def _today(self) -> dt.date:
         return datetime.now(self._tz).date()
+
+    async def _resolved(self, content: DraftContent) -> DraftContent:
+        """Directory recipients filled from the directory (unknown ids refused), when it is wired."""
+        return content if self._recipients is None else await self._recipients.fill(content)
+
+    async def _with_directory(self, draft: Draft) -> Draft:
+        """The draft as the PDF shows it: recipients as the directory says today."""
+        return dataclass_replace(draft, contenido=await self._resolved(draft.contenido))
 
     # --- drafts -------------------------------------------------------------------------------
 
@@ -223,7 +235,7 @@ class DraftingService:
             author_id=caller.id,
             colaboradores=colaboradores,
             confidencialidad=confidencialidad,
-            contenido=DraftContent.parse(contenido),
+            contenido=await self._resolved(DraftContent.parse(contenido)),
             prioridad=prioridad,
             fecha_limite_respuesta=fecha_limite_respuesta,
             clasificacion=clasificacion,
@@ -285,6 +297,8 @@ class DraftingService:
         if draft.version != expected_version:
             raise VersionConflictError(details={"version_vigente": draft.version})
         self._check_not_finalizing(draft)
+        if changes.get("contenido") is not None and draft.status in domain.EDITABLE:
+            changes = {**changes, "contenido": await self._resolved(DraftContent.parse(changes["contenido"]))}
         updated, changed = domain.apply_changes(draft, changes)
         event = OficioUpdated(
             oficio_id=draft.id,
@@ -455,9 +469,11 @@ class DraftingService:
         authorize(caller, Action.OFICIO_FINALIZAR, access_of(draft))
         domain.check_ready_to_finalize(draft)
         self._check_not_finalizing(draft)
+        # The PDF prints the recipients as the directory has them now; unknown ones stop it here.
+        printed = await self._with_directory(draft)
         today = self._today()
         # Refuse an incomplete oficio before it takes a folio from the unit.
-        domain.render_content(draft, folio=draft.folio.folio if draft.folio else "0", fecha=today)
+        domain.render_content(printed, folio=draft.folio.folio if draft.folio else "0", fecha=today)
         template = await self._templates.load(draft.plantilla_id, draft.plantilla_version)
         owner = uuid4().hex
         if not await self._repo.claim_finalization(draft, owner):
@@ -474,7 +490,7 @@ class DraftingService:
                 if not await self._repo.apply(draft.id, rev, {"folio": folio_doc}, []):
                     raise FinalizeInProgressError()
                 rev += 1
-            content = domain.render_content(draft, folio=folio.folio, fecha=today)
+            content = domain.render_content(printed, folio=folio.folio, fecha=today)
             rendered = await asyncio.to_thread(
                 self._renderer.render, template, content, signature_fields=True
             )
@@ -597,7 +613,9 @@ class DraftingService:
         draft = await self.get_draft(caller, oficio_id)
         template = await self._templates.load(draft.plantilla_id, draft.plantilla_version)
         content = domain.render_content(
-            draft, folio=draft.folio.folio if draft.folio else "S/N", fecha=self._today()
+            await self._with_directory(draft),
+            folio=draft.folio.folio if draft.folio else "S/N",
+            fecha=self._today(),
         )
         return await render_bytes(self._renderer, template, content, formato, page)
 

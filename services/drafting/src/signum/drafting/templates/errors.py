@@ -67,6 +67,18 @@ FIELD_LABELS = {
     "header": "encabezado",
     "text": "texto",
     "underline": "subrayado",
+    # Draft contents use Spanish field names already.
+    "remitente": "remitente",
+    "destinatarios": "destinatarios",
+    "cuerpo": "cuerpo",
+    "firmantes": "firmantes",
+    "nombre": "nombre",
+    "cargo": "cargo",
+    "organizacion": "organización",
+    "correo": "correo",
+    "iniciales": "iniciales",
+    "anexos": "anexos",
+    "referencia": "referencia",
 }
 
 _MESSAGES = {
