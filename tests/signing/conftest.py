@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +13,7 @@ import pytest
 from signum.signing import credentials
 from signum.signing.credentials import Credential, TrustPolicy
 from signum.signing.pades import Timestamper
-from tests.signing.pki import PkiServer, SigningPki, running_pki
+from tests.signing.pki import PkiServer, SigningPki
 
 SAT = Path(__file__).parent / "fixtures" / "sat-efirma-pruebas"
 
@@ -45,8 +45,9 @@ def sat_csd() -> SatFiles:
 
 
 @pytest.fixture(scope="session")
-def pki_and_server() -> Iterator[tuple[SigningPki, PkiServer]]:
-    yield from running_pki()
+def pki_and_server(signing_pki: tuple[SigningPki, PkiServer]) -> tuple[SigningPki, PkiServer]:
+    """The plugin's test PKI: the one the e2e platform's signing service trusts."""
+    return signing_pki
 
 
 @pytest.fixture(scope="session")

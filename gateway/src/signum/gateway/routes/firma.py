@@ -199,12 +199,18 @@ def _page(result: dict[str, Any]) -> str:
             )
         )
     verdict = "Documento válido" if report["valida"] else "Documento NO válido"
+    if result.get("tipo") == "acuse":
+        what = f"Acuse de recibo del oficio {e(str(result.get('folio') or ''))} · sello institucional"
+    else:
+        what = (
+            f"Oficio {e(str(result.get('folio') or ''))} · "
+            f"{result['firmas_realizadas']} de {result['firmas_requeridas']} firmas"
+        )
     return (
         '<!doctype html><html lang="es-MX"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Verificación {e(str(result.get('folio') or ''))} — Signum</title></head><body>"
-        f"<h1>{verdict}</h1><p>Oficio {e(str(result.get('folio') or ''))} · "
-        f"{result['firmas_realizadas']} de {result['firmas_requeridas']} firmas</p>"
+        f"<h1>{verdict}</h1><p>{what}</p>"
         f"<p>{e(report['resumen'])}</p><p>SHA-256: <code>{e(report['sha256'])}</code></p>"
         f"<ol>{''.join(rows)}</ol></body></html>"
     )

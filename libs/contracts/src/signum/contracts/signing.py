@@ -104,10 +104,52 @@ class SignatureRefused(Event):
     payload: SignatureRefusedPayload
 
 
-SIGNING_EVENTS: tuple[type[Event], ...] = (SignatureAdded, OficioSigned, SignatureRefused)
+class AcuseReceiver(EventModel):
+    """The official who received the oficio."""
+
+    funcionario_id: str = Field(min_length=1, max_length=128, description="Directory id.")
+    nombre: str = Field(min_length=1, max_length=300)
+    cargo: str = Field(default="", max_length=300)
+
+
+class AcuseSealedPayload(EventModel):
+    """An acuse de recibo rendered and sealed with the receiving dependencia's institutional seal."""
+
+    entrega_id: str = Field(min_length=1, max_length=128, description="The delivery it acknowledges.")
+    folio: str = Field(min_length=1, max_length=100)
+    recibido_por: AcuseReceiver
+    unidad_id: str = Field(min_length=1, max_length=128)
+    dependencia: str = Field(min_length=1, max_length=300)
+    recibido_en: AwareDatetime
+    documento: StoredObject = Field(description="The sealed acuse PDF (bucket documents).")
+    sello: SignerCertificate = Field(description="The institutional seal's certificate.")
+    nivel: Literal["B-B", "B-T", "B-LT", "B-LTA"] = Field(description="PAdES baseline level.")
+    url_verificacion: str = Field(min_length=1, max_length=500, description="The public page (QR).")
+
+
+class AcuseSealed(Event):
+    """The acuse de recibo of one delivery is sealed and stored (once per `entrega_id`).
+
+    Produced by signing when routing asks for the acuse (`POST /internal/acuses`). Consumed by
+    metrics (time to acuse) and routing (the delivery's timeline).
+    """
+
+    topic: ClassVar[Topic] = Topic.SIGNING
+
+    type: Literal["acuse.sealed"] = "acuse.sealed"
+    version: Literal[1] = 1
+    producer: str = "signing"
+    oficio_id: str = Field(min_length=1, max_length=64)
+    payload: AcuseSealedPayload
+
+
+SIGNING_EVENTS: tuple[type[Event], ...] = (SignatureAdded, OficioSigned, SignatureRefused, AcuseSealed)
 
 __all__ = [
     "SIGNING_EVENTS",
+    "AcuseReceiver",
+    "AcuseSealed",
+    "AcuseSealedPayload",
     "OficioSigned",
     "OficioSignedPayload",
     "SignatureAdded",

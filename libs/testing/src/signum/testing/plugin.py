@@ -70,15 +70,49 @@ def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def platform(stack_env: dict[str, str], log_dir: Path) -> Iterator[dict[str, ServiceProcess]]:
+def signing_pki() -> Iterator[Any]:
+    """The generated test PKI (SAT-shaped e.firmas, OCSP, CRLs, TSA) served on loopback: (pki, server)."""
+    from signum.testing.pki import running_pki
+
+    yield from running_pki()
+
+
+@pytest.fixture(scope="session")
+def signing_env(signing_pki: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Signing trusts the test PKI, timestamps with its TSA, and keeps its development SoftHSM token
+    (institutional seals, created on first start) and local TSA in a folder of this run."""
+    import json
+
+    pki = signing_pki[0]
+    base = tmp_path_factory.mktemp("signing")
+    roots, intermediates = base / "roots.der", base / "intermediates.der"
+    roots.write_bytes(pki.roots_der[0])
+    intermediates.write_bytes(pki.intermediates_der[0])
+    return {
+        "SIGNUM_SIGNING_TRUST_ROOTS": json.dumps([str(roots)]),
+        "SIGNUM_SIGNING_TRUST_INTERMEDIATES": json.dumps([str(intermediates)]),
+        "SIGNUM_SIGNING_TSA_URL": pki.tsa_url,
+        "SIGNUM_SIGNING_LOCAL_TSA_DIR": str(base / "tsa"),
+        "SIGNUM_SIGNING_LOCAL_SEAL_DIR": str(base / "seal"),
+    }
+
+
+@pytest.fixture(scope="session")
+def platform(
+    stack_env: dict[str, str], log_dir: Path, signing_env: dict[str, str]
+) -> Iterator[dict[str, ServiceProcess]]:
     """Every service and the gateway as real processes against the test stack."""
     procs = {name: ServiceProcess(name, stack_env, log_dir) for name in SERVICES}
     procs["drafting"].env = stack_env | {"SIGNUM_DRAFTING_STORAGE_URL": procs["storage"].url}
     gateway = ServiceProcess("gateway", stack_env, log_dir)
-    procs["signing"].env = stack_env | {
-        "SIGNUM_SIGNING_STORAGE_URL": procs["storage"].url,
-        "SIGNUM_SIGNING_PUBLIC_URL": gateway.url,
-    }
+    procs["signing"].env = (
+        stack_env
+        | signing_env
+        | {
+            "SIGNUM_SIGNING_STORAGE_URL": procs["storage"].url,
+            "SIGNUM_SIGNING_PUBLIC_URL": gateway.url,
+        }
+    )
     gateway.env = stack_env | {f"SIGNUM_GATEWAY_{n.upper()}_URL": p.url for n, p in procs.items()}
     procs["gateway"] = gateway
     try:

@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 
 from signum.platform.errors import ValidationFailedError
 from signum.platform.http import InternalGuard, caller_from_request, current_correlation_id
-from signum.signing.service import SigningService
+from signum.signing.service import AcuseRequest, SigningService
 from signum.signing.tsa import QUERY_CONTENT_TYPE, REPLY_CONTENT_TYPE, TimestampAuthority
 
 BINARY_FIELDS = frozenset({"cer", "key", "pdf", "pdfs", "firma"})
@@ -101,6 +101,15 @@ def router(service: SigningService, guard: InternalGuard) -> APIRouter:
     @api.get("/verificacion/{oficio_id}", summary="Verificar el último PDF firmado de un oficio (QR)")
     async def verify_oficio(oficio_id: str) -> dict[str, Any]:
         return await service.verify_oficio(oficio_id)
+
+    @api.post(
+        "/acuses",
+        status_code=201,
+        summary="Acuse de recibo sellado con el sello institucional (idempotente por entrega)",
+    )
+    async def seal_acuse(body: AcuseRequest) -> dict[str, Any]:
+        # A retry with the same `entrega_id` answers 201 with the same acuse.
+        return await service.seal_acuse(body, correlation_id=current_correlation_id())
 
     @api.post(
         "/firmas/credencial", summary="Firmar con una e.firma enviada en esta llamada (solo en memoria)"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
+from pydantic import SecretStr
 
 from signum.contracts import Topic
 from signum.platform.http import internal_token_guard
@@ -16,6 +18,7 @@ from signum.signing.credentials import TrustPolicy, read_certificates
 from signum.signing.handlers import handlers
 from signum.signing.pades import Timestamper
 from signum.signing.repository import SigningRepository
+from signum.signing.seals import DEVELOPMENT_PIN, DEVELOPMENT_TOKEN, DevelopmentSeals, SealConfig, SealKeyring
 from signum.signing.service import LocalTimestamper, SigningEngine, SigningService, StorageClient
 from signum.signing.settings import Settings
 from signum.signing.tsa import TimestampAuthority, development_authority
@@ -30,6 +33,7 @@ class Components:
     service: SigningService
     repository: SigningRepository
     authority: TimestampAuthority | None
+    seals: SealKeyring | None = None
 
 
 def trust_policy(settings: Settings, extra_roots: tuple[bytes, ...] = ()) -> TrustPolicy:
@@ -52,6 +56,16 @@ def components(settings: Settings) -> Components:
     if tsa_dir is not None:
         authority, root = development_authority(tsa_dir)
         extra_roots = (root,)
+    development_seals: DevelopmentSeals | None = None
+    seal_config = seal_settings(settings)
+    seal_dir = settings.seal_dir()
+    if seal_config is not None and seal_dir is not None and settings.development:
+        development_seals = DevelopmentSeals(seal_dir, seal_config)
+        try:
+            extra_roots += (development_seals.prepare(),)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            log.warning("development seals unavailable", error=repr(exc))
+            development_seals = None
     timestamper: Timestamper | None = None
     if settings.tsa_url:
         timestamper = Timestamper(settings.tsa_url, timeout=settings.tsa_timeout_seconds)
@@ -66,7 +80,8 @@ def components(settings: Settings) -> Components:
     )
     repository = SigningRepository(runtime.db)
     runtime.on_startup(repository.ensure_indexes)
-    relay = runtime.outbox(repository.pending)
+    relay = runtime.outbox(repository.pending, repository.acuses)
+    seals = SealKeyring(seal_config, engine.trust, development_seals) if seal_config is not None else None
     storage = StorageClient(settings.storage_url, settings.infra.internal_token.get_secret_value())
     service = SigningService(
         engine,
@@ -74,9 +89,28 @@ def components(settings: Settings) -> Components:
         storage,
         prepared_ttl=timedelta(seconds=settings.prepared_ttl_seconds),
         notify=relay.notify,
+        seals=seals,
     )
     runtime.consume([Topic.DRAFTING], handlers(repository))
-    return Components(runtime, engine, service, repository, authority)
+    return Components(runtime, engine, service, repository, authority, seals)
+
+
+def seal_settings(settings: Settings) -> SealConfig | None:
+    """The institutional seals' token, or None when this deployment has none (acuses refused)."""
+    token, pin = settings.seal_token_label, settings.seal_pin
+    if settings.development:
+        token = token or DEVELOPMENT_TOKEN
+        pin = pin or SecretStr(DEVELOPMENT_PIN)
+    if token is None or pin is None:
+        return None
+    return SealConfig(
+        module=settings.seal_pkcs11_module,
+        token_label=token,
+        pin=pin.get_secret_value(),
+        key_label=settings.seal_key_label,
+        rfc=settings.seal_rfc,
+        organization=settings.seal_organization,
+    )
 
 
 def build(settings: Settings | None = None, parts: Components | None = None) -> FastAPI:

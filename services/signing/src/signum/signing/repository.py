@@ -7,17 +7,19 @@ from __future__ import annotations
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
+from pymongo.errors import DuplicateKeyError
 
 from signum.contracts import Event
 from signum.contracts.drafting import OficioCancelled, OficioFinalized
 from signum.platform.consumer import apply_once
-from signum.platform.outbox import update_with_events
+from signum.platform.outbox import new_document_with_events, update_with_events
 
 
 class SigningRepository:
     def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
         self.pending: AsyncIOMotorCollection[Any] = db["firmas_pendientes"]
         self.prepared: AsyncIOMotorCollection[Any] = db["preparaciones"]
+        self.acuses: AsyncIOMotorCollection[Any] = db["acuses"]
 
     async def ensure_indexes(self) -> None:
         # Look-ups are by `_id` only (FerretDB scans on anything else); nothing else to index.
@@ -59,3 +61,14 @@ class SigningRepository:
     async def take_prepared(self, prepared_id: str) -> dict[str, Any] | None:
         document: dict[str, Any] | None = await self.prepared.find_one_and_delete({"_id": prepared_id})
         return document
+
+    async def get_acuse(self, entrega_id: str) -> dict[str, Any] | None:
+        return await self.acuses.find_one({"_id": entrega_id}, {"_outbox": 0})
+
+    async def insert_acuse(self, document: dict[str, Any], events: list[Event]) -> bool:
+        """Keep the acuse with its event; False when another call stored this delivery's acuse first."""
+        try:
+            await self.acuses.insert_one(new_document_with_events(document, events))
+        except DuplicateKeyError:
+            return False
+        return True

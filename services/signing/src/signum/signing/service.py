@@ -18,10 +18,14 @@ from uuid import uuid4
 import httpx
 from asn1crypto import algos, tsp
 from asn1crypto import x509 as asn1_x509
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from signum.contracts import Event
+from signum.contracts import Actor, Event
 from signum.contracts.drafting import OficioFinalized, StoredObject
 from signum.contracts.signing import (
+    AcuseReceiver,
+    AcuseSealed,
+    AcuseSealedPayload,
     OficioSigned,
     OficioSignedPayload,
     SignatureAdded,
@@ -41,7 +45,7 @@ from signum.platform.http import CALLER_HEADER, CORRELATION_HEADER, INTERNAL_TOK
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.policy import Action, OficioAccess, authorize
-from signum.signing import errors, pades, verification
+from signum.signing import acuse, errors, pades, verification
 from signum.signing.credentials import (
     Credential,
     TrustPolicy,
@@ -51,11 +55,51 @@ from signum.signing.credentials import (
 )
 from signum.signing.domain import CERTIFICATE_STATUS_TEXT, CertificateInfo, VerificationReport
 from signum.signing.pades import PreparedSignature, SignatureRequest, Timestamper
+from signum.signing.seals import SealKeyring
 from signum.signing.tsa import TimestampAuthority
 
 log = get_logger(__name__)
 
 SIGNATURE_ALGORITHM = "RSASSA-PKCS1-v1_5/SHA-256"
+ACUSE_PREFIX = "acuse-"  # verification ids of acuses: `acuse-<entrega_id>` (oficios use their id)
+
+
+class AcuseReceiverIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    funcionario_id: str = Field(min_length=1, max_length=128)
+    nombre: str = Field(min_length=1, max_length=300)
+    cargo: str = Field(default="", max_length=300)
+
+
+class AcuseUnitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    unidad_id: str = Field(min_length=1, max_length=128)
+    nombre: str = Field(min_length=1, max_length=300)
+    dependencia: str = Field(min_length=1, max_length=300)
+
+
+class AcuseRequest(BaseModel):
+    """`POST /internal/acuses`: what routing knows about a delivery when its recipient receives it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    oficio_id: str = Field(min_length=1, max_length=64)
+    entrega_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
+    folio: str = Field(min_length=1, max_length=100)
+    asunto: str = Field(min_length=1, max_length=1000)
+    recibido_por: AcuseReceiverIn
+    unidad: AcuseUnitIn
+    recibido_en: AwareDatetime
+
+
+def _acuse_json(document: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "clave": document["documento"]["clave"],
+        "sha256": document["documento"]["sha256"],
+        "url_verificacion": document["url_verificacion"],
+    }
 
 
 class LocalTimestamper(Timestamper):
@@ -214,6 +258,10 @@ class PendingRepository(Protocol):
 
     async def get_prepared(self, prepared_id: str) -> dict[str, Any] | None: ...
 
+    async def get_acuse(self, entrega_id: str) -> dict[str, Any] | None: ...
+
+    async def insert_acuse(self, document: dict[str, Any], events: list[Event]) -> bool: ...
+
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
@@ -240,7 +288,9 @@ class SigningService:
         *,
         prepared_ttl: timedelta = timedelta(minutes=15),
         notify: Any = None,
+        seals: SealKeyring | None = None,
     ) -> None:
+        self.seals = seals
         self.engine = engine
         self.repository = repository
         self.storage = storage
@@ -644,7 +694,9 @@ class SigningService:
         return await self.engine.verify(pdf)
 
     async def verify_oficio(self, oficio_id: str) -> dict[str, Any]:
-        """What the QR page shows: the oficio's latest signed PDF, verified now."""
+        """What the QR page shows: the oficio's latest signed PDF (or an acuse), verified now."""
+        if oficio_id.startswith(ACUSE_PREFIX):
+            return await self.verify_acuse(oficio_id.removeprefix(ACUSE_PREFIX))
         doc = await self.repository.get(oficio_id)
         if doc is None or not doc.get("firmas"):
             raise NotFoundError(
@@ -660,6 +712,141 @@ class SigningService:
             "documento": doc["documento_actual"],
             "reporte": await self.engine.verify(pdf),
         }
+
+    async def verify_acuse(self, entrega_id: str) -> dict[str, Any]:
+        doc = await self.repository.get_acuse(entrega_id)
+        if doc is None:
+            raise NotFoundError("No hay un acuse de recibo con ese identificador.", code="document_not_found")
+        return {
+            "tipo": "acuse",
+            "oficio_id": doc["oficio_id"],
+            "entrega_id": entrega_id,
+            "folio": doc["folio"],
+            "estado": "sellado",
+            "firmas_requeridas": 1,
+            "firmas_realizadas": 1,
+            "documento": doc["documento"],
+            "reporte": await self.engine.verify(await self._fetch(doc["documento"]["clave"])),
+        }
+
+    async def _fetch(self, clave: str) -> bytes:
+        if self.storage is None:
+            raise SignumError(
+                "El almacenamiento de documentos no está configurado.",
+                code="storage_unavailable",
+                status_code=503,
+            )
+        return await self.storage.fetch(clave)
+
+    # --- acuses de recibo ----------------------------------------------------------------------
+
+    async def seal_acuse(self, request: AcuseRequest, *, correlation_id: str = "") -> dict[str, Any]:
+        """Render, seal, timestamp and store the acuse of one delivery, once per `entrega_id`."""
+        correlation_id = correlation_id or uuid4().hex
+        existing = await self.repository.get_acuse(request.entrega_id)
+        if existing is not None:
+            return self._same_acuse(existing, request)
+        if self.seals is None:
+            raise errors.SealUnavailableError()
+        if self.storage is None:
+            raise SignumError(
+                "El almacenamiento de documentos no está configurado.",
+                code="storage_unavailable",
+                status_code=503,
+            )
+        verification_id = ACUSE_PREFIX + request.entrega_id
+        url = pades.verification_url(self.engine.public_url, verification_id)
+        data = acuse.AcuseData(
+            oficio_id=request.oficio_id,
+            entrega_id=request.entrega_id,
+            folio=request.folio,
+            asunto=request.asunto,
+            nombre=request.recibido_por.nombre,
+            cargo=request.recibido_por.cargo,
+            unidad=request.unidad.nombre,
+            dependencia=request.unidad.dependencia,
+            recibido_en=request.recibido_en,
+            url=url,
+        )
+        seal = await self.seals.seal_for(request.unidad.dependencia)
+        pdf = acuse.render(data)
+        sealed = await pades.sign_pdf(
+            pdf,
+            seal,
+            SignatureRequest(
+                field_name=acuse.SEAL_FIELD,
+                title=f"Sello institucional de {request.unidad.dependencia}"[:300],
+                qr_url=url,
+                box=acuse.SEAL_BOX,
+                reason=f"Acuse de recibo del oficio {request.folio}"[:300],
+            ),
+            timestamper=self.engine.timestamper,
+            long_term=self.engine.trust,
+        )
+        level = self.engine.level(seal.check is not None and seal.check.revocation_checked)
+        stored = await self.storage.store(request.oficio_id, sealed, correlation_id=correlation_id)
+        documento = StoredObject(
+            bucket=stored.get("bucket", "documents"),
+            clave=stored["clave"],
+            sha256=stored["sha256"],
+            tamano=stored["tamano"],
+        )
+        event = AcuseSealed(
+            oficio_id=request.oficio_id,
+            correlation_id=correlation_id,
+            actor=Actor(kind="system", id="signing"),
+            payload=AcuseSealedPayload(
+                entrega_id=request.entrega_id,
+                folio=request.folio,
+                recibido_por=AcuseReceiver(
+                    funcionario_id=request.recibido_por.funcionario_id,
+                    nombre=request.recibido_por.nombre,
+                    cargo=request.recibido_por.cargo,
+                ),
+                unidad_id=request.unidad.unidad_id,
+                dependencia=request.unidad.dependencia,
+                recibido_en=request.recibido_en,
+                documento=documento,
+                sello=_certificate(seal.info),
+                nivel=level,
+                url_verificacion=url,
+            ),
+        )
+        document = {
+            "_id": request.entrega_id,
+            "oficio_id": request.oficio_id,
+            "folio": request.folio,
+            "funcionario_id": request.recibido_por.funcionario_id,
+            "unidad_id": request.unidad.unidad_id,
+            "dependencia": request.unidad.dependencia,
+            "recibido_en": request.recibido_en,
+            "documento": documento.model_dump(),
+            "url_verificacion": url,
+            "nivel": level,
+            "sellado_en": datetime.now(UTC),
+        }
+        if not await self.repository.insert_acuse(document, [event]):
+            # A concurrent retry of the same delivery won: answer its acuse (ours stays an orphan
+            # object in storage, content-addressed and harmless).
+            winner = await self.repository.get_acuse(request.entrega_id)
+            assert winner is not None
+            return self._same_acuse(winner, request)
+        self._wake()
+        log.info("acuse sealed", entrega_id=request.entrega_id, oficio_id=request.oficio_id, nivel=level)
+        return _acuse_json(document)
+
+    @staticmethod
+    def _same_acuse(existing: dict[str, Any], request: AcuseRequest) -> dict[str, Any]:
+        if (existing["oficio_id"], existing["funcionario_id"]) != (
+            request.oficio_id,
+            request.recibido_por.funcionario_id,
+        ):
+            raise ConflictError(
+                "Esa entrega ya tiene un acuse de recibo de otro oficio o de otra persona.",
+                code="acuse_conflict",
+                details={"entrega_id": request.entrega_id},
+            )
+        return _acuse_json(existing)
 
     # --- events --------------------------------------------------------------------------------
 

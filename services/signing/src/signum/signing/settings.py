@@ -25,11 +25,16 @@ class Settings(ServiceSettings):
     tsa_timeout_seconds: float = 10.0
     # The local stack's own TSA (signum.signing.tsa): PEM files, created on first start if missing.
     local_tsa_dir: Path | None = None
-    # Institutional seal in a PKCS#11 token (SoftHSM in development).
+    # Institutional seals, one per dependencia, in a PKCS#11 token (signum.signing.seals): the key
+    # and its certificate are labelled `<seal_key_label>-<slug of the dependencia's name>`.
     seal_pkcs11_module: str = "/usr/lib/softhsm/libsofthsm2.so"
-    seal_token_label: str | None = None
+    seal_token_label: str | None = None  # development: "signum-sellos" in local_seal_dir
     seal_key_label: str = "sello"
     seal_pin: SecretStr | None = None
+    seal_rfc: str = "MMO010101AB1"  # written in development seal certificates
+    seal_organization: str = "Municipio de Monterrey"
+    # Development: SoftHSM token and seal CA, created on first start (`.local/signing-seal`).
+    local_seal_dir: Path | None = None
     # Where the QR code of each signature points (the gateway's public verification page).
     public_url: str = "http://127.0.0.1:8000"
     # The storage service's internal API (fetch the oficio's PDF, store each signed revision).
@@ -47,6 +52,12 @@ class Settings(ServiceSettings):
         if self.local_tsa_dir is not None:
             return self.local_tsa_dir
         return Path(".local") / "signing-tsa" if self.development else None
+
+    def seal_dir(self) -> Path | None:
+        """The development seals' token and CA: configured, or `.local/signing-seal` outside production."""
+        if self.local_seal_dir is not None:
+            return self.local_seal_dir
+        return Path(".local") / "signing-seal" if self.development else None
 
     def local_tsa_url(self) -> str:
         """The local TSA served by this process (`POST /tsa`)."""

@@ -1,0 +1,91 @@
+"""The acuse de recibo: a one-page PDF saying who received which oficio, when, in which unit.
+
+Rendered with Typst (the same engine drafting uses; its embedded fonts, so no system fonts are read)
+and then sealed with the receiving dependencia's institutional seal (see `seals.py`). The data goes
+to Typst as a JSON input, never spliced into markup, so no text of the request can inject markup.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+import typst
+
+from signum.signing.domain import _MONTHS, LOCAL_TIME
+
+SEAL_FIELD = "sello-acuse"
+# The visible seal block (x1, y1, x2, y2 in points on a US-letter page, origin bottom-left).
+SEAL_BOX = (72, 60, 540, 200)
+
+_PROGRAM = """
+#let d = json(bytes(sys.inputs.datos))
+#set document(title: "Acuse de recibo " + d.folio, author: d.dependencia)
+#set page(paper: "us-letter", margin: (top: 2.2cm, bottom: 2cm, x: 2.5cm))
+#set text(lang: "es", region: "MX", size: 11pt)
+#align(center)[
+  #text(size: 10pt, upper(d.dependencia)) \\
+  #text(size: 10pt, d.unidad)
+  #v(0.6em)
+  #text(size: 17pt, weight: "bold")[ACUSE DE RECIBO]
+]
+#v(1em)
+#table(
+  columns: (auto, 1fr),
+  stroke: 0.5pt + luma(160),
+  inset: 7pt,
+  [*Número de oficio*], [#d.folio],
+  [*Asunto*], [#d.asunto],
+  [*Recibido por*], [#d.nombre \\ #d.cargo],
+  [*Unidad que recibe*], [#d.unidad \\ #d.dependencia],
+  [*Fecha y hora de recepción*], [#d.fecha_hora],
+  [*Identificador de la entrega*], [#raw(d.entrega_id)],
+  [*Identificador del oficio*], [#raw(d.oficio_id)],
+)
+#v(1em)
+#par(justify: true)[
+  #d.dependencia hace constar que, en la fecha y hora indicadas, #d.nombre (#d.cargo) recibió
+  por medios electrónicos el oficio #d.folio. Este acuse está sellado electrónicamente con el sello
+  institucional de #d.dependencia y un sello de tiempo; cualquier cambio posterior lo invalida.
+]
+#v(0.6em)
+Verifique este acuse escaneando el código QR o en: #link(d.url)[#raw(d.url)]
+"""
+
+
+@dataclass(frozen=True)
+class AcuseData:
+    oficio_id: str
+    entrega_id: str
+    folio: str
+    asunto: str
+    nombre: str
+    cargo: str
+    unidad: str
+    dependencia: str
+    recibido_en: datetime
+    url: str
+
+
+def fecha_hora(moment: datetime) -> str:
+    """`23 de noviembre de 2026, 15:56:25 h (hora de Monterrey, Nuevo León)`."""
+    local = moment.astimezone(LOCAL_TIME)
+    month = _MONTHS[local.month - 1]
+    return f"{local.day} de {month} de {local.year}, {local:%H:%M:%S} h (hora de Monterrey, Nuevo León)"
+
+
+def render(data: AcuseData) -> bytes:
+    """The unsigned one-page acuse as PDF/A-2b."""
+    values = asdict(data) | {
+        "recibido_en": data.recibido_en.astimezone(UTC).isoformat(),
+        "fecha_hora": fecha_hora(data.recibido_en),
+    }
+    pdf: bytes = typst.compile(
+        _PROGRAM.encode("utf-8"),
+        sys_inputs={"datos": json.dumps(values, ensure_ascii=False)},
+        ignore_system_fonts=True,
+        pdf_standards=["a-2b"],
+        timestamp=int(data.recibido_en.timestamp()),
+    )
+    return pdf
