@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from signum.contracts.directory import DIRECTORY_EVENTS
 from signum.contracts.drafting import DRAFTING_EVENTS
 from signum.contracts.envelope import Event
+from signum.contracts.routing import ROUTING_EVENTS
 from signum.contracts.signing import SIGNING_EVENTS
 from signum.contracts.storage import STORAGE_EVENTS
 
@@ -19,6 +20,7 @@ CONTRACTS: tuple[type[Event], ...] = (
     *DIRECTORY_EVENTS,
     *STORAGE_EVENTS,
     *SIGNING_EVENTS,
+    *ROUTING_EVENTS,
 )
 
 EVENT_TYPES: dict[tuple[str, int], type[Event]] = {
