@@ -138,6 +138,7 @@ PROBES: dict[tuple[str, str], Probe] = {
         path_params={"oficio_id": ctx.oficio_id}, json={}
     ),
     ("POST", "/api/v1/firmas/lote"): lambda ctx: Request(json={"oficio_ids": [ctx.oficio_id]}),
+    ("GET", "/api/v1/firmas/pendientes"): lambda ctx: Request(),
     # --- directory ---
     ("POST", "/api/v1/directorio/importaciones"): lambda ctx: Request(
         files={"archivo": ("vacio.csv", b"", "text/csv")}, params={"simulacion": "true"}
@@ -174,3 +175,4 @@ PROBES: dict[tuple[str, str], Probe] = {
 
 # Routes anyone may call that are not under /api: health, metrics, the UI's entry page.
 OPEN_ROUTES = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/")}
+OPEN_ROUTES |= {("GET", "/firmar")}  # the signing page (a log-in redirect, or the page)

@@ -50,7 +50,7 @@ def expected(action: str, role: str, own: bool, participant: bool) -> bool:
         return True
     if role == "api_key":
         return action in KEY_SCOPES and (own or action not in OFICIO_ACTIONS)
-    if action in ("sesion.leer", "directorio.leer", "plantilla.leer"):
+    if action in ("sesion.leer", "directorio.leer", "plantilla.leer", "firmas.pendientes"):
         return True
     if action in ADMIN_ACTIONS:
         return role == "administrador"

@@ -155,6 +155,15 @@ async def sign_with_credential(
     )
 
 
+@router.get("/api/v1/firmas/pendientes", summary="Por firmar: oficios cuya siguiente firma es mía")
+async def awaiting(
+    services: ClientsDep, caller: Caller = Depends(require(Action.FIRMAS_PENDIENTES_LEER))
+) -> Any:
+    return await services.signing.request(
+        "GET", "/internal/firmas/pendientes", caller=caller, correlation_id=current_correlation_id()
+    )
+
+
 @router.post(
     "/api/v1/firmas/lote",
     summary="Firmar varios oficios con una sola apertura de la e.firma (cer, key, password, oficio_ids)",

@@ -4,7 +4,7 @@ and the editor."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from signum.gateway.deps import SESSION_COOKIE, identity, public
 from signum.gateway.ui import render
@@ -44,3 +44,15 @@ async def home(request: Request) -> HTMLResponse:
     return HTMLResponse(
         render("home.html", nombre=caller.nombre or caller.id, unidad=caller.unidad_id or "—", roles=roles)
     )
+
+
+# --- signing page -------------------------------------------------------------------------------
+
+
+@router.get("/firmar", response_class=HTMLResponse, response_model=None)
+async def signing_page(request: Request) -> HTMLResponse | RedirectResponse:
+    """Por firmar: the caller's pending signatures, signed in the browser (the key never leaves it)."""
+    caller = await _session_caller(request)
+    if caller is None:
+        return RedirectResponse("/", status_code=303)
+    return HTMLResponse(render("firmar.html", nombre=caller.nombre or caller.id))

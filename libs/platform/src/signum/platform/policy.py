@@ -34,6 +34,7 @@ class Action(StrEnum):
     PLANTILLA_ADMINISTRAR = "plantilla.administrar"
     DOCUMENTO_SUBIR = "documento.subir"
     OFICIO_FIRMAR = "oficio.firmar"
+    FIRMAS_PENDIENTES_LEER = "firmas.pendientes"  # the caller's own "Por firmar" list
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,12 @@ def decide(caller: Caller, action: Action, resource: Resource = None) -> Decisio
         return Decision(True, "system")
     if action in ADMIN_ACTIONS:
         return _role(caller, "administrador")
-    if action in (Action.SESION_LEER, Action.DIRECTORIO_LEER, Action.PLANTILLA_LEER):
+    if action in (
+        Action.SESION_LEER,
+        Action.DIRECTORIO_LEER,
+        Action.PLANTILLA_LEER,
+        Action.FIRMAS_PENDIENTES_LEER,
+    ):
         return Decision(True, "authenticated official")
     if action is Action.OFICIO_CREAR:
         if not isinstance(resource, UnitAccess):

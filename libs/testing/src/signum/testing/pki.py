@@ -22,7 +22,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import ocsp
 from cryptography.x509.name import _ASN1Type
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+from cryptography.x509.oid import (
+    AuthorityInformationAccessOID,
+    ExtendedKeyUsageOID,
+    NameOID,
+    ObjectIdentifier,
+)
 
 from signum.signing.tsa import TimestampAuthority
 
@@ -291,7 +296,7 @@ class SigningPki:
 
     def ocsp_response(self, request_der: bytes) -> bytes:
         request = ocsp.load_der_ocsp_request(request_der)
-        known = {
+        known: dict[int, Issued | x509.Certificate] = {
             i.cert.serial_number: i
             for i in (self.fiel, self.fiel_second, self.expired, self.revoked, self.csd)
         }
@@ -418,7 +423,7 @@ def _build(
             x509.AuthorityInformationAccess(
                 [
                     x509.AccessDescription(
-                        x509.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)
+                        AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)
                     )
                 ]
             ),

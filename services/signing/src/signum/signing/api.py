@@ -102,6 +102,10 @@ def router(service: SigningService, guard: InternalGuard) -> APIRouter:
     async def verify_oficio(oficio_id: str) -> dict[str, Any]:
         return await service.verify_oficio(oficio_id)
 
+    @api.get("/firmas/pendientes", summary="Oficios cuya siguiente firma es del solicitante (Por firmar)")
+    async def awaiting(request: Request) -> dict[str, Any]:
+        return await service.awaiting(caller_from_request(request))
+
     @api.post(
         "/acuses",
         status_code=201,

@@ -22,8 +22,17 @@ class SigningRepository:
         self.acuses: AsyncIOMotorCollection[Any] = db["acuses"]
 
     async def ensure_indexes(self) -> None:
-        # Look-ups are by `_id` only (FerretDB scans on anything else); nothing else to index.
-        return None
+        # Look-ups are by `_id`, except each official's "Por firmar" list.
+        await self.pending.create_index([("siguiente_funcionario_id", 1)], name="por_firmar")
+
+    async def awaiting(self, funcionario_id: str, limit: int = 200) -> list[dict[str, Any]]:
+        """The oficios whose next signature is `funcionario_id`'s, oldest finalized first."""
+        cursor = self.pending.find(
+            {"siguiente_funcionario_id": funcionario_id, "estado": "pendiente"},
+            {"_applied": 0, "_outbox": 0},
+        )
+        docs: list[dict[str, Any]] = await cursor.to_list(length=limit)
+        return sorted(docs, key=lambda d: (d.get("finalizado_en") is None, d.get("finalizado_en"), d["_id"]))
 
     async def on_finalized(self, event: OficioFinalized, fields: dict[str, Any]) -> bool:
         """Start (or restart, for a new finalized version) the oficio's signing state, once."""

@@ -94,6 +94,12 @@ class AcuseRequest(BaseModel):
     recibido_en: AwareDatetime
 
 
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+
+
 def _acuse_json(document: dict[str, Any]) -> dict[str, Any]:
     return {
         "clave": document["documento"]["clave"],
@@ -259,6 +265,8 @@ class PendingRepository(Protocol):
     async def get_prepared(self, prepared_id: str) -> dict[str, Any] | None: ...
 
     async def get_acuse(self, entrega_id: str) -> dict[str, Any] | None: ...
+
+    async def awaiting(self, funcionario_id: str, limit: int = 200) -> list[dict[str, Any]]: ...
 
     async def insert_acuse(self, document: dict[str, Any], events: list[Event]) -> bool: ...
 
@@ -444,8 +452,10 @@ class SigningService:
                     ),
                 )
             )
+        following = next((s for s in doc["firmantes"] if later and s["orden"] == later[0]), None)
         fields = {
             "documento_actual": documento.model_dump(),
+            "siguiente_funcionario_id": (following or {}).get("funcionario_id"),
             "siguiente": later[0] if later else slot["orden"] + 1,
             "estado": "firmado" if remaining == 0 else "pendiente",
         }
@@ -468,6 +478,34 @@ class SigningService:
     def _wake(self) -> None:
         if self._notify is not None:
             self._notify()
+
+    async def awaiting(self, caller: Caller) -> dict[str, Any]:
+        """The caller's "Por firmar" list: oficios whose next signature is theirs, oldest first."""
+        authorize(caller, Action.FIRMAS_PENDIENTES_LEER)
+        if caller.kind != "official":
+            return {"oficios": []}
+        found = []
+        for doc in await self.repository.awaiting(caller.id):
+            slot = next((s for s in doc["firmantes"] if s["orden"] == doc["siguiente"]), None)
+            if slot is None or slot.get("funcionario_id") != caller.id:
+                continue
+            found.append(
+                {
+                    "oficio_id": doc["_id"],
+                    "folio": doc.get("folio"),
+                    "asunto": doc.get("asunto"),
+                    "unidad_id": doc.get("unidad_id"),
+                    "orden": slot["orden"],
+                    "cargo": slot.get("cargo", ""),
+                    "en_ausencia_de": slot.get("en_ausencia_de"),
+                    "firmas_realizadas": len(doc.get("firmas", [])),
+                    "firmas_requeridas": len(doc.get("firmantes", [])),
+                    "firmantes_previos": [f["certificado"]["nombre"] for f in doc.get("firmas", [])],
+                    "finalizado_en": _iso(doc.get("finalizado_en")),
+                    "sha256": doc["documento_actual"]["sha256"],
+                }
+            )
+        return {"oficios": found}
 
     # --- one credential, one call --------------------------------------------------------------
 
@@ -854,7 +892,9 @@ class SigningService:
     def pending_document(event: OficioFinalized) -> dict[str, Any]:
         """The `firmas_pendientes` fields of a finalized oficio."""
         p = event.payload
+        first = min(p.firmantes, key=lambda s: s.orden)
         return {
+            "siguiente_funcionario_id": first.funcionario_id,
             "folio": p.folio,
             "asunto": p.asunto,
             "unidad_id": p.unidad_id,

@@ -20,6 +20,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from signum.signing import sat  # noqa: F401 - teaches asn1crypto SAT's x500UniqueIdentifier (CA names)
 from signum.signing.cms import tlv
 
 QUERY_CONTENT_TYPE = "application/timestamp-query"

@@ -1,0 +1,163 @@
+"""Signing in a real browser (Chromium from Debian, driven by Playwright): the signer opens
+"Por firmar", picks their pending oficios, chooses the SAT-format .cer/.key and types the password;
+the page decrypts the key (PBES2 / PBKDF2 / DES-EDE3-CBC, as SAT issues it) and signs in the
+browser. Every request the page sent is inspected: the key and the password never reached the server."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from playwright.async_api import Browser, Page, Request, async_playwright
+
+from signum.testing.people import PASSWORD, World
+from signum.testing.pki import Issued, PkiServer, SigningPki
+from tests.e2e.test_signing_flow import SIGNER_1, finalized_oficio
+
+pytestmark = pytest.mark.stack
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+KEY_PASSWORD = "Clave-De-Prueba-2026"
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    executable = shutil.which("chromium")
+    assert executable, "Chromium is installed by `make system-deps` (Debian package chromium)"
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        await b.close()
+
+
+def sat_key_file(issued: Issued, password: str, tmp_path: Path) -> bytes:
+    """The key as SAT ships it: PKCS#8 DER encrypted with PBES2 (PBKDF2-HMAC-SHA1, DES-EDE3-CBC)."""
+    openssl = shutil.which("openssl")
+    assert openssl, "openssl is needed to write a SAT-format key"
+    plain = tmp_path / "plain.pem"
+    plain.write_bytes(issued.key_pem_unencrypted)
+    try:
+        command = [openssl, "pkcs8", "-topk8", "-v2", "des3", "-v2prf", "hmacWithSHA1", "-in", str(plain)]
+        return subprocess.run(
+            [*command, "-outform", "DER", "-passout", f"pass:{password}"],
+            capture_output=True,
+            check=True,
+        ).stdout
+    finally:
+        plain.unlink()
+
+
+def the_secrets(issued: Issued, key_file: bytes) -> dict[str, bytes]:
+    """What must never appear in a request, raw or base64-encoded."""
+    der = issued.key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    found: dict[str, bytes] = {"password": KEY_PASSWORD.encode()}
+    for name, blob in {"key file": key_file, "key DER": der, "key PEM": issued.key_pem_unencrypted}.items():
+        found[name] = blob[40:80]  # any 40 bytes from inside it
+        found[name + " (base64)"] = base64.b64encode(blob)[60:120]
+    found["private exponent"] = format(issued.key.private_numbers().d, "x")[:64].encode()
+    return found
+
+
+async def log_in(page: Page, world: World, key: str) -> None:
+    await page.goto(world.gateway + "/")
+    await page.fill("#usuario", world.people[key].correo)
+    await page.fill("#contrasena", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("#salir")
+
+
+def file_payload(name: str, data: bytes) -> dict[str, Any]:
+    return {"name": name, "mimeType": "application/octet-stream", "buffer": data}
+
+
+async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
+    browser: Browser, world: World, signing_pki: tuple[SigningPki, PkiServer], tmp_path: Path
+) -> None:
+    pki = signing_pki[0]
+    first = await finalized_oficio(world, "Firma en el navegador uno")
+    second = await finalized_oficio(world, "Firma en el navegador dos")
+    key_file = sat_key_file(pki.fiel, KEY_PASSWORD, tmp_path)
+
+    page = await browser.new_page()
+    sent: list[Request] = []
+    page.on("request", lambda request: sent.append(request))
+    await log_in(page, world, SIGNER_1)
+    await page.click("a[href='/firmar']")
+    await page.wait_for_selector(f"tr[data-oficio='{second['id']}']")
+    assert await page.inner_text("h2") == "Por firmar"
+    assert first["folio"] in await page.inner_text(f"tr[data-oficio='{first['id']}']")
+
+    for oficio in (first, second):
+        await page.check(f"input.elegir[value='{oficio['id']}']")
+    await page.set_input_files("#cer", file_payload("firma.cer", pki.fiel.cer))
+    await page.set_input_files("#key", file_payload("firma.key", key_file))
+
+    # A wrong password is caught in the page; nothing is prepared on the server.
+    await page.fill("#contrasena", "no-es-la-contrasena")
+    await page.click("#boton-firmar")
+    await page.wait_for_function("document.getElementById('error').textContent.length > 0")
+    assert (await page.inner_text("#error")).startswith("La contraseña de la clave privada es incorrecta.")
+
+    # The .key of another e.firma does not match the certificate.
+    other_key = sat_key_file(pki.fiel_second, KEY_PASSWORD, tmp_path)
+    await page.set_input_files("#key", file_payload("otra.key", other_key))
+    await page.fill("#contrasena", KEY_PASSWORD)
+    await page.click("#boton-firmar")
+    await page.wait_for_function("document.getElementById('error').textContent.includes('no corresponde')")
+    assert "no corresponde al certificado" in await page.inner_text("#error")
+    assert not [r for r in sent if "/firmas/" in r.url and r.method == "POST"]
+
+    # The right pair: one unlock, both oficios signed in the browser.
+    await page.set_input_files("#key", file_payload("firma.key", key_file))
+    await page.fill("#contrasena", KEY_PASSWORD)
+    await page.click("#boton-firmar")
+    await page.wait_for_function(
+        "document.getElementById('estado').textContent.startsWith('Se firmaron')", timeout=60_000
+    )
+    assert await page.inner_text("#estado") == "Se firmaron 2 de 2 oficios."
+    assert await page.inner_text("#error") == ""
+    results = await page.inner_text("#resultados")
+    assert f"{first['folio']}: firmado" in results
+    assert f"{second['folio']}: firmado" in results
+    assert await page.input_value("#contrasena") == ""
+    await page.wait_for_selector(f"tr[data-oficio='{first['id']}']", state="detached")  # no longer pending
+
+    # What the page sent: the certificate and two signatures per oficio, never the key or password.
+    posts = [r for r in sent if r.method == "POST" and "/firmas/" in r.url]
+    assert sorted(r.url.rsplit("/", 1)[-1] for r in posts) == ["completar"] * 2 + ["preparacion"] * 2
+    leaks = [
+        (name, r.url)
+        for r in sent
+        for name, secret in the_secrets(pki.fiel, key_file).items()
+        if secret in (r.post_data_buffer or b"") or secret.decode("latin-1") in r.url
+    ]
+    assert not leaks, leaks
+    for r in posts:
+        assert set((r.post_data_json or {}).keys()) <= {"cer", "firma"}
+    await page.close()
+
+    # Each signed PDF verifies: the first signature is the browser's, valid and timestamped.
+    async with httpx.AsyncClient(base_url=world.gateway, timeout=60) as public:
+        for oficio in (first, second):
+            qr = (await public.get(f"/verificar/{oficio['id']}")).json()
+            assert (qr["firmas_realizadas"], qr["reporte"]["valida"]) == (1, True), qr
+            (firma,) = qr["reporte"]["firmas"]
+            assert (firma["nombre"], firma["rfc"]) == ("JUANA PEREZ GARZA", "PEGJ800101AB1")
+            assert firma["nivel_pades"] in {"B-T", "B-LT"}
