@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -45,12 +46,39 @@ def _env(profile: Profile) -> dict[str, str]:
     env.setdefault("SIGNUM_DRAFTING_STORAGE_URL", storage)
     env.setdefault("SIGNUM_SIGNING_STORAGE_URL", storage)
     env.setdefault("SIGNUM_SIGNING_PUBLIC_URL", f"http://127.0.0.1:{PROCESSES['gateway']}")
+    # Signing trusts the CA of the demo e.firmas (`_demo_signing`); never a production setting.
+    env.setdefault("SIGNUM_SIGNING_TRUST_ROOTS", json.dumps([str(_demo_dir(profile) / "ac-demo-signum.pem")]))
     return env
+
+
+def _demo_dir(profile: Profile) -> Path:
+    return profile_dir(profile.name) / "firma-demo"
+
+
+def _demo_signing(profile: Profile) -> list[str]:
+    """Write (once) a demo e.firma for each demo login, from a demo CA signing trusts; describe them."""
+    import csv
+
+    from signum.gateway.directory.demo import DEMO_CSV, DEMO_LOGINS
+    from signum.signing.demo import DEMO_PASSWORD, DemoSigner, write_demo_credentials
+
+    with DEMO_CSV.open(encoding="utf-8") as handle:
+        people = {row["numero_empleado"]: row for row in csv.DictReader(handle)}
+    signers = [
+        DemoSigner(p.correo, p.nombre, people[p.numero_empleado]["rfc"], people[p.numero_empleado]["curp"])
+        for p in DEMO_LOGINS
+        if p.numero_empleado in people
+    ]
+    made = write_demo_credentials(_demo_dir(profile), signers)
+    lines = [f"\nDemo e.firmas (test CA, not SAT's; password {DEMO_PASSWORD}) for the page /firmar:"]
+    lines += [f"  {c.signer.correo:<36} {c.folder}/certificado.cer + llave.key" for c in made]
+    return lines
 
 
 def start_services(profile: Profile) -> None:
     """Start every service process not running yet; wait until the gateway says all are ready."""
     run = _run_dir(profile)
+    _demo_signing(profile)  # before signing starts: it reads the demo CA named in its trust roots
     env = _env(profile)
     for name in PROCESSES:
         pid_path = run / f"{name}.pid"
@@ -115,6 +143,7 @@ def up(profile_name: str = typer.Option("dev", "--profile", help="dev or test"))
     start_services(profile)
     port = _env(profile)["SIGNUM_GATEWAY_PORT"]
     typer.echo(_demo_logins())
+    typer.echo("\n".join(_demo_signing(profile)))
     typer.echo(
         f"\nSignum is running ({time.monotonic() - started:.0f} s).\n"
         f"  Open:       http://127.0.0.1:{port}/\n"
