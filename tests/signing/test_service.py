@@ -64,6 +64,7 @@ def _settings(pki: SigningPki, roots_file: Path, tmp: Path, **extra: Any) -> Set
         trust_intermediates=[roots_file.parent / "intermediates.der"],
         tsa_url=pki.tsa_url,
         local_tsa_dir=tmp / "tsa",
+        local_seal_dir=tmp / "seal",
         public_url="https://signum.example.mx",
         **extra,
     )
@@ -222,11 +223,14 @@ async def test_a_batch_signs_many_pdfs_with_one_unlock(client: httpx.AsyncClient
 
 
 async def test_the_local_tsa_answers_rfc_3161(pki: SigningPki, roots_file: Path, tmp_path: Path) -> None:
-    settings = Settings(trust_roots=[roots_file], local_tsa_dir=tmp_path / "tsa")
+    settings = Settings(
+        trust_roots=[roots_file], local_tsa_dir=tmp_path / "tsa", local_seal_dir=tmp_path / "seal"
+    )
     parts = components(settings)
     assert parts.authority is not None
     assert parts.engine.timestamper is not None  # no TSA configured: the local one, in development
-    assert len(parts.engine.trust.roots) == 2  # the configured root and the local TSA's root
+    # The configured root, the local TSA's root and the development seals' CA.
+    assert len(parts.engine.trust.roots) == 3
     request = tsp.TimeStampReq(
         {
             "version": "v1",
