@@ -139,6 +139,27 @@ PROBES: dict[tuple[str, str], Probe] = {
     ),
     ("POST", "/api/v1/firmas/lote"): lambda ctx: Request(json={"oficio_ids": [ctx.oficio_id]}),
     ("GET", "/api/v1/firmas/pendientes"): lambda ctx: Request(),
+    # --- inbox and deliveries (routing) ---
+    ("GET", "/api/v1/bandeja"): lambda ctx: Request(),
+    ("GET", "/api/v1/bandeja/no-leidos"): lambda ctx: Request(),
+    ("GET", "/api/v1/bandeja/instrucciones"): lambda ctx: Request(),
+    ("GET", "/api/v1/notificaciones"): lambda ctx: Request(params={"max_segundos": "0"}),
+    ("GET", "/api/v1/entregas/{entrega_id}"): lambda ctx: Request(path_params={"entrega_id": MISSING}),
+    ("POST", "/api/v1/entregas/{entrega_id}/acuse"): lambda ctx: Request(path_params={"entrega_id": MISSING}),
+    ("POST", "/api/v1/entregas/{entrega_id}/turnos"): lambda ctx: Request(
+        path_params={"entrega_id": MISSING},
+        json={"destinatarios": [ctx.funcionario_id], "instruccion": "para_su_atencion"},
+    ),
+    ("GET", "/api/v1/entregas/{entrega_id}/turnos"): lambda ctx: Request(path_params={"entrega_id": MISSING}),
+    ("POST", "/api/v1/entregas/{entrega_id}/conclusion"): lambda ctx: Request(
+        path_params={"entrega_id": MISSING}, json={"motivo": "Prueba de acceso"}
+    ),
+    ("POST", "/api/v1/entregas/{entrega_id}/respuesta"): lambda ctx: Request(
+        path_params={"entrega_id": MISSING}, json={}
+    ),
+    ("POST", "/api/v1/entregas/{entrega_id}/archivo"): lambda ctx: Request(
+        path_params={"entrega_id": MISSING}
+    ),
     # --- directory ---
     ("POST", "/api/v1/directorio/importaciones"): lambda ctx: Request(
         files={"archivo": ("vacio.csv", b"", "text/csv")}, params={"simulacion": "true"}

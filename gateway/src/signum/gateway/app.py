@@ -18,7 +18,7 @@ from signum.gateway.directory.repository import DirectoryRepository
 from signum.gateway.identity.oidc import OidcClient, OidcConfig
 from signum.gateway.identity.repository import IdentityRepository
 from signum.gateway.identity.service import IdentityService, LoginPolicy
-from signum.gateway.routes import admin, auth, documentos, firma, oficios, plantillas, ui
+from signum.gateway.routes import admin, auth, bandeja, documentos, firma, oficios, plantillas, ui
 from signum.gateway.routes import directory as directory_routes
 from signum.gateway.settings import Settings
 from signum.gateway.ui import STATIC_DIR
@@ -107,6 +107,7 @@ def build(settings: Settings | None = None) -> FastAPI:
             oficios.router,
             documentos.router,
             firma.router,
+            bandeja.router,
             plantillas.router,
             directory_routes.router(directory_service, require),
             admin.router,

@@ -35,6 +35,14 @@ class Action(StrEnum):
     DOCUMENTO_SUBIR = "documento.subir"
     OFICIO_FIRMAR = "oficio.firmar"
     FIRMAS_PENDIENTES_LEER = "firmas.pendientes"  # the caller's own "Por firmar" list
+    BANDEJA_LEER = "bandeja.leer"  # the caller's own inbox, counts and notifications
+    ENTREGA_LEER = "entrega.leer"
+    ENTREGA_ACUSAR = "entrega.acusar"
+    ENTREGA_TURNAR = "entrega.turnar"
+    ENTREGA_CONCLUIR = "entrega.concluir"
+    ENTREGA_ARCHIVAR = "entrega.archivar"
+    ENTREGA_RESPONDER = "entrega.responder"  # start the answering oficio (a draft in one's own unit)
+    DOCUMENTO_REGISTRAR = "documento.registrar"  # oficialía de partes registers a paper document
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,18 @@ def decide(caller: Caller, action: Action, resource: Resource = None) -> Decisio
         Action.FIRMAS_PENDIENTES_LEER,
     ):
         return Decision(True, "authenticated official")
+    if action is Action.BANDEJA_LEER:
+        if caller.kind != "official":
+            return Decision(False, "officials only")
+        return Decision(True, "own inbox")
+    if action in DELIVERY_ACTIONS:
+        # Who may act on one delivery (its recipient, their suplente, the office's oficialía, whoever
+        # turned it) is decided by routing on the delivery; any official may attempt it.
+        if caller.kind != "official":
+            return Decision(False, "officials only")
+        return Decision(True, "decided on the delivery")
+    if action is Action.DOCUMENTO_REGISTRAR:
+        return _role(caller, "oficialia")
     if action is Action.OFICIO_CREAR:
         if not isinstance(resource, UnitAccess):
             return Decision(False, "no unit given")
@@ -123,6 +143,18 @@ def decide(caller: Caller, action: Action, resource: Resource = None) -> Decisio
             return Decision(True, "signer fixed at finalization")
         return Decision(False, "only the signers fixed at finalization sign the oficio")
     return Decision(False, f"no rule for {action}")
+
+
+DELIVERY_ACTIONS = frozenset(
+    {
+        Action.ENTREGA_LEER,
+        Action.ENTREGA_ACUSAR,
+        Action.ENTREGA_TURNAR,
+        Action.ENTREGA_CONCLUIR,
+        Action.ENTREGA_ARCHIVAR,
+        Action.ENTREGA_RESPONDER,
+    }
+)
 
 
 # Work on a draft: writing it (author, editors), commenting (participants), reviewing (reviewers),

@@ -98,8 +98,16 @@ def signing_env(signing_pki: Any, tmp_path_factory: pytest.TempPathFactory) -> d
 
 
 @pytest.fixture(scope="session")
+def smtp_sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real SMTP server process that keeps every message it receives (routing's external mail)."""
+    from signum.testing.smtp import running_sink
+
+    yield from running_sink(tmp_path_factory.mktemp("smtp"))
+
+
+@pytest.fixture(scope="session")
 def platform(
-    stack_env: dict[str, str], log_dir: Path, signing_env: dict[str, str]
+    stack_env: dict[str, str], log_dir: Path, signing_env: dict[str, str], smtp_sink: Any
 ) -> Iterator[dict[str, ServiceProcess]]:
     """Every service and the gateway as real processes against the test stack."""
     procs = {name: ServiceProcess(name, stack_env, log_dir) for name in SERVICES}
@@ -111,6 +119,18 @@ def platform(
         | {
             "SIGNUM_SIGNING_STORAGE_URL": procs["storage"].url,
             "SIGNUM_SIGNING_PUBLIC_URL": gateway.url,
+        }
+    )
+    procs["routing"].env = (
+        stack_env
+        | smtp_sink.env("routing")
+        | {
+            "SIGNUM_ROUTING_DRAFTING_URL": procs["drafting"].url,
+            "SIGNUM_ROUTING_SIGNING_URL": procs["signing"].url,
+            "SIGNUM_ROUTING_STORAGE_URL": procs["storage"].url,
+            "SIGNUM_ROUTING_PUBLIC_URL": gateway.url,
+            "SIGNUM_ROUTING_ACUSE_RETRY_SECONDS": "2",
+            "SIGNUM_ROUTING_DEADLINE_JOB_SECONDS": "2",
         }
     )
     gateway.env = stack_env | {f"SIGNUM_GATEWAY_{n.upper()}_URL": p.url for n, p in procs.items()}

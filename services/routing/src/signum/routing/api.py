@@ -1,14 +1,17 @@
-"""Routing's internal HTTP API."""
+"""Routing's internal HTTP API (thin: the gateway calls it with the caller; rules live in service.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from signum.platform.http import InternalGuard, caller_from_request
+from signum.routing import domain
 from signum.routing.service import RoutingService
 
 
@@ -26,14 +29,123 @@ class TrackingResponse(BaseModel):
     timeline: list[TimelineEntry]
 
 
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TurnarRequest(_Body):
+    destinatarios: list[str] = Field(min_length=1, max_length=50, description="Funcionarios (ids).")
+    instruccion: str = Field(min_length=1, max_length=64, description="Clave del catálogo de instrucciones.")
+    nota: str = Field(default="", max_length=2000)
+    fecha_limite: dt.date | None = None
+    dias_habiles: int | None = Field(
+        default=None, description="Plazo en días hábiles (alternativa a la fecha)."
+    )
+
+
+class ConcluirRequest(_Body):
+    motivo: str = Field(default="", max_length=2000)
+
+
 def router(service: RoutingService, guard: InternalGuard) -> APIRouter:
-    api = APIRouter(prefix="/internal", dependencies=[Depends(guard)], tags=["seguimiento"])
+    api = APIRouter(prefix="/internal", dependencies=[Depends(guard)], tags=["turnado"])
 
     @api.get("/oficios/{oficio_id}/tracking", response_model=TrackingResponse)
     async def tracking(oficio_id: str, request: Request) -> TrackingResponse:
         doc = await service.tracking(caller_from_request(request), oficio_id)
         return TrackingResponse(
-            oficio_id=doc["_id"], status=doc["status"], office_id=doc["office_id"], timeline=doc["timeline"]
+            oficio_id=doc["_id"],
+            status=doc.get("status", ""),
+            office_id=doc.get("office_id", ""),
+            timeline=doc.get("timeline", []),
+        )
+
+    @api.get("/bandeja")
+    async def bandeja(
+        request: Request,
+        carpeta: str = Query("recibidos", max_length=32),
+        buzon: str | None = Query(None, max_length=32),
+        estado: str | None = Query(None, max_length=32),
+        prioridad: str | None = Query(None, pattern="^(ordinaria|urgente)$"),
+        remitente_unidad: str | None = Query(None, max_length=64),
+        desde: dt.date | None = None,
+        hasta: dt.date | None = None,
+        vencidos: bool = False,
+        q: str | None = Query(None, max_length=200),
+        cursor: str | None = Query(None, max_length=400),
+        limite: int = Query(25, ge=1, le=100),
+    ) -> dict[str, Any]:
+        return await service.inbox_page(
+            caller_from_request(request),
+            carpeta,
+            buzon=buzon,
+            estado=estado,
+            prioridad=prioridad,
+            remitente_unidad=remitente_unidad,
+            desde=desde,
+            hasta=hasta,
+            vencidos=vencidos,
+            q=q,
+            cursor=cursor,
+            limite=limite,
+        )
+
+    @api.get("/bandeja/no-leidos")
+    async def no_leidos(request: Request, buzon: str | None = Query(None, max_length=32)) -> dict[str, int]:
+        return await service.unread_counts(caller_from_request(request), buzon)
+
+    @api.get("/instrucciones")
+    async def instrucciones() -> dict[str, str]:
+        return domain.INSTRUCCIONES
+
+    @api.get("/entregas/{entrega_id}")
+    async def entrega(entrega_id: str, request: Request) -> dict[str, Any]:
+        return await service.get_delivery(caller_from_request(request), entrega_id)
+
+    @api.post("/entregas/{entrega_id}/acuse")
+    async def acuse(entrega_id: str, request: Request) -> dict[str, Any]:
+        return await service.acknowledge(caller_from_request(request), entrega_id)
+
+    @api.post("/entregas/{entrega_id}/turnos")
+    async def turnar(entrega_id: str, body: TurnarRequest, request: Request) -> dict[str, Any]:
+        return await service.forward(
+            caller_from_request(request),
+            entrega_id,
+            destinatarios=body.destinatarios,
+            instruccion=body.instruccion,
+            nota=body.nota,
+            fecha_limite=body.fecha_limite,
+            dias_habiles=body.dias_habiles,
+        )
+
+    @api.get("/entregas/{entrega_id}/respuesta")
+    async def respuesta(entrega_id: str, request: Request) -> dict[str, Any]:
+        return await service.answer_basis(caller_from_request(request), entrega_id)
+
+    @api.get("/entregas/{entrega_id}/turnos")
+    async def arbol(entrega_id: str, request: Request) -> dict[str, Any]:
+        return await service.tree(caller_from_request(request), entrega_id)
+
+    @api.post("/entregas/{entrega_id}/conclusion")
+    async def concluir(entrega_id: str, body: ConcluirRequest, request: Request) -> dict[str, Any]:
+        return await service.close(caller_from_request(request), entrega_id, body.motivo)
+
+    @api.post("/entregas/{entrega_id}/archivo")
+    async def archivar(entrega_id: str, request: Request) -> dict[str, Any]:
+        return await service.archive(caller_from_request(request), entrega_id)
+
+    @api.get("/notificaciones")
+    async def notificaciones(
+        request: Request, buzon: str | None = Query(None, max_length=32)
+    ) -> StreamingResponse:
+        caller = caller_from_request(request)
+        owners = [service._inbox_owner(caller, None)]
+        if buzon == "oficialia":
+            owners.append(service._inbox_owner(caller, "oficialia"))
+        return StreamingResponse(
+            service.notifier.stream(owners),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
     return api

@@ -6,11 +6,14 @@ from fastapi import FastAPI
 
 from signum.contracts import Topic
 from signum.platform.directory import DirectoryReadModel
-from signum.platform.http import internal_token_guard
+from signum.platform.http import InternalClient, internal_token_guard
 from signum.platform.service import ServiceRuntime, create_app, serve
 from signum.routing import api
+from signum.routing.domain import WorkCalendar
 from signum.routing.handlers import handlers
-from signum.routing.repository import TrackingRepository
+from signum.routing.mail import Mailer
+from signum.routing.notifications import Notifier
+from signum.routing.repository import InboxRepository, OficioRepository, QueueRepository
 from signum.routing.service import RoutingService
 from signum.routing.settings import Settings
 
@@ -18,15 +21,47 @@ from signum.routing.settings import Settings
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, uses_s3=False)
-    repository = TrackingRepository(runtime.db)
-    runtime.on_startup(repository.ensure_indexes)
-    service = RoutingService(repository)
-    # Who holds which position and who stands in for whom: deliveries will need it.
+    oficios = OficioRepository(runtime.db)
+    runtime.on_startup(oficios.ensure_indexes)
+    relay = runtime.outbox(oficios.collection)
     directory = DirectoryReadModel(runtime.db)
     runtime.on_startup(directory.ensure_indexes)
-    runtime.consume([Topic.DRAFTING, Topic.DIRECTORY], {**handlers(service), **directory.handlers()})
-    guard = internal_token_guard(settings.infra.internal_token)
-    return create_app(runtime, title="Signum — turnado", routers=[api.router(service, guard)])
+    token = settings.infra.internal_token
+    service = RoutingService(
+        oficios,
+        InboxRepository(runtime.db),
+        QueueRepository(runtime.db),
+        directory,
+        drafting=InternalClient("drafting", settings.drafting_url, token),
+        signing=InternalClient("signing", settings.signing_url, token, timeout=30.0),
+        storage=InternalClient("storage", settings.storage_url, token),
+        mailer=Mailer(
+            settings.smtp_host, settings.smtp_port, settings.smtp_from, starttls=settings.smtp_starttls
+        ),
+        notifier=Notifier(),
+        calendar=WorkCalendar(frozenset(settings.holidays), federal=settings.federal_holidays),
+        public_url=settings.public_url,
+        timezone=settings.timezone,
+        reminder_days=settings.reminder_working_days,
+        notify_outbox=relay.notify,
+    )
+    runtime.consume(
+        [Topic.DRAFTING, Topic.SIGNING, Topic.ROUTING, Topic.DIRECTORY],
+        {**handlers(service), **directory.handlers()},
+    )
+
+    async def retry_acuses() -> None:
+        await service.retry_acuses()
+
+    async def check_deadlines() -> None:
+        await service.check_deadlines()
+
+    runtime.every(settings.acuse_retry_seconds, retry_acuses)
+    runtime.every(settings.deadline_job_seconds, check_deadlines)
+    guard = internal_token_guard(token)
+    app = create_app(runtime, title="Signum — turnado", routers=[api.router(service, guard)])
+    app.state.service = service
+    return app
 
 
 def main() -> None:

@@ -3,14 +3,54 @@
 from __future__ import annotations
 
 from signum.contracts import Event
-from signum.contracts.drafting import OficioCreated
+from signum.contracts.signing import OficioSigned, SignatureAdded
 from signum.platform.consumer import Handler
 from signum.routing.service import RoutingService
 
+DRAFTING_TYPES = (
+    "oficio.created",
+    "oficio.updated",
+    "oficio.review_requested",
+    "oficio.reviewed",
+    "oficio.finalized",
+    "oficio.cancelled",
+)
+# Routing's own events: re-project the inboxes they concern, so a crash between the write of an
+# oficio's document and the write of its inbox entries is repaired when the event comes back.
+OWN_TYPES = (
+    "oficio.dispatched",
+    "delivery.created",
+    "delivery.acknowledged",
+    "delivery.forwarded",
+    "oficio.answered",
+    "delivery.closed",
+    "deadline.overdue",
+)
+
 
 def handlers(service: RoutingService) -> dict[str, Handler]:
-    async def oficio_created(event: Event) -> None:
-        assert isinstance(event, OficioCreated)
-        await service.on_oficio_created(event)
+    async def drafting(event: Event) -> None:
+        await service.on_drafting_event(event)
 
-    return {"oficio.created": oficio_created}
+    async def signature_added(event: Event) -> None:
+        assert isinstance(event, SignatureAdded)
+        await service.on_signature_added(event)
+
+    async def oficio_signed(event: Event) -> None:
+        assert isinstance(event, OficioSigned)
+        await service.on_oficio_signed(event)
+
+    async def acuse_sealed(event: Event) -> None:
+        await service.on_acuse_sealed(event)
+
+    async def own(event: Event) -> None:
+        if event.oficio_id:
+            await service.project(event.oficio_id)
+
+    return {
+        **{t: drafting for t in DRAFTING_TYPES},
+        "signature.added": signature_added,
+        "oficio.signed": oficio_signed,
+        "acuse.sealed": acuse_sealed,
+        **{t: own for t in OWN_TYPES},
+    }

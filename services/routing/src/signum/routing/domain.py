@@ -1,0 +1,233 @@
+"""Routing's domain: deliveries, their states, inbox folders, deadlines on working days. No I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from signum.platform.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+
+Carpeta = Literal["recibidos", "turnados", "enviados", "copias", "borradores", "por_firmar", "archivados"]
+CARPETAS: tuple[Carpeta, ...] = (
+    "recibidos",
+    "turnados",
+    "enviados",
+    "copias",
+    "borradores",
+    "por_firmar",
+    "archivados",
+)
+
+# Delivery states (DESIGN.md §3): enviado → recibido → turnado / en_atencion → respondido / concluido.
+OPEN_STATES = frozenset({"enviado", "recibido", "turnado", "en_atencion"})
+CLOSED_STATES = frozenset({"respondido", "concluido"})
+
+INSTRUCCIONES: dict[str, str] = {
+    "para_su_atencion": "Para su atención",
+    "para_conocimiento": "Para conocimiento",
+    "para_tramite_procedente": "Para trámite procedente",
+    "para_su_respuesta": "Para su respuesta",
+    "para_opinion": "Para opinión",
+    "para_archivo": "Para archivo",
+}
+
+OFFICE_PREFIX = "unidad:"
+
+
+def office_mailbox(unidad_id: str) -> str:
+    """The owner id of an office's shared mailbox (read by its oficialía de partes)."""
+    return f"{OFFICE_PREFIX}{unidad_id}"
+
+
+def entrega_id(oficio_id: str, *parts: str) -> str:
+    """A delivery id fixed by what it is, so a replayed event makes the same delivery, never two."""
+    digest = hashlib.sha256("|".join((oficio_id, *parts)).encode()).hexdigest()[:16]
+    # "_": a dot would split the id when it is used as a field name (`entregas.<id>`).
+    return f"{oficio_id}_{digest}"
+
+
+def oficio_of(entrega: str) -> str:
+    """The oficio a delivery id belongs to."""
+    oficio, sep, _ = entrega.rpartition("_")
+    if not sep or not oficio:
+        raise DeliveryNotFoundError()
+    return oficio
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for search."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+class DeliveryNotFoundError(NotFoundError):
+    code = "delivery_not_found"
+    message = "La entrega no existe o no está a su cargo."
+
+
+class DeliveryForbiddenError(ForbiddenError):
+    code = "delivery_forbidden"
+    message = "Solo el destinatario de la entrega (o su suplente, o la oficialía de partes) puede hacerlo."
+
+
+class DeliveryClosedError(ConflictError):
+    code = "delivery_closed"
+    message = "La entrega ya está cerrada; no admite más acciones."
+
+
+class NotASubordinateError(ValidationFailedError):
+    code = "not_a_subordinate"
+    message = "Solo puede turnar a personal que depende de usted en el directorio."
+
+
+class ReasonRequiredError(ValidationFailedError):
+    code = "reason_required"
+    message = "Para concluir sin oficio de respuesta escriba el motivo."
+
+
+class CopyNeedsNoActionError(ConflictError):
+    code = "copy_not_actionable"
+    message = "Una copia (C.c.p.) es para conocimiento: no se turna ni se responde."
+
+
+class DeadlineInPastError(ValidationFailedError):
+    code = "deadline_in_past"
+    message = "La fecha límite no puede ser anterior a hoy."
+
+
+class InvalidCursorError(ValidationFailedError):
+    code = "invalid_cursor"
+    message = "El cursor de paginación no es válido; vuelva a la primera página."
+
+
+# --- working days ------------------------------------------------------------------------------
+
+
+def _nth_monday(year: int, month: int, n: int) -> dt.date:
+    first = dt.date(year, month, 1)
+    offset = (7 - first.weekday()) % 7
+    return first + dt.timedelta(days=offset + 7 * (n - 1))
+
+
+def mexican_federal_holidays(year: int) -> set[dt.date]:
+    """Días de descanso obligatorio (Ley Federal del Trabajo, art. 74) of `year`."""
+    days = {
+        dt.date(year, 1, 1),
+        _nth_monday(year, 2, 1),  # Constitución
+        _nth_monday(year, 3, 3),  # Natalicio de Benito Juárez
+        dt.date(year, 5, 1),
+        dt.date(year, 9, 16),
+        _nth_monday(year, 11, 3),  # Revolución
+        dt.date(year, 12, 25),
+    }
+    if (year - 2024) % 6 == 0:
+        days.add(dt.date(year, 10, 1))  # Transmisión del Poder Ejecutivo Federal
+    return days
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Working days: Monday to Friday minus the federal holidays and the configured extra ones."""
+
+    extra_holidays: frozenset[dt.date] = frozenset()
+    federal: bool = True
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day.weekday() >= 5 or day in self.extra_holidays:
+            return False
+        return not (self.federal and day in mexican_federal_holidays(day.year))
+
+    def add_working_days(self, start: dt.date, days: int) -> dt.date:
+        """The date `days` working days after `start`."""
+        current = start
+        remaining = days
+        while remaining > 0:
+            current += dt.timedelta(days=1)
+            if self.is_working_day(current):
+                remaining -= 1
+        return current
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after `start` up to and including `end` (negative if `end` is before)."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        count = 0
+        current = start
+        while current < end:
+            current += dt.timedelta(days=1)
+            if self.is_working_day(current):
+                count += 1
+        return count
+
+
+# --- inbox -------------------------------------------------------------------------------------
+
+
+def delivery_folder(delivery: dict[str, Any]) -> Carpeta:
+    """The folder a delivery shows in, in its recipient's inbox."""
+    if delivery.get("archivado"):
+        return "archivados"
+    motivo = delivery["motivo"]
+    if motivo == "copia":
+        return "copias"
+    if motivo == "turno":
+        return "turnados"
+    return "recibidos"
+
+
+def oficio_folder(oficio: dict[str, Any], person: str) -> Carpeta | None:
+    """Where an oficio shows for one of its authors, collaborators or signers (None: nowhere)."""
+    status = oficio.get("status")
+    firmantes = oficio.get("firmantes") or []
+    if status in ("borrador", "en_revision"):
+        return "borradores" if person in (oficio.get("participantes") or []) else None
+    if status in ("listo_para_firma", "firmando"):
+        pending = [f for f in firmantes if not f.get("firmado")]
+        if pending and pending[0].get("funcionario_id") == person:
+            return "por_firmar"
+        return "borradores" if person in (oficio.get("participantes") or []) else None
+    if status in ("firmado", "enviado"):
+        signers = {f.get("funcionario_id") for f in firmantes}
+        if person in signers or person == oficio.get("author_id"):
+            return "enviados"
+        return None
+    return None
+
+
+def oficio_people(oficio: dict[str, Any]) -> set[str]:
+    """Everyone who may have the oficio itself (not a delivery) in their inbox."""
+    people = set(oficio.get("participantes") or [])
+    people.update(f["funcionario_id"] for f in oficio.get("firmantes") or [] if f.get("funcionario_id"))
+    if oficio.get("author_id"):
+        people.add(oficio["author_id"])
+    return people
+
+
+def is_overdue(delivery: dict[str, Any], today: dt.date) -> bool:
+    limite = delivery.get("fecha_limite")
+    if not limite or delivery.get("estado") not in OPEN_STATES or delivery.get("motivo") == "copia":
+        return False
+    return dt.date.fromisoformat(str(limite)[:10]) < today
+
+
+def sort_key(when: dt.datetime, entry_id: str) -> str:
+    """Order of inbox entries (newest first when sorted descending); unique, so pages are stable."""
+    return f"{when.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}|{entry_id}"
+
+
+def search_text(*parts: str | None) -> str:
+    return fold(" ".join(p for p in parts if p))
+
+
+def distinct(items: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)

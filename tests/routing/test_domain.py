@@ -1,0 +1,61 @@
+"""Routing's domain rules without I/O: working days, folders, delivery ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from signum.routing import domain
+from signum.routing.domain import WorkCalendar, mexican_federal_holidays
+
+
+def test_federal_holidays_of_2026_follow_the_ley_federal_del_trabajo() -> None:
+    assert mexican_federal_holidays(2026) == {
+        dt.date(2026, 1, 1),
+        dt.date(2026, 2, 2),  # first Monday of February
+        dt.date(2026, 3, 16),  # third Monday of March
+        dt.date(2026, 5, 1),
+        dt.date(2026, 9, 16),
+        dt.date(2026, 11, 16),  # third Monday of November
+        dt.date(2026, 12, 25),
+    }
+    assert dt.date(2030, 10, 1) in mexican_federal_holidays(2030)  # transmisión del Poder Ejecutivo
+
+
+def test_working_days_skip_weekends_federal_and_local_holidays() -> None:
+    calendar = WorkCalendar(frozenset({dt.date(2026, 11, 18)}))
+    # Friday 13 Nov 2026 + 3 working days: Mon 16 is a federal holiday, Wed 18 a local one
+    # -> Tue 17, Thu 19, Fri 20.
+    assert calendar.add_working_days(dt.date(2026, 11, 13), 3) == dt.date(2026, 11, 20)
+    assert calendar.working_days_between(dt.date(2026, 11, 13), dt.date(2026, 11, 20)) == 3
+    assert calendar.working_days_between(dt.date(2026, 11, 20), dt.date(2026, 11, 13)) == -3
+    assert not WorkCalendar(federal=False).is_working_day(dt.date(2026, 11, 14))
+    assert WorkCalendar(federal=False).is_working_day(dt.date(2026, 11, 16))
+
+
+def test_delivery_ids_are_fixed_by_what_they_are_and_name_their_oficio() -> None:
+    first = domain.entrega_id("0190-abc", "destinatario", "70001")
+    assert first == domain.entrega_id("0190-abc", "destinatario", "70001")
+    assert first != domain.entrega_id("0190-abc", "copia", "70001")
+    assert domain.oficio_of(first) == "0190-abc"
+
+
+def test_folders_of_deliveries_and_of_oficios() -> None:
+    assert domain.delivery_folder({"motivo": "destinatario"}) == "recibidos"
+    assert domain.delivery_folder({"motivo": "oficialia"}) == "recibidos"
+    assert domain.delivery_folder({"motivo": "copia"}) == "copias"
+    assert domain.delivery_folder({"motivo": "turno"}) == "turnados"
+    assert domain.delivery_folder({"motivo": "turno", "archivado": True}) == "archivados"
+    oficio = {
+        "status": "firmando",
+        "participantes": ["1", "2"],
+        "author_id": "1",
+        "firmantes": [{"funcionario_id": "2", "firmado": True}, {"funcionario_id": "3"}],
+    }
+    assert domain.oficio_folder(oficio, "3") == "por_firmar"
+    assert domain.oficio_folder(oficio, "1") == "borradores"
+    assert domain.oficio_folder({**oficio, "status": "enviado"}, "3") == "enviados"
+    assert domain.oficio_folder({**oficio, "status": "cancelado"}, "1") is None
+
+
+def test_search_text_ignores_case_and_accents() -> None:
+    assert domain.fold("Obra PÚBLICA, Año") == "obra publica, ano"

@@ -1,0 +1,259 @@
+"""Routing's use cases on the real FerretDB: deliveries, inboxes, acuse, turnar, answers, deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from signum.platform.errors import SignumError
+from signum.routing.domain import office_mailbox
+from signum.routing.service import RoutingService
+from tests.routing.support import FakeSigning, add_suplencia, created, finalized, new_id, official, signed
+
+pytestmark = pytest.mark.stack
+
+SECRETARIA = official("90001", "SEC")
+EGR_TITULAR = official("70001")
+EGR_SUB = official("70002")
+EGR_ANALISTA = official("70003")
+EGR_OFICIALIA = official("70004", roles=frozenset({"oficialia"}))
+ING_TITULAR = official("80001", "ING")
+ING_ANALISTA = official("80002", "ING")
+
+
+async def send(service: RoutingService, destinatarios: list[str], **kwargs: Any) -> str:
+    oficio_id = new_id()
+    await service.on_drafting_event(created(oficio_id))
+    await service.on_drafting_event(finalized(oficio_id, destinatarios, **kwargs))
+    await service.on_oficio_signed(signed(oficio_id, kwargs.get("folio", "TES/SEC/0001/2026")))
+    return oficio_id
+
+
+async def outbox_types(service: RoutingService, oficio_id: str) -> list[str]:
+    doc = await service.oficios.collection.find_one({"_id": oficio_id})
+    assert doc is not None
+    return [e["type"] for e in doc.get("_outbox", [])]
+
+
+async def deliveries(service: RoutingService, oficio_id: str) -> dict[str, dict[str, Any]]:
+    doc = await service.oficios.get(oficio_id)
+    assert doc is not None
+    return dict(doc["entregas"])
+
+
+async def test_a_signed_oficio_reaches_people_positions_offices_and_suplentes_exactly_once(
+    service: RoutingService,
+) -> None:
+    await add_suplencia(service.directory, "ING-TIT", "80002")
+    oficio_id = new_id()
+    await service.on_drafting_event(created(oficio_id))
+    await service.on_drafting_event(finalized(oficio_id, ["70003", "EGR", "ING-TIT"]))
+    event = signed(oficio_id)
+    await service.on_oficio_signed(event)
+    await service.on_oficio_signed(event)  # a redelivery
+    found = await deliveries(service, oficio_id)
+    owners = sorted(
+        (d["motivo"], d["funcionario_id"] or office_mailbox(d["unidad_id"])) for d in found.values()
+    )
+    assert owners == [
+        ("destinatario", "70001"),  # titular of EGR
+        ("destinatario", "70003"),  # a person
+        ("destinatario", "80002"),  # the suplente of ING's titular, today
+        ("oficialia", "unidad:EGR"),  # the office's oficialía de partes
+    ]
+    suplente = next(d for d in found.values() if d["funcionario_id"] == "80002")
+    assert suplente["en_lugar_de"] == "80001"
+    types = await outbox_types(service, oficio_id)
+    assert types.count("oficio.dispatched") == 1
+    assert types.count("delivery.created") == 4
+
+    page = await service.inbox_page(EGR_OFICIALIA, "recibidos", buzon="oficialia")
+    assert [i["oficio_id"] for i in page["elementos"]] == [oficio_id]
+    with pytest.raises(SignumError) as refused:
+        await service.inbox_page(EGR_ANALISTA, "recibidos", buzon="oficialia")
+    assert refused.value.code == "mailbox_forbidden"
+    sent = await service.inbox_page(SECRETARIA, "enviados")
+    assert [i["oficio_id"] for i in sent["elementos"]] == [oficio_id]
+
+
+async def test_inbox_filters_search_unread_counts_and_stable_pages(service: RoutingService) -> None:
+    ids = []
+    for n in range(7):
+        ids.append(
+            await send(
+                service,
+                ["80001"],
+                folio=f"TES/SEC/{n + 1:04d}/2026",
+                prioridad="urgente" if n % 3 == 0 else "ordinaria",
+                asunto=f"Solicitud número {n} de información presupuestal"
+                if n != 4
+                else "Licitación de patrullas",
+            )
+        )
+    counts = await service.unread_counts(ING_TITULAR)
+    assert counts["recibidos"] == 7
+    assert counts["copias"] == 0
+    urgent = await service.inbox_page(ING_TITULAR, "recibidos", prioridad="urgente")
+    assert sorted(i["oficio_id"] for i in urgent["elementos"]) == sorted([ids[0], ids[3], ids[6]])
+    search = await service.inbox_page(ING_TITULAR, "recibidos", q="LICITACION")
+    assert [i["oficio_id"] for i in search["elementos"]] == [ids[4]]
+    by_folio = await service.inbox_page(ING_TITULAR, "recibidos", q="TES/SEC/0002")
+    assert [i["oficio_id"] for i in by_folio["elementos"]] == [ids[1]]
+    by_office = await service.inbox_page(ING_TITULAR, "recibidos", remitente_unidad="EGR")
+    assert by_office["elementos"] == []
+    today = service.today()
+    window = await service.inbox_page(ING_TITULAR, "recibidos", desde=today, hasta=today)
+    assert len(window["elementos"]) == 7
+    tomorrow = await service.inbox_page(ING_TITULAR, "recibidos", desde=today + dt.timedelta(days=1))
+    assert tomorrow["elementos"] == []
+
+    pages: list[str] = []
+    cursor = None
+    while True:
+        page = await service.inbox_page(ING_TITULAR, "recibidos", cursor=cursor, limite=3)
+        pages += [i["oficio_id"] for i in page["elementos"]]
+        cursor = page["siguiente"]
+        if cursor is None:
+            break
+    assert pages == list(reversed(ids))  # newest first, each once
+    with pytest.raises(SignumError) as bad:
+        await service.inbox_page(ING_TITULAR, "recibidos", cursor="no-es-un-cursor")
+    assert bad.value.code == "invalid_cursor"
+
+    entrega = (await service.inbox_page(ING_TITULAR, "recibidos", limite=1))["elementos"][0]["entrega_id"]
+    await service.get_delivery(ING_TITULAR, entrega)  # opening it: read and acknowledged
+    assert (await service.unread_counts(ING_TITULAR))["recibidos"] == 6
+
+
+async def test_the_receipt_is_never_lost_when_signing_is_down(
+    service: RoutingService, signing: FakeSigning
+) -> None:
+    oficio_id = await send(service, ["80001"])
+    entrega = next(iter(await deliveries(service, oficio_id)))
+    signing.up = False
+    received = await service.acknowledge(ING_TITULAR, entrega)
+    assert received["estado"] == "recibido"
+    assert received["recibido_en"] is not None
+    assert received["acuse"] is None
+    assert await service.retry_acuses() == 0
+    signing.up = True
+    assert await service.retry_acuses() == 1
+    sealed = await service.get_delivery(ING_TITULAR, entrega)
+    assert sealed["acuse"]["clave"].startswith("acuses/")
+    assert len(signing.calls) == 1
+    call = signing.calls[0]
+    assert call["recibido_por"]["nombre"] == "Mtra. Elena Villarreal Sada"
+    assert call["unidad"] == {
+        "unidad_id": "ING",
+        "nombre": "Dirección de Ingresos",
+        "dependencia": "Tesorería Municipal",
+    }
+    assert "delivery.acknowledged" in await outbox_types(service, oficio_id)
+    assert await service.retry_acuses() == 0  # nothing left
+
+
+async def test_turnar_down_two_levels_with_a_tree_and_only_to_subordinates(service: RoutingService) -> None:
+    oficio_id = await send(service, ["EGR"])
+    entrega = next(
+        d["id"] for d in (await deliveries(service, oficio_id)).values() if d["funcionario_id"] == "70001"
+    )
+    with pytest.raises(SignumError) as outsider:
+        await service.forward(EGR_SUB, entrega, destinatarios=["70003"], instruccion="para_su_atencion")
+    assert outsider.value.code == "delivery_not_found"
+    with pytest.raises(SignumError) as sideways:
+        await service.forward(EGR_TITULAR, entrega, destinatarios=["80002"], instruccion="para_su_atencion")
+    assert sideways.value.code == "not_a_subordinate"
+    with pytest.raises(SignumError) as past:
+        await service.forward(
+            EGR_TITULAR,
+            entrega,
+            destinatarios=["70002"],
+            instruccion="para_su_atencion",
+            fecha_limite=service.today() - dt.timedelta(days=1),
+        )
+    assert past.value.code == "deadline_in_past"
+    await service.forward(
+        EGR_TITULAR,
+        entrega,
+        destinatarios=["70002"],
+        instruccion="para_su_atencion",
+        nota="Atender a la brevedad",
+        dias_habiles=3,
+    )
+    turno = next(d for d in (await deliveries(service, oficio_id)).values() if d["funcionario_id"] == "70002")
+    assert turno["fecha_limite"] == service.calendar.add_working_days(service.today(), 3).isoformat()
+    await service.forward(EGR_SUB, turno["id"], destinatarios=["70003"], instruccion="para_su_respuesta")
+    tree = await service.tree(EGR_TITULAR, entrega)
+    assert tree["estado"] == "turnado"
+    assert tree["turnos"][0]["funcionario_id"] == "70002"
+    assert tree["turnos"][0]["turnos"][0]["funcionario_id"] == "70003"
+    assert tree["turnos"][0]["turnos"][0]["instruccion_texto"] == "Para su respuesta"
+    page = await service.inbox_page(EGR_ANALISTA, "turnados")
+    assert [i["oficio_id"] for i in page["elementos"]] == [oficio_id]
+    types = await outbox_types(service, oficio_id)
+    assert types.count("delivery.forwarded") == 2
+
+
+async def test_an_answer_closes_the_deliveries_of_the_answering_office(service: RoutingService) -> None:
+    asked = await send(service, ["EGR", "80001"])
+    answer = new_id()
+    await service.on_drafting_event(created(answer, author="70003", office="EGR"))
+    await service.on_drafting_event(
+        finalized(
+            answer, ["90001"], folio="TES/EGR/0009/2026", signer="70001", office="EGR", en_respuesta_a=asked
+        )
+    )
+    await service.on_oficio_signed(signed(answer, "TES/EGR/0009/2026"))
+    found = await deliveries(service, asked)
+    states = sorted((d["funcionario_id"] or "mailbox", d["estado"]) for d in found.values())
+    assert states == [("70001", "respondido"), ("80001", "enviado"), ("mailbox", "respondido")]
+    types = await outbox_types(service, asked)
+    assert types.count("oficio.answered") == 2
+    assert types.count("delivery.closed") == 2
+    page = await service.inbox_page(SECRETARIA, "recibidos")
+    assert [i["oficio_id"] for i in page["elementos"]] == [answer]
+
+    entrega_ing = next(d["id"] for d in found.values() if d["funcionario_id"] == "80001")
+    with pytest.raises(SignumError) as no_reason:
+        await service.close(ING_TITULAR, entrega_ing, "  ")
+    assert no_reason.value.code == "reason_required"
+    with pytest.raises(SignumError) as still_open:
+        await service.archive(ING_TITULAR, entrega_ing)
+    assert still_open.value.code == "delivery_open"
+    closed = await service.close(ING_TITULAR, entrega_ing, "Se atendió por teléfono.")
+    assert closed["estado"] == "concluido"
+    await service.archive(ING_TITULAR, entrega_ing)
+    archived = await service.inbox_page(ING_TITULAR, "archivados")
+    assert [i["oficio_id"] for i in archived["elementos"]] == [asked]
+    with pytest.raises(SignumError) as closed_twice:
+        await service.close(ING_TITULAR, entrega_ing, "otra vez")
+    assert closed_twice.value.code == "delivery_closed"
+
+
+async def test_an_overdue_delivery_is_marked_and_escalated_to_the_superior(service: RoutingService) -> None:
+    oficio_id = await send(service, ["70003"], fecha_limite=service.today() - dt.timedelta(days=2))
+    assert await service.check_deadlines() == 1
+    assert await service.check_deadlines() == 0  # once
+    delivery = next(iter((await deliveries(service, oficio_id)).values()))
+    assert delivery["vencido"] is True
+    assert delivery["escalado_a"] == "70002"  # the analyst's superior
+    overdue = await service.inbox_page(EGR_ANALISTA, "recibidos", vencidos=True)
+    assert [i["oficio_id"] for i in overdue["elementos"]] == [oficio_id]
+    assert overdue["elementos"][0]["vencido"] is True
+    doc = await service.oficios.collection.find_one({"_id": oficio_id})
+    assert doc is not None
+    overdue_event = next(e for e in doc["_outbox"] if e["type"] == "deadline.overdue")
+    assert overdue_event["payload"]["escalado_a"] == "70002"
+
+
+async def test_a_suplente_acts_for_the_absent_holder_and_strangers_cannot(service: RoutingService) -> None:
+    oficio_id = await send(service, ["70001"])
+    entrega = next(iter(await deliveries(service, oficio_id)))
+    with pytest.raises(SignumError) as stranger:
+        await service.acknowledge(ING_ANALISTA, entrega)
+    assert stranger.value.code == "delivery_not_found"
+    await add_suplencia(service.directory, "EGR-TIT", "70002")
+    received = await service.acknowledge(EGR_SUB, entrega)
+    assert received["recibido_por"] == "70002"
