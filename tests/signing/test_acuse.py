@@ -3,6 +3,7 @@ dependencia's seal, timestamped, stored, idempotent per delivery, verifiable lik
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import subprocess
@@ -158,3 +159,24 @@ async def test_acuse_requests_are_validated_with_spanish_messages(
 
         no_token = await http.post("/internal/acuses", json=_acuse())
         assert no_token.status_code in {401, 403}
+
+
+async def test_concurrent_retries_of_one_delivery_get_one_acuse(
+    platform: dict[str, ServiceProcess], stack_env: dict[str, str]
+) -> None:
+    body = _acuse()
+    async with httpx.AsyncClient(base_url=platform["signing"].url, timeout=60) as http:
+        answers = await asyncio.gather(
+            *(http.post("/internal/acuses", json=body, headers=INTERNAL) for _ in range(3))
+        )
+    assert [a.status_code for a in answers] == [201, 201, 201], [a.text for a in answers]
+    assert len({json.dumps(a.json(), sort_keys=True) for a in answers}) == 1
+
+    topic = stack_env["SIGNUM_KAFKA_NAMESPACE"] + "signum.signing"
+
+    def sealed(records: list[Any]) -> list[dict[str, Any]]:
+        events = [json.loads(r.value) for r in records]
+        return [e for e in events if e["type"] == "acuse.sealed" and e["oficio_id"] == body["oficio_id"]]
+
+    records = await collect(stack_env["SIGNUM_KAFKA_URL"], topic, until=lambda r: bool(sealed(r)), settle=2.0)
+    assert len(sealed(records)) == 1
