@@ -13,14 +13,17 @@ import hashlib
 import json
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from signum.gateway.directory.demo import curp_for, rfc_for
 from signum.platform.http import CALLER_HEADER, INTERNAL_TOKEN_HEADER
 from signum.platform.settings import DEV_INTERNAL_TOKEN
+from signum.signing.credentials import parse_certificate
 from signum.testing.kafka import collect, eventually
 from signum.testing.pki import Issued, PkiServer, SigningPki
 from signum.testing.processes import ServiceProcess
@@ -112,6 +115,23 @@ async def finalized_oficio(world: World, asunto: str) -> dict[str, Any]:
     return final | {"id": draft["id"]}
 
 
+def efirma(world: World, pki: SigningPki, key: str) -> Issued:
+    """The person's own e.firma from the test PKI: the RFC and CURP the test directory has for them."""
+    p = world.people[key]
+    rfc = rfc_for(p.nombre, p.paterno, p.materno, p.born, "A1")
+    curp = curp_for(p.nombre, p.paterno, p.materno, p.born, "M", "NL")
+    return pki.fiel_for(sat_name(_name(world, key)), rfc, curp)
+
+
+def rfc_of(issued: Issued) -> str:
+    return parse_certificate(issued.cer).rfc
+
+
+def sat_name(name: str) -> str:
+    """`Ana Laura Garza Treviño` -> `ANA LAURA GARZA TREVINO`, as SAT writes names."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").upper()
+
+
 def sign_outside(digest: bytes, issued: Issued, tmp_path: Path) -> bytes:
     """What the browser does, in another process that alone reads the key: RSA PKCS#1 v1.5 over
     the SHA-256 digest the server gave."""
@@ -184,6 +204,7 @@ async def test_two_signers_in_order_through_the_gateway(
     base = f"/api/v1/oficios/{oficio_id}/firmas"
     first, second = await world.as_(SIGNER_1), await world.as_(SIGNER_2)
     outsider = await world.as_("funcionario@B")
+    mine_1, mine_2 = efirma(world, pki, SIGNER_1), efirma(world, pki, SIGNER_2)
 
     listed = _ok(await first.get("/api/v1/firmas/pendientes"))["oficios"]
     mine = next(o for o in listed if o["oficio_id"] == oficio_id)
@@ -193,46 +214,53 @@ async def test_two_signers_in_order_through_the_gateway(
     }
 
     # Refusals, each with its status, code and Spanish message.
-    early = await second.post(f"{base}/credencial", **credential_files(pki.fiel_second))
+    early = await second.post(f"{base}/credencial", **credential_files(mine_2))
     assert (early.status_code, early.json()["code"]) == (409, "signature_out_of_order")
     assert "Todavía no es su turno" in early.json()["message"]
-    stranger = await outsider.post(f"{base}/credencial", **credential_files(pki.fiel))
+    stranger = await outsider.post(f"{base}/credencial", **credential_files(mine_1))
     assert (stranger.status_code, stranger.json()["code"]) == (403, "forbidden")
     stranger_prepare = await outsider.post(
-        f"{base}/preparacion", json={"cer": base64.b64encode(pki.fiel.cer).decode()}
+        f"{base}/preparacion", json={"cer": base64.b64encode(mine_1.cer).decode()}
     )
     assert stranger_prepare.status_code == 403
-    wrong = await first.post(
-        f"{base}/credencial", **credential_files(pki.fiel, password="no-es-la-contrasena")
-    )
+    wrong = await first.post(f"{base}/credencial", **credential_files(mine_1, password="no-es-la-contrasena"))
     assert (wrong.status_code, wrong.json()["code"]) == (422, "credential_wrong_password")
     assert "contraseña" in wrong.json()["message"]
     expired = await first.post(f"{base}/credencial", **credential_files(pki.expired))
     assert (expired.status_code, expired.json()["code"]) == (422, "credential_expired")
     assert "venció" in expired.json()["message"]
+    # A valid e.firma, but not the signer's own (someone else's RFC), by either path.
+    not_mine = await first.post(f"{base}/credencial", **credential_files(pki.fiel))
+    assert (not_mine.status_code, not_mine.json()["code"]) == (422, "credential_not_signer")
+    assert "JUANA PEREZ GARZA" in not_mine.json()["message"]
+    assert "Use su propia e.firma" in not_mine.json()["message"]
+    not_mine_prepare = await first.post(
+        f"{base}/preparacion", json={"cer": base64.b64encode(pki.fiel.cer).decode()}
+    )
+    assert (not_mine_prepare.status_code, not_mine_prepare.json()["code"]) == (422, "credential_not_signer")
 
     # Signer 1, browser path: the server gives the digest; the key signs it elsewhere.
     prepared = _ok(
-        await first.post(f"{base}/preparacion", json={"cer": base64.b64encode(pki.fiel.cer).decode()})
+        await first.post(f"{base}/preparacion", json={"cer": base64.b64encode(mine_1.cer).decode()})
     )
     digest = base64.b64decode(prepared["digest"])
     assert digest == hashlib.sha256(base64.b64decode(prepared["to_be_signed"])).digest()
-    signature = sign_outside(digest, pki.fiel, tmp_path)
+    signature = sign_outside(digest, mine_1, tmp_path)
     done_1 = _ok(
         await first.post(
             f"{base}/{prepared['id']}/completar", json={"firma": base64.b64encode(signature).decode()}
         )
     )
     assert (done_1["orden"], done_1["pendientes"], done_1["completo"]) == (1, 1, False)
-    assert done_1["firmante"]["rfc"] == "PEGJ800101AB1"
+    assert done_1["firmante"]["rfc"] == rfc_of(mine_1)
 
     # Signer 2, one multipart call with the credential (kept in memory for that call only).
     assert oficio_id in {
         o["oficio_id"] for o in _ok(await second.get("/api/v1/firmas/pendientes"))["oficios"]
     }
-    done_2 = _ok(await second.post(f"{base}/credencial", **credential_files(pki.fiel_second)))
+    done_2 = _ok(await second.post(f"{base}/credencial", **credential_files(mine_2)))
     assert (done_2["orden"], done_2["completo"]) == (2, True)
-    again = await first.post(f"{base}/credencial", **credential_files(pki.fiel))
+    again = await first.post(f"{base}/credencial", **credential_files(mine_1))
     assert (again.status_code, again.json()["code"]) == (409, "oficio_already_signed")
 
     topic = stack_env["SIGNUM_KAFKA_NAMESPACE"] + "signum.signing"
@@ -253,13 +281,15 @@ async def test_two_signers_in_order_through_the_gateway(
     assert types.count("oficio.signed") == 1, types
     assert sorted(e["payload"]["codigo"] for e in events if e["type"] == "signature.refused") == [
         "credential_expired",
+        "credential_not_signer",
+        "credential_not_signer",
         "credential_wrong_password",
     ]
     added = [e["payload"] for e in events if e["type"] == "signature.added"]
     assert [(a["orden"], a["metodo"]) for a in added] == [(1, "navegador"), (2, "credencial")]
     signed = next(e["payload"] for e in events if e["type"] == "oficio.signed")
     assert signed["documento"]["bucket"] == "documents"
-    assert [f["rfc"] for f in signed["firmantes"]] == ["PEGJ800101AB1", "LOTM750505CD2"]
+    assert [f["rfc"] for f in signed["firmantes"]] == [rfc_of(mine_1), rfc_of(mine_2)]
 
     async with httpx.AsyncClient(base_url=platform["storage"].url, timeout=30) as storage:
         stored = await storage.get(
@@ -278,7 +308,10 @@ async def test_two_signers_in_order_through_the_gateway(
             await public.post("/api/v1/verificar", files={"archivo": ("oficio.pdf", pdf, "application/pdf")})
         )
         assert report["valida"] is True, report
-        assert [f["nombre"] for f in report["firmas"]] == ["JUANA PEREZ GARZA", "MARIO LOPEZ TREVINO"]
+        assert [f["nombre"] for f in report["firmas"]] == [
+            sat_name(_name(world, SIGNER_1)),
+            sat_name(_name(world, SIGNER_2)),
+        ]
         assert {f["nivel_pades"] for f in report["firmas"]} <= {"B-T", "B-LT"}
         assert not any(f["modificado_despues"] for f in report["firmas"])
         # After the last signature only B-LT validation data (a DSS update) may follow.

@@ -16,6 +16,7 @@ import pytest
 from asn1crypto import tsp
 
 from signum.contracts import Actor
+from signum.contracts.directory import FuncionarioPayload
 from signum.contracts.drafting import (
     OficioFinalized,
     OficioFinalizedPayload,
@@ -27,7 +28,7 @@ from signum.platform.identity import Caller
 from signum.platform.settings import DEV_INTERNAL_TOKEN, InfraSettings
 from signum.signing import pades
 from signum.signing.app import build, components
-from signum.signing.credentials import Credential
+from signum.signing.credentials import Credential, parse_certificate
 from signum.signing.pades import SignatureRequest
 from signum.signing.settings import Settings
 from signum.testing.processes import ServiceProcess
@@ -400,6 +401,21 @@ async def test_an_oficio_is_signed_in_order_with_its_events(
     handler = parts.runtime.consumers[0]._handlers["oficio.finalized"]
     await handler(finalized)
     await handler(finalized)  # a redelivery changes nothing
+    # Signing's read model of the directory: whose RFC each signer has.
+    assert parts.directory is not None
+    for funcionario_id, issued in (("1001", pki.fiel), ("1002", pki.fiel_second)):
+        info = parse_certificate(issued.cer)
+        await parts.directory.upsert(
+            "directory.funcionario.upserted",
+            FuncionarioPayload(
+                id=funcionario_id,
+                revision=1,
+                nombre=info.name,
+                correo=f"{funcionario_id}@pruebas.mx",
+                rfc=info.rfc,
+                curp=info.curp or "XEXX010101HNEXXXA4",
+            ),
+        )
     app = build(settings, parts)
     try:
         async with httpx.AsyncClient(
@@ -436,6 +452,13 @@ async def test_an_oficio_is_signed_in_order_with_its_events(
             )
             assert refused.json()["code"] == "credential_expired"
 
+            # A valid e.firma of someone else is refused: it must be the signer's own.
+            other = await http.post(
+                "/internal/firmas/credencial", json=credential(pki.fiel_second), headers=_headers(SIGNER_1)
+            )
+            assert (other.status_code, other.json()["code"]) == (422, "credential_not_signer")
+            assert "MARIO LOPEZ TREVINO" in other.json()["message"]
+
             first = await http.post(
                 "/internal/firmas/credencial", json=credential(pki.fiel), headers=_headers(SIGNER_1)
             )
@@ -450,10 +473,17 @@ async def test_an_oficio_is_signed_in_order_with_its_events(
             doc = await parts.repository.pending.find_one({"_id": "oficio-firma-1"})
             assert doc is not None
             types = [e["type"] for e in doc["_outbox"]]
-            assert types == ["signature.refused", "signature.added", "signature.added", "oficio.signed"]
+            assert types == [
+                "signature.refused",
+                "signature.refused",
+                "signature.added",
+                "signature.added",
+                "oficio.signed",
+            ]
             refusal = doc["_outbox"][0]["payload"]
             assert (refusal["codigo"], refusal["rfc"]) == ("credential_expired", "AAA010101AAA")
-            added = doc["_outbox"][1]["payload"]
+            assert doc["_outbox"][1]["payload"]["codigo"] == "credential_not_signer"
+            added = doc["_outbox"][2]["payload"]
             assert (added["orden"], added["metodo"], added["nivel"], added["pendientes"]) == (
                 1,
                 "credencial",
@@ -461,7 +491,7 @@ async def test_an_oficio_is_signed_in_order_with_its_events(
                 1,
             )
             assert added["certificado"]["rfc"] == "PEGJ800101AB1"
-            signed_event = doc["_outbox"][3]["payload"]
+            signed_event = doc["_outbox"][4]["payload"]
             assert [f["rfc"] for f in signed_event["firmantes"]] == [
                 "PEGJ800101AB1",
                 pki_rfc(pki.fiel_second),

@@ -19,7 +19,7 @@ from playwright.async_api import Browser, Page, Request, async_playwright
 
 from signum.testing.people import PASSWORD, World
 from signum.testing.pki import Issued, PkiServer, SigningPki
-from tests.e2e.test_signing_flow import SIGNER_1, finalized_oficio
+from tests.e2e.test_signing_flow import SIGNER_1, SIGNER_2, _name, efirma, finalized_oficio, rfc_of, sat_name
 
 pytestmark = pytest.mark.stack
 
@@ -93,7 +93,8 @@ async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
     pki = signing_pki[0]
     first = await finalized_oficio(world, "Firma en el navegador uno")
     second = await finalized_oficio(world, "Firma en el navegador dos")
-    key_file = sat_key_file(pki.fiel, KEY_PASSWORD, tmp_path)
+    mine = efirma(world, pki, SIGNER_1)
+    key_file = sat_key_file(mine, KEY_PASSWORD, tmp_path)
 
     page = await browser.new_page()
     sent: list[Request] = []
@@ -106,7 +107,7 @@ async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
 
     for oficio in (first, second):
         await page.check(f"input.elegir[value='{oficio['id']}']")
-    await page.set_input_files("#cer", file_payload("firma.cer", pki.fiel.cer))
+    await page.set_input_files("#cer", file_payload("firma.cer", mine.cer))
     await page.set_input_files("#key", file_payload("firma.key", key_file))
 
     # A wrong password is caught in the page; nothing is prepared on the server.
@@ -116,7 +117,7 @@ async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
     assert (await page.inner_text("#error")).startswith("La contraseña de la clave privada es incorrecta.")
 
     # The .key of another e.firma does not match the certificate.
-    other_key = sat_key_file(pki.fiel_second, KEY_PASSWORD, tmp_path)
+    other_key = sat_key_file(efirma(world, pki, SIGNER_2), KEY_PASSWORD, tmp_path)
     await page.set_input_files("#key", file_payload("otra.key", other_key))
     await page.fill("#contrasena", KEY_PASSWORD)
     await page.click("#boton-firmar")
@@ -145,7 +146,7 @@ async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
     leaks = [
         (name, r.url)
         for r in sent
-        for name, secret in the_secrets(pki.fiel, key_file).items()
+        for name, secret in the_secrets(mine, key_file).items()
         if secret in (r.post_data_buffer or b"") or secret.decode("latin-1") in r.url
     ]
     assert not leaks, leaks
@@ -159,5 +160,5 @@ async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
             qr = (await public.get(f"/verificar/{oficio['id']}")).json()
             assert (qr["firmas_realizadas"], qr["reporte"]["valida"]) == (1, True), qr
             (firma,) = qr["reporte"]["firmas"]
-            assert (firma["nombre"], firma["rfc"]) == ("JUANA PEREZ GARZA", "PEGJ800101AB1")
+            assert (firma["nombre"], firma["rfc"]) == (sat_name(_name(world, SIGNER_1)), rfc_of(mine))
             assert firma["nivel_pades"] in {"B-T", "B-LT"}

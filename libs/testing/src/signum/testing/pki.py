@@ -153,6 +153,7 @@ class SigningPki:
     tsa: Issued
     revoked_serials: set[int] = field(default_factory=set)
     extra_certs: dict[int, x509.Certificate] = field(default_factory=dict)  # known to the OCSP responder
+    people: dict[str, Issued] = field(default_factory=dict)  # fiel_for(), by RFC
 
     @property
     def roots_der(self) -> list[bytes]:
@@ -258,6 +259,28 @@ class SigningPki:
             tsa=tsa,
             revoked_serials={revoked.cert.serial_number},
         )
+
+    def fiel_for(self, name: str, rfc: str, curp: str) -> Issued:
+        """A FIEL-shaped e.firma of one person (e.g. an official of the test directory), made once.
+
+        `name` as SAT writes it: capitals without accents (PrintableString)."""
+        issued = self.people.get(rfc)
+        if issued is None:
+            number = f"300010000006{len(self.people) + 1:08d}"
+            now = datetime.now(UTC).replace(microsecond=0)
+            issued = _issue_fiel(
+                self.ca,
+                now,
+                name,
+                rfc,
+                curp,
+                number,
+                ocsp_url=self.ocsp_url,
+                crl_url=f"{self.base_url}/crl/ac.crl",
+            )
+            self.people[rfc] = issued
+            self.extra_certs[issued.cert.serial_number] = issued.cert
+        return issued
 
     def issue_for_public_key(
         self, public_key: rsa.RSAPublicKey, name: str, rfc: str, number: str

@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from pydantic import SecretStr
 
 from signum.contracts import Topic
+from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import internal_token_guard
 from signum.platform.logging import get_logger
 from signum.platform.service import ServiceRuntime, create_app, serve
@@ -34,6 +35,7 @@ class Components:
     repository: SigningRepository
     authority: TimestampAuthority | None
     seals: SealKeyring | None = None
+    directory: DirectoryReadModel | None = None
 
 
 def trust_policy(settings: Settings, extra_roots: tuple[bytes, ...] = ()) -> TrustPolicy:
@@ -79,6 +81,7 @@ def components(settings: Settings) -> Components:
         max_pdf_bytes=settings.max_pdf_bytes,
     )
     repository = SigningRepository(runtime.db)
+    directory = DirectoryReadModel(runtime.db)
     runtime.on_startup(repository.ensure_indexes)
     relay = runtime.outbox(repository.pending, repository.acuses)
     seals = SealKeyring(seal_config, engine.trust, development_seals) if seal_config is not None else None
@@ -90,9 +93,12 @@ def components(settings: Settings) -> Components:
         prepared_ttl=timedelta(seconds=settings.prepared_ttl_seconds),
         notify=relay.notify,
         seals=seals,
+        directory=directory,
     )
-    runtime.consume([Topic.DRAFTING], handlers(repository))
-    return Components(runtime, engine, service, repository, authority, seals)
+    # The directory's read model tells whose RFC each signer has (their e.firma must match it).
+    runtime.on_startup(directory.ensure_indexes)
+    runtime.consume([Topic.DRAFTING, Topic.DIRECTORY], handlers(repository) | directory.handlers())
+    return Components(runtime, engine, service, repository, authority, seals, directory)
 
 
 def seal_settings(settings: Settings) -> SealConfig | None:

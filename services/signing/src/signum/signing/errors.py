@@ -44,6 +44,23 @@ class KeyMismatchError(CredentialError):
     )
 
 
+class NotSignerError(CredentialError):
+    """The e.firma is valid but belongs to someone else than the official whose signature this is."""
+
+    code = "credential_not_signer"
+    message = "La e.firma no es de la persona que debe firmar. Use su propia e.firma."
+
+
+class SignerUnknownError(SignumError):
+    code = "signer_unknown"
+    status_code = 503
+    retryable = True
+    message = (
+        "Signum todavía no tiene el RFC de quien debe firmar en su directorio. "
+        "Intente de nuevo en unos minutos."
+    )
+
+
 class NotFielError(CredentialError):
     code = "credential_not_fiel"
     message = (

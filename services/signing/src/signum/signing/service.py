@@ -249,6 +249,12 @@ class ObjectStore(Protocol):
     async def store(self, oficio_id: str, pdf: bytes, *, correlation_id: str) -> dict[str, Any]: ...
 
 
+class Directory(Protocol):
+    """Signing's read model of the directory (signum.platform.directory.DirectoryReadModel)."""
+
+    async def funcionario(self, funcionario_id: str) -> Any: ...
+
+
 class PendingRepository(Protocol):
     async def get(self, oficio_id: str) -> dict[str, Any] | None: ...
 
@@ -297,8 +303,10 @@ class SigningService:
         prepared_ttl: timedelta = timedelta(minutes=15),
         notify: Any = None,
         seals: SealKeyring | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.seals = seals
+        self.directory = directory
         self.engine = engine
         self.repository = repository
         self.storage = storage
@@ -362,6 +370,22 @@ class SigningService:
                 status_code=503,
             )
         return await self.storage.fetch(doc["documento_actual"]["clave"])
+
+    async def check_signer(self, caller: Caller, slot: dict[str, Any], info: CertificateInfo) -> None:
+        """The e.firma must be the slot's official's own: its RFC is the one the directory has."""
+        if self.directory is None or caller.kind == "system" or not slot.get("funcionario_id"):
+            return
+        official = await self.directory.funcionario(slot["funcionario_id"])
+        if official is None:
+            raise errors.SignerUnknownError()
+        if official.rfc.strip().upper() != info.rfc.strip().upper():
+            raise errors.with_details(
+                errors.NotSignerError(
+                    f"La e.firma es de {info.name} (RFC {info.rfc}), pero esta firma corresponde a "
+                    f"{slot.get('nombre') or official.nombre} (RFC {official.rfc}). Use su propia e.firma."
+                ),
+                **info.summary(),
+            )
 
     async def refuse(
         self,
@@ -541,6 +565,11 @@ class SigningService:
             await self.refuse(caller, oficio_id, slot, exc, correlation_id)
             raise
         with credential:
+            try:
+                await self.check_signer(caller, slot, credential.info)
+            except errors.CredentialError as exc:
+                await self.refuse(caller, oficio_id, slot, exc, correlation_id)
+                raise
             pdf = await self._current_pdf(doc)
             signed = await self.engine.sign(pdf, credential, self.request_for(oficio_id, slot))
             info, level = credential.info, self.engine.level(_revocation_checked(credential))
@@ -571,6 +600,11 @@ class SigningService:
             results = []
             with credential:
                 for doc, slot in pending:
+                    try:
+                        await self.check_signer(caller, slot, credential.info)
+                    except errors.CredentialError as exc:
+                        await self.refuse(caller, doc["_id"], slot, exc, correlation_id)
+                        raise
                     try:
                         pdf = await self._current_pdf(doc)
                         signed = await self.engine.sign(pdf, credential, self.request_for(doc["_id"], slot))
@@ -628,6 +662,8 @@ class SigningService:
             request = self.free_request(fields or {})
         try:
             prepared, info = await self.engine.prepare(pdf, cer, request)
+            if slot is not None:
+                await self.check_signer(caller, slot, info)
         except errors.CredentialError as exc:
             if oficio_id is not None:
                 await self.refuse(caller, oficio_id, slot, exc, correlation_id)
