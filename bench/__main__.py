@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 import uuid
 from pathlib import Path
 
-from bench import folios, outbox, render, signing
+from bench import folios, outbox, render, routing, signing
 from signum.localstack import PROFILES, endpoints
 
 RESULTS = Path(__file__).parent / "results.json"
-BENCHMARKS = [outbox.run, render.run, signing.run, folios.run]
+BENCHMARKS = [outbox.run, render.run, signing.run, folios.run, routing.run]
 
 
 async def main() -> None:
@@ -23,13 +24,22 @@ async def main() -> None:
     os.environ.update({"SIGNUM_KAFKA_NAMESPACE": f"{ns}.", "SIGNUM_MONGO_DB_PREFIX": f"{ns}_"})
     infra = InfraSettings()
     results = []
-    for bench in BENCHMARKS:
+    # `python -m bench routing signing` runs only those; results of the others are kept as they were.
+    only = set(sys.argv[1:])
+    if only:
+        kept = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else []
+        chosen = [b for b in BENCHMARKS if b.__module__.rsplit(".", 1)[-1] in only]
+    else:
+        kept, chosen = [], BENCHMARKS
+    for bench in chosen:
         for result in await bench(infra):
             print(
                 f"{result.name}: {result.value:.6f} {result.unit} (baseline {result.baseline:.6f}, "
                 f"ratio {result.ratio:.2f})"
             )
             results.append(result.as_dict())
+    names = {r["name"] for r in results}
+    results = [r for r in kept if r["name"] not in names] + results
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}")
 

@@ -12,6 +12,7 @@ from signum.testing.kafka import eventually
 from tests.e2e.conftest import World
 from tests.routing.helpers import (
     content,
+    efirma,
     new_draft,
     ok,
     review_finalize_sign,
@@ -62,7 +63,11 @@ async def test_send_acuse_turnar_answer_close_on_the_timeline(
         ),
     )
     final = await review_finalize_sign(
-        world, oficio_id, "autor@A", "funcionario@A", [("autor@A", pki.fiel), ("titular@A", pki.fiel_second)]
+        world,
+        oficio_id,
+        "autor@A",
+        "funcionario@A",
+        [("autor@A", efirma(world, pki, "autor@A")), ("titular@A", efirma(world, pki, "titular@A"))],
     )
     folio = final["folio"]
 
@@ -199,7 +204,9 @@ async def test_send_acuse_turnar_answer_close_on_the_timeline(
             cuerpo="Se remite la opinión solicitada sobre el programa anual de obra pública.",
         ),
     )
-    await review_finalize_sign(world, answer["id"], "analista@C", None, [("titular@C", pki.fiel)])
+    await review_finalize_sign(
+        world, answer["id"], "analista@C", None, [("titular@C", efirma(world, pki, "titular@C"))]
+    )
 
     async def answered() -> Any:
         d = ok(await titular_client.get(f"/api/v1/entregas/{entrega_c}"))

@@ -4,6 +4,7 @@ through the public API of the running platform."""
 from __future__ import annotations
 
 import base64
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -126,6 +127,16 @@ def content(
     }
 
 
+def efirma(world: World, pki: Any, key: str) -> Any:
+    """The person's own e.firma from the test PKI (the RFC and CURP the directory has for them)."""
+    p = world.people[key]
+    homoclave, sexo = ("C1", "H") if p.unidad == "PRU-C" else ("A1", "M")
+    rfc = rfc_for(p.nombre, p.paterno, p.materno, p.born, homoclave)
+    curp = curp_for(p.nombre, p.paterno, p.materno, p.born, sexo, "NL")
+    sat = unicodedata.normalize("NFKD", name_of(p)).encode("ascii", "ignore").decode("ascii").upper()
+    return pki.fiel_for(sat, rfc, curp)
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -196,8 +207,18 @@ async def new_draft(
 
 async def save_content(world: World, author: str, oficio_id: str, body: dict[str, Any]) -> None:
     client = await world.as_(author)
-    version = ok(await client.get(f"/api/v1/oficios/{oficio_id}"))["version"]
-    ok(await client.patch(f"/api/v1/oficios/{oficio_id}", json={"version": version, "contenido": body}))
+
+    async def saved() -> bool:
+        version = ok(await client.get(f"/api/v1/oficios/{oficio_id}"))["version"]
+        r = await client.patch(f"/api/v1/oficios/{oficio_id}", json={"version": version, "contenido": body})
+        if r.status_code == 422 and r.json()["code"] == "recipient_not_in_directory":
+            return False  # drafting has not heard of a freshly seeded official yet (Kafka)
+        if r.status_code == 409:
+            return False  # a stale read of the version (FerretDB snapshot)
+        ok(r)
+        return True
+
+    await eventually(saved, within=60, interval=1.0)
 
 
 async def inbox(world: World, key: str, carpeta: str = "recibidos", **params: Any) -> dict[str, Any]:
