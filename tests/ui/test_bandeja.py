@@ -1,0 +1,135 @@
+"""The inbox in a real browser (Debian chromium, Playwright): a signed oficio appears live (server-sent
+events) in the recipient's Recibidos with its unread count, opening it records the acuse de recibo,
+turning it to a subordinate shows it in the subordinate's "Turnados a mí", and filters narrow the list."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from signum.testing.kafka import eventually
+from signum.testing.people import PASSWORD, World
+from tests.routing.helpers import content, efirma, new_draft, ok, review_finalize_sign, save_content
+from tests.ui.test_login import CHROMIUM_ARGS
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    executable = shutil.which("chromium")
+    assert executable, "Chromium is installed by `make system-deps` (Debian package chromium)"
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        await b.close()
+
+
+async def _log_in(browser: Browser, world: World, key: str) -> Page:
+    page = await browser.new_page()
+    await page.goto(world.gateway + "/")
+    await page.fill("#usuario", world.people[key].correo)
+    await page.fill("#contrasena", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("#salir")
+    await page.goto(world.gateway + "/bandeja")
+    await page.wait_for_selector("#carpetas")
+    return page
+
+
+async def _row(page: Page, folio: str) -> Any:
+    return page.locator("#elementos tbody tr", has_text=folio)
+
+
+async def test_an_oficio_arrives_live_is_received_and_turned(
+    browser: Browser, world: World, signing_pki: Any
+) -> None:
+    pki = signing_pki[0]
+    titular = await _log_in(browser, world, "titular@B")
+    await titular.wait_for_function("document.querySelector('#titulo-carpeta').textContent === 'Recibidos'")
+    # Let the page open its event stream before the oficio is sent.
+    await titular.wait_for_timeout(500)
+
+    asunto = "Solicitud de apoyo logístico para la feria municipal"
+    oficio_id = await new_draft(world, "autor@A", asunto)
+    await save_content(
+        world,
+        "autor@A",
+        oficio_id,
+        content(world, "autor@A", ["autor@A"], destinatarios=[{"tipo": "unidad", "id": "PRU-B"}]),
+    )
+    final = await review_finalize_sign(
+        world, oficio_id, "autor@A", None, [("autor@A", efirma(world, pki, "autor@A"))]
+    )
+    folio = final["folio"]
+
+    # It appears without reloading the page, bold (unread), with the folder's unread count.
+    row = await _row(titular, folio)
+    await row.wait_for(timeout=60_000)
+    assert asunto in await row.inner_text()
+    assert "no-leido" in (await row.get_attribute("class") or "")
+    counter = titular.locator("#carpetas button[data-carpeta=recibidos] .contador")
+    assert (await counter.inner_text()).startswith("(")
+
+    # Opening it records the receipt (acuse de recibo) and shows the delivery.
+    await row.click()
+    await titular.wait_for_selector("#detalle:not([hidden])")
+    assert folio in await titular.inner_text("#detalle-titulo")
+    await titular.wait_for_function(
+        "document.querySelector('#detalle-datos').textContent.includes('Recibido')"
+    )
+    assert "no-leido" not in (await row.get_attribute("class") or "")
+    assert await titular.is_hidden("#accion-acuse")
+
+    # Turn it to a subordinate of the unit, with an instruction and a deadline in working days.
+    subordinate = world.people["funcionario@B"]
+    await titular.fill("#turnar-buscar", subordinate.nombre)
+    choice = titular.locator(f"#turnar-personas button[data-funcionario='{subordinate.numero_empleado}']")
+    await choice.wait_for()
+    await choice.click()
+    await titular.select_option("#turnar-instruccion", "para_tramite_procedente")
+    await titular.fill("#turnar-nota", "Favor de coordinar con Protección Civil.")
+    await titular.fill("#turnar-dias", "5")
+    await titular.click("#boton-turnar")
+    await titular.wait_for_function("document.querySelector('#aviso').textContent === 'Turnado.'")
+    assert await titular.inner_text("#error") == ""
+    await titular.wait_for_selector("#arbol-turnos li")
+    assert "Para trámite procedente" in await titular.inner_text("#arbol-turnos")
+
+    # The subordinate finds it in "Turnados a mí", with the instruction and the note.
+    sub = await _log_in(browser, world, "funcionario@B")
+    await sub.click("#carpetas button[data-carpeta=turnados]")
+
+    async def listed() -> bool:
+        await sub.click("#filtros button[type=submit]")
+        await sub.wait_for_timeout(300)
+        return await (await _row(sub, folio)).count() == 1
+
+    await eventually(listed, within=30, interval=0.5)
+    await (await _row(sub, folio)).click()
+    await sub.wait_for_selector("#detalle:not([hidden])")
+    details = await sub.inner_text("#detalle-datos")
+    assert "Para trámite procedente" in details
+    assert "Favor de coordinar con Protección Civil." in details
+
+    # A search that does not match empties the list; the server's Spanish message on a bad filter.
+    await sub.fill("#q", "ningún-folio-así")
+    await sub.click("#filtros button[type=submit]")
+    await sub.wait_for_selector("#vacio:not([hidden])")
+    await sub.fill("#q", "")
+    await sub.fill("#desde", "2026-12-31")
+    await sub.fill("#hasta", "2026-01-01")
+    await sub.click("#filtros button[type=submit]")
+    await sub.wait_for_function("document.querySelector('#error').textContent.length > 0")
+    assert "anterior" in await sub.inner_text("#error")
+
+    # The API agrees with what the pages showed.
+    client = await world.as_("titular@B")
+    page = ok(await client.get("/api/v1/bandeja", params={"q": folio}))
+    assert [i["estado"] for i in page["elementos"]] == ["turnado"]
+    await titular.close()
+    await sub.close()
