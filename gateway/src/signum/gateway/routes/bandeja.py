@@ -7,6 +7,7 @@ recipient, their suplente, the office's oficialía de partes, or whoever turned 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import time
@@ -17,6 +18,7 @@ import httpx
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import UploadFile
 
 from signum.gateway.deps import ClientsDep, require
 from signum.platform.errors import ValidationFailedError
@@ -235,6 +237,57 @@ async def responder(
             "en_respuesta_a": basis["oficio_id"],
             "contenido": contenido,
         },
+    )
+
+
+REGISTRO_FIELDS = (
+    "asunto",
+    "remitente_nombre",
+    "remitente_cargo",
+    "remitente_organizacion",
+    "folio_externo",
+    "fecha_documento",
+    "destinatario_tipo",
+    "destinatario_id",
+    "prioridad",
+    "fecha_limite",
+)
+MAX_SCAN_BYTES = 30 * 1024 * 1024
+
+
+@router.post(
+    "/oficialia/registros",
+    status_code=201,
+    summary="Oficialía de partes: registrar un documento recibido en papel (multipart: archivo + datos)",
+)
+async def registrar(
+    request: Request, services: ClientsDep, caller: Caller = Depends(require(Action.DOCUMENTO_REGISTRAR))
+) -> Any:
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise ValidationFailedError(
+            "Envíe un formulario multipart con el PDF escaneado en «archivo» y los datos.",
+            code="multipart_required",
+        )
+    form = await request.form()
+    upload = form.get("archivo")
+    if not isinstance(upload, UploadFile):
+        raise ValidationFailedError("Adjunte el PDF escaneado en el campo «archivo».", code="file_missing")
+    data = await upload.read(MAX_SCAN_BYTES + 1)
+    if len(data) > MAX_SCAN_BYTES:
+        raise ValidationFailedError(
+            "El PDF escaneado excede 30 MB; escanéelo a menor resolución.", code="scan_too_large"
+        )
+    body: dict[str, Any] = {}
+    for name in REGISTRO_FIELDS:
+        value = form.get(name)
+        if isinstance(value, str) and value.strip():
+            body[name] = value.strip()
+    return await services.routing.request(
+        "POST",
+        "/internal/registros",
+        caller=caller,
+        correlation_id=current_correlation_id(),
+        json=body | {"pdf": base64.b64encode(data).decode("ascii")},
     )
 
 

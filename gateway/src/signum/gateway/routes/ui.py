@@ -46,6 +46,43 @@ async def home(request: Request) -> HTMLResponse:
     )
 
 
+# --- drafting pages (template designer, drafting) -----------------------------------------------
+
+FORBIDDEN_PAGE = """<!doctype html>
+<html lang="es-MX"><head><meta charset="utf-8"><title>Signum — Acceso denegado</title>
+<link rel="stylesheet" href="/static/signum.css"></head>
+<body><header><h1>Signum</h1></header><main><h2>Acceso denegado</h2>
+<p class="error" role="alert">{message}</p><p><a href="/">Volver al inicio</a></p></main></body></html>"""
+
+
+@router.get("/plantillas", response_class=HTMLResponse, response_model=None)
+async def template_designer(request: Request) -> HTMLResponse | RedirectResponse:
+    """The template designer, for administrators only (the API decides again on every call)."""
+    caller = await _session_caller(request)
+    if caller is None:
+        return RedirectResponse("/", status_code=303)
+    if not caller.has_role("administrador"):
+        message = "Solo el personal administrador puede diseñar plantillas."
+        return HTMLResponse(FORBIDDEN_PAGE.format(message=message), status_code=403)
+    return HTMLResponse(render("plantillas.html", nombre=caller.nombre or caller.id))
+
+
+@router.get("/redaccion", response_class=HTMLResponse, response_model=None)
+async def drafting_page(request: Request) -> HTMLResponse | RedirectResponse:
+    """Write, review and finalize an oficio (`?oficio=<id>`), or start one from a template."""
+    caller = await _session_caller(request)
+    if caller is None:
+        return RedirectResponse("/", status_code=303)
+    return HTMLResponse(
+        render(
+            "redaccion.html",
+            nombre=caller.nombre or caller.id,
+            yo=caller.id,
+            unidad=caller.unidad_id or "",
+        )
+    )
+
+
 # --- signing page -------------------------------------------------------------------------------
 
 

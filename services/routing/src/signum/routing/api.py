@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from datetime import datetime
 from typing import Any
@@ -10,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from signum.platform.errors import ValidationFailedError
 from signum.platform.http import InternalGuard, caller_from_request
 from signum.routing import domain
 from signum.routing.service import RoutingService
@@ -45,6 +48,20 @@ class TurnarRequest(_Body):
 
 class ConcluirRequest(_Body):
     motivo: str = Field(default="", max_length=2000)
+
+
+class RegistroRequest(_Body):
+    asunto: str = Field(min_length=1, max_length=500)
+    remitente_nombre: str = Field(min_length=1, max_length=300)
+    remitente_cargo: str = Field(default="", max_length=300)
+    remitente_organizacion: str = Field(min_length=1, max_length=300)
+    folio_externo: str = Field(default="", max_length=100)
+    fecha_documento: dt.date | None = None
+    destinatario_tipo: str = Field(min_length=1, max_length=32)
+    destinatario_id: str = Field(min_length=1, max_length=64)
+    prioridad: str = Field(default="ordinaria", pattern="^(ordinaria|urgente)$")
+    fecha_limite: dt.date | None = None
+    pdf: str = Field(min_length=8, description="The scanned PDF, base64.")
 
 
 def router(service: RoutingService, guard: InternalGuard) -> APIRouter:
@@ -133,6 +150,15 @@ def router(service: RoutingService, guard: InternalGuard) -> APIRouter:
     @api.post("/entregas/{entrega_id}/archivo")
     async def archivar(entrega_id: str, request: Request) -> dict[str, Any]:
         return await service.archive(caller_from_request(request), entrega_id)
+
+    @api.post("/registros", status_code=201)
+    async def registrar(body: RegistroRequest, request: Request) -> dict[str, Any]:
+        try:
+            pdf = base64.b64decode(body.pdf, validate=True)
+        except (ValueError, binascii.Error):
+            raise ValidationFailedError("El PDF no está en base64.", code="scan_not_base64") from None
+        fields = body.model_dump(exclude={"pdf"})
+        return await service.register_paper(caller_from_request(request), pdf=pdf, **fields)
 
     @api.get("/notificaciones")
     async def notificaciones(

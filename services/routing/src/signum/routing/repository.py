@@ -25,7 +25,12 @@ from pymongo.errors import DuplicateKeyError
 
 from signum.contracts import Event
 from signum.platform.consumer import apply_once
-from signum.platform.outbox import document_locks, update_with_events, with_events
+from signum.platform.outbox import (
+    document_locks,
+    new_document_with_events,
+    update_with_events,
+    with_events,
+)
 
 INBOX_PREFIX = "bandeja_"
 
@@ -68,6 +73,10 @@ class OficioRepository:
 
     async def get(self, oficio_id: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": oficio_id}, {"_applied": 0, "_outbox": 0})
+
+    async def insert(self, document: dict[str, Any], events: Sequence[Event]) -> None:
+        """A new oficio document (e.g. a registered paper document) with its first events."""
+        await self.collection.insert_one(new_document_with_events(document, events))
 
 
 class InboxRepository:

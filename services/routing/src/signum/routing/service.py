@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from signum.contracts.drafting import (
     OficioReviewRequested,
     OficioUpdated,
 )
+from signum.contracts.envelope import uuid7
 from signum.contracts.routing import (
     DeadlineOverdue,
     DeadlineOverduePayload,
@@ -79,6 +80,18 @@ class Client(Protocol):
         correlation_id: str | None = None,
         json: Any = None,
         params: dict[str, Any] | None = None,
+    ) -> Any: ...
+
+    async def stream_upload(
+        self,
+        path: str,
+        content: AsyncIterator[bytes],
+        *,
+        caller: Caller | None = None,
+        correlation_id: str | None = None,
+        params: dict[str, Any] | None = None,
+        content_type: str = "application/octet-stream",
+        upload_timeout: float = 600.0,
     ) -> Any: ...
 
 
@@ -1002,6 +1015,150 @@ class RoutingService:
         doc, delivery = await self._load(entrega)
         return _delivery_view(doc, delivery)
 
+    async def register_paper(
+        self,
+        caller: Caller,
+        *,
+        pdf: bytes,
+        asunto: str,
+        remitente_nombre: str,
+        remitente_cargo: str,
+        remitente_organizacion: str,
+        folio_externo: str,
+        fecha_documento: dt.date | None,
+        destinatario_tipo: str,
+        destinatario_id: str,
+        prioridad: str = "ordinaria",
+        fecha_limite: dt.date | None = None,
+    ) -> dict[str, Any]:
+        """Oficialía de partes: a scanned paper document enters the same flow as a signed oficio."""
+        if caller.kind != "official" or not caller.has_role("oficialia") or not caller.unidad_id:
+            raise DeliveryForbiddenError(
+                "Solo la oficialía de partes registra documentos recibidos en papel.",
+                code="registry_forbidden",
+            )
+        if not pdf.startswith(b"%PDF"):
+            raise ValidationFailedError("El documento escaneado debe ser un PDF.", code="scan_not_pdf")
+        if fecha_limite is not None and fecha_limite < self.today():
+            raise domain.DeadlineInPastError()
+        if destinatario_tipo not in ("funcionario", "puesto", "unidad"):
+            raise ValidationFailedError(
+                "El destinatario debe ser un funcionario, un puesto o una unidad del directorio.",
+                code="invalid_recipient_kind",
+            )
+        known = {
+            "funcionario": self.directory.funcionario,
+            "puesto": self.directory.puesto,
+            "unidad": self.directory.unidad,
+        }[destinatario_tipo]
+        if await known(destinatario_id) is None:
+            raise ValidationFailedError(
+                "El destinatario no existe en el directorio.", code="recipient_not_in_directory"
+            )
+        if self.storage is None:
+            raise UnavailableError(
+                "No hay servicio de almacenamiento configurado.", code="storage_unavailable"
+            )
+        oficio_id = str(uuid7())
+        stored = await self.storage.stream_upload(
+            "/internal/objetos",
+            _once(pdf),
+            caller=SYSTEM,
+            params={
+                "oficio_id": oficio_id,
+                "bucket": "documents",
+                "nombre": f"{folio_externo or 'registro'}.pdf",
+            },
+            content_type="application/pdf",
+        )
+        now = datetime.now(UTC)
+        unidad = await self.directory.unidad(caller.unidad_id)
+        folio = folio_externo.strip() or f"REG/{caller.unidad_id}/{now:%Y%m%d%H%M%S}"
+        deliveries: dict[str, dict[str, Any]] = {}
+
+        def add(motivo: str, owner: str | None, unidad_id: str | None, **extra: Any) -> None:
+            if motivo == "oficialia":
+                return  # the oficialía that registers it already has it
+            target = owner or domain.office_mailbox(unidad_id or "")
+            eid = domain.entrega_id(oficio_id, "registro", target)
+            deliveries.setdefault(
+                eid,
+                {
+                    "id": eid,
+                    "motivo": "registro",
+                    "funcionario_id": owner,
+                    "unidad_id": unidad_id,
+                    "estado": "enviado",
+                    "leido": False,
+                    "creado_en": now,
+                    "fecha_limite": fecha_limite.isoformat() if fecha_limite else None,
+                    "padre_id": None,
+                    "registrado_por": caller.id,
+                    **extra,
+                },
+            )
+
+        await self._resolve({"tipo": destinatario_tipo, "id": destinatario_id}, "destinatario", add, [])
+        if not deliveries:
+            raise ValidationFailedError(
+                "El destinatario no tiene titular ni suplente hoy; elija a una persona.",
+                code="recipient_vacant",
+            )
+        correlation = _correlation()
+        events: list[Event] = [
+            self._created_event(
+                oficio_id, d, folio, asunto, prioridad, correlation, correlation, caller.actor
+            )
+            for d in deliveries.values()
+        ]
+        doc = {
+            "_id": oficio_id,
+            "status": "enviado",
+            "kind": "registro",
+            "asunto": asunto,
+            "office_id": caller.unidad_id,
+            "author_id": caller.id,
+            "participantes": [caller.id],
+            "confidencialidad": "publica",
+            "created_at": now,
+            "updated_at": now,
+            "enviado_en": now,
+            "despachado": True,
+            "folio": folio,
+            "prioridad": prioridad,
+            "fecha_limite_respuesta": fecha_limite.isoformat() if fecha_limite else None,
+            "remitente": ", ".join(p for p in (remitente_nombre, remitente_cargo) if p),
+            "remitente_unidad": None,
+            "remitente_unidad_nombre": remitente_organizacion,
+            "registro": {
+                "registrado_por": caller.id,
+                "unidad_id": caller.unidad_id,
+                "unidad": unidad.nombre if unidad else caller.unidad_id,
+                "folio_externo": folio_externo,
+                "fecha_documento": fecha_documento.isoformat() if fecha_documento else None,
+                "remitente": {
+                    "nombre": remitente_nombre,
+                    "cargo": remitente_cargo,
+                    "organizacion": remitente_organizacion,
+                },
+            },
+            "documento": {k: stored.get(k) for k in ("bucket", "clave", "sha256", "tamano")},
+            "entregas": deliveries,
+            "timeline": [_timeline_entry(e) for e in events],
+        }
+        await self.oficios.insert(doc, events)
+        self._notify_outbox()
+        for d in deliveries.values():
+            if d.get("fecha_limite"):
+                await self.queues.track_deadline(d["id"], oficio_id, d["fecha_limite"])
+        await self.project(oficio_id)
+        return {
+            "oficio_id": oficio_id,
+            "folio": folio,
+            "documento": doc["documento"],
+            "entregas": [_delivery_summary(d) for d in deliveries.values()],
+        }
+
     async def answer_basis(self, caller: Caller, entrega: str) -> dict[str, Any]:
         """What an answer to the delivery starts from (its recipient asks, on an open delivery)."""
         doc, delivery = await self._acting(caller, entrega)
@@ -1152,6 +1309,10 @@ class RoutingService:
         )
         authorize(caller, Action.OFICIO_LEER, access)
         return doc
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 async def _http_get(url: str) -> bytes:

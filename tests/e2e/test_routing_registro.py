@@ -1,0 +1,73 @@
+"""Oficialía de partes registers a paper document (scanned PDF + data): it enters the same flow."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from pypdf import PdfWriter
+
+from tests.e2e.conftest import World
+from tests.routing.helpers import ok, wait_item
+
+pytestmark = pytest.mark.stack
+
+
+def _scan() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+async def test_a_registered_paper_document_reaches_its_recipient(world: World) -> None:
+    oficialia = await world.as_("oficialia@B")
+    titular_id = world.people["titular@B"].numero_empleado
+    data: dict[str, Any] = {
+        "asunto": "Solicitud ciudadana de bacheo en la colonia Mitras Centro",
+        "remitente_nombre": "Juan Pérez Leal",
+        "remitente_organizacion": "Junta de vecinos Mitras Centro",
+        "folio_externo": "JV-MC-2026-014",
+        "fecha_documento": "2026-11-20",
+        "destinatario_tipo": "funcionario",
+        "destinatario_id": titular_id,
+        "prioridad": "urgente",
+    }
+    registered = ok(
+        await oficialia.post(
+            "/api/v1/oficialia/registros",
+            data=data,
+            files={"archivo": ("escaneo.pdf", _scan(), "application/pdf")},
+        ),
+        201,
+    )
+    assert registered["folio"] == "JV-MC-2026-014"
+    assert len(registered["documento"]["sha256"]) == 64
+    item = await wait_item(world, "titular@B", registered["oficio_id"])
+    assert item["motivo"] == "registro"
+    assert item["prioridad"] == "urgente"
+    assert item["remitente_unidad_nombre"] == "Junta de vecinos Mitras Centro"
+    found = ok(await (await world.as_("titular@B")).get("/api/v1/bandeja", params={"q": "mitras"}))
+    assert registered["oficio_id"] in [i["oficio_id"] for i in found["elementos"]]
+
+    # Only the oficialía de partes registers; a scan must be a PDF; the recipient must exist.
+    clerk = await world.as_("funcionario@B")
+    refused = await clerk.post(
+        "/api/v1/oficialia/registros",
+        data=data,
+        files={"archivo": ("escaneo.pdf", _scan(), "application/pdf")},
+    )
+    assert refused.status_code == 403, refused.text
+    not_pdf = await oficialia.post(
+        "/api/v1/oficialia/registros", data=data, files={"archivo": ("foto.png", b"\x89PNG....", "image/png")}
+    )
+    assert (not_pdf.status_code, not_pdf.json()["code"]) == (422, "scan_not_pdf")
+    unknown = await oficialia.post(
+        "/api/v1/oficialia/registros",
+        data=data | {"destinatario_id": "no-existe"},
+        files={"archivo": ("escaneo.pdf", _scan(), "application/pdf")},
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "recipient_not_in_directory")
+    assert "directorio" in unknown.json()["message"]
