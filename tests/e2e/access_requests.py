@@ -139,6 +139,7 @@ PROBES: dict[tuple[str, str], Probe] = {
     ),
     ("POST", "/api/v1/firmas/lote"): lambda ctx: Request(json={"oficio_ids": [ctx.oficio_id]}),
     ("GET", "/api/v1/firmas/pendientes"): lambda ctx: Request(),
+    ("GET", "/api/v1/oficios/{oficio_id}/firmas/documento"): _oficio,
     # --- inbox and deliveries (routing) ---
     ("GET", "/api/v1/bandeja"): lambda ctx: Request(),
     ("GET", "/api/v1/bandeja/no-leidos"): lambda ctx: Request(),
@@ -156,9 +157,6 @@ PROBES: dict[tuple[str, str], Probe] = {
     ),
     ("POST", "/api/v1/entregas/{entrega_id}/respuesta"): lambda ctx: Request(
         path_params={"entrega_id": MISSING}, json={}
-    ),
-    ("POST", "/api/v1/oficialia/registros"): lambda ctx: Request(
-        files={"archivo": ("vacio.pdf", b"", "application/pdf")}
     ),
     ("POST", "/api/v1/entregas/{entrega_id}/archivo"): lambda ctx: Request(
         path_params={"entrega_id": MISSING}

@@ -213,6 +213,13 @@ async def test_two_signers_in_order_through_the_gateway(
         o["oficio_id"] for o in _ok(await second.get("/api/v1/firmas/pendientes"))["oficios"]
     }
 
+    # The signers read the exact PDF they will sign; others may not.
+    to_read = await first.get(f"{base}/documento")
+    assert to_read.status_code == 200, to_read.text
+    assert to_read.headers["content-type"] == "application/pdf"
+    assert hashlib.sha256(to_read.content).hexdigest() == mine["sha256"]
+    assert (await outsider.get(f"{base}/documento")).status_code == 403
+
     # Refusals, each with its status, code and Spanish message.
     early = await second.post(f"{base}/credencial", **credential_files(mine_2))
     assert (early.status_code, early.json()["code"]) == (409, "signature_out_of_order")

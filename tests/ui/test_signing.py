@@ -105,6 +105,13 @@ async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
     assert await page.inner_text("h2") == "Por firmar"
     assert first["folio"] in await page.inner_text(f"tr[data-oficio='{first['id']}']")
 
+    # The folio opens the exact PDF to be signed, to read it first.
+    href = await page.get_attribute(f"tr[data-oficio='{first['id']}'] a", "href")
+    assert href == f"/api/v1/oficios/{first['id']}/firmas/documento"
+    document = await page.request.get(world.gateway + href)
+    assert document.status == 200
+    assert document.headers["content-type"] == "application/pdf"
+
     for oficio in (first, second):
         await page.check(f"input.elegir[value='{oficio['id']}']")
     await page.set_input_files("#cer", file_payload("firma.cer", mine.cer))

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from signum.gateway.deps import ClientsDep, public, require
+from signum.gateway.routes.oficios import binary_response
 from signum.platform.errors import ValidationFailedError
 from signum.platform.http import current_correlation_id
 from signum.platform.identity import Caller
@@ -153,6 +154,25 @@ async def sign_with_credential(
         correlation_id=current_correlation_id(),
         json=fields | {"oficio_id": oficio_id},
     )
+
+
+@router.get(
+    "/api/v1/oficios/{oficio_id}/firmas/documento",
+    response_class=Response,
+    summary="El PDF que firmarán sus firmantes, tal como está ahora (para leerlo antes de firmar)",
+)
+async def document_to_sign(
+    oficio_id: str, services: ClientsDep, caller: Caller = Depends(require(Action.OFICIO_FIRMAR))
+) -> Response:
+    found = await services.signing.request(
+        "GET",
+        f"/internal/firmas/{oficio_id}/documento",
+        caller=caller,
+        correlation_id=current_correlation_id(),
+    )
+    response = binary_response(found)
+    response.headers["Content-Disposition"] = 'inline; filename="oficio.pdf"'
+    return response
 
 
 @router.get("/api/v1/firmas/pendientes", summary="Por firmar: oficios cuya siguiente firma es mía")

@@ -106,6 +106,10 @@ def router(service: SigningService, guard: InternalGuard) -> APIRouter:
     async def awaiting(request: Request) -> dict[str, Any]:
         return await service.awaiting(caller_from_request(request))
 
+    @api.get("/firmas/{oficio_id}/documento", summary="El PDF que firmarán (con las firmas que ya tiene)")
+    async def document_to_sign(oficio_id: str, request: Request) -> dict[str, Any]:
+        return await service.document_to_sign(caller_from_request(request), oficio_id)
+
     @api.post(
         "/acuses",
         status_code=201,

@@ -342,6 +342,28 @@ class SigningService:
             )
         return doc, slot
 
+    async def document_to_sign(self, caller: Caller, oficio_id: str) -> dict[str, Any]:
+        """The oficio's PDF as it is now (with the signatures so far), for its signers to read."""
+        doc = await self.repository.get(oficio_id)
+        firmantes = frozenset(
+            s["funcionario_id"] for s in (doc or {}).get("firmantes", []) if s.get("funcionario_id")
+        )
+        access = OficioAccess(
+            unidad_id=(doc or {}).get("unidad_id", ""),
+            confidencialidad=(doc or {}).get("confidencialidad", "publica"),
+            firmantes=firmantes,
+        )
+        authorize(caller, Action.OFICIO_FIRMAR, access)
+        if doc is None:
+            raise NotFoundError("El oficio no está listo para firma.", code="oficio_not_ready")
+        pdf = await self._current_pdf(doc)
+        return {
+            "media_type": "application/pdf",
+            "contenido": _b64(pdf),
+            "sha256": doc["documento_actual"]["sha256"],
+            "folio": doc.get("folio"),
+        }
+
     def request_for(self, oficio_id: str, slot: dict[str, Any]) -> SignatureRequest:
         return SignatureRequest(
             field_name=slot["campo"],

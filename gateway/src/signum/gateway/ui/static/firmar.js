@@ -116,7 +116,13 @@
       check.value = oficio.oficio_id;
       check.setAttribute("aria-label", `Firmar ${oficio.folio}`);
       cell(row, "").appendChild(check);
-      cell(row, oficio.folio);
+      const link = document.createElement("a");
+      link.href = `/api/v1/oficios/${encodeURIComponent(oficio.oficio_id)}/firmas/documento`;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = oficio.folio;
+      link.title = "Leer el oficio antes de firmarlo (PDF)";
+      cell(row, "").appendChild(link);
       cell(row, oficio.asunto);
       cell(row, oficio.en_ausencia_de ? `${oficio.cargo} (por ausencia de ${oficio.en_ausencia_de})` : oficio.cargo);
       cell(row, `${oficio.firmas_realizadas + 1} de ${oficio.firmas_requeridas}`);
