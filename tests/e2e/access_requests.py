@@ -158,6 +158,9 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("POST", "/api/v1/entregas/{entrega_id}/respuesta"): lambda ctx: Request(
         path_params={"entrega_id": MISSING}, json={}
     ),
+    ("POST", "/api/v1/oficialia/registros"): lambda ctx: Request(
+        files={"archivo": ("vacio.pdf", b"", "application/pdf")}
+    ),
     ("POST", "/api/v1/entregas/{entrega_id}/archivo"): lambda ctx: Request(
         path_params={"entrega_id": MISSING}
     ),
