@@ -169,3 +169,27 @@ async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
             (firma,) = qr["reporte"]["firmas"]
             assert (firma["nombre"], firma["rfc"]) == (sat_name(_name(world, SIGNER_1)), rfc_of(mine))
             assert firma["nivel_pades"] in {"B-T", "B-LT"}
+
+
+async def test_the_page_opens_sat_s_own_test_fiel_and_shows_the_refusal_in_spanish(
+    browser: Browser, world: World
+) -> None:
+    """SAT's published FIEL (its real key format) opens in the browser; signing refuses it (expired)."""
+    sat = Path(__file__).parents[1] / "signing" / "fixtures" / "sat-efirma-pruebas" / "FIEL_AAA010101AAA"
+    oficio = await finalized_oficio(world, "Firma con la e.firma de pruebas del SAT")
+    page = await browser.new_page()
+    await log_in(page, world, SIGNER_1)
+    await page.goto(world.gateway + "/firmar")
+    await page.check(f"input.elegir[value='{oficio['id']}']")
+    await page.set_input_files("#cer", str(sat / "certificate.cer"))
+    await page.set_input_files("#key", str(sat / "private_key.key"))
+    await page.fill("#contrasena", (sat / "password.txt").read_text(encoding="ascii"))
+    await page.click("#boton-firmar")
+    await page.wait_for_function(
+        "document.getElementById('estado').textContent.startsWith('Se firmaron')", timeout=60_000
+    )
+    assert await page.inner_text("#error") == ""  # the key was decrypted and matched its certificate
+    assert await page.inner_text("#estado") == "Se firmaron 0 de 1 oficios."
+    result = await page.inner_text(f"#resultados li[data-oficio='{oficio['id']}']")
+    assert "El certificado de la e.firma venció el" in result
+    await page.close()
