@@ -285,6 +285,12 @@ class SealKeyring:
             self._seals[label] = seal
             return seal
 
+    def forget(self, dependencia: str) -> None:
+        """Drop an open seal that failed (token restarted, session lost): the next use reopens it."""
+        seal = self._seals.pop(self.config.label_for(dependencia), None)
+        if seal is not None:
+            seal.close()
+
     def close(self) -> None:
         for seal in self._seals.values():
             seal.close()

@@ -866,19 +866,11 @@ class SigningService:
         )
         seal = await self.seals.seal_for(request.unidad.dependencia)
         pdf = acuse.render(data)
-        sealed = await pades.sign_pdf(
-            pdf,
-            seal,
-            SignatureRequest(
-                field_name=acuse.SEAL_FIELD,
-                title=f"Sello institucional de {request.unidad.dependencia}"[:300],
-                qr_url=url,
-                box=acuse.SEAL_BOX,
-                reason=f"Acuse de recibo del oficio {request.folio}"[:300],
-            ),
-            timestamper=self.engine.timestamper,
-            long_term=self.engine.trust,
-        )
+        try:
+            sealed = await self._seal(pdf, seal, request, url)
+        except errors.SealUnavailableError:
+            self.seals.forget(request.unidad.dependencia)  # reopened on the next try
+            raise
         level = self.engine.level(seal.check is not None and seal.check.revocation_checked)
         stored = await self.storage.store(request.oficio_id, sealed, correlation_id=correlation_id)
         documento = StoredObject(
@@ -930,6 +922,21 @@ class SigningService:
         self._wake()
         log.info("acuse sealed", entrega_id=request.entrega_id, oficio_id=request.oficio_id, nivel=level)
         return _acuse_json(document)
+
+    async def _seal(self, pdf: bytes, seal: Any, request: AcuseRequest, url: str) -> bytes:
+        return await pades.sign_pdf(
+            pdf,
+            seal,
+            SignatureRequest(
+                field_name=acuse.SEAL_FIELD,
+                title=f"Sello institucional de {request.unidad.dependencia}"[:300],
+                qr_url=url,
+                box=acuse.SEAL_BOX,
+                reason=f"Acuse de recibo del oficio {request.folio}"[:300],
+            ),
+            timestamper=self.engine.timestamper,
+            long_term=self.engine.trust,
+        )
 
     @staticmethod
     def _same_acuse(existing: dict[str, Any], request: AcuseRequest) -> dict[str, Any]:
