@@ -102,6 +102,7 @@ PROBES: dict[tuple[str, str], Probe] = {
     ),
     # --- templates (drafting) ---
     ("GET", "/api/v1/plantillas"): lambda ctx: Request(),
+    ("GET", "/api/v1/plantillas/catalogo"): lambda ctx: Request(),
     ("POST", "/api/v1/plantillas"): lambda ctx: Request(json={}),  # allowed -> 422 (invalid template)
     ("GET", "/api/v1/plantillas/{plantilla_id}"): lambda ctx: Request(
         path_params={"plantilla_id": "municipal-homologado"}
@@ -200,4 +201,6 @@ PROBES: dict[tuple[str, str], Probe] = {
 
 # Routes anyone may call that are not under /api: health, metrics, the UI's entry page.
 OPEN_ROUTES = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/")}
+# Web pages: they answer anyone (a log-in redirect, or a Spanish refusal); the API under them decides.
+OPEN_ROUTES |= {("GET", "/plantillas"), ("GET", "/redaccion")}
 OPEN_ROUTES |= {("GET", "/firmar")}  # the signing page (a log-in redirect, or the page)

@@ -30,6 +30,9 @@ class CreateOficioRequest(BaseModel):
     )
     colaboradores: list[Colaborador] = Field(default_factory=list, max_length=50)
     confidencialidad: Literal["publica", "reservada", "confidencial"] = "publica"
+    plantilla_id: str | None = Field(
+        default=None, max_length=100, description="Plantilla vigente (por omisión, la homologada)."
+    )
 
 
 class TimelineEntry(BaseModel):

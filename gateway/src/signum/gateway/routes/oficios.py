@@ -85,6 +85,7 @@ async def create_oficio(
             "office_id": unidad_id,
             "colaboradores": [c.model_dump() for c in body.colaboradores],
             "confidencialidad": body.confidencialidad,
+            "plantilla_id": body.plantilla_id,
         },
     )
     return OficioResponse(**draft)

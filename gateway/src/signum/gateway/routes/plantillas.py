@@ -29,6 +29,16 @@ async def list_templates(
     return found
 
 
+@router.get("/catalogo", summary="Lo que ofrece el diseñador: marcadores, bloques, fuentes y tamaños")
+async def template_catalogue(
+    services: ClientsDep, caller: Caller = Depends(require(Action.PLANTILLA_LEER))
+) -> dict[str, Any]:
+    found: dict[str, Any] = await services.drafting.request(
+        "GET", "/internal/catalogo-plantillas", caller=caller, correlation_id=current_correlation_id()
+    )
+    return found
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Crear una plantilla (versión 1)")
 async def create_template(
     services: ClientsDep,

@@ -184,6 +184,10 @@ def router(service: DraftingService, templates: TemplateService, guard: Internal
 
     # --- templates --------------------------------------------------------------------------
 
+    @api.get("/catalogo-plantillas", tags=["plantillas"])
+    async def template_catalogue(request: Request) -> dict[str, Any]:
+        return templates.catalogue(caller_from_request(request))
+
     @api.get("/plantillas", tags=["plantillas"])
     async def list_templates(request: Request) -> list[dict[str, Any]]:
         return [_public(t) for t in await templates.list(caller_from_request(request))]

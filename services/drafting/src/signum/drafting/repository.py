@@ -114,7 +114,10 @@ class OficioRepository:
         )
 
     async def get_version(self, oficio_id: str, n: int) -> dict[str, Any] | None:
-        return await self.versions.find_one({"_id": f"{oficio_id}:{n}"})
+        found = await self.versions.find_one({"_id": f"{oficio_id}:{n}"})
+        if found is not None and "contenido" in found:
+            found["contenido"] = _loaded(found["contenido"])
+        return found
 
     async def list_versions(self, oficio_id: str) -> list[dict[str, Any]]:
         cursor = self.versions.find(
@@ -289,7 +292,7 @@ def _mutable_fields(draft: Draft) -> dict[str, Any]:
         "status": draft.status,
         "version": draft.version,
         "rev": draft.rev,
-        "contenido": draft.contenido.model_dump(mode="json"),
+        "contenido": _storable(draft.contenido.model_dump(mode="json")),
         "prioridad": draft.prioridad,
         "fecha_limite_respuesta": None
         if draft.fecha_limite_respuesta is None
@@ -321,7 +324,7 @@ def _snapshot(draft: Draft, saved_by: str) -> dict[str, Any]:
         "oficio_id": draft.id,
         "n": draft.version,
         "asunto": draft.asunto,
-        "contenido": draft.contenido.model_dump(mode="json"),
+        "contenido": _storable(draft.contenido.model_dump(mode="json")),
         "colaboradores": [{"funcionario_id": o, "rol": r} for o, r in draft.colaboradores],
         "guardada_por": saved_by,
         "guardada_en": datetime.now(UTC),
@@ -343,7 +346,7 @@ def _from_document(doc: dict[str, Any]) -> Draft:
         status=doc["status"],
         created_at=_aware(doc["created_at"]),
         version=doc["version"],
-        contenido=DraftContent.model_validate(doc.get("contenido") or {}),
+        contenido=DraftContent.model_validate(_loaded(doc.get("contenido")) or {}),
         prioridad=doc.get("prioridad", "ordinaria"),
         fecha_limite_respuesta=None if limit is None else dt.date.fromisoformat(limit),
         clasificacion=None if clas is None else Clasificacion.model_validate(clas),
@@ -367,6 +370,31 @@ def _from_document(doc: dict[str, Any]) -> Draft:
         documento=doc.get("documento"),
         finalizacion=doc.get("finalizacion"),
     )
+
+
+# FerretDB 1.x refuses arrays directly inside arrays ("nested arrays are not supported"), which a
+# body's lists (items: [[block, ...], ...]) and tables (rows: [[[inline, ...], ...], ...]) are. Such
+# an inner array is stored wrapped as {"_l": [...]} and unwrapped when read.
+_WRAPPED = "_l"
+
+
+def _storable(value: Any, *, in_array: bool = False) -> Any:
+    if isinstance(value, list):
+        items = [_storable(v, in_array=True) for v in value]
+        return {_WRAPPED: items} if in_array else items
+    if isinstance(value, dict):
+        return {k: _storable(v) for k, v in value.items()}
+    return value
+
+
+def _loaded(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {_WRAPPED} and isinstance(value[_WRAPPED], list):
+            return [_loaded(v) for v in value[_WRAPPED]]
+        return {k: _loaded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_loaded(v) for v in value]
+    return value
 
 
 def _aware(value: datetime) -> datetime:

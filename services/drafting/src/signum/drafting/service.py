@@ -48,6 +48,7 @@ from signum.drafting.rendering import Renderer, sample_content
 from signum.drafting.repository import FolioCounters, OficioRepository, TemplateRepository, template_of
 from signum.drafting.storage import ObjectStore
 from signum.drafting.templates import DEFAULT_TEMPLATE_ID, Template, default_template, validate_template
+from signum.drafting.templates.catalogue import designer_catalogue
 from signum.platform.errors import ConflictError, NotFoundError, SignumError, ValidationFailedError
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
@@ -95,6 +96,21 @@ class TemplateService:
         template = template_of(doc)
         self._cache[(template.id, template.version)] = template
         return template
+
+    async def check_in_force(self, plantilla_id: str) -> None:
+        """Refuse a retired template for a new oficio (those written with it keep it)."""
+        doc = await self._repo.get(plantilla_id)
+        if doc is None:
+            raise NotFoundError("No existe la plantilla solicitada.", code="plantilla_not_found")
+        if doc.get("retirada"):
+            raise ValidationFailedError(
+                "La plantilla fue retirada; elija una plantilla vigente.", code="plantilla_retired"
+            )
+
+    def catalogue(self, caller: Caller) -> dict[str, Any]:
+        """What the template designer offers (placeholders, blocks, fonts, page sizes)."""
+        authorize(caller, Action.PLANTILLA_LEER)
+        return designer_catalogue(municipality=self._municipality, state=self._state)
 
     async def list(self, caller: Caller) -> list[dict[str, Any]]:
         authorize(caller, Action.PLANTILLA_LEER)
@@ -226,6 +242,8 @@ class DraftingService:
         authorize(caller, Action.OFICIO_CREAR, UnitAccess(office_id))
         template_id, template_version = DEFAULT_TEMPLATE_ID, 1
         if self._templates is not None:
+            if plantilla_id is not None and plantilla_version is None:
+                await self._templates.check_in_force(plantilla_id)
             template = await self._templates.load(plantilla_id or DEFAULT_TEMPLATE_ID, plantilla_version)
             template_id, template_version = template.id, template.version
         draft = new_draft(

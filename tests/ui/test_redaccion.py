@@ -1,0 +1,293 @@
+"""Drafting an oficio in a real browser (Debian's Chromium, driven by Playwright) on the real stack:
+the author writes and saves twice, sees the tracked changes, a concurrent save is refused, a
+reviewer comments and gives visto bueno, the titular finalizes and the folio is shown."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from collections.abc import AsyncIterator
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+from pypdf import PdfReader
+
+# The shared test PKI (signum.testing.pki, used by the platform fixture) parses SAT-shaped names,
+# which needs the tolerant x500UniqueIdentifier that signum.signing.sat installs in asn1crypto
+# on import. Until the testing plugin imports it itself, this module does.
+import signum.signing.sat  # noqa: F401
+from signum.testing.kafka import eventually
+from signum.testing.people import PASSWORD, World
+
+pytestmark = pytest.mark.stack
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    executable = shutil.which("chromium")
+    assert executable, "Chromium is installed by `make system-deps` (Debian package chromium)"
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        await b.close()
+
+
+async def _logged_in(browser: Browser, world: World, key: str) -> Page:
+    person = world.people[key]
+    page = await (await browser.new_context()).new_page()
+    page.set_default_timeout(20_000)
+    await page.goto(world.gateway + "/")
+    await page.fill("#usuario", person.correo)
+    await page.fill("#contrasena", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("#salir")
+    return page
+
+
+async def _notice(page: Page, text: str) -> str:
+    try:
+        await page.wait_for_function(
+            "t => document.getElementById('aviso').textContent.includes(t)", arg=text, timeout=30_000
+        )
+    except PlaywrightTimeout:
+        raise AssertionError(
+            f"no notice {text!r}; the page shows: {await page.inner_text('#error')!r}"
+        ) from None
+    return await page.inner_text("#aviso")
+
+
+async def _error(page: Page, text: str) -> str:
+    await page.wait_for_function(
+        "t => document.getElementById('error').textContent.includes(t)", arg=text, timeout=30_000
+    )
+    return await page.inner_text("#error")
+
+
+async def _select_word(page: Page, word: str) -> None:
+    """Select `word` in the body, as a person double-clicking it would."""
+    await page.evaluate(
+        """w => {
+          const walker = document.createTreeWalker(document.getElementById('cuerpo'), NodeFilter.SHOW_TEXT);
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            const at = n.textContent.indexOf(w);
+            if (at >= 0) {
+              const range = document.createRange();
+              range.setStart(n, at);
+              range.setEnd(n, at + w.length);
+              const selection = window.getSelection();
+              selection.removeAllRanges();
+              selection.addRange(range);
+              return;
+            }
+          }
+          throw new Error('not in the body: ' + w);
+        }""",
+        word,
+    )
+
+
+async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browser, world: World) -> None:
+    author_key, reviewer_key = "autor@A", "funcionario@A"
+    reviewer = world.people[reviewer_key]
+    recipient = world.people["titular@B"]
+
+    # The gateway's directory reaches drafting's read model through Kafka (seeded at start).
+    async def directory_in_drafting() -> bool:
+        client = await world.as_(author_key)
+        found = await client.get("/api/v1/directorio/funcionarios", params={"q": recipient.correo})
+        return found.status_code == 200 and bool(found.json()["funcionarios"])
+
+    await eventually(directory_in_drafting, within=20)
+
+    page = await _logged_in(browser, world, author_key)
+    await page.goto(world.gateway + "/redaccion")
+    await page.wait_for_selector("#n-plantilla option[value=municipal-homologado]", state="attached")
+    await page.fill("#n-asunto", "Solicitud de información de obra pública")
+    await page.click("#crear")
+    await _notice(page, "Se creó el borrador")
+    assert await page.inner_text("#version") == "1"
+    assert await page.inner_text("#estado") == "Borrador"
+    oficio_id = page.url.split("oficio=")[1]
+
+    # Sender and signer from the directory; recipients: a person, a position in C.c.p., an external.
+    await page.click("#remitente-yo")
+    await _notice(page, "Remitente y firmante")
+    await page.fill("#d-texto", recipient.correo)
+    await page.click("#d-buscar")
+    await page.click(f"#d-resultados li[data-id='{recipient.numero_empleado}'] >> text=Destinatario")
+    await page.select_option("#d-tipo", "puesto")
+    await page.fill("#d-texto", "PRU-B")
+    await page.click("#d-buscar")
+    await page.click("#d-resultados li[data-id='PRU-B-TIT'] >> text=C.c.p.")
+    await page.fill("#x-nombre", "Mtra. Sofía Leal Garza")
+    await page.fill("#x-cargo", "Directora de Vinculación")
+    await page.fill("#x-organizacion", "Universidad Regional del Norte")
+    await page.fill("#x-correo", "sofia.leal@universidad.mx")
+    await page.click("#x-agregar")
+
+    # The body, with the editor's formatting: a paragraph, bold text and a list.
+    await page.click("#cuerpo")
+    await page.keyboard.type("Solicito el informe trimestral de obra pública.")
+    await page.keyboard.press("Enter")
+    await page.click("button[data-cmd=bold]")
+    await page.keyboard.type("Plazo:")
+    await page.click("button[data-cmd=bold]")
+    await page.keyboard.type(" diez días hábiles.")
+    await page.keyboard.press("Enter")
+    await page.click("button[data-cmd=insertUnorderedList]")
+    await page.keyboard.type("Avance físico")
+    await page.keyboard.press("Enter")
+    await page.keyboard.type("Avance financiero")
+    await page.fill("#e-iniciales", "ALG/pru")
+    await page.fill("#c-id", reviewer.numero_empleado)
+    await page.select_option("#c-rol", "revisor")
+    await page.click("#c-agregar")
+
+    await page.click("#guardar")
+    await _notice(page, "Se guardó la versión 2")
+    recipients = await page.inner_text("#destinatarios")
+    assert f"{recipient.nombre} {recipient.paterno}" in recipients  # as the directory has it
+    assert "Director de Pruebas B" in recipients
+    assert "Mtra. Sofía Leal Garza" in recipients
+    author = await world.as_(author_key)
+    saved = (await author.get(f"/api/v1/oficios/{oficio_id}")).json()
+    cuerpo = saved["contenido"]["cuerpo"]["blocks"]
+    assert [b["type"] for b in cuerpo] == ["paragraph", "paragraph", "bullet_list"]
+    assert cuerpo[1]["children"][0] == {
+        "type": "text",
+        "text": "Plazo:",
+        "bold": True,
+        "italic": False,
+        "underline": False,
+    }
+    assert [item[0]["children"][0]["text"] for item in cuerpo[2]["items"]] == [
+        "Avance físico",
+        "Avance financiero",
+    ]
+    assert [(c["tipo"], c["id"]) for c in saved["contenido"]["ccp"]] == [("puesto", "PRU-B-TIT")]
+
+    # Second save: one word changed; the tracked changes show it.
+    await _select_word(page, "trimestral")
+    await page.keyboard.type("anual")
+    await page.click("#guardar")
+    await _notice(page, "Se guardó la versión 3")
+    await page.select_option("#v-desde", "2")
+    await page.select_option("#v-hasta", "3")
+    await page.click("#comparar")
+    changes = page.locator("#diferencias [data-bloque=cuerpo]")
+    await changes.wait_for()
+    assert await changes.locator("del").all_inner_texts() == ["trimestral"]
+    assert await changes.locator("ins").all_inner_texts() == ["anual"]
+    assert await page.locator("#diferencias [data-bloque=asunto]").count() == 0
+
+    # Someone else saves first: this save is refused with 409, shown in Spanish, nothing overwritten.
+    other = await world.fresh(author_key)
+    try:
+        raced = await other.patch(
+            f"/api/v1/oficios/{oficio_id}",
+            json={"version": 3, "asunto": "Solicitud de información de obra pública 2026"},
+        )
+        assert raced.status_code == 200, raced.text
+    finally:
+        await other.aclose()
+    await page.fill("#e-asunto", "Un asunto que pisaría el otro cambio")
+    await page.click("#guardar")
+    conflict = await _error(page, "Otra persona guardó cambios")
+    assert "Recargue la última versión" in conflict
+    kept = (await author.get(f"/api/v1/oficios/{oficio_id}")).json()
+    assert (kept["version"], kept["asunto"]) == (4, "Solicitud de información de obra pública 2026")
+    await page.click("#error button")
+    await page.wait_for_function("() => document.getElementById('version').textContent === '4'")
+
+    await page.click("#solicitar-revision")
+    await _notice(page, "Se solicitó la revisión")
+    assert await page.inner_text("#estado") == "En revisión"
+
+    # The reviewer comments, the author answers, the reviewer gives visto bueno.
+    review_page = await _logged_in(browser, world, reviewer_key)
+    await review_page.goto(f"{world.gateway}/redaccion?oficio={oficio_id}")
+    await review_page.wait_for_function("() => document.getElementById('version').textContent === '4'")
+    await review_page.fill("#nuevo-comentario", "¿El informe es anual o trimestral?")
+    await review_page.click("#comentar")
+    await _notice(review_page, "Se agregó el comentario")
+    await page.reload()
+    thread = page.locator("#comentarios .comentario").first
+    await thread.wait_for()
+    assert "¿El informe es anual o trimestral?" in await thread.inner_text()
+    await thread.locator("input").fill("Anual, como pide el Ayuntamiento.")
+    await thread.locator("text=Responder").click()
+    await page.wait_for_function(
+        "() => document.getElementById('comentarios').textContent.includes('Anual, como pide')"
+    )
+    await review_page.fill("#dictamen-comentario", "Correcto.")
+    await review_page.click("#visto-bueno")
+    await _notice(review_page, "Dio su visto bueno")
+    assert "visto bueno (versión 4)" in await review_page.inner_text("#revisiones")
+
+    # The titular of the unit finalizes: the folio is shown; the preview is the PDF.
+    titular_page = await _logged_in(browser, world, "titular@A")
+    await titular_page.goto(f"{world.gateway}/redaccion?oficio={oficio_id}")
+    await titular_page.wait_for_function("() => document.getElementById('version').textContent === '4'")
+    await titular_page.click("#finalizar")
+    notice = await _notice(titular_page, "Oficio listo para firma con el folio")
+    folio = await titular_page.inner_text("#folio")
+    assert re.fullmatch(r"PRU/A/\d{4}/20\d\d", folio), folio
+    assert folio in notice
+    assert await titular_page.inner_text("#estado") == "Listo para firma"
+    await titular_page.click("#vista-previa-pdf")
+    await titular_page.wait_for_selector("#vista-documento")
+    assert await titular_page.get_attribute("#vista-previa", "data-tipo") == "application/pdf"
+
+    await page.reload()
+    await page.wait_for_function("() => document.getElementById('folio').textContent.length > 0")
+    assert await page.inner_text("#folio") == folio
+
+    pdf = await author.get(f"/api/v1/oficios/{oficio_id}/vista-previa")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = " ".join(text.split())
+    assert folio in text
+    assert f"{recipient.nombre} {recipient.paterno}" in text
+    assert "Universidad Regional del Norte" in text
+    assert "informe anual de obra pública" in text
+    for p in (page, review_page, titular_page):
+        await p.context.close()
+
+
+async def test_an_unknown_directory_recipient_is_refused_in_spanish(browser: Browser, world: World) -> None:
+    page = await _logged_in(browser, world, "autor@A")
+    await page.goto(world.gateway + "/redaccion")
+    await page.wait_for_selector("#n-plantilla option[value=municipal-homologado]", state="attached")
+    await page.fill("#n-asunto", "Oficio con un destinatario que ya no existe")
+    await page.click("#crear")
+    await _notice(page, "Se creó el borrador")
+    await page.select_option("#d-tipo", "unidad")
+    await page.fill("#d-texto", "PRU-A")
+    await page.click("#d-buscar")
+    await page.click("#d-resultados li[data-id='PRU-A'] >> text=Destinatario")
+    # The page was open while the unit was removed: the id it sends no longer exists.
+    await page.route(
+        "**/api/v1/oficios/*",
+        lambda route: (
+            route.continue_(
+                post_data=(route.request.post_data or "").replace('"id":"PRU-A"', '"id":"PRU-BAJA"')
+            )
+            if route.request.method == "PATCH"
+            else route.continue_()
+        ),
+    )
+    await page.click("#guardar")
+    message = await _error(page, "no existen en el directorio")
+    assert "unidad administrativa «PRU-BAJA»" in message
+    await page.context.close()
