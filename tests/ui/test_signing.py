@@ -140,6 +140,10 @@ async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
         "document.getElementById('estado').textContent.startsWith('Se firmaron')", timeout=60_000
     )
     assert await page.inner_text("#estado") == "Se firmaron 2 de 2 oficios."
+    holder = await page.inner_text("#titular")
+    assert holder.startswith(
+        f"e.firma de {sat_name(_name(world, SIGNER_1))} (RFC {rfc_of(mine)}), vigente hasta el"
+    )
     assert await page.inner_text("#error") == ""
     results = await page.inner_text("#resultados")
     assert f"{first['folio']}: firmado" in results

@@ -66,7 +66,17 @@
     if (!pub.n || pub.n.compareTo(key.n) !== 0 || pub.e.compareTo(key.e) !== 0) {
       throw new Error(MESSAGES.mismatch);
     }
-    return key;
+    return { key, holder: holderOf(certificate) };
+  }
+
+  // "NOMBRE (RFC), vigente hasta el 23/11/2030" from the certificate (RFC: x500UniqueIdentifier).
+  function holderOf(certificate) {
+    const field = (oid) => {
+      const found = certificate.subject.attributes.find((a) => a.type === oid);
+      return found ? String(found.value).split("/")[0].trim() : "";
+    };
+    const until = certificate.validity.notAfter.toLocaleDateString("es-MX");
+    return `${field("2.5.4.3")} (RFC ${field("2.5.4.45")}), vigente hasta el ${until}`;
   }
 
   async function errorMessage(response) {
@@ -148,8 +158,10 @@
     let key = null;
     try {
       const cerBinary = await fileBinary($("cer"));
-      key = unlock(cerBinary, await fileBinary($("key")), $("contrasena").value);
+      const unlocked = unlock(cerBinary, await fileBinary($("key")), $("contrasena").value);
       $("contrasena").value = ""; // unlocked: the password is not needed any more
+      key = unlocked.key;
+      $("titular").textContent = `e.firma de ${unlocked.holder}`;
       const cerBase64 = btoa(cerBinary);
       const results = $("resultados");
       results.replaceChildren();
