@@ -7,11 +7,13 @@ to Typst as a JSON input, never spliced into markup, so no text of the request c
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import typst
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from signum.signing.domain import _MONTHS, LOCAL_TIME
 
@@ -22,8 +24,8 @@ SEAL_BOX = (72, 60, 540, 200)
 _PROGRAM = """
 #let d = json(bytes(sys.inputs.datos))
 #set document(title: "Acuse de recibo " + d.folio, author: d.dependencia)
-#set page(paper: "us-letter", margin: (top: 2.2cm, bottom: 2cm, x: 2.5cm))
-#set text(lang: "es", region: "MX", size: 11pt)
+#set page(paper: "us-letter", margin: (top: 2.2cm, bottom: 7.6cm, x: 2.5cm))
+#set text(lang: "es", region: "MX", size: float(sys.inputs.size) * 1pt)
 #align(center)[
   #text(size: 10pt, upper(d.dependencia)) \\
   #text(size: 10pt, d.unidad)
@@ -68,6 +70,20 @@ class AcuseData:
     url: str
 
 
+ASUNTO_MAX = 280
+TEXT_SIZES = (11, 10, 9, 8, 7)
+NAME_MAX = 120
+
+
+def _pages(pdf: bytes) -> int:
+    count = PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Count"]
+    return int(count)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def fecha_hora(moment: datetime) -> str:
     """`23 de noviembre de 2026, 15:56:25 h (hora de Monterrey, Nuevo León)`."""
     local = moment.astimezone(LOCAL_TIME)
@@ -78,14 +94,23 @@ def fecha_hora(moment: datetime) -> str:
 def render(data: AcuseData) -> bytes:
     """The unsigned one-page acuse as PDF/A-2b."""
     values = asdict(data) | {
+        # One page: the text stays above the seal block (the page's bottom margin), so a long
+        # subject is shortened here; the full one is in the oficio the acuse refers to.
+        "asunto": _shorten(data.asunto, ASUNTO_MAX),
+        **{k: _shorten(getattr(data, k), NAME_MAX) for k in ("nombre", "cargo", "unidad", "dependencia")},
         "recibido_en": data.recibido_en.astimezone(UTC).isoformat(),
         "fecha_hora": fecha_hora(data.recibido_en),
     }
-    pdf: bytes = typst.compile(
-        _PROGRAM.encode("utf-8"),
-        sys_inputs={"datos": json.dumps(values, ensure_ascii=False)},
-        ignore_system_fonts=True,
-        pdf_standards=["a-2b"],
-        timestamp=int(data.recibido_en.timestamp()),
-    )
+    data_json = json.dumps(values, ensure_ascii=False)
+    pdf = b""
+    for size in TEXT_SIZES:  # smaller text until it fits one page (long names, a long subject)
+        pdf = typst.compile(
+            _PROGRAM.encode("utf-8"),
+            sys_inputs={"datos": data_json, "size": str(size)},
+            ignore_system_fonts=True,
+            pdf_standards=["a-2b"],
+            timestamp=int(data.recibido_en.timestamp()),
+        )
+        if _pages(pdf) == 1:
+            break
     return pdf
