@@ -15,14 +15,15 @@ DRAFTING_TYPES = (
     "oficio.finalized",
     "oficio.cancelled",
 )
-# Routing's own events: re-project the inboxes they concern, so a crash between the write of an
+# Routing's own events: re-project the oficio's inboxes, so a crash between the write of an
 # oficio's document and the write of its inbox entries is repaired when the event comes back.
+# One event of each write is enough (the projection is recomputed whole): `delivery.created` rides
+# with `oficio.dispatched` (a registered paper document too) or `delivery.forwarded`, and
+# `oficio.answered` with `delivery.closed`; handling them too would cost a consume each.
 OWN_TYPES = (
     "oficio.dispatched",
-    "delivery.created",
     "delivery.acknowledged",
     "delivery.forwarded",
-    "oficio.answered",
     "delivery.closed",
     "deadline.overdue",
 )

@@ -1106,6 +1106,27 @@ class RoutingService:
             )
         correlation = _correlation()
         events: list[Event] = [
+            OficioDispatched(
+                oficio_id=oficio_id,
+                correlation_id=correlation,
+                actor=caller.actor,
+                payload=OficioDispatchedPayload(
+                    folio=folio,
+                    asunto=asunto,
+                    unidad_id=caller.unidad_id,
+                    entregas=[
+                        DispatchedDelivery(
+                            entrega_id=d["id"],
+                            motivo="registro",
+                            funcionario_id=d["funcionario_id"],
+                            unidad_id=d["unidad_id"],
+                        )
+                        for d in deliveries.values()
+                    ],
+                ),
+            )
+        ]
+        events += [
             self._created_event(
                 oficio_id, d, folio, asunto, prioridad, correlation, correlation, caller.actor
             )
