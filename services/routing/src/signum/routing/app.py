@@ -9,6 +9,7 @@ from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import InternalClient, internal_token_guard
 from signum.platform.service import ServiceRuntime, create_app, serve
 from signum.routing import api
+from signum.routing.directory_cache import CachedDirectory
 from signum.routing.domain import WorkCalendar
 from signum.routing.handlers import handlers
 from signum.routing.mail import Mailer
@@ -24,7 +25,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     oficios = OficioRepository(runtime.db)
     runtime.on_startup(oficios.ensure_indexes)
     relay = runtime.outbox(oficios.collection)
-    directory = DirectoryReadModel(runtime.db)
+    directory = CachedDirectory(DirectoryReadModel(runtime.db))
     runtime.on_startup(directory.ensure_indexes)
     token = settings.infra.internal_token
     service = RoutingService(

@@ -45,8 +45,7 @@ def handlers(service: RoutingService) -> dict[str, Handler]:
         await service.on_acuse_sealed(event)
 
     async def own(event: Event) -> None:
-        if event.oficio_id:
-            await service.project(event.oficio_id)
+        await service.repair(event)
 
     return {
         **{t: drafting for t in DRAFTING_TYPES},

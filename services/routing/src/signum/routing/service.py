@@ -49,6 +49,7 @@ from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.policy import Action, OficioAccess, authorize
 from signum.routing import domain
+from signum.routing.directory_cache import CachedDirectory
 from signum.routing.domain import (
     CLOSED_STATES,
     INSTRUCCIONES,
@@ -103,7 +104,7 @@ class RoutingService:
         oficios: OficioRepository,
         inbox: InboxRepository,
         queues: QueueRepository,
-        directory: DirectoryReadModel,
+        directory: DirectoryReadModel | CachedDirectory,
         *,
         drafting: Client | None = None,
         signing: Client | None = None,
@@ -355,11 +356,18 @@ class RoutingService:
         for eid, d in deliveries.items():
             fields[f"entregas.{eid}"] = d
         timeline = [_timeline_entry(event)] + [_timeline_entry(e) for e in events]
-        await self.oficios.apply_event(
+        applied = await self.oficios.apply_event(
             event, {"$set": fields, "$push": {"timeline": {"$each": timeline}}}, events
         )
         self._notify_outbox()
-        await self.project(oficio_id)
+        if applied:
+            # The document as just written (saves reading it back).
+            written = {k: v for k, v in {**doc, **fields}.items() if not k.startswith("entregas.")}
+            written["_id"] = oficio_id
+            written["entregas"] = {**(doc.get("entregas") or {}), **deliveries}
+            await self.project(oficio_id, doc=written)
+        else:
+            await self.project(oficio_id)
         for d in deliveries.values():
             if d.get("fecha_limite"):
                 await self.queues.track_deadline(d["id"], oficio_id, str(d["fecha_limite"]))
@@ -507,9 +515,28 @@ class RoutingService:
 
     # --- projection of inboxes ---------------------------------------------------------------------
 
-    async def project(self, oficio_id: str, *, people_only: bool = False) -> None:
+    async def repair(self, event: Event) -> None:
+        """Re-project after one of routing's own events came back (a crash may have cut a projection)."""
+        if event.oficio_id is None:
+            return
+        if isinstance(event, OficioDispatched):
+            # The usual case: everything was projected right after the write. Checking costs a
+            # read per delivery; projecting again costs a write per inbox.
+            present = [
+                await self.inbox.get(
+                    e.funcionario_id or domain.office_mailbox(e.unidad_id or ""), f"e:{e.entrega_id}"
+                )
+                for e in event.payload.entregas
+            ]
+            if all(present):
+                return
+        await self.project(event.oficio_id)
+
+    async def project(
+        self, oficio_id: str, *, people_only: bool = False, doc: dict[str, Any] | None = None
+    ) -> None:
         """Write the inbox entries the oficio's document implies (idempotent: safe to repeat)."""
-        doc = await self.oficios.get(oficio_id)
+        doc = doc or await self.oficios.get(oficio_id)
         if doc is None:
             return
         today = self.today()
