@@ -78,7 +78,9 @@ def _layout(query_result: str, page_height_pt: float) -> Layout:
     pages = 0
     for element in json.loads(query_result):
         v = element["value"]
-        pages = max(pages, int(v["pages"]))
+        if v["kind"] == "paginas":  # reported by the footer of every page
+            pages = max(pages, int(v["pages"]))
+            continue
         box = Box(
             page=int(v["page"]),
             x0=float(v["x"]),
