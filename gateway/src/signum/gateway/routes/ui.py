@@ -83,6 +83,26 @@ async def drafting_page(request: Request) -> HTMLResponse | RedirectResponse:
     )
 
 
+# --- inbox ---------------------------------------------------------------------------------------
+
+
+@router.get("/bandeja", response_class=HTMLResponse, response_model=None)
+async def inbox_page(request: Request) -> HTMLResponse | RedirectResponse:
+    """The official's inbox (folders, filters, acuse, turnar, live updates)."""
+    caller = await _session_caller(request)
+    if caller is None:
+        return RedirectResponse("/", status_code=303)
+    return HTMLResponse(
+        render(
+            "bandeja.html",
+            nombre=caller.nombre or caller.id,
+            yo=caller.id,
+            unidad=caller.unidad_id or "",
+            oficialia="1" if caller.has_role("oficialia") else "0",
+        )
+    )
+
+
 # --- signing page -------------------------------------------------------------------------------
 
 
