@@ -38,7 +38,9 @@ def all_topics(infra: InfraSettings) -> list[str]:
     return names + [dlq_topic(n) for n in names]
 
 
-async def ensure_topics(infra: InfraSettings, topics: Iterable[str]) -> None:
+async def ensure_topics(
+    infra: InfraSettings, topics: Iterable[str], *, configs: dict[str, str] | None = None
+) -> None:
     """Create the topics that do not exist yet (idempotent; safe across services)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_url, request_timeout_ms=10_000)
     await admin.start()
@@ -49,7 +51,10 @@ async def ensure_topics(infra: InfraSettings, topics: Iterable[str]) -> None:
             return
         new = [
             NewTopic(
-                t, num_partitions=infra.kafka_partitions, replication_factor=infra.kafka_replication_factor
+                t,
+                num_partitions=infra.kafka_partitions,
+                replication_factor=infra.kafka_replication_factor,
+                topic_configs=configs or {},
             )
             for t in missing
         ]

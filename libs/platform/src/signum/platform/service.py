@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from typing import Any
 
 import uvicorn
@@ -54,6 +54,7 @@ class ServiceRuntime:
         self._startup_hooks: list[StartupHook] = []
         self._extra_checks: dict[str, Check] = {}
         self._periodic: list[tuple[float, StartupHook]] = []
+        self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._outbox_collections: list[AsyncIOMotorCollection[Any]] = []
         self._kafka_connected = asyncio.Event()
         self._started = asyncio.Event()
@@ -68,6 +69,10 @@ class ServiceRuntime:
     def every(self, seconds: float, job: StartupHook) -> None:
         """Run `job` every `seconds` once started (failures are logged and retried next time)."""
         self._periodic.append((seconds, job))
+
+    def background(self, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run the long-lived `job` once Kafka is connected, until the process stops."""
+        self._background.append(job)
 
     def on_startup(self, hook: StartupHook) -> None:
         """Run `hook` once at start (retried until it succeeds), e.g. to create indexes."""
@@ -124,6 +129,8 @@ class ServiceRuntime:
             self._tasks.append(asyncio.create_task(self._repeat(seconds, job)))
         await self._retry("kafka", self._connect_kafka)
         self._kafka_connected.set()
+        for job in self._background:
+            self._tasks.append(asyncio.create_task(job(), name=getattr(job, "__name__", "background")))
         log.info("service started", kafka=self.infra.kafka_url)
         if self.relay is not None:
             self.relay.start()

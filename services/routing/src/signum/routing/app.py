@@ -11,9 +11,9 @@ from signum.platform.service import ServiceRuntime, create_app, serve
 from signum.routing import api
 from signum.routing.directory_cache import CachedDirectory
 from signum.routing.domain import WorkCalendar
+from signum.routing.fanout import BroadcastNotifier
 from signum.routing.handlers import handlers
 from signum.routing.mail import Mailer
-from signum.routing.notifications import Notifier
 from signum.routing.repository import InboxRepository, OficioRepository, QueueRepository
 from signum.routing.service import RoutingService
 from signum.routing.settings import Settings
@@ -28,6 +28,9 @@ def build(settings: Settings | None = None) -> FastAPI:
     directory = CachedDirectory(DirectoryReadModel(runtime.db))
     runtime.on_startup(directory.ensure_indexes)
     token = settings.infra.internal_token
+    # Streams may be open on any replica: notifications reach them all through Kafka (fanout.py).
+    notifier = BroadcastNotifier(settings.infra)
+    runtime.background(notifier.run)
     service = RoutingService(
         oficios,
         InboxRepository(runtime.db),
@@ -39,7 +42,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         mailer=Mailer(
             settings.smtp_host, settings.smtp_port, settings.smtp_from, starttls=settings.smtp_starttls
         ),
-        notifier=Notifier(),
+        notifier=notifier,
         calendar=WorkCalendar(frozenset(settings.holidays), federal=settings.federal_holidays),
         public_url=settings.public_url,
         timezone=settings.timezone,
