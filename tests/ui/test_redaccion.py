@@ -145,6 +145,20 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     await page.keyboard.type("Plazo:")
     await page.click("button[data-cmd=bold]")
     await page.keyboard.type(" diez días hábiles.")
+    # A simple table, then a paragraph with a line break, italics and underline.
+    await page.click("#tabla")
+    cells = page.locator("#cuerpo table td")
+    for n, text in enumerate(["Obra", "Monto", "Puente Morelos", "$1,250,000.00"]):
+        await cells.nth(n).click()
+        await page.keyboard.type(text)
+    await page.click("#cuerpo > p:last-child")
+    await page.click("button[data-cmd=italic]")
+    await page.keyboard.type("Sin más por el momento,")
+    await page.click("button[data-cmd=italic]")
+    await page.click("#salto")
+    await page.click("button[data-cmd=underline]")
+    await page.keyboard.type("quedo a sus órdenes.")
+    await page.click("button[data-cmd=underline]")
     await page.keyboard.press("Enter")
     await page.click("button[data-cmd=insertUnorderedList]")
     await page.keyboard.type("Avance físico")
@@ -164,15 +178,19 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     author = await world.as_(author_key)
     saved = (await author.get(f"/api/v1/oficios/{oficio_id}")).json()
     cuerpo = saved["contenido"]["cuerpo"]["blocks"]
-    assert [b["type"] for b in cuerpo] == ["paragraph", "paragraph", "bullet_list"]
-    assert cuerpo[1]["children"][0] == {
-        "type": "text",
-        "text": "Plazo:",
-        "bold": True,
-        "italic": False,
-        "underline": False,
-    }
-    assert [item[0]["children"][0]["text"] for item in cuerpo[2]["items"]] == [
+    assert [b["type"] for b in cuerpo] == ["paragraph", "paragraph", "table", "paragraph", "bullet_list"]
+    plain = {"bold": False, "italic": False, "underline": False}
+    assert cuerpo[1]["children"][0] == {"type": "text", "text": "Plazo:", **plain, "bold": True}
+    assert [[[i["text"] for i in cell] for cell in row] for row in cuerpo[2]["rows"]] == [
+        [["Obra"], ["Monto"]],
+        [["Puente Morelos"], ["$1,250,000.00"]],
+    ]
+    assert cuerpo[3]["children"] == [
+        {"type": "text", "text": "Sin más por el momento,", **plain, "italic": True},
+        {"type": "break"},
+        {"type": "text", "text": "quedo a sus órdenes.", **plain, "underline": True},
+    ]
+    assert [item[0]["children"][0]["text"] for item in cuerpo[4]["items"]] == [
         "Avance físico",
         "Avance financiero",
     ]
