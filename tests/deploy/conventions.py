@@ -55,6 +55,7 @@ SECRET_ENV = frozenset(
         "SIGNUM_S3_ACCESS_KEY",
         "SIGNUM_S3_SECRET_KEY",
         "SIGNUM_INTERNAL_TOKEN",
+        "SIGNUM_SIGNING_SEAL_PIN",
     }
     | OPTIONAL_SECRET_ENV
 )
@@ -88,6 +89,20 @@ def own_env(service: str) -> frozenset[str]:
 def allowed_env(service: str) -> frozenset[str]:
     """Variables `service` may be given: shared infrastructure plus its own."""
     return infra_env_names() | own_env(service)
+
+
+def loopback_addresses(service: str) -> dict[str, str]:
+    """The service's `*_url` settings whose default is a loopback address (the local stack's).
+
+    Each is another process the service calls or a public address it prints; a deployment must set
+    every one, or the service calls itself on 127.0.0.1 inside its container."""
+    module = importlib.import_module(f"signum.{service}.settings")
+    found = {}
+    for name, field in module.Settings.model_fields.items():
+        default = field.default if isinstance(field.default, str) else ""
+        if name.endswith("_url") and ("127.0.0.1" in default or "localhost" in default):
+            found[f"SIGNUM_{service.upper()}_{name.upper()}"] = default
+    return found
 
 
 def all_known_env() -> frozenset[str]:

@@ -22,6 +22,7 @@ from tests.deploy.conventions import (
     allowed_env,
     load_json,
     load_yaml,
+    loopback_addresses,
 )
 
 COMPOSE_FILE = REPO / "compose.yaml"
@@ -309,3 +310,10 @@ def test_grafana_and_prometheus_load_the_repository_configuration(compose: dict[
     assert "./deploy/grafana/dashboards:/etc/grafana/dashboards:ro" in grafana["volumes"]
     home = environment(grafana)["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
     assert (REPO / "deploy/grafana/dashboards" / Path(home).name).exists()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_address_a_service_calls_is_set(compose: dict[str, Any], service: str) -> None:
+    environment = compose["services"][service]["environment"]
+    missing = sorted(set(loopback_addresses(service)) - set(environment))
+    assert not missing, f"{service}: set {missing} in compose.yaml (defaults point at 127.0.0.1)"

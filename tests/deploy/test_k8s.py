@@ -28,6 +28,7 @@ from tests.deploy.conventions import (
     load_json,
     load_yaml,
     load_yaml_all,
+    loopback_addresses,
     read_env_file,
 )
 
@@ -505,3 +506,13 @@ def test_built_overlay_config_has_no_placeholder(built_overlay: list[dict[str, A
     (config,) = of_kind(built_overlay, "ConfigMap").values()
     assert not [k for k, v in config["data"].items() if "REPLACE_ME" in v]
     assert set(config["data"]) <= all_known_env()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_address_a_service_calls_is_configured(service: str) -> None:
+    config = read_env_file(BASE / "config.env") | read_env_file(OVERLAY / "config.env")
+    missing = sorted(set(loopback_addresses(service)) - set(config))
+    assert not missing, f"{service}: set {missing} in config.env (defaults point at 127.0.0.1)"
+    for name in loopback_addresses(service):
+        assert "127.0.0.1" not in config[name], name
+        assert "localhost" not in config[name], name
