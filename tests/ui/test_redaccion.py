@@ -165,9 +165,13 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     await page.keyboard.press("Enter")
     await page.keyboard.type("Avance financiero")
     await page.fill("#e-iniciales", "ALG/pru")
-    await page.fill("#c-id", reviewer.numero_empleado)
-    await page.select_option("#c-rol", "revisor")
-    await page.click("#c-agregar")
+    # The reviewer, picked from the directory.
+    await page.select_option("#d-tipo", "funcionario")
+    await page.fill("#d-texto", reviewer.correo)
+    await page.click("#d-buscar")
+    await page.click(f"#d-resultados li[data-id='{reviewer.numero_empleado}'] >> text=Revisor(a)")
+    reviewer_name = f"{reviewer.nombre} {reviewer.paterno}"
+    assert reviewer_name in await page.inner_text("#colaboradores")
 
     await page.click("#guardar")
     await _notice(page, "Se guardó la versión 2")
@@ -252,6 +256,9 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     await review_page.fill("#dictamen-comentario", "Correcto.")
     await review_page.click("#visto-bueno")
     await _notice(review_page, "Dio su visto bueno")
+    await review_page.wait_for_function(
+        "n => document.getElementById('revisiones').textContent.includes(n)", arg=reviewer_name
+    )
     assert "visto bueno (versión 4)" in await review_page.inner_text("#revisiones")
 
     # The titular of the unit finalizes: the folio is shown; the preview is the PDF.

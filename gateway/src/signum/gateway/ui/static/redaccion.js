@@ -17,6 +17,24 @@
     firmantes: "Firmantes", ccp: "C.c.p.", iniciales: "Iniciales", anexos: "Anexos", referencia: "Referencia",
   };
   const state = { draft: null, destinatarios: [], ccp: [], firmantes: [], colaboradores: [] };
+  const names = new Map(); // employee number -> name, from the directory (for display only)
+
+  async function nameOf(id) {
+    if (!names.has(id)) {
+      names.set(id, api("GET", `/api/v1/directorio/funcionarios/${encodeURIComponent(id)}`)
+        .then((r) => (r.ok ? r.json() : null))
+        .then((f) => (f ? f.nombre_completo : id))
+        .catch(() => id));
+    }
+    return names.get(id);
+  }
+
+  function who(id) {
+    // A span that shows the employee number at once and the name when the directory answers.
+    const span = el("span", { "data-funcionario": id, text: id });
+    nameOf(id).then((name) => { span.textContent = name; });
+    return span;
+  }
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -192,8 +210,9 @@
     };
     list(state.destinatarios, "destinatarios");
     list(state.ccp, "copias");
-    $("colaboradores").replaceChildren(...state.colaboradores.map((c, i) => el("li", {},
-      el("span", { text: `${c.funcionario_id} (${c.rol === "revisor" ? "revisor(a)" : "editor(a)"}) ` }),
+    $("colaboradores").replaceChildren(...state.colaboradores.map((c, i) => el("li", { "data-funcionario": c.funcionario_id },
+      who(c.funcionario_id),
+      el("span", { text: ` (${c.rol === "revisor" ? "revisor(a)" : "editor(a)"}) ` }),
       button("Quitar", () => { state.colaboradores.splice(i, 1); renderPeople(); }))));
   }
 
@@ -204,11 +223,24 @@
     say(`Se agregó «${entry.nombre || entry.id}» ${toCopy ? "a C.c.p." : "como destinatario"}; se confirma con el directorio al guardar.`);
   }
 
+  function addCollaborator(id, rol) {
+    if (state.colaboradores.some((c) => c.funcionario_id === id)) return;
+    state.colaboradores.push({ funcionario_id: id, rol });
+    renderPeople();
+    say("Se agregó el colaborador; se guarda con el oficio.");
+  }
+
   function resultItem(entry, label) {
-    return el("li", { "data-tipo": entry.tipo, "data-id": entry.id },
+    const item = el("li", { "data-tipo": entry.tipo, "data-id": entry.id },
       el("span", { text: `${label} ` }),
       button("Destinatario", () => addRecipient(entry, false)),
       button("C.c.p.", () => addRecipient(entry, true)));
+    if (entry.tipo === "funcionario") {
+      names.set(entry.id, Promise.resolve(entry.nombre));
+      item.append(button("Revisor(a)", () => addCollaborator(entry.id, "revisor")),
+        button("Editor(a)", () => addCollaborator(entry.id, "editor")));
+    }
+    return item;
   }
 
   async function searchDirectory() {
@@ -312,7 +344,8 @@
   function renderReviews() {
     const d = state.draft;
     $("revisiones").replaceChildren(...(d.revisiones || []).map((r) => el("li", { "data-revisor": r.revisor_id },
-      el("span", { text: `${r.revisor_id}: ${REVIEW[r.estado] || r.estado} (versión ${r.version || "—"})${r.comentario ? ` — «${r.comentario}»` : ""}` }))));
+      who(r.revisor_id),
+      el("span", { text: `: ${REVIEW[r.estado] || r.estado} (versión ${r.version || "—"})${r.comentario ? ` — «${r.comentario}»` : ""}` }))));
     const mine = (d.revisiones || []).find((r) => r.revisor_id === YO);
     const canReview = d.status === "en_revision" && Boolean(mine);
     $("revision").hidden = !(d.revisiones || []).length;
@@ -401,9 +434,9 @@
     $("comentarios").replaceChildren(...comments.map((c) => {
       const reply = el("input", { "aria-label": "Respuesta", maxlength: "5000" });
       const box = el("div", { class: `comentario${c.resuelto ? " resuelto" : ""}`, "data-comentario": c.id },
-        el("p", {}, el("strong", { text: `${c.autor_id}: ` }), document.createTextNode(c.texto)),
+        el("p", {}, el("strong", {}, who(c.autor_id), ": "), document.createTextNode(c.texto)),
         c.ancla && c.ancla.texto_citado ? el("p", { class: "muted", text: `Sobre «${c.ancla.texto_citado}» (${c.ancla.bloque}, versión ${c.ancla.version})` }) : "",
-        el("ul", {}, ...(c.respuestas || []).map((r) => el("li", { text: `${r.autor_id}: ${r.texto}` }))),
+        el("ul", {}, ...(c.respuestas || []).map((r) => el("li", {}, who(r.autor_id), `: ${r.texto}`))),
         reply,
         button("Responder", async () => {
           await call("POST", `${oficioPath()}/comentarios/${c.id}/respuestas`, { texto: reply.value });
@@ -503,9 +536,8 @@
     on("c-agregar", () => {
       const id = $("c-id").value.trim();
       if (!id) return;
-      state.colaboradores.push({ funcionario_id: id, rol: $("c-rol").value });
+      addCollaborator(id, $("c-rol").value);
       $("c-id").value = "";
-      renderPeople();
     });
     on("comparar", compare);
     on("comentar", comment);
