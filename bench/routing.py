@@ -393,6 +393,8 @@ async def delivery_p99_vs_kafka_rtt(base: InfraSettings) -> Result:
             ratio=value / baseline,
             machine=machine(),
             note=(
+                f"medians: delivery {statistics.median(latencies) * 1000:.1f} ms, kafka rtt "
+                f"{statistics.median(rtt) * 1000:.1f} ms. "
                 f"{count} oficio.signed at {RATE_PER_SECOND}/s to the real routing process -> inbox entry "
                 "written (routing's SSE notification); baseline: aiokafka produce->consume p99 at the same "
                 "rate, same broker"

@@ -257,3 +257,56 @@ async def test_a_suplente_acts_for_the_absent_holder_and_strangers_cannot(servic
     await add_suplencia(service.directory, "EGR-TIT", "70002")
     received = await service.acknowledge(EGR_SUB, entrega)
     assert received["recibido_por"] == "70002"
+
+
+async def test_borradores_por_firmar_and_enviados_follow_drafting_and_signing(
+    service: RoutingService,
+) -> None:
+    from signum.contracts import Actor
+    from signum.contracts.drafting import SignerSlot, StoredObject
+    from signum.contracts.signing import SignatureAdded, SignatureAddedPayload, SignerCertificate
+
+    oficio_id = new_id()
+    await service.on_drafting_event(created(oficio_id, author="70003", office="EGR"))
+    drafts = await service.inbox_page(EGR_ANALISTA, "borradores")
+    assert [i["oficio_id"] for i in drafts["elementos"]] == [oficio_id]
+    base = finalized(oficio_id, ["80001"], signer="70002", office="EGR")
+    slots = [
+        SignerSlot(orden=1, funcionario_id="70002", nombre="Bruno", campo="firma-1", pagina=1),
+        SignerSlot(orden=2, funcionario_id="70001", nombre="Ana", campo="firma-2", pagina=1),
+    ]
+    await service.on_drafting_event(
+        base.model_copy(update={"payload": base.payload.model_copy(update={"firmantes": slots})})
+    )
+    assert [i["oficio_id"] for i in (await service.inbox_page(EGR_SUB, "por_firmar"))["elementos"]] == [
+        oficio_id
+    ]
+    assert (await service.inbox_page(EGR_TITULAR, "por_firmar"))["elementos"] == []
+    assert (await service.unread_counts(EGR_SUB))["por_firmar"] == 1
+    first = SignatureAdded(
+        oficio_id=oficio_id,
+        correlation_id="c",
+        actor=Actor(kind="official", id="70002"),
+        payload=SignatureAddedPayload(
+            orden=1,
+            funcionario_id="70002",
+            campo="firma-1",
+            certificado=SignerCertificate(nombre="BRUNO", rfc="SALB800101AB1", numero_certificado="1"),
+            metodo="credencial",
+            nivel="B-T",
+            firmado_en=dt.datetime.now(dt.UTC),
+            documento=StoredObject(bucket="documents", clave="k", sha256="2" * 64, tamano=1),
+            pendientes=1,
+        ),
+    )
+    await service.on_signature_added(first)
+    assert (await service.inbox_page(EGR_SUB, "por_firmar"))["elementos"] == []
+    assert [i["oficio_id"] for i in (await service.inbox_page(EGR_TITULAR, "por_firmar"))["elementos"]] == [
+        oficio_id
+    ]
+    await service.on_oficio_signed(signed(oficio_id))
+    assert (await service.inbox_page(EGR_TITULAR, "por_firmar"))["elementos"] == []
+    for who in (EGR_ANALISTA, EGR_SUB, EGR_TITULAR):
+        sent = await service.inbox_page(who, "enviados")
+        assert [i["oficio_id"] for i in sent["elementos"]] == [oficio_id], who.id
+    assert (await service.inbox_page(EGR_ANALISTA, "borradores"))["elementos"] == []
