@@ -208,7 +208,9 @@ def test_deployment_runs_the_service_module_on_its_port(base: list[dict[str, Any
 def test_deployment_probes_health_and_readiness(base: list[dict[str, Any]], name: str) -> None:
     (container,) = containers(of_kind(base, "Deployment")[name])
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
-    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    # Traffic follows what the pod itself needs (its database); a Kafka or service outage elsewhere
+    # must not take every replica out of its Service (the full /readyz is for operators).
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz?scope=local", "port": "http"}
     assert container["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     # /readyz runs each dependency check with a 3 s timeout: the probe must wait longer.
     assert container["readinessProbe"]["timeoutSeconds"] > 3

@@ -43,6 +43,11 @@ async def test_readiness_follows_kafka_and_the_platform_recovers(
         assert body["ready"] is False
         assert body["checks"]["kafka"]["ok"] is False
         assert body["checks"]["mongo"]["ok"] is True
+        # What orchestrators route on: the gateway and every service can still serve.
+        for name, proc in platform.items():
+            local = await probe.get(proc.url + "/readyz", params={"scope": "local"})
+            assert local.status_code == 200, (name, local.text)
+            assert "kafka" not in local.json()["checks"]
 
         # Drafting keeps working: the event waits in the outbox.
         during = await client.post("/api/v1/oficios", json={"asunto": "Durante la caída"})

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -31,6 +31,8 @@ from signum.platform.outbox import OutboxRelay, ensure_outbox_indexes
 from signum.platform.settings import ServiceSettings
 
 StartupHook = Callable[[], Awaitable[None]]
+# What a process needs to serve requests itself (see `ServiceRuntime.readiness`).
+LOCAL_CHECKS = frozenset({"mongo", "s3", "startup"})
 
 RETRY_CAP_SECONDS = 10.0
 
@@ -205,9 +207,16 @@ class ServiceRuntime:
             checks["s3"] = lambda: s3.ping(client)
         return checks | self._extra_checks
 
-    async def readiness(self) -> tuple[bool, list[CheckResult]]:
-        """Run the readiness checks."""
-        results = await run_checks(self.readiness_checks())
+    async def readiness(self, scope: Literal["all", "local"] = "all") -> tuple[bool, list[CheckResult]]:
+        """Run the readiness checks: all of them, or only what this process needs to serve
+        requests (`local`: its database, its object store, start-up finished). Without Kafka a
+        process still serves (events wait in the outbox), and the gateway still serves what the
+        services it can reach answer; so orchestrators route traffic on `local` and operators
+        read `all`."""
+        checks = self.readiness_checks()
+        if scope == "local":
+            checks = {name: check for name, check in checks.items() if name in LOCAL_CHECKS}
+        results = await run_checks(checks)
         return all(r.ok for r in results), results
 
 
@@ -220,8 +229,8 @@ def health_router(runtime: ServiceRuntime) -> APIRouter:
         return {"status": "ok", "service": runtime.name}
 
     @router.get("/readyz", summary="El proceso alcanza Kafka, MongoDB y S3")
-    async def readyz() -> JSONResponse:
-        ready, results = await runtime.readiness()
+    async def readyz(scope: Literal["all", "local"] = "all") -> JSONResponse:
+        ready, results = await runtime.readiness(scope)
         body = {
             "service": runtime.name,
             "ready": ready,
