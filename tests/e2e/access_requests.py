@@ -204,3 +204,4 @@ OPEN_ROUTES = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("G
 # Web pages: they answer anyone (a log-in redirect, or a Spanish refusal); the API under them decides.
 OPEN_ROUTES |= {("GET", "/plantillas"), ("GET", "/redaccion")}
 OPEN_ROUTES |= {("GET", "/firmar")}  # the signing page (a log-in redirect, or the page)
+OPEN_ROUTES |= {("GET", "/bandeja")}  # the inbox page (a log-in redirect, or the page)
