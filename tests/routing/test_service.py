@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -137,6 +138,7 @@ async def test_the_receipt_is_never_lost_when_signing_is_down(
     assert received["estado"] == "recibido"
     assert received["recibido_en"] is not None
     assert received["acuse"] is None
+    await asyncio.gather(*service._background)  # the first attempt, in the background, fails
     assert await service.retry_acuses() == 0
     signing.up = True
     assert await service.retry_acuses() == 1

@@ -3,6 +3,7 @@ closing, archiving and deadlines."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import re
@@ -133,6 +134,7 @@ class RoutingService:
         self.reminder_days = reminder_days
         self._notify_outbox = notify_outbox or (lambda: None)
         self._fetch = fetch or _http_get
+        self._background: set[asyncio.Task[bool]] = set()
 
     def today(self) -> dt.date:
         return datetime.now(self.tz).date()
@@ -784,7 +786,11 @@ class RoutingService:
         self._notify_outbox()
         if changed:
             await self.project(oficio_id)
-            await self.issue_acuse(entrega)
+            # Sealing takes a PKCS#11 signature and a timestamp: the recipient does not wait for it.
+            # It is queued already; if this attempt fails the retry job issues it.
+            task = asyncio.create_task(self.issue_acuse(entrega))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         doc, delivery = await self._load(entrega)
         return _delivery_view(doc, delivery)
 
