@@ -190,7 +190,7 @@ async def review_finalize_sign(
     await eventually(first, within=60, interval=0.5)
     for key, cred in signers[1:]:
         await sign(world, oficio_id, key, cred)
-    return final
+    return dict(final)
 
 
 async def new_draft(

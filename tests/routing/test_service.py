@@ -207,6 +207,8 @@ async def test_an_answer_closes_the_deliveries_of_the_answering_office(service: 
             answer, ["90001"], folio="TES/EGR/0009/2026", signer="70001", office="EGR", en_respuesta_a=asked
         )
     )
+    in_attention = await deliveries(service, asked)
+    assert sorted(d["estado"] for d in in_attention.values()) == ["en_atencion", "en_atencion", "enviado"]
     await service.on_oficio_signed(signed(answer, "TES/EGR/0009/2026"))
     found = await deliveries(service, asked)
     states = sorted((d["funcionario_id"] or "mailbox", d["estado"]) for d in found.values())
@@ -312,3 +314,17 @@ async def test_borradores_por_firmar_and_enviados_follow_drafting_and_signing(
         sent = await service.inbox_page(who, "enviados")
         assert [i["oficio_id"] for i in sent["elementos"]] == [oficio_id], who.id
     assert (await service.inbox_page(EGR_ANALISTA, "borradores"))["elementos"] == []
+
+
+async def test_a_reminder_goes_out_once_before_the_deadline(service: RoutingService) -> None:
+    told: list[tuple[str, str, dict[str, Any]]] = []
+    service.notifier.notify = lambda owner, kind, data: told.append((owner, kind, data))  # type: ignore[method-assign]
+    due = service.calendar.add_working_days(service.today(), 1)
+    await send(service, ["70003"], fecha_limite=due)
+    assert await service.check_deadlines() == 0
+    await service.check_deadlines()
+    reminders = [t for t in told if t[1] == "recordatorio"]
+    assert len(reminders) == 1
+    assert reminders[0][0] == "70003"
+    assert reminders[0][2]["fecha_limite"] == due.isoformat()
+    assert reminders[0][2]["dias_habiles_restantes"] == 1

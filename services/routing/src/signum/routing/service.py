@@ -207,6 +207,25 @@ class RoutingService:
             update["$addToSet"] = {"conocidos": {"$each": domain.distinct(add_people)}}
         await self.oficios.apply_event(event, update)
         await self.project(event.oficio_id or "", people_only=True)
+        if isinstance(event, OficioFinalized) and event.payload.en_respuesta_a:
+            await self._in_attention(event.payload.en_respuesta_a, event.payload.unidad_id, event)
+
+    async def _in_attention(self, answered_id: str, unit: str, event: OficioFinalized) -> None:
+        """The answer is ready to sign: the deliveries it will close are `en_atencion` meanwhile."""
+        original = await self.oficios.get(answered_id)
+        if original is None:
+            return
+        fields = {
+            f"entregas.{d['id']}.estado": "en_atencion"
+            for d in (original.get("entregas") or {}).values()
+            if d["motivo"] != "copia" and d["estado"] in OPEN_STATES and d.get("unidad_id") == unit
+        }
+        if fields:
+            fields.update(
+                {f"{k.rsplit('.', 1)[0]}.respuesta_en_curso": event.oficio_id for k in list(fields)}
+            )
+            await self.oficios.apply_event_to(answered_id, event, {"$set": fields})
+            await self.project(answered_id)
 
     async def on_signature_added(self, event: SignatureAdded) -> None:
         doc = await self.oficios.get(event.oficio_id or "")
