@@ -13,12 +13,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-import signum.signing.sat  # noqa: F401  (see below)
 from signum.testing.people import PASSWORD, World
-
-# The shared test PKI (signum.testing.pki, used by the platform fixture) parses SAT-shaped names,
-# which needs the tolerant x500UniqueIdentifier that signum.signing.sat installs in asn1crypto
-# on import. Until the testing plugin imports it itself, this module does.
 
 pytestmark = pytest.mark.stack
 

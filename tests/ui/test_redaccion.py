@@ -14,10 +14,6 @@ from playwright.async_api import Browser, Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from pypdf import PdfReader
 
-# The shared test PKI (signum.testing.pki, used by the platform fixture) parses SAT-shaped names,
-# which needs the tolerant x500UniqueIdentifier that signum.signing.sat installs in asn1crypto
-# on import. Until the testing plugin imports it itself, this module does.
-import signum.signing.sat  # noqa: F401
 from signum.testing.kafka import eventually
 from signum.testing.people import PASSWORD, World
 

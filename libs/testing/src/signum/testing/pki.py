@@ -29,6 +29,9 @@ from cryptography.x509.oid import (
     ObjectIdentifier,
 )
 
+# Parsing SAT-shaped names (this PKI's certificates, in its OCSP responder and TSA) needs asn1crypto
+# taught SAT's x500UniqueIdentifier, which importing signum.signing.sat does.
+import signum.signing.sat  # noqa: F401
 from signum.signing.tsa import TimestampAuthority
 
 P = _ASN1Type.PrintableString
