@@ -153,6 +153,9 @@ PROBES: dict[tuple[str, str], Probe] = {
         json={"destinatarios": [ctx.funcionario_id], "instruccion": "para_su_atencion"},
     ),
     ("GET", "/api/v1/entregas/{entrega_id}/turnos"): lambda ctx: Request(path_params={"entrega_id": MISSING}),
+    ("GET", "/api/v1/entregas/{entrega_id}/historial"): lambda ctx: Request(
+        path_params={"entrega_id": MISSING}
+    ),
     ("POST", "/api/v1/entregas/{entrega_id}/conclusion"): lambda ctx: Request(
         path_params={"entrega_id": MISSING}, json={"motivo": "Prueba de acceso"}
     ),

@@ -56,6 +56,18 @@ async def test_a_registered_paper_document_reaches_its_recipient(world: World) -
     assert item["remitente_unidad_nombre"] == "Junta de vecinos Mitras Centro"
     found = ok(await (await world.as_("titular@B")).get("/api/v1/bandeja", params={"q": "mitras"}))
     assert registered["oficio_id"] in [i["oficio_id"] for i in found["elementos"]]
+    # Its trajectory (storage has no draft of a paper document): registered by the oficialía.
+    historial = ok(
+        await (await world.as_("titular@B")).get(f"/api/v1/entregas/{item['entrega_id']}/historial")
+    )
+    first = historial["eventos"][0]
+    assert first["tipo"] == "oficio.dispatched"
+    assert first["descripcion"] == "Se envió a sus destinatarios"
+    assert first["quien"]["id"] == world.people["oficialia@B"].numero_empleado
+    stranger = await (await world.as_("funcionario@A")).get(
+        f"/api/v1/entregas/{item['entrega_id']}/historial"
+    )
+    assert stranger.status_code == 404
 
     # Only the oficialía de partes registers; a scan must be a PDF; the recipient must exist.
     clerk = await world.as_("funcionario@B")

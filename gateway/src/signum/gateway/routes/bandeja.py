@@ -152,6 +152,16 @@ async def turnar(
     )
 
 
+@router.get(
+    "/entregas/{entrega_id}/historial",
+    summary="Trayectoria del oficio de una entrega (quién, cuándo, qué), también de documentos en papel",
+)
+async def historial(
+    services: ClientsDep, entrega_id: str = EntregaId, caller: Caller = Depends(require(Action.ENTREGA_LEER))
+) -> Any:
+    return await services.routing.request("GET", f"/internal/entregas/{entrega_id}/historial", caller=caller)
+
+
 @router.get("/entregas/{entrega_id}/turnos", summary="Árbol de turnos de una entrega")
 async def arbol(
     services: ClientsDep, entrega_id: str = EntregaId, caller: Caller = Depends(require(Action.ENTREGA_LEER))

@@ -139,6 +139,10 @@ def router(service: RoutingService, guard: InternalGuard) -> APIRouter:
     async def respuesta(entrega_id: str, request: Request) -> dict[str, Any]:
         return await service.answer_basis(caller_from_request(request), entrega_id)
 
+    @api.get("/entregas/{entrega_id}/historial")
+    async def historial(entrega_id: str, request: Request) -> dict[str, Any]:
+        return await service.history(caller_from_request(request), entrega_id)
+
     @api.get("/entregas/{entrega_id}/turnos")
     async def arbol(entrega_id: str, request: Request) -> dict[str, Any]:
         return await service.tree(caller_from_request(request), entrega_id)

@@ -1250,6 +1250,25 @@ class RoutingService:
             "enviado_en": doc.get("enviado_en"),
         }
 
+    async def history(self, caller: Caller, entrega: str) -> dict[str, Any]:
+        """The oficio's trajectory as routing saw it (who, when, what), for whoever may see the delivery."""
+        doc, delivery = await self._load(entrega)
+        if not await self._may_view(caller, doc, delivery):
+            raise DeliveryNotFoundError()
+        return {
+            "oficio_id": doc["_id"],
+            "folio": doc.get("folio"),
+            "eventos": [
+                {
+                    "tipo": t["type"],
+                    "descripcion": domain.EVENT_LABELS.get(t["type"], t["type"]),
+                    "cuando": t["at"],
+                    "quien": t["actor"],
+                }
+                for t in doc.get("timeline") or []
+            ],
+        }
+
     async def tree(self, caller: Caller, entrega: str) -> dict[str, Any]:
         """The delivery and everything turned from it, for its recipient or whoever turned it."""
         doc, delivery = await self._load(entrega)
