@@ -112,6 +112,8 @@ async def resolving(
 
 def _with(destinatarios: list[dict[str, Any]], ccp: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     data = content()
+    # The common content's signers are officials of another test directory: here they sign by name.
+    data["firmantes"] = [{k: v for k, v in f.items() if k != "funcionario_id"} for f in data["firmantes"]]
     data["destinatarios"] = destinatarios
     if ccp is not None:
         data["ccp"] = ccp
@@ -190,7 +192,7 @@ async def test_unknown_directory_ids_are_refused_in_spanish_and_nothing_is_saved
         )
     assert info.value.code == "recipient_not_in_directory"
     assert info.value.status_code == 422
-    assert info.value.message.startswith("Hay destinatarios que no existen en el directorio")
+    assert info.value.message.startswith("Hay destinatarios o firmantes que no existen en el directorio")
     assert shown in info.value.message
     assert (await resolving.get_draft(AUTHOR, draft.id)).version == 1
 
@@ -255,3 +257,24 @@ async def test_an_external_email_is_optional(resolving: DraftingService) -> None
         resolving, _with([{"tipo": "externo", "nombre": "Sofía Leal", "organizacion": "UANL"}])
     )
     assert saved.contenido.destinatarios[0].correo == ""
+
+
+async def test_a_directory_signer_signs_with_the_directorys_name_and_an_unknown_one_is_refused(
+    resolving: DraftingService,
+) -> None:
+    data = _with([{"tipo": "externo", "nombre": "Mtra. Sofía Leal", "organizacion": "Universidad Regional"}])
+    data["firmantes"] = [{"funcionario_id": "70001"}, {"funcionario_id": "70001", "cargo": "Encargado"}]
+    saved = await _save(resolving, data)
+    assert [(f.nombre, f.cargo) for f in saved.contenido.firmantes] == [
+        ("Jorge Luis Ramírez Treviño", "Director de Egresos"),
+        ("Jorge Luis Ramírez Treviño", "Encargado"),  # a title given for this oficio is kept
+    ]
+    data["firmantes"] = [{"funcionario_id": "99999", "nombre": "Alguien"}]
+    with pytest.raises(ValidationFailedError) as info:
+        await _save(resolving, data)
+    assert info.value.code == "recipient_not_in_directory"
+    assert "firmantes[1]: funcionario «99999»" in info.value.message
+    data["firmantes"] = [{"cargo": "Sin nombre"}]
+    with pytest.raises(ValidationFailedError) as refused:
+        await _save(resolving, data)
+    assert "un firmante fuera del directorio requiere su nombre" in refused.value.message

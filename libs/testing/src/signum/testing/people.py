@@ -6,6 +6,7 @@ gateway database the platform processes of a test run use.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -127,8 +128,26 @@ async def seed(env: dict[str, str], everyone: dict[str, Person]) -> None:
             await accounts.upsert_account(
                 person.numero_empleado, person.correo, hashed, debe_cambiar=False, now=datetime.now(UTC)
             )
+        await wait_for_read_models(client, infra, [p.numero_empleado for p in everyone.values()])
     finally:
         client.close()
+
+
+READ_MODEL_SERVICES = ("drafting", "routing", "signing")
+
+
+async def wait_for_read_models(client: Any, infra: InfraSettings, ids: list[str], within: float = 60) -> None:
+    """Wait until the services' read models of the directory know these officials.
+
+    They learn of them from directory events (eventually); a test that names an official right after
+    the import would otherwise race the consumers, as no person would in a real office."""
+    deadline = asyncio.get_running_loop().time() + within
+    for service in READ_MODEL_SERVICES:
+        coll = client[infra.database_name(service)]["directory_funcionarios"]
+        while await coll.count_documents({"_id": {"$in": ids}}) < len(set(ids)):
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{service} did not learn the seeded directory within {within:.0f} s")
+            await asyncio.sleep(0.2)
 
 
 async def login(gateway_url: str, person: Person) -> httpx.AsyncClient:

@@ -133,12 +133,23 @@ class Ausente(_Model):
 
 
 class Firmante(_Model):
-    """A signer, in the order they sign."""
+    """A signer, in the order they sign.
+
+    An official of the directory is given by `funcionario_id`: their legal name (the one on their
+    e.firma) and, when no other is given, their position's title come from the directory on every
+    save. A signer outside the directory needs a name.
+    """
 
     funcionario_id: DirectoryId | None = None
-    nombre: Name
+    nombre: OptionalName = ""
     cargo: Title = ""
     en_ausencia_de: Ausente | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> Firmante:
+        if self.funcionario_id is None and not self.nombre:
+            raise PydanticCustomError("signer_name", "un firmante fuera del directorio requiere su nombre.")
+        return self
 
 
 class Anexo(_Model):

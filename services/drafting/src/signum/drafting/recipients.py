@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from signum.contracts.directory import DependenciaPayload, FuncionarioPayload, PuestoPayload, UnidadPayload
-from signum.drafting.domain import Copia, Destinatario, DraftContent
+from signum.drafting.domain import Copia, Destinatario, DraftContent, Firmante
 from signum.platform.errors import ValidationFailedError
 
 KIND_NAMES = {"funcionario": "funcionario", "puesto": "puesto", "unidad": "unidad administrativa"}
@@ -129,11 +129,25 @@ class DirectoryResolver:
                 continue
             cargo = ", ".join(p for p in (found.cargo, found.organizacion) if p)
             copias.append(c.model_copy(update={"nombre": found.nombre, "cargo": cargo}))
+        firmantes: list[Firmante] = []
+        for index, f in enumerate(content.firmantes, start=1):
+            if f.funcionario_id is None:
+                firmantes.append(f)
+                continue
+            found = await self.resolve("funcionario", f.funcionario_id)
+            if found is None:
+                unknown.append(
+                    {"campo": f"firmantes[{index}]", "tipo": "funcionario", "id": f.funcionario_id}
+                )
+                continue
+            firmantes.append(f.model_copy(update={"nombre": found.nombre, "cargo": f.cargo or found.cargo}))
         if unknown:
             listed = "; ".join(f"{u['campo']}: {KIND_NAMES[u['tipo']]} «{u['id']}»" for u in unknown)
             raise RecipientNotInDirectoryError(
-                "Hay destinatarios que no existen en el directorio o fueron dados de baja: "
+                "Hay destinatarios o firmantes que no existen en el directorio o fueron dados de baja: "
                 f"{listed}. Elíjalos de nuevo del directorio o captúrelos como externos.",
                 details={"desconocidos": unknown},
             )
-        return content.model_copy(update={"destinatarios": destinatarios, "ccp": copias})
+        return content.model_copy(
+            update={"destinatarios": destinatarios, "ccp": copias, "firmantes": firmantes}
+        )
