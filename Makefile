@@ -40,8 +40,8 @@ format: setup ## Format the code
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
-test: setup system-deps lint ## Lint, then every test against the real local stack (started here)
-	@$(RUN) signumctl stack up --profile test
+test: setup system-deps lint ## Lint, then every test against the real local stack (started here, from empty)
+	@$(RUN) signumctl stack up --profile test --fresh
 	@status=0; $(RUN) pytest || status=$$?; \
 	  $(RUN) signumctl stack down --profile test; exit $$status
 

@@ -40,7 +40,7 @@ async def run(infra: InfraSettings) -> list[Result]:
     coll = client[infra.database_name("bench")]["aggregates"]
     broker = KafkaBroker(infra.kafka_url)
     await broker.start()
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_url, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_url, acks="all", enable_idempotence=False)
     await producer.start()
     relay = OutboxRelay([coll], lambda e: publish_event(broker, infra, e), ServiceMetrics("bench"))
     topic = infra.topic("signum.drafting")

@@ -91,7 +91,9 @@ def test_authorize_raises_a_spanish_403_naming_the_action() -> None:
 
 def test_every_action_has_a_rule() -> None:
     """A new action must be given a rule: for some caller the policy must say yes."""
-    callers = [official(r, ambito=frozenset({"A"}), id="autor") for r in ("titular", "administrador")]
+    callers = [
+        official(r, ambito=frozenset({"A"}), id="autor") for r in ("titular", "administrador", "oficialia")
+    ]
     everyone = frozenset({"autor"})
     full = OficioAccess(
         unidad_id="A",

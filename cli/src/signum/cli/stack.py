@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import shutil
 from typing import Annotated, NoReturn
 
 import typer
@@ -14,6 +15,7 @@ from signum.localstack import (
     stack_status,
     stop_stack,
 )
+from signum.localstack.paths import profile_dir
 
 stack_app = typer.Typer(
     help="Run the local Kafka, MongoDB (FerretDB) and S3 (MinIO) without Docker.",
@@ -42,9 +44,25 @@ def _fail(error: LocalStackError) -> NoReturn:
 
 
 @stack_app.command()
-def up(profile: ProfileOption = ProfileName.dev) -> None:
+def up(
+    profile: ProfileOption = ProfileName.dev,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh",
+            help="Stop the profile's servers and delete its data first (test runs start clean: every run "
+            "adds topics, databases and locked objects that would otherwise pile up).",
+        ),
+    ] = False,
+) -> None:
     """Provision (first time only) and start what is not running; wait until healthy."""
     try:
+        if fresh:
+            stop_stack(PROFILES[profile.value], progress=_say)
+            data = profile_dir(profile.value)
+            if data.exists():
+                _say(f"deleting {data}")
+                shutil.rmtree(data)
         endpoints = ensure_stack(PROFILES[profile.value], progress=_say)
     except LocalStackError as error:
         _fail(error)

@@ -27,7 +27,12 @@ def build_broker(infra: InfraSettings, service: str, metrics: ServiceMetrics) ->
         request_timeout_ms=10_000,
         graceful_timeout=10.0,
         middlewares=[KafkaPrometheusMiddleware(registry=metrics.registry, app_name=service)],
-        enable_idempotence=True,
+        # Not idempotent on purpose: aiokafka's idempotent producer never recovers from
+        # OutOfOrderSequenceNumber, which it gets when a broker restarts and has lost the
+        # producer's sequence state, and then every publish fails until the process restarts.
+        # Duplicates are harmless here (the outbox is at least once and consumers drop repeats),
+        # and aiokafka keeps one batch in flight per partition, so order per key is kept.
+        enable_idempotence=False,
         acks="all",
     )
 
