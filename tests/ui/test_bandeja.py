@@ -4,38 +4,21 @@ turning it to a subordinate shows it in the subordinate's "Turnados a mí", and 
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from signum.testing.kafka import eventually
-from signum.testing.people import PASSWORD, World
+from signum.testing.people import World
 from tests.routing.helpers import content, efirma, new_draft, ok, review_finalize_sign, save_content
-from tests.ui.test_login import CHROMIUM_ARGS
+from tests.ui.conftest import logged_in
 
 pytestmark = pytest.mark.stack
 
 
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    executable = shutil.which("chromium")
-    assert executable, "Chromium is installed by `make system-deps` (Debian package chromium)"
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield b
-        await b.close()
-
-
-async def _log_in(browser: Browser, world: World, key: str) -> Page:
-    page = await browser.new_page()
-    await page.goto(world.gateway + "/")
-    await page.fill("#usuario", world.people[key].correo)
-    await page.fill("#contrasena", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("#salir")
+async def _inbox(browser: Browser, world: World, key: str) -> Page:
+    page = await logged_in(browser, world, key)
     await page.goto(world.gateway + "/bandeja")
     await page.wait_for_selector("#carpetas")
     return page
@@ -49,7 +32,7 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     browser: Browser, world: World, signing_pki: Any
 ) -> None:
     pki = signing_pki[0]
-    titular = await _log_in(browser, world, "titular@B")
+    titular = await _inbox(browser, world, "titular@B")
     await titular.wait_for_function("document.querySelector('#titulo-carpeta').textContent === 'Recibidos'")
     # Let the page open its event stream before the oficio is sent.
     await titular.wait_for_timeout(500)
@@ -101,7 +84,7 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     assert "Para trámite procedente" in await titular.inner_text("#arbol-turnos")
 
     # The subordinate finds it in "Turnados a mí", with the instruction and the note.
-    sub = await _log_in(browser, world, "funcionario@B")
+    sub = await _inbox(browser, world, "funcionario@B")
     await sub.click("#carpetas button[data-carpeta=turnados]")
 
     async def listed() -> bool:

@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
-
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
 from signum.testing.people import PASSWORD, World
 
 pytestmark = pytest.mark.stack
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    executable = shutil.which("chromium")
-    assert executable, "Chromium is installed by `make system-deps` (Debian package chromium)"
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield b
-        await b.close()
 
 
 async def test_an_official_logs_in_sees_their_page_and_logs_out(browser: Browser, world: World) -> None:

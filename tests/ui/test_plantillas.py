@@ -3,51 +3,18 @@
 from __future__ import annotations
 
 import io
-import shutil
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import PIL.Image
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from signum.testing.people import PASSWORD, World
+from signum.testing.people import World
+from tests.ui.conftest import logged_in
 
 pytestmark = pytest.mark.stack
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    executable = shutil.which("chromium")
-    assert executable, "Chromium is installed by `make system-deps` (Debian package chromium)"
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield b
-        await b.close()
-
-
-async def _logged_in(browser: Browser, world: World, key: str) -> Page:
-    person = world.people[key]
-    page = await (await browser.new_context()).new_page()
-    page.set_default_timeout(20_000)
-    await page.goto(world.gateway + "/")
-    await page.fill("#usuario", person.correo)
-    await page.fill("#contrasena", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("#salir")
-    return page
 
 
 def _letterhead(tmp_path: Path) -> Path:
@@ -93,7 +60,7 @@ async def test_an_admin_designs_saves_previews_and_retires_a_template(
     browser: Browser, world: World, tmp_path: Path
 ) -> None:
     template_id = f"prueba-ui-{uuid.uuid4().hex[:8]}"
-    page = await _logged_in(browser, world, "administrador@A")
+    page = await logged_in(browser, world, "administrador@A")
     await page.goto(world.gateway + "/plantillas")
     assert await page.inner_text("h2") == "Diseñador de plantillas"
     await page.wait_for_selector("#lista tbody tr[data-plantilla=municipal-homologado]")
@@ -220,7 +187,7 @@ async def test_an_admin_designs_saves_previews_and_retires_a_template(
 async def test_an_official_who_is_not_an_administrator_cannot_reach_the_designer(
     browser: Browser, world: World
 ) -> None:
-    page = await _logged_in(browser, world, "funcionario@A")
+    page = await logged_in(browser, world, "funcionario@A")
     response = await page.goto(world.gateway + "/plantillas")
     assert response is not None
     assert response.status == 403

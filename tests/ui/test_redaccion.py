@@ -6,50 +6,17 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from pypdf import PdfReader
 
 from signum.testing.kafka import eventually
-from signum.testing.people import PASSWORD, World
+from signum.testing.people import World
+from tests.ui.conftest import logged_in
 
 pytestmark = pytest.mark.stack
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    executable = shutil.which("chromium")
-    assert executable, "Chromium is installed by `make system-deps` (Debian package chromium)"
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield b
-        await b.close()
-
-
-async def _logged_in(browser: Browser, world: World, key: str) -> Page:
-    person = world.people[key]
-    page = await (await browser.new_context()).new_page()
-    page.set_default_timeout(20_000)
-    await page.goto(world.gateway + "/")
-    await page.fill("#usuario", person.correo)
-    await page.fill("#contrasena", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("#salir")
-    return page
 
 
 async def _notice(page: Page, text: str) -> str:
@@ -107,7 +74,7 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
 
     await eventually(directory_in_drafting, within=20)
 
-    page = await _logged_in(browser, world, author_key)
+    page = await logged_in(browser, world, author_key)
     await page.goto(world.gateway + "/redaccion")
     await page.wait_for_selector("#n-plantilla option[value=municipal-homologado]", state="attached")
     await page.fill("#n-asunto", "Solicitud de información de obra pública")
@@ -234,7 +201,7 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     assert await page.inner_text("#estado") == "En revisión"
 
     # The reviewer comments, the author answers, the reviewer gives visto bueno.
-    review_page = await _logged_in(browser, world, reviewer_key)
+    review_page = await logged_in(browser, world, reviewer_key)
     await review_page.goto(f"{world.gateway}/redaccion?oficio={oficio_id}")
     await review_page.wait_for_function("() => document.getElementById('version').textContent === '4'")
     await review_page.fill("#nuevo-comentario", "¿El informe es anual o trimestral?")
@@ -258,7 +225,7 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     assert "visto bueno (versión 4)" in await review_page.inner_text("#revisiones")
 
     # The titular of the unit finalizes: the folio is shown; the preview is the PDF.
-    titular_page = await _logged_in(browser, world, "titular@A")
+    titular_page = await logged_in(browser, world, "titular@A")
     await titular_page.goto(f"{world.gateway}/redaccion?oficio={oficio_id}")
     await titular_page.wait_for_function("() => document.getElementById('version').textContent === '4'")
     await titular_page.click("#finalizar")
@@ -287,7 +254,7 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
 
 
 async def test_an_unknown_directory_recipient_is_refused_in_spanish(browser: Browser, world: World) -> None:
-    page = await _logged_in(browser, world, "autor@A")
+    page = await logged_in(browser, world, "autor@A")
     await page.goto(world.gateway + "/redaccion")
     await page.wait_for_selector("#n-plantilla option[value=municipal-homologado]", state="attached")
     await page.fill("#n-asunto", "Oficio con un destinatario que ya no existe")

@@ -8,41 +8,22 @@ from __future__ import annotations
 import base64
 import shutil
 import subprocess
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
-from playwright.async_api import Browser, Page, Request, async_playwright
+from playwright.async_api import Browser, Request
 
-from signum.testing.people import PASSWORD, World
+from signum.testing.people import World
 from signum.testing.pki import Issued, PkiServer, SigningPki
 from tests.e2e.test_signing_flow import SIGNER_1, SIGNER_2, _name, efirma, finalized_oficio, rfc_of, sat_name
+from tests.ui.conftest import log_in
 
 pytestmark = pytest.mark.stack
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 KEY_PASSWORD = "Clave-De-Prueba-2026"
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    executable = shutil.which("chromium")
-    assert executable, "Chromium is installed by `make system-deps` (Debian package chromium)"
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield b
-        await b.close()
 
 
 def sat_key_file(issued: Issued, password: str, tmp_path: Path) -> bytes:
@@ -73,14 +54,6 @@ def the_secrets(issued: Issued, key_file: bytes) -> dict[str, bytes]:
         found[name + " (base64)"] = base64.b64encode(blob)[60:120]
     found["private exponent"] = format(issued.key.private_numbers().d, "x")[:64].encode()
     return found
-
-
-async def log_in(page: Page, world: World, key: str) -> None:
-    await page.goto(world.gateway + "/")
-    await page.fill("#usuario", world.people[key].correo)
-    await page.fill("#contrasena", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("#salir")
 
 
 def file_payload(name: str, data: bytes) -> dict[str, Any]:

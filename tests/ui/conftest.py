@@ -1,0 +1,48 @@
+"""The browser of the UI tests (Debian's chromium, driven by Playwright) and logging in with it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from signum.testing.people import PASSWORD, World
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    executable = shutil.which("chromium")
+    assert executable, "Chromium is installed by `make system-deps` (Debian package chromium)"
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        await b.close()
+
+
+async def log_in(page: Page, world: World, key: str) -> None:
+    """Log `key` in through the login page, as a person would."""
+    await page.goto(world.gateway + "/")
+    await page.fill("#usuario", world.people[key].correo)
+    await page.fill("#contrasena", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("#salir")
+
+
+async def logged_in(browser: Browser, world: World, key: str) -> Page:
+    """A page of a fresh browser context (its own cookies) with `key` logged in."""
+    page = await (await browser.new_context()).new_page()
+    page.set_default_timeout(20_000)
+    await log_in(page, world, key)
+    return page
