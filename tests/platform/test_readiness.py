@@ -32,3 +32,4 @@ async def test_without_kafka_a_started_process_is_locally_ready_but_not_wholly(i
     assert local.status_code == 200, local.text
     assert set(local.json()["checks"]) == {"mongo", "startup"}
     assert wrong.status_code == 422
+    assert wrong.json()["message"] == "Los datos enviados no son válidos. Revise los campos indicados."
