@@ -107,8 +107,8 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     await sub.fill("#desde", "2026-12-31")
     await sub.fill("#hasta", "2026-01-01")
     await sub.click("#filtros button[type=submit]")
-    await sub.wait_for_function("document.querySelector('#error').textContent.length > 0")
-    assert "anterior" in await sub.inner_text("#error")
+    await sub.wait_for_function("document.querySelector('#error').textContent.includes('anterior')")
+    assert "no puede ser anterior" in await sub.inner_text("#error")
 
     # The API agrees with what the pages showed.
     client = await world.as_("titular@B")

@@ -99,7 +99,8 @@ function row(item) {
 }
 
 async function loadPage(append) {
-  showError("");
+  // The error stays until an answer replaces it: a refresh by a live notification must not blank
+  // a message the person is reading.
   const p = query();
   if (append && state.siguiente) p.set("cursor", state.siguiente);
   let page;
@@ -109,6 +110,7 @@ async function loadPage(append) {
     showError(error.message);
     return;
   }
+  showError("");
   const body = $("elementos").querySelector("tbody");
   if (!append) body.replaceChildren();
   for (const item of page.elementos) body.appendChild(row(item));
