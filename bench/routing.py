@@ -34,7 +34,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from bench.harness import Result, machine
 from signum.contracts import Actor
 from signum.contracts.directory import FuncionarioPayload, PuestoPayload, UnidadPayload
-from signum.contracts.drafting import OficioFinalized, OficioFinalizedPayload, SignerSlot, StoredObject
+from signum.contracts.drafting import (
+    Addressee,
+    OficioFinalized,
+    OficioFinalizedPayload,
+    SignerSlot,
+    StoredObject,
+)
 from signum.contracts.envelope import uuid7
 from signum.contracts.signing import OficioSigned, OficioSignedPayload, SignerCertificate
 from signum.platform.directory import DirectoryReadModel
@@ -262,9 +268,7 @@ async def delivery_p99_vs_kafka_rtt(base: InfraSettings) -> Result:
     db = client[infra.database_name("routing")]
     log_dir = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
     env = _env(base, ns)
-    drafting = ServiceProcess("drafting", env, log_dir)
     routing = ServiceProcess("routing", env, log_dir)
-    routing.env = env | {"SIGNUM_ROUTING_DRAFTING_URL": drafting.url}
     count = RATE_PER_SECOND * DURATION_SECONDS
     producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_url, acks="all", enable_idempotence=True)
     try:
@@ -290,9 +294,7 @@ async def delivery_p99_vs_kafka_rtt(base: InfraSettings) -> Result:
                 curp="XAXX010101HNLXXX01",
             ),
         )
-        drafting.start()
         routing.start()
-        await asyncio.to_thread(drafting.wait_healthy, "/readyz", 90)
         await asyncio.to_thread(routing.wait_healthy, "/readyz", 90)
         await producer.start()
         ids = [str(uuid7()) for _ in range(count)]
@@ -318,6 +320,7 @@ async def delivery_p99_vs_kafka_rtt(base: InfraSettings) -> Result:
                         SignerSlot(orden=1, funcionario_id="S1", nombre="Firmante", campo="f1", pagina=1)
                     ],
                     destinatarios=["R1"],
+                    para=[Addressee(tipo="funcionario", id="R1")],
                 ),
             )
             await producer.send_and_wait(infra.topic("signum.drafting"), event.to_wire(), key=event.key)
@@ -403,7 +406,6 @@ async def delivery_p99_vs_kafka_rtt(base: InfraSettings) -> Result:
     finally:
         await producer.stop()
         routing.stop()
-        drafting.stop()
         await client.drop_database(db.name)
         client.close()
 

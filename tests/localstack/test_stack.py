@@ -22,6 +22,7 @@ from signum.localstack import (
     stop_stack,
 )
 from signum.localstack.health import kafka_ready, port_open
+from signum.localstack.mongo import mongod_on_path
 
 # The first run builds FerretDB and MinIO: minutes, more than the suite's default timeout.
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(1800)]
@@ -90,6 +91,28 @@ async def test_every_server_is_up_and_does_its_job(endpoints: Endpoints) -> None
     assert s3.get_object(bucket, "oficio.pdf").read() == b"%PDF-1.7"
     s3.remove_object(bucket, "oficio.pdf")
     s3.remove_bucket(bucket)
+
+
+def test_lookups_by_id_use_the_id_index(endpoints: Endpoints) -> None:
+    """FerretDB is built with PATCHES: a filter with `_id` searches the index instead of scanning."""
+    if mongod_on_path() is not None or _states()["mongo"][0] == "external":
+        pytest.skip("the stack's MongoDB is not the FerretDB this repository builds")
+    mongo: MongoClient[dict[str, object]] = MongoClient(endpoints.mongo_url)
+    try:
+        db = mongo[f"localstack_{uuid.uuid4().hex[:8]}"]
+        db.oficios.insert_many([{"_id": f"o{i}", "estado": "enviado"} for i in range(50)])
+        for condition in ({"_id": "o7"}, {"_id": "o7", "_applied": {"$ne": "evento"}}):
+            plan = db.command("explain", {"find": "oficios", "filter": condition})["queryPlanner"]["Plan"]
+            assert any("USING INDEX" in step and "__id_" in step for step in plan), (condition, plan)
+        plan = db.command("explain", {"find": "oficios", "filter": {"estado": "enviado"}})["queryPlanner"]
+        assert any("SCAN" in step for step in plan["Plan"])  # no _id: nothing to narrow by
+        found = db.oficios.update_one({"_id": "o7", "_applied": {"$ne": "e1"}}, {"$push": {"_applied": "e1"}})
+        assert found.modified_count == 1
+        again = db.oficios.update_one({"_id": "o7", "_applied": {"$ne": "e1"}}, {"$push": {"_applied": "e1"}})
+        assert again.modified_count == 0  # the rest of the filter still applies
+        mongo.drop_database(db.name)
+    finally:
+        mongo.close()
 
 
 def test_ensure_stack_again_starts_nothing_new(endpoints: Endpoints) -> None:

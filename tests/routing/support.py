@@ -15,6 +15,7 @@ from signum.contracts.directory import (
     UnidadPayload,
 )
 from signum.contracts.drafting import (
+    Addressee,
     OficioCreated,
     OficioCreatedPayload,
     OficioFinalized,
@@ -168,6 +169,8 @@ def finalized(
     fecha_limite: date | None = None,
     en_respuesta_a: str | None = None,
     asunto: str = "Informe de ingresos del tercer trimestre",
+    para: list[Addressee] | None = None,
+    ccp: list[Addressee] | None = None,
 ) -> OficioFinalized:
     doc = StoredObject(bucket="documents", clave=f"k/{oficio_id}", sha256=_sha(oficio_id), tamano=100)
     return OficioFinalized(
@@ -199,6 +202,8 @@ def finalized(
             prioridad=prioridad,
             fecha_limite_respuesta=fecha_limite.isoformat() if fecha_limite else None,
             en_respuesta_a=en_respuesta_a,
+            para=para,
+            ccp=ccp,
         ),
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from signum.contracts.drafting import Addressee
 from signum.platform.errors import SignumError
 from signum.routing.domain import office_mailbox
 from signum.routing.service import RoutingService
@@ -77,6 +78,42 @@ async def test_a_signed_oficio_reaches_people_positions_offices_and_suplentes_ex
     assert refused.value.code == "mailbox_forbidden"
     sent = await service.inbox_page(SECRETARIA, "enviados")
     assert [i["oficio_id"] for i in sent["elementos"]] == [oficio_id]
+
+
+class NoDrafting:
+    """A drafting client that must not be called: oficio.finalized already said whom to send to."""
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        raise AssertionError(f"routing asked drafting {method} {path}")
+
+
+async def test_the_recipients_written_at_finalization_are_sent_without_asking_drafting(
+    service: RoutingService,
+) -> None:
+    service.drafting = NoDrafting()  # type: ignore[assignment]
+    oficio_id = new_id()
+    await service.on_drafting_event(created(oficio_id))
+    para = [
+        Addressee(tipo="puesto", id="ING-TIT"),
+        Addressee(tipo="externo", nombre="Lic. Marta Salinas", correo="marta@proveedor.mx"),
+    ]
+    ccp = [Addressee(tipo="funcionario", id="70003"), Addressee(tipo="externo", nombre="Archivo")]
+    # The ids alone would say otherwise: the typed recipients of the finalized oficio win.
+    await service.on_drafting_event(finalized(oficio_id, ["EGR"], para=para, ccp=ccp))
+    await service.on_oficio_signed(signed(oficio_id))
+
+    owners = sorted(
+        (d["motivo"], d["funcionario_id"] or office_mailbox(d["unidad_id"]))
+        for d in (await deliveries(service, oficio_id)).values()
+    )
+    assert owners == [("copia", "70003"), ("destinatario", "80001")]
+    doc = await service.oficios.get(oficio_id)
+    assert doc is not None
+    # No SMTP server in this test: the external recipient is recorded as not emailed, not lost.
+    marta = {"nombre": "Lic. Marta Salinas", "correo": "marta@proveedor.mx", "enviado": False}
+    assert doc["externos"] == [marta]
+    page = await service.inbox_page(ING_TITULAR, "recibidos")
+    assert [i["oficio_id"] for i in page["elementos"]] == [oficio_id]
 
 
 async def test_inbox_filters_search_unread_counts_and_stable_pages(service: RoutingService) -> None:

@@ -148,6 +148,15 @@ class SignerSlot(EventModel):
     pagina: int = Field(ge=1, description="Page of the signature field.")
 
 
+class Addressee(EventModel):
+    """Someone the signed oficio goes to: from the directory (by id) or external (by name and email)."""
+
+    tipo: Literal["funcionario", "puesto", "unidad", "externo"]
+    id: str | None = Field(default=None, max_length=64, description="Directory id; none for externals.")
+    nombre: str = Field(default="", max_length=200)
+    correo: str = Field(default="", max_length=320, description="Where an external one gets it, if known.")
+
+
 class OficioFinalizedPayload(EventModel):
     """The oficio as it goes to signature: folio, final PDF/A and signers in order."""
 
@@ -172,6 +181,14 @@ class OficioFinalizedPayload(EventModel):
     confidencialidad: Literal["publica", "reservada", "confidencial"] = "publica"
     fecha_limite_respuesta: str | None = Field(default=None, description="ISO date, if any.")
     en_respuesta_a: str | None = Field(default=None, max_length=64, description="Oficio answered.")
+    para: list[Addressee] | None = Field(
+        default=None,
+        max_length=200,
+        description="Recipients as written, externals included (absent: only `destinatarios` is known).",
+    )
+    ccp: list[Addressee] | None = Field(
+        default=None, max_length=200, description="Copies (C.c.p.) that are delivered or emailed."
+    )
 
 
 class OficioFinalized(Event):

@@ -13,6 +13,7 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from signum.contracts.drafting import (
+    Addressee,
     OficioCancelled,
     OficioCancelledPayload,
     OficioCreated,
@@ -566,6 +567,11 @@ class DraftingService:
                     if draft.fecha_limite_respuesta is None
                     else draft.fecha_limite_respuesta.isoformat(),
                     en_respuesta_a=draft.en_respuesta_a,
+                    para=[
+                        Addressee(tipo=d.tipo, id=d.id, nombre=d.nombre, correo=d.correo)
+                        for d in draft.contenido.destinatarios
+                    ],
+                    ccp=[Addressee(tipo=c.tipo, id=c.id, nombre=c.nombre) for c in draft.contenido.ccp],
                 ),
             )
             fields = {

@@ -186,6 +186,9 @@ class RoutingService:
                 "fecha_limite_respuesta": fp.fecha_limite_respuesta,
                 "en_respuesta_a": fp.en_respuesta_a,
                 "destinatarios": fp.destinatarios,
+                # Who the signed oficio goes to, as finalized (None: the producer did not say).
+                "para": None if fp.para is None else [a.model_dump() for a in fp.para],
+                "copias": None if fp.ccp is None else [a.model_dump() for a in fp.ccp],
                 "firmantes": [
                     {
                         "orden": s.orden,
@@ -265,8 +268,15 @@ class RoutingService:
         doc = await self.oficios.get(oficio_id) or {}
         if doc.get("despachado"):
             return
-        draft = await self._draft(oficio_id, event.correlation_id)
-        contenido = draft.get("contenido") or {}
+        if doc.get("para") is not None:
+            # oficio.finalized said whom to send it to.
+            draft: dict[str, Any] = {}
+            recipients, copies = doc["para"], doc.get("copias") or []
+        else:
+            # An older oficio.finalized, or none seen yet: drafting's draft says it.
+            draft = await self._draft(oficio_id, event.correlation_id)
+            contenido = draft.get("contenido") or {}
+            recipients, copies = contenido.get("destinatarios"), contenido.get("ccp") or []
         sender_unit = doc.get("office_id") or draft.get("office_id") or ""
         folio = event.payload.folio
         asunto = doc.get("asunto") or draft.get("asunto") or folio
@@ -297,13 +307,12 @@ class RoutingService:
                 **extra,
             }
 
-        recipients = contenido.get("destinatarios")
         if recipients is None:
             # Drafting does not know the oficio (e.g. an integration's): the ids of oficio.finalized.
             recipients = [await self._kind_of(rid) for rid in doc.get("destinatarios") or []]
         for recipient in recipients:
             await self._resolve(recipient, "destinatario", add, externos)
-        for copy in contenido.get("ccp") or []:
+        for copy in copies:
             await self._resolve(copy, "copia", add, externos)
 
         sent: list[ExternalDelivery] = []
@@ -380,7 +389,6 @@ class RoutingService:
         applied = await self.oficios.apply_event(
             event, {"$set": fields, "$push": {"timeline": {"$each": timeline}}}, events
         )
-        self._notify_outbox()
         if applied:
             # The document as just written (saves reading it back).
             written = {k: v for k, v in {**doc, **fields}.items() if not k.startswith("entregas.")}
@@ -389,6 +397,9 @@ class RoutingService:
             await self.project(oficio_id, doc=written)
         else:
             await self.project(oficio_id)
+        # The relay publishes the events after the inboxes are written: both write to the same
+        # database, and the recipients are waiting for their inboxes, not for the events.
+        self._notify_outbox()
         for d in deliveries.values():
             if d.get("fecha_limite"):
                 await self.queues.track_deadline(d["id"], oficio_id, str(d["fecha_limite"]))
@@ -562,6 +573,12 @@ class RoutingService:
             return
         today = self.today()
         by_owner: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
+        # Deliveries first: their owners are waiting for them; the oficio's own people follow.
+        if not people_only:
+            for d in (doc.get("entregas") or {}).values():
+                owner = d["funcionario_id"] or domain.office_mailbox(d.get("unidad_id") or "")
+                entries, _ = by_owner.setdefault(owner, ([], []))
+                entries.append(self._delivery_entry(doc, d, today))
         people = set(doc.get("conocidos") or []) | domain.oficio_people(doc)
         for person in people:
             folder = domain.oficio_folder(doc, person)
@@ -570,11 +587,6 @@ class RoutingService:
                 remove.append(f"o:{oficio_id}")
             else:
                 entries.append(self._oficio_entry(doc, folder))
-        if not people_only:
-            for d in (doc.get("entregas") or {}).values():
-                owner = d["funcionario_id"] or domain.office_mailbox(d.get("unidad_id") or "")
-                entries, _ = by_owner.setdefault(owner, ([], []))
-                entries.append(self._delivery_entry(doc, d, today))
         for owner, (entries, remove) in by_owner.items():
             await self.inbox.write(owner, entries, remove)
             if entries:
