@@ -3,11 +3,11 @@
 Five collections in the gateway's database, one document per entity, keyed by the entity's id,
 each with a `revision` and its pending events (`_outbox`) written in the same update as the change.
 
-FerretDB 1.24 (the development and test server) answers `_id` look-ups quickly but scans the whole
-collection for any other filter, even an indexed one, and makes every update cost about as much as
-the collection is large. So: updates filter on `_id` alone (a write lease keeps two writers of the
-directory apart instead of a revision condition), the position an official holds is kept on the
-official's document too, and the small collections (units, suplencias) are read whole.
+FerretDB 1.24 (the development and test server, built with the patches in
+`signum.localstack.mongo`) narrows a query by `_id` through its index but scans the whole collection
+for any other filter, even an indexed one. So: updates filter on `_id` (a write lease keeps two
+writers of the directory apart), the position an official holds is kept on the official's document
+too, and the small collections (units, suplencias) are read whole.
 """
 
 from __future__ import annotations

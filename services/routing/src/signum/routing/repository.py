@@ -4,10 +4,10 @@
   every delivery of it (`entregas.<id>`), with the events each change causes (outbox) in the same
   update. Deliveries of one oficio are few (its recipients, copies and turnos), so they live in it.
 - `bandeja_<owner>`: each official's (or office mailbox's) inbox, a projection of `oficios` keyed by
-  `e:<delivery>` / `o:<oficio>`. One collection per owner: FerretDB 1.24 on SQLite scans the whole
-  collection for every query, `_id` included (measured: `explain` shows `SCAN`; ~2 µs per document),
-  so an inbox page costs what that person's inbox holds, not what the whole city's inboxes hold.
-  On MongoDB the same layout is served by the `_id` index and the compound index below.
+  `e:<delivery>` / `o:<oficio>`. One collection per owner: FerretDB 1.24 on SQLite narrows a query
+  only by `_id` and scans the whole collection for any other filter (an inbox page's), so a page
+  costs what that person's inbox holds, not what the whole city's inboxes hold. On MongoDB the same
+  layout is served by the compound index below.
 - `acuses_pendientes`, `plazos`: small work queues of the retry and deadline jobs.
 """
 

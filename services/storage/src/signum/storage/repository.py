@@ -139,7 +139,7 @@ class AuditRepository:
         """Append one event to the chain; None if it is already in it.
 
         Records are keyed `_id = seq`, and the head is remembered between appends, so the usual
-        append is one insert (FerretDB answers every read with a scan of the collection). An insert
+        append is one insert (FerretDB scans the collection for any read not by `_id`). An insert
         that loses on a unique key means either another replica took that `seq` (read the new head
         and try again) or the event is already in the chain (a duplicate delivery: append nothing).
         """
