@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from signum.drafting.rendering import OficioContent, Renderer, sample_content
+from signum.drafting.rendering import OficioContent, Renderer, payload, sample_content
 from signum.drafting.templates import Template, default_template, next_version, validate_template
 from signum.platform.errors import SignumError
 from tests.drafting.rendering.support import (
@@ -181,6 +182,13 @@ def test_only_bundled_fonts_are_embedded(renderer: Renderer, template: Template)
         "NotoSansArabic-Regular",
         "Symbola",
     } <= names
+
+
+def test_fallback_fonts_are_listed_only_when_the_text_needs_them(template: Template) -> None:
+    spanish, _ = payload.build(template, OficioContent.parse(sample_content()))
+    assert json.loads(spanish)["font"]["families"] == ["Noto Sans"]
+    mixed, _ = payload.build(template, OficioContent.parse(content(subject="Informe עברית")))
+    assert json.loads(mixed)["font"]["families"] == ["Noto Sans", *payload.FALLBACK_FONTS]
 
 
 def test_a_serif_template_uses_noto_serif(renderer: Renderer, template: Template) -> None:

@@ -56,6 +56,21 @@ def covered_characters() -> frozenset[str]:
     return frozenset(map(chr, covered)) | frozenset("\t\n\r")
 
 
+@functools.cache
+def family_characters(family: str) -> frozenset[str]:
+    """The characters every bundled style of `family` draws (empty if the family is not bundled)."""
+    files = sorted(FONTS_DIR.glob(family.replace(" ", "") + "-*.ttf"))
+    common: set[int] | None = None
+    for path in files:
+        font = TTFont(path, lazy=True)
+        try:
+            cmap = set(font.getBestCmap() or {})
+        finally:
+            font.close()
+        common = cmap if common is None else common & cmap
+    return frozenset(map(chr, common or ()))
+
+
 def _describe(ch: str) -> str:
     return f"U+{ord(ch):04X}"
 
