@@ -549,9 +549,35 @@ EVENT_LABELS = {
     "oficio.reviewed": "Se revisó el oficio",
     "oficio.finalized": "Quedó listo para firma (folio asignado, PDF final)",
     "oficio.cancelled": "Se canceló el oficio",
+    "signature.added": "Se agregó una firma electrónica (e.firma)",
+    "signature.refused": "Se rechazó un intento de firma",
+    "oficio.signed": "Quedó firmado por todos sus firmantes",
+    "oficio.dispatched": "Se envió a sus destinatarios",
+    "delivery.created": "Llegó a una bandeja de entrada",
+    "delivery.acknowledged": "Se acusó de recibido",
+    "acuse.sealed": "Se selló el acuse de recibo",
+    "delivery.forwarded": "Se turnó con instrucciones",
+    "delivery.closed": "Se dio por atendida una entrega",
+    "oficio.answered": "Se respondió con otro oficio",
+    "deadline.overdue": "Venció el plazo de respuesta",
     "object.stored": "Se guardó un archivo",
     "object.retention_expiring": "Un archivo se acerca al fin de su plazo de conservación",
+    "directory.dependencia.upserted": "Se actualizó una dependencia del directorio",
+    "directory.unidad.upserted": "Se actualizó una unidad del directorio",
+    "directory.puesto.upserted": "Se actualizó un puesto del directorio",
+    "directory.funcionario.upserted": "Se actualizó un funcionario del directorio",
+    "directory.suplencia.upserted": "Se actualizó una suplencia del directorio",
 }
+PAPER_REGISTRATION = "Se registró en oficialía de partes (documento recibido en papel)"
+
+
+def describe(event_type: str, payload: dict[str, Any] | None) -> str:
+    """What a record of the audit log means, in Spanish, for a person reading an oficio's history."""
+    if event_type == "oficio.dispatched" and any(
+        e.get("motivo") == "registro" for e in (payload or {}).get("entregas") or []
+    ):
+        return PAPER_REGISTRATION
+    return EVENT_LABELS.get(event_type, "Evento del sistema")
 
 
 @dataclass(frozen=True)
@@ -622,7 +648,7 @@ class AuditService:
                 "seq": r["seq"],
                 "event_id": r["event_id"],
                 "tipo": r["type"],
-                "descripcion": EVENT_LABELS.get(r["type"], r["type"]),
+                "descripcion": describe(r["type"], r.get("payload")),
                 "cuando": r["occurred_at"],
                 "quien": r["actor"],
                 "productor": r["producer"],
