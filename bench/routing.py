@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import shutil
 import statistics
 import tempfile
 import time
@@ -140,7 +141,7 @@ async def inbox_vs_raw_mongo(base: InfraSettings) -> Result:
     infra = _infra(base, ns)
     client = build_mongo_client(infra)
     db = client[infra.database_name("routing")]
-    log_dir = Path(tempfile.mkdtemp(prefix="bench-routing-"))
+    log_dir = _log_dir("bench-routing-")
     routing = ServiceProcess("routing", _env(base, ns), log_dir)
     try:
         load_seconds, start = await _load(db)
@@ -218,6 +219,16 @@ async def inbox_vs_raw_mongo(base: InfraSettings) -> Result:
         client.close()
 
 
+_LOG_DIRS: list[Path] = []
+
+
+def _log_dir(prefix: str) -> Path:
+    """A folder for the services' logs, removed once every benchmark here succeeded."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    _LOG_DIRS.append(path)
+    return path
+
+
 def _p99(samples: list[float]) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
@@ -266,7 +277,7 @@ async def delivery_p99_vs_kafka_rtt(base: InfraSettings) -> Result:
     await ensure_topics(infra, [*all_topics(infra), infra.topic("signum.bench-rtt")])
     client = build_mongo_client(infra)
     db = client[infra.database_name("routing")]
-    log_dir = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
+    log_dir = _log_dir("bench-delivery-")
     env = _env(base, ns)
     routing = ServiceProcess("routing", env, log_dir)
     count = RATE_PER_SECOND * DURATION_SECONDS
@@ -411,4 +422,8 @@ async def delivery_p99_vs_kafka_rtt(base: InfraSettings) -> Result:
 
 
 async def run(infra: InfraSettings) -> list[Result]:
-    return [await inbox_vs_raw_mongo(infra), await delivery_p99_vs_kafka_rtt(infra)]
+    results = [await inbox_vs_raw_mongo(infra), await delivery_p99_vs_kafka_rtt(infra)]
+    for path in _LOG_DIRS:  # kept only when a benchmark failed, to read why
+        shutil.rmtree(path, ignore_errors=True)
+    _LOG_DIRS.clear()
+    return results
