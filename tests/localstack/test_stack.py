@@ -101,11 +101,20 @@ def test_lookups_by_id_use_the_id_index(endpoints: Endpoints) -> None:
     try:
         db = mongo[f"localstack_{uuid.uuid4().hex[:8]}"]
         db.oficios.insert_many([{"_id": f"o{i}", "estado": "enviado"} for i in range(50)])
-        for condition in ({"_id": "o7"}, {"_id": "o7", "_applied": {"$ne": "evento"}}):
+        by_id = (
+            {"_id": "o7"},
+            {"_id": "o7", "_applied": {"$ne": "evento"}},
+            {"_id": {"$in": ["o7", "o9", "o70"]}, "estado": "enviado"},
+        )
+        for condition in by_id:
             plan = db.command("explain", {"find": "oficios", "filter": condition})["queryPlanner"]["Plan"]
             assert any("USING INDEX" in step and "__id_" in step for step in plan), (condition, plan)
-        plan = db.command("explain", {"find": "oficios", "filter": {"estado": "enviado"}})["queryPlanner"]
-        assert any("SCAN" in step for step in plan["Plan"])  # no _id: nothing to narrow by
+        for condition in ({"estado": "enviado"}, {"_id": {"$in": ["o7", 7]}}):  # nothing to narrow by
+            plan = db.command("explain", {"find": "oficios", "filter": condition})["queryPlanner"]["Plan"]
+            assert any("SCAN" in step for step in plan), (condition, plan)
+        found_ids = {d["_id"] for d in db.oficios.find({"_id": {"$in": ["o7", "o9", "o70"]}})}
+        assert found_ids == {"o7", "o9"}
+        assert {d["_id"] for d in db.oficios.find({"_id": {"$in": ["o7", 7]}})} == {"o7"}
         found = db.oficios.update_one({"_id": "o7", "_applied": {"$ne": "e1"}}, {"$push": {"_applied": "e1"}})
         assert found.modified_count == 1
         again = db.oficios.update_one({"_id": "o7", "_applied": {"$ne": "e1"}}, {"$push": {"_applied": "e1"}})

@@ -44,9 +44,10 @@ def ferretdb_version(source: Path | None = None) -> str:
 #    `_ferretdb_sjson->"_id"`; SQLite uses an expression index only for the very expression it was
 #    built on, so no lookup used it. Both take the same member: the lookup now uses the indexed one
 #    (`EXPLAIN QUERY PLAN` says `SEARCH ... USING INDEX ..._id_` instead of `SCAN`).
-# 2. It narrows by `_id` in SQL only when `_id` is the filter's only condition. Every caller applies the
-#    whole filter again to what the query returns, so `{_id: x, other: ...}` is narrowed by `_id` too
-#    (the exactly-once updates, `{_id, _applied: {$ne: event}}`, are of that form).
+# 2. It narrows by `_id` in SQL only when `_id` is the filter's only condition, and never for
+#    `{_id: {$in: [...]}}`. Every caller applies the whole filter again to what the query returns, so
+#    `{_id: x, other: ...}` is narrowed by `_id` too (the exactly-once updates, `{_id, _applied:
+#    {$ne: event}}`, are of that form), and so is a `$in` of strings (the outbox relay's leases).
 # Each patch is (file in FerretDB's module, text, replacement, occurrences).
 PATCHES: tuple[tuple[str, str, str, int], ...] = (
     (
@@ -63,11 +64,71 @@ PATCHES: tuple[tuple[str, str, str, int], ...] = (
     ),
     (
         "internal/backends/sqlite/collection.go",
+        "\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
+        "\t\t}\n\t}\n\n\tq += whereClause\n",
+        "\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
+        "\t\tcase *types.Document:\n"
+        "\t\t\tif marks, values, ok := idIn(v); ok {\n"
+        "\t\t\t\twhereClause = fmt.Sprintf(` WHERE %s IN (%s)`, metadata.IDColumn, marks)\n"
+        "\t\t\t\targs = values\n"
+        "\t\t\t}\n"
+        "\t\t}\n\t}\n\n\tq += whereClause\n",
+        1,
+    ),
+    (  # the same in `explain`, so it reports what a query does
+        "internal/backends/sqlite/collection.go",
+        "\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
+        "\t\t}\n\t}\n\n\torderByClause := prepareOrderByClause(params.Sort)\n",
+        "\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
+        "\t\tcase *types.Document:\n"
+        "\t\t\tif marks, values, ok := idIn(v); ok {\n"
+        "\t\t\t\tfilterPushdown = true\n"
+        "\t\t\t\twhereClause = fmt.Sprintf(` WHERE %s IN (%s)`, metadata.IDColumn, marks)\n"
+        "\t\t\t\targs = values\n"
+        "\t\t\t}\n"
+        "\t\t}\n\t}\n\n\torderByClause := prepareOrderByClause(params.Sort)\n",
+        1,
+    ),
+    (
+        "internal/backends/sqlite/collection.go",
         "func (c *collection) Query(",
-        "// occurrences is how many times key is in keys (Document.Get panics on a repeated key).\n"
-        "func occurrences(keys []string, key string) int {\n"
-        "\tn := 0\n\tfor _, k := range keys {\n\t\tif k == key {\n\t\t\tn++\n\t\t}\n\t}\n\treturn n\n}\n\n"
-        "func (c *collection) Query(",
+        """// occurrences is how many times key is in keys (Document.Get panics on a repeated key).
+func occurrences(keys []string, key string) int {
+\tn := 0
+\tfor _, k := range keys {
+\t\tif k == key {
+\t\t\tn++
+\t\t}
+\t}
+\treturn n
+}
+
+// idIn is the SQL list of `{_id: {$in: [...]}}` when every value is a string or an ObjectID.
+func idIn(v any) (string, []any, bool) {
+\td, ok := v.(*types.Document)
+\tif !ok || d.Len() != 1 || !d.Has("$in") {
+\t\treturn "", nil, false
+\t}
+\tarr, ok := must.NotFail(d.Get("$in")).(*types.Array)
+\tif !ok || arr.Len() == 0 || arr.Len() > 1000 {
+\t\treturn "", nil, false
+\t}
+\tmarks := make([]string, arr.Len())
+\tvalues := make([]any, arr.Len())
+\tfor i := range marks {
+\t\te := must.NotFail(arr.Get(i))
+\t\tswitch e.(type) {
+\t\tcase string, types.ObjectID:
+\t\tdefault:
+\t\t\treturn "", nil, false
+\t\t}
+\t\tmarks[i] = "?"
+\t\tvalues[i] = string(must.NotFail(sjson.MarshalSingleValue(e)))
+\t}
+\treturn strings.Join(marks, ", "), values, true
+}
+
+func (c *collection) Query(""",
         1,
     ),
 )

@@ -200,7 +200,7 @@ class OutboxRelay:
     async def _claim_batch(self, coll: AsyncIOMotorCollection[Any]) -> list[dict[str, Any]]:
         """Lease up to `batch` documents with pending events, oldest first.
 
-        One scan finds them and one update leases them all: on FerretDB every filtered query
+        One query finds them and one update leases them all: on FerretDB a filter without `_id`
         scans the collection, so claiming document by document would scan once per document.
         """
         now = datetime.now(UTC)
