@@ -12,7 +12,16 @@ from signum.contracts.drafting import Addressee
 from signum.platform.errors import SignumError
 from signum.routing.domain import office_mailbox
 from signum.routing.service import RoutingService
-from tests.routing.support import FakeSigning, add_suplencia, created, finalized, new_id, official, signed
+from tests.routing.support import (
+    PEOPLE,
+    FakeSigning,
+    add_suplencia,
+    created,
+    finalized,
+    new_id,
+    official,
+    signed,
+)
 
 pytestmark = pytest.mark.stack
 
@@ -226,6 +235,7 @@ async def test_turnar_down_two_levels_with_a_tree_and_only_to_subordinates(servi
     await service.forward(EGR_SUB, turno["id"], destinatarios=["70003"], instruccion="para_su_respuesta")
     tree = await service.tree(EGR_TITULAR, entrega)
     assert tree["estado"] == "turnado"
+    assert (tree["nombre"], tree["turnos"][0]["nombre"]) == (PEOPLE["70001"], PEOPLE["70002"])
     assert tree["turnos"][0]["funcionario_id"] == "70002"
     assert tree["turnos"][0]["turnos"][0]["funcionario_id"] == "70003"
     assert tree["turnos"][0]["turnos"][0]["instruccion_texto"] == "Para su respuesta"
@@ -233,6 +243,14 @@ async def test_turnar_down_two_levels_with_a_tree_and_only_to_subordinates(servi
     assert [i["oficio_id"] for i in page["elementos"]] == [oficio_id]
     types = await outbox_types(service, oficio_id)
     assert types.count("delivery.forwarded") == 2
+    history = await service.history(EGR_TITULAR, entrega)
+    said = [(e["descripcion"], e["quien_nombre"]) for e in history["eventos"]]
+    assert [who for what, who in said if what == "Se turnó"] == [PEOPLE["70001"], PEOPLE["70002"]]
+    assert ("Se envió a sus destinatarios", "Signum (automático)") in said
+    found = (await deliveries(service, oficio_id)).values()
+    mailbox = next(d["id"] for d in found if d["motivo"] == "oficialia")
+    office = await service.tree(EGR_OFICIALIA, mailbox)
+    assert office["nombre"] == "Oficialía de partes de Dirección de Egresos"
 
 
 async def test_an_answer_closes_the_deliveries_of_the_answering_office(service: RoutingService) -> None:

@@ -16,6 +16,16 @@ from tests.ui.conftest import logged_in
 
 pytestmark = pytest.mark.stack
 
+# Routing's descriptions of the steps this test takes, in the order it takes them.
+LABELS = (
+    "Se creó el borrador",
+    "Quedó listo para firma",
+    "Quedó firmado por todos los firmantes",
+    "Se envió a sus destinatarios",
+    "Se acusó de recibido",
+    "Se turnó",
+)
+
 
 async def _inbox(browser: Browser, world: World, key: str) -> Page:
     page = await logged_in(browser, world, key)
@@ -81,7 +91,18 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     await titular.wait_for_function("document.querySelector('#aviso').textContent === 'Turnado.'")
     assert await titular.inner_text("#error") == ""
     await titular.wait_for_selector("#arbol-turnos li")
-    assert "Para trámite procedente" in await titular.inner_text("#arbol-turnos")
+    tree = await titular.inner_text("#arbol-turnos")
+    assert "Para trámite procedente" in tree
+    assert subordinate.nombre in tree  # people by name, not by employee number
+
+    # The oficio's trajectory, oldest first, says what happened and who did it.
+    await titular.wait_for_function("document.querySelector('#trayectoria').textContent.includes('Se turnó')")
+    steps = await titular.locator("#trayectoria li").all_inner_texts()
+    said = [label for step in steps for label in LABELS if label in step]
+    assert said == [label for label in LABELS if label in said]  # once each, in the order they happened
+    assert {"Se envió a sus destinatarios", "Se acusó de recibido", "Se turnó"} <= set(said)
+    received = next(step for step in steps if "Se acusó de recibido" in step)
+    assert world.people["titular@B"].nombre in received
 
     # The subordinate finds it in "Turnados a mí", with the instruction and the note.
     sub = await _inbox(browser, world, "funcionario@B")

@@ -1273,13 +1273,31 @@ class RoutingService:
             "eventos": [
                 {
                     "tipo": t["type"],
-                    "descripcion": domain.EVENT_LABELS.get(t["type"], t["type"]),
+                    "descripcion": domain.EVENT_LABELS.get(t["type"], "Evento del sistema"),
                     "cuando": t["at"],
                     "quien": t["actor"],
+                    "quien_nombre": await self._actor_name(t["actor"]),
                 }
                 for t in doc.get("timeline") or []
             ],
         }
+
+    async def _actor_name(self, actor: dict[str, Any]) -> str:
+        """Who did it, as a person reads it: the official's name, or the system."""
+        if actor.get("kind") == "official":
+            person = await self.directory.funcionario(str(actor.get("id")))
+            return person.nombre if person is not None else str(actor.get("id"))
+        if actor.get("kind") == "api_key":
+            return "Sistema externo (API)"
+        return "Signum (automático)"
+
+    async def _owner_name(self, d: dict[str, Any]) -> str:
+        """Whose inbox a delivery is in: the official's name, or the office's oficialía de partes."""
+        if d.get("funcionario_id"):
+            person = await self.directory.funcionario(d["funcionario_id"])
+            return person.nombre if person is not None else d["funcionario_id"]
+        unidad = await self.directory.unidad(d.get("unidad_id") or "")
+        return f"Oficialía de partes de {unidad.nombre if unidad else d.get('unidad_id')}"
 
     async def tree(self, caller: Caller, entrega: str) -> dict[str, Any]:
         """The delivery and everything turned from it, for its recipient or whoever turned it."""
@@ -1292,11 +1310,15 @@ class RoutingService:
             if d.get("padre_id"):
                 children.setdefault(d["padre_id"], []).append(d)
 
-        def node(d: dict[str, Any]) -> dict[str, Any]:
+        async def node(d: dict[str, Any]) -> dict[str, Any]:
             kids = sorted(children.get(d["id"], []), key=lambda c: str(c["creado_en"]))
-            return {**_delivery_summary(d), "turnos": [node(k) for k in kids]}
+            return {
+                **_delivery_summary(d),
+                "nombre": await self._owner_name(d),
+                "turnos": [await node(k) for k in kids],
+            }
 
-        return node(delivery)
+        return await node(delivery)
 
     # --- deadlines ---------------------------------------------------------------------------------
 

@@ -210,10 +210,41 @@ function showDelivery(entrega) {
   state.elegidos.clear();
   renderChosen();
   loadTree(entrega.id);
+  loadHistory(entrega.id);
+}
+
+async function loadHistory(entregaId) {
+  // The oficio's trajectory: what happened to it, when and by whom, oldest first.
+  const box = $("trayectoria");
+  const shown = state.entrega;
+  box.replaceChildren();
+  let history;
+  try {
+    history = await call("GET", `/api/v1/entregas/${encodeURIComponent(entregaId)}/historial`);
+  } catch (error) {
+    return;
+  }
+  if (state.entrega !== shown) return; // another delivery was opened meanwhile
+  box.replaceChildren();
+  if (!history.eventos || history.eventos.length === 0) return;
+  const title = document.createElement("h4");
+  title.textContent = "Trayectoria del oficio";
+  const list = document.createElement("ol");
+  list.className = "trayectoria";
+  for (const evento of history.eventos) {
+    const li = document.createElement("li");
+    const when = document.createElement("time");
+    when.dateTime = evento.cuando;
+    when.textContent = formatDate(evento.cuando);
+    li.append(when, ` · ${evento.descripcion} · ${evento.quien_nombre || ""}`);
+    list.appendChild(li);
+  }
+  box.append(title, list);
 }
 
 async function loadTree(entregaId) {
   const box = $("arbol-turnos");
+  const shown = state.entrega;
   box.replaceChildren();
   let tree;
   try {
@@ -221,6 +252,8 @@ async function loadTree(entregaId) {
   } catch (error) {
     return; // the tree is shown to those who may see it; others just do not get it
   }
+  if (state.entrega !== shown) return; // another delivery was opened meanwhile
+  box.replaceChildren();
   if (!tree.turnos || tree.turnos.length === 0) return;
   const title = document.createElement("h4");
   title.textContent = "Turnos";
@@ -228,7 +261,7 @@ async function loadTree(entregaId) {
     const ul = document.createElement("ul");
     for (const child of node.turnos) {
       const li = document.createElement("li");
-      li.textContent = `${child.funcionario_id} · ${child.instruccion_texto || ""} · ${STATE_NAMES[child.estado] || child.estado}`
+      li.textContent = `${child.nombre || child.funcionario_id} · ${child.instruccion_texto || ""} · ${STATE_NAMES[child.estado] || child.estado}`
         + (child.fecha_limite ? ` · plazo ${formatDay(child.fecha_limite)}` : "");
       if (child.turnos && child.turnos.length) li.appendChild(walk(child));
       ul.appendChild(li);
