@@ -232,6 +232,8 @@ async def test_turnar_down_two_levels_with_a_tree_and_only_to_subordinates(servi
     )
     turno = next(d for d in (await deliveries(service, oficio_id)).values() if d["funcionario_id"] == "70002")
     assert turno["fecha_limite"] == service.calendar.add_working_days(service.today(), 3).isoformat()
+    opened = await service.get_delivery(EGR_SUB, turno["id"])
+    assert opened["nombres"] == {"turnado_por": PEOPLE["70001"], "recibido_por": PEOPLE["70002"]}
     await service.forward(EGR_SUB, turno["id"], destinatarios=["70003"], instruccion="para_su_respuesta")
     tree = await service.tree(EGR_TITULAR, entrega)
     assert tree["estado"] == "turnado"

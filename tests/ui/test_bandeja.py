@@ -119,6 +119,7 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     details = await sub.inner_text("#detalle-datos")
     assert "Para trámite procedente" in details
     assert "Favor de coordinar con Protección Civil." in details
+    assert world.people["titular@B"].nombre in details  # "Turnado por", by name
 
     # A search that does not match empties the list; the server's Spanish message on a bad filter.
     await sub.fill("#q", "ningún-folio-así")

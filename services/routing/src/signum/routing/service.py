@@ -780,12 +780,12 @@ class RoutingService:
         if abrir and await self._may_act(caller, delivery) and not delivery.get("recibido_en"):
             await self.acknowledge(caller, entrega, forma="apertura")
             doc, delivery = await self._load(entrega)
-        return _delivery_view(doc, delivery)
+        return await self._view(doc, delivery)
 
     async def acknowledge(self, caller: Caller, entrega: str, *, forma: str = "explicita") -> dict[str, Any]:
         doc, delivery = await self._acting(caller, entrega)
         if delivery.get("recibido_en"):
-            return _delivery_view(doc, delivery)
+            return await self._view(doc, delivery)
         now = datetime.now(UTC)
         oficio_id = doc["_id"]
         await self.queues.enqueue_acuse(entrega, oficio_id, now)
@@ -823,7 +823,7 @@ class RoutingService:
             self._background.add(task)
             task.add_done_callback(self._background.discard)
         doc, delivery = await self._load(entrega)
-        return _delivery_view(doc, delivery)
+        return await self._view(doc, delivery)
 
     async def issue_acuse(self, entrega: str) -> bool:
         """Ask signing to seal the acuse; on failure it stays queued for the retry job."""
@@ -993,7 +993,7 @@ class RoutingService:
                 await self.queues.track_deadline(c["id"], oficio_id, c["fecha_limite"])
         await self.project(oficio_id)
         doc, delivery = await self._load(entrega)
-        return _delivery_view(doc, delivery)
+        return await self._view(doc, delivery)
 
     async def _is_subordinate(self, boss: str, person: str) -> bool:
         mine = await self.directory.puesto_de(boss)
@@ -1048,12 +1048,12 @@ class RoutingService:
         await self.queues.untrack_deadline(entrega)
         await self.project(doc["_id"])
         doc, delivery = await self._load(entrega)
-        return _delivery_view(doc, delivery)
+        return await self._view(doc, delivery)
 
     async def archive(self, caller: Caller, entrega: str) -> dict[str, Any]:
         doc, delivery = await self._acting(caller, entrega)
         if delivery.get("archivado"):
-            return _delivery_view(doc, delivery)
+            return await self._view(doc, delivery)
         if delivery["motivo"] != "copia" and delivery["estado"] not in CLOSED_STATES:
             raise ValidationFailedError(
                 "Solo se archivan entregas respondidas o concluidas (o copias).", code="delivery_open"
@@ -1077,7 +1077,7 @@ class RoutingService:
         self._notify_outbox()
         await self.project(doc["_id"])
         doc, delivery = await self._load(entrega)
-        return _delivery_view(doc, delivery)
+        return await self._view(doc, delivery)
 
     async def register_paper(
         self,
@@ -1290,6 +1290,14 @@ class RoutingService:
         if actor.get("kind") == "api_key":
             return "Sistema externo (API)"
         return "Signum (automático)"
+
+    async def _view(self, doc: dict[str, Any], delivery: dict[str, Any]) -> dict[str, Any]:
+        """A delivery as the API shows it, with the names of the people it mentions."""
+        names: dict[str, str] = {}
+        for field in ("en_lugar_de", "turnado_por", "recibido_por"):
+            if delivery.get(field):
+                names[field] = await self._actor_name({"kind": "official", "id": delivery[field]})
+        return _delivery_view(doc, delivery) | {"nombres": names}
 
     async def _owner_name(self, d: dict[str, Any]) -> str:
         """Whose inbox a delivery is in: the official's name, or the office's oficialía de partes."""

@@ -178,11 +178,13 @@ function showDelivery(entrega) {
   datum(list, "Prioridad", oficio.prioridad === "urgente" ? "Urgente" : "Ordinaria");
   datum(list, "Motivo", entrega.motivo === "copia" ? "Copia para conocimiento (C.c.p.)" : "Para atención");
   datum(list, "Estado", STATE_NAMES[entrega.estado] || entrega.estado);
+  const names = entrega.nombres || {};
   datum(list, "Recibido", entrega.recibido_en ? formatDate(entrega.recibido_en) : "");
+  datum(list, "Turnado por", names.turnado_por || entrega.turnado_por);
   datum(list, "Instrucción", entrega.instruccion_texto);
   datum(list, "Nota", entrega.nota);
   datum(list, "Plazo", entrega.fecha_limite ? formatDay(entrega.fecha_limite) : "");
-  datum(list, "En lugar de", entrega.en_lugar_de);
+  datum(list, "En lugar de", names.en_lugar_de || entrega.en_lugar_de);
   datum(list, "Motivo de cierre", entrega.motivo_cierre);
   if (entrega.respuesta) datum(list, "Respondido con", entrega.respuesta.folio || entrega.respuesta.oficio_id);
 
