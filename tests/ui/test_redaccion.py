@@ -82,6 +82,9 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     await _notice(page, "Se creó el borrador")
     assert await page.inner_text("#version") == "1"
     assert await page.inner_text("#estado") == "Borrador"
+    await page.wait_for_function(  # the template by its name, not its id
+        "document.querySelector('#plantilla').textContent.startsWith('Oficio homologado')"
+    )
     oficio_id = page.url.split("oficio=")[1]
 
     # Sender and signer from the directory; recipients: a person, a position in C.c.p., an external.

@@ -321,6 +321,10 @@
     $("estado").dataset.status = draft.status;
     $("version").textContent = String(draft.version);
     $("plantilla").textContent = `${draft.plantilla_id} v${draft.plantilla_version}`;
+    templateNames().then((names) => {
+      const name = names.get(draft.plantilla_id);
+      if (name && state.draft === draft) $("plantilla").textContent = `${name} (v${draft.plantilla_version})`;
+    });
     $("folio-caja").hidden = !draft.folio;
     $("folio").textContent = draft.folio || "";
     $("e-asunto").value = draft.asunto;
@@ -495,6 +499,17 @@
   }
 
   // --- new draft -------------------------------------------------------------------------------
+
+  let namesOfTemplates = null;
+  function templateNames() {
+    // The templates' names, asked once per page; an error leaves the ids on screen.
+    if (!namesOfTemplates) {
+      namesOfTemplates = call("GET", "/api/v1/plantillas")
+        .then((templates) => new Map(templates.map((t) => [t.plantilla_id, t.nombre])))
+        .catch(() => new Map());
+    }
+    return namesOfTemplates;
+  }
 
   async function startNew() {
     $("nuevo").hidden = false;
