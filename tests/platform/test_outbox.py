@@ -17,6 +17,7 @@ from signum.platform.outbox import (
     OUTBOX,
     OUTBOX_SINCE,
     OutboxRelay,
+    insert_with_events,
     new_document_with_events,
     update_with_events,
     with_events,
@@ -186,3 +187,40 @@ async def test_saves_while_the_relay_clears_are_never_undone(
     docs = {d["_id"]: d async for d in coll.find({"_id": {"$in": ids}})}
     assert [docs[i]["v"] for i in ids] == [1] * len(ids)
     assert all(docs[i][OUTBOX] == [] for i in ids)
+
+
+async def test_a_write_with_events_wakes_its_relay_at_once(db: AsyncIOMotorDatabase[Any]) -> None:
+    coll, elsewhere = db["aggregates"], db["other_aggregates"]
+    published: list[Event] = []
+    arrived = asyncio.Event()
+
+    async def publish(event: Event) -> None:
+        published.append(event)
+        arrived.set()
+
+    async def next_publication() -> None:
+        await asyncio.wait_for(arrived.wait(), timeout=5)
+        arrived.clear()
+
+    # Polls every minute: only `announce` can make it publish within the test.
+    relay = OutboxRelay([coll], publish, ServiceMetrics("t9"), poll_seconds=60)
+    relay.start()
+    await asyncio.sleep(0.5)  # its first, empty, round
+    try:
+        created = oficio_created()
+        await insert_with_events(coll, {"_id": created.oficio_id, "state": "borrador"}, [created])
+        await next_publication()
+
+        updated = oficio_created()
+        await update_with_events(coll, {"_id": created.oficio_id}, {"$set": {"state": "listo"}}, [updated])
+        await next_publication()
+        assert [e.event_id for e in published] == [created.event_id, updated.event_id]
+
+        # A write to a collection it does not publish from leaves it asleep.
+        other = oficio_created()
+        await insert_with_events(elsewhere, {"_id": other.oficio_id}, [other])
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(arrived.wait(), timeout=1)
+        assert len(published) == 2
+    finally:
+        await relay.stop()

@@ -26,7 +26,13 @@ from signum.contracts import Event
 from signum.gateway.directory.domain import Dependencia, Funcionario, Puesto, Suplencia, Unidad
 from signum.gateway.directory.importer import Snapshot
 from signum.platform.errors import ConflictError
-from signum.platform.outbox import OUTBOX, new_document_with_events, update_with_events
+from signum.platform.outbox import (
+    OUTBOX,
+    announce,
+    insert_with_events,
+    new_document_with_events,
+    update_with_events,
+)
 
 DEPENDENCIAS = "dependencias"
 UNIDADES = "unidades"
@@ -250,6 +256,7 @@ class DirectoryRepository:
                     "El directorio cambió mientras se escribía la importación; vuelva a ejecutarla.",
                     code="directory_changed",
                 ) from exc
+        announce(coll)
 
     async def update(
         self, entity: Entity, event: Event | None, *, puesto_de: dict[str, str | None] | None = None
@@ -279,7 +286,7 @@ class DirectoryRepository:
         )
 
     async def insert_suplencia(self, suplencia: Suplencia, event: Event) -> None:
-        await self.suplencias_coll.insert_one(new_document_with_events(_document(suplencia), [event]))
+        await insert_with_events(self.suplencias_coll, _document(suplencia), [event])
 
     # --- the write lease ---------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -75,6 +76,19 @@ class DocumentLocks:
 
 document_locks = DocumentLocks()
 
+# The relays running in this process, so a writer can wake the one that publishes its collection.
+_relays: weakref.WeakSet[OutboxRelay] = weakref.WeakSet()
+
+
+def announce(collection: AsyncIOMotorCollection[Any]) -> None:
+    """Events were just written to `collection`: wake this process's relays that publish from it.
+
+    Without it a relay finds them at its next poll (up to `poll_seconds` later).
+    """
+    for relay in list(_relays):
+        if relay.publishes_from(collection):
+            relay.notify()
+
 
 async def update_with_events(
     collection: AsyncIOMotorCollection[Any],
@@ -85,7 +99,19 @@ async def update_with_events(
 ) -> Any:
     """`update_one` of one document (by `_id` in `filter`) with its events, under its lock."""
     async with document_locks.hold(collection.name, [filter["_id"]]):
-        return await collection.update_one(filter, with_events(update, events), **kwargs)
+        result = await collection.update_one(filter, with_events(update, events), **kwargs)
+    if events and (result.modified_count or result.upserted_id is not None):
+        announce(collection)
+    return result
+
+
+async def insert_with_events(
+    collection: AsyncIOMotorCollection[Any], document: dict[str, Any], events: Sequence[Event]
+) -> None:
+    """Insert a new document together with its first events."""
+    await collection.insert_one(new_document_with_events(document, events))
+    if events:
+        announce(collection)
 
 
 def with_events(update: dict[str, Any], events: Sequence[Event]) -> dict[str, Any]:
@@ -138,18 +164,24 @@ class OutboxRelay:
         self._owner = uuid4().hex
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._names = {(c.database.name, c.name) for c in self._collections}
 
     def notify(self) -> None:
         """Wake the relay now (called after a write with events) instead of at the next poll."""
         self._wake.set()
 
+    def publishes_from(self, collection: AsyncIOMotorCollection[Any]) -> bool:
+        return (collection.database.name, collection.name) in self._names
+
     def start(self) -> None:
         """Run the relay in the background until `stop`."""
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="outbox-relay")
+            _relays.add(self)
 
     async def stop(self) -> None:
         """Stop the background relay; pending events stay in the outbox."""
+        _relays.discard(self)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

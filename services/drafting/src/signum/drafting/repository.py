@@ -29,7 +29,7 @@ from signum.drafting.domain import (
     Review,
 )
 from signum.drafting.templates import Template
-from signum.platform.outbox import new_document_with_events, update_with_events
+from signum.platform.outbox import insert_with_events, update_with_events
 
 STALE_CLAIM = timedelta(seconds=10)
 
@@ -51,7 +51,7 @@ class OficioRepository:
 
     async def insert(self, draft: Draft, events: list[Event], *, saved_by: str) -> None:
         """Store a new draft and its events in one write, then its first version."""
-        await self.collection.insert_one(new_document_with_events(_to_document(draft), events))
+        await insert_with_events(self.collection, _to_document(draft), events)
         await self.put_version(draft, saved_by=saved_by)
 
     async def get(self, oficio_id: str) -> Draft | None:

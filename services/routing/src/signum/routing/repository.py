@@ -27,7 +27,7 @@ from signum.contracts import Event
 from signum.platform.consumer import apply_once
 from signum.platform.outbox import (
     document_locks,
-    new_document_with_events,
+    insert_with_events,
     update_with_events,
     with_events,
 )
@@ -76,7 +76,7 @@ class OficioRepository:
 
     async def insert(self, document: dict[str, Any], events: Sequence[Event]) -> None:
         """A new oficio document (e.g. a registered paper document) with its first events."""
-        await self.collection.insert_one(new_document_with_events(document, events))
+        await insert_with_events(self.collection, document, events)
 
 
 class InboxRepository:

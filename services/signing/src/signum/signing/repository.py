@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from signum.contracts import Event
 from signum.contracts.drafting import OficioCancelled, OficioFinalized
 from signum.platform.consumer import apply_once
-from signum.platform.outbox import new_document_with_events, update_with_events
+from signum.platform.outbox import insert_with_events, update_with_events
 
 
 class SigningRepository:
@@ -77,7 +77,7 @@ class SigningRepository:
     async def insert_acuse(self, document: dict[str, Any], events: list[Event]) -> bool:
         """Keep the acuse with its event; False when another call stored this delivery's acuse first."""
         try:
-            await self.acuses.insert_one(new_document_with_events(document, events))
+            await insert_with_events(self.acuses, document, events)
         except DuplicateKeyError:
             return False
         return True

@@ -18,7 +18,7 @@ from signum.platform.outbox import (
     OUTBOX_LEASE,
     OUTBOX_LEASE_OWNER,
     OUTBOX_SINCE,
-    new_document_with_events,
+    insert_with_events,
     update_with_events,
 )
 from signum.storage.domain import GENESIS_HASH, new_record
@@ -51,7 +51,7 @@ class ObjectRepository:
     async def register(self, doc: dict[str, Any], event: Event) -> bool:
         """Record a new object with its `object.stored` event; False if it was already there."""
         try:
-            await self.collection.insert_one(new_document_with_events(doc, [event]))
+            await insert_with_events(self.collection, doc, [event])
             return True
         except DuplicateKeyError:
             return False
