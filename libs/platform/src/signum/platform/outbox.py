@@ -191,6 +191,9 @@ class OutboxRelay:
     async def _run(self) -> None:
         backoff = self._poll
         while True:
+            # Cleared before draining, not after: a wake-up that arrives during a drain (a write
+            # the drain's query did not see yet) must start another round, not be lost until the poll.
+            self._wake.clear()
             try:
                 published = await self.drain()
                 if not published:
@@ -201,13 +204,14 @@ class OutboxRelay:
                 raise
             except Exception as exc:  # noqa: BLE001 - Kafka or Mongo down: keep the events, retry
                 log.warning("outbox relay failed; will retry", error=repr(exc), retry_in=backoff)
-                published = 0
+                # More writes do not end an outage sooner: back off regardless of wake-ups.
+                await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
+                continue
             if published:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
 
     async def pending(self) -> int:
         """How many documents have events not yet published."""
