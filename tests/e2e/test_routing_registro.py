@@ -62,7 +62,7 @@ async def test_a_registered_paper_document_reaches_its_recipient(world: World) -
     )
     first = historial["eventos"][0]
     assert first["tipo"] == "oficio.dispatched"
-    assert first["descripcion"] == "Se envió a sus destinatarios"
+    assert first["descripcion"] == "Se registró en oficialía de partes (documento recibido en papel)"
     assert first["quien"]["id"] == world.people["oficialia@B"].numero_empleado
     stranger = await (await world.as_("funcionario@A")).get(
         f"/api/v1/entregas/{item['entrega_id']}/historial"

@@ -10,6 +10,7 @@ import pytest
 
 from signum.contracts.drafting import Addressee
 from signum.platform.errors import SignumError
+from signum.platform.event_descriptions import EVENT_DESCRIPTIONS
 from signum.routing.domain import office_mailbox
 from signum.routing.service import RoutingService
 from tests.routing.support import (
@@ -247,7 +248,8 @@ async def test_turnar_down_two_levels_with_a_tree_and_only_to_subordinates(servi
     assert types.count("delivery.forwarded") == 2
     history = await service.history(EGR_TITULAR, entrega)
     said = [(e["descripcion"], e["quien_nombre"]) for e in history["eventos"]]
-    assert [who for what, who in said if what == "Se turnó"] == [PEOPLE["70001"], PEOPLE["70002"]]
+    turned = [who for what, who in said if what == EVENT_DESCRIPTIONS["delivery.forwarded"]]
+    assert turned == [PEOPLE["70001"], PEOPLE["70002"]]
     assert ("Se envió a sus destinatarios", "Signum (automático)") in said
     found = (await deliveries(service, oficio_id)).values()
     mailbox = next(d["id"] for d in found if d["motivo"] == "oficialia")

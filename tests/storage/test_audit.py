@@ -10,11 +10,9 @@ from typing import Any
 import pytest
 
 from signum.contracts import Event
-from signum.contracts.registry import EVENT_TYPES
 from signum.platform.settings import InfraSettings
 from signum.storage.app import Components, components
 from signum.storage.domain import new_record
-from signum.storage.service import EVENT_LABELS, PAPER_REGISTRATION, describe
 from signum.storage.settings import Settings
 from tests.storage.conftest import oficio_created
 
@@ -159,12 +157,3 @@ async def test_the_timeline_of_an_oficio_comes_from_the_chain(parts: Components)
     timeline = await parts.audit.timeline(event.oficio_id)
     assert [(e["tipo"], e["quien"]["id"]) for e in timeline] == [("oficio.created", "mgarza")]
     assert timeline[0]["descripcion"] == "Se creó el borrador del oficio"
-
-
-def test_every_event_has_a_spanish_description_and_paper_is_told_apart() -> None:
-    assert {t for t, _ in EVENT_TYPES} == set(EVENT_LABELS)
-    sent = {"entregas": [{"entrega_id": "e1", "motivo": "destinatario"}]}
-    registered = {"entregas": [{"entrega_id": "e1", "motivo": "registro"}]}
-    assert describe("oficio.dispatched", sent) == "Se envió a sus destinatarios"
-    assert describe("oficio.dispatched", registered) == PAPER_REGISTRATION
-    assert describe("algo.nuevo", None) == "Evento del sistema"  # never an English type on screen

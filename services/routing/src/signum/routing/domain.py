@@ -35,25 +35,6 @@ INSTRUCCIONES: dict[str, str] = {
     "para_archivo": "Para archivo",
 }
 
-EVENT_LABELS: dict[str, str] = {
-    "oficio.created": "Se creó el borrador",
-    "oficio.updated": "Se modificó el borrador",
-    "oficio.review_requested": "Se envió a revisión",
-    "oficio.reviewed": "Se revisó (visto bueno o cambios)",
-    "oficio.finalized": "Quedó listo para firma (folio asignado)",
-    "oficio.cancelled": "Se canceló",
-    "signature.added": "Se firmó",
-    "oficio.signed": "Quedó firmado por todos los firmantes",
-    "oficio.dispatched": "Se envió a sus destinatarios",
-    "delivery.created": "Llegó a una bandeja",
-    "delivery.acknowledged": "Se acusó de recibido",
-    "acuse.sealed": "Se selló el acuse de recibo",
-    "delivery.forwarded": "Se turnó",
-    "oficio.answered": "Se respondió con un oficio",
-    "delivery.closed": "Se cerró una entrega",
-    "deadline.overdue": "Venció el plazo de respuesta",
-}
-
 OFFICE_PREFIX = "unidad:"
 
 

@@ -46,6 +46,7 @@ from signum.contracts.routing import (
 from signum.contracts.signing import OficioSigned, SignatureAdded
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.errors import NotFoundError, SignumError, UnavailableError, ValidationFailedError
+from signum.platform.event_descriptions import describe_event
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.policy import Action, OficioAccess, authorize
@@ -1267,13 +1268,15 @@ class RoutingService:
         doc, delivery = await self._load(entrega)
         if not await self._may_view(caller, doc, delivery):
             raise DeliveryNotFoundError()
+        # The timeline keeps no payloads; the deliveries tell a paper registration apart.
+        deliveries = {"entregas": list((doc.get("entregas") or {}).values())}
         return {
             "oficio_id": doc["_id"],
             "folio": doc.get("folio"),
             "eventos": [
                 {
                     "tipo": t["type"],
-                    "descripcion": domain.EVENT_LABELS.get(t["type"], "Evento del sistema"),
+                    "descripcion": describe_event(t["type"], deliveries),
                     "cuando": t["at"],
                     "quien": t["actor"],
                     "quien_nombre": await self._actor_name(t["actor"]),

@@ -23,6 +23,7 @@ from signum.contracts.storage import (
     RetentionExpiringPayload,
 )
 from signum.platform.errors import NotFoundError, SignumError, ValidationFailedError
+from signum.platform.event_descriptions import describe_event
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.policy import Action, OficioAccess, authorize
@@ -542,43 +543,6 @@ def _result(doc: dict[str, Any]) -> dict[str, Any]:
 
 # --- audit --------------------------------------------------------------------------------------
 
-EVENT_LABELS = {
-    "oficio.created": "Se creó el borrador del oficio",
-    "oficio.updated": "Se modificó el borrador",
-    "oficio.review_requested": "Se envió a revisión",
-    "oficio.reviewed": "Se revisó el oficio",
-    "oficio.finalized": "Quedó listo para firma (folio asignado, PDF final)",
-    "oficio.cancelled": "Se canceló el oficio",
-    "signature.added": "Se agregó una firma electrónica (e.firma)",
-    "signature.refused": "Se rechazó un intento de firma",
-    "oficio.signed": "Quedó firmado por todos sus firmantes",
-    "oficio.dispatched": "Se envió a sus destinatarios",
-    "delivery.created": "Llegó a una bandeja de entrada",
-    "delivery.acknowledged": "Se acusó de recibido",
-    "acuse.sealed": "Se selló el acuse de recibo",
-    "delivery.forwarded": "Se turnó con instrucciones",
-    "delivery.closed": "Se dio por atendida una entrega",
-    "oficio.answered": "Se respondió con otro oficio",
-    "deadline.overdue": "Venció el plazo de respuesta",
-    "object.stored": "Se guardó un archivo",
-    "object.retention_expiring": "Un archivo se acerca al fin de su plazo de conservación",
-    "directory.dependencia.upserted": "Se actualizó una dependencia del directorio",
-    "directory.unidad.upserted": "Se actualizó una unidad del directorio",
-    "directory.puesto.upserted": "Se actualizó un puesto del directorio",
-    "directory.funcionario.upserted": "Se actualizó un funcionario del directorio",
-    "directory.suplencia.upserted": "Se actualizó una suplencia del directorio",
-}
-PAPER_REGISTRATION = "Se registró en oficialía de partes (documento recibido en papel)"
-
-
-def describe(event_type: str, payload: dict[str, Any] | None) -> str:
-    """What a record of the audit log means, in Spanish, for a person reading an oficio's history."""
-    if event_type == "oficio.dispatched" and any(
-        e.get("motivo") == "registro" for e in (payload or {}).get("entregas") or []
-    ):
-        return PAPER_REGISTRATION
-    return EVENT_LABELS.get(event_type, "Evento del sistema")
-
 
 @dataclass(frozen=True)
 class Verification:
@@ -648,7 +612,7 @@ class AuditService:
                 "seq": r["seq"],
                 "event_id": r["event_id"],
                 "tipo": r["type"],
-                "descripcion": describe(r["type"], r.get("payload")),
+                "descripcion": describe_event(r["type"], r.get("payload")),
                 "cuando": r["occurred_at"],
                 "quien": r["actor"],
                 "productor": r["producer"],
