@@ -78,7 +78,7 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     infra: InfraSettings = Field(default_factory=InfraSettings)
-    # Writes wake their relay at once (outbox.announce); the poll only finds what another process
-    # left: events of a process that died, leases that expired.
-    outbox_poll_seconds: float = Field(default=2.0, gt=0)
+    # Writes wake their relay at once (outbox.announce); the poll finds what another process left
+    # (events of a process that died, expired leases, the directory CLI's imports).
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
     consumer_max_attempts: int = Field(default=5, ge=1)
