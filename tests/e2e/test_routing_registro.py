@@ -137,6 +137,7 @@ async def test_the_recipients_browser_is_told_at_once_by_server_sent_events(worl
             note = await asyncio.wait_for(heard.get(), timeout=30)
             if note.get("oficio_id") == registered["oficio_id"]:
                 assert note["tipo"] == "bandeja"
+                assert note["nuevos"] == 1  # a delivery that just arrived: the page announces it
                 break
     finally:
         listener.cancel()

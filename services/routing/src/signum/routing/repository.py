@@ -98,16 +98,22 @@ class InboxRepository:
         )
         self._indexed.add(name)
 
-    async def write(self, owner: str, entries: list[dict[str, Any]], remove: Sequence[str] = ()) -> None:
-        """Upsert `entries` (by `_id`) and delete `remove` from one owner's inbox."""
+    async def write(self, owner: str, entries: list[dict[str, Any]], remove: Sequence[str] = ()) -> list[str]:
+        """Upsert `entries` (by `_id`) and delete `remove` from one owner's inbox.
+
+        Returns the ids of the entries that were not there before (what is new to the owner).
+        """
         await self._ensure_index(owner)
         coll = self.of(owner)
+        created: list[str] = []
         if entries:
             ops = [UpdateOne({"_id": e["_id"]}, {"$set": e}, upsert=True) for e in entries]
             async with document_locks.hold(coll.name, [e["_id"] for e in entries]):
-                await coll.bulk_write(ops, ordered=False)
+                result = await coll.bulk_write(ops, ordered=False)
+            created = [str(i) for i in result.upserted_ids.values()]
         if remove:
             await coll.delete_many({"_id": {"$in": list(remove)}})
+        return created
 
     async def page(self, owner: str, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
         cursor = self.of(owner).find(query).sort("orden", DESCENDING).limit(limit)

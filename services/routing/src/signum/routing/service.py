@@ -589,9 +589,12 @@ class RoutingService:
             else:
                 entries.append(self._oficio_entry(doc, folder))
         for owner, (entries, remove) in by_owner.items():
-            await self.inbox.write(owner, entries, remove)
+            created = await self.inbox.write(owner, entries, remove)
             if entries:
-                self.notifier.notify(owner, "bandeja", {"oficio_id": oficio_id})
+                # `nuevos` counts deliveries that just arrived: the page announces only those, and
+                # refreshes quietly for changes (a sealed acuse, the owner's own action, a repair).
+                nuevos = sum(1 for entry_id in created if entry_id.startswith("e:"))
+                self.notifier.notify(owner, "bandeja", {"oficio_id": oficio_id, "nuevos": nuevos})
 
     def _oficio_entry(self, doc: dict[str, Any], folder: str) -> dict[str, Any]:
         entry_id = f"o:{doc['_id']}"

@@ -425,8 +425,12 @@ let source = null;
 function listen() {
   if (source) source.close();
   source = new EventSource(`/api/v1/notificaciones?buzon=${state.buzon}`);
-  source.addEventListener("bandeja", () => {
-    notice("Llegó algo nuevo a su bandeja.");
+  source.addEventListener("bandeja", (e) => {
+    let data = {};
+    try { data = JSON.parse(e.data); } catch (_) { /* a malformed event still refreshes */ }
+    // Only deliveries that just arrived are news; other changes (the person's own action, a sealed
+    // acuse) refresh the lists without replacing what the page just told them.
+    if (data.nuevos > 0) notice("Llegó algo nuevo a su bandeja.");
     loadCounts();
     loadPage(false);
   });
