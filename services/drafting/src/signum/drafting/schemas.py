@@ -8,8 +8,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from signum.platform.identity import Caller
-
 from signum.drafting.domain import (
     Clasificacion,
     CollaboratorRole,
@@ -20,6 +18,7 @@ from signum.drafting.domain import (
     Verdict,
 )
 from signum.drafting.service import permissions_of
+from signum.platform.identity import Caller
 
 
 class _Request(BaseModel):
