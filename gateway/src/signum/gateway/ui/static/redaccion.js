@@ -221,6 +221,7 @@
       $(ul).replaceChildren(...items.map((p, i) => el("li", { "data-tipo": p.tipo, "data-id": p.id || "" },
         el("span", { text: personLine(p) + " " }),
         editing ? button("Quitar", () => { items.splice(i, 1); renderPeople(); }) : "")));
+      if (!items.length) $(ul).append(el("li", { class: "muted", text: "Ninguno todavía." }));
     };
     list(state.destinatarios, "destinatarios");
     list(state.ccp, "copias");
@@ -455,9 +456,7 @@
     $("folio").textContent = draft.folio || "";
     // Offer only what this person may do now; the server decides again on every call.
     const editable = may("editar");
-    for (const node of document.querySelectorAll("#edicion input, #edicion select")) {
-      if (!node.closest(".conflicto")) node.disabled = !editable;
-    }
+    for (const node of document.querySelectorAll("#edicion input, #edicion select")) node.disabled = !editable;
     for (const node of document.querySelectorAll("#edicion .edita, .barra")) node.hidden = !editable;
     for (const node of document.querySelectorAll(".edita-colaboradores")) node.hidden = !may("cambiar_colaboradores");
     $("cuerpo").contentEditable = editable ? "true" : "false";
@@ -545,7 +544,7 @@
       const diff = await call("POST", `${oficioPath()}/diferencias`, {
         desde: latest.version, asunto: mine.asunto, contenido: contentOf(mine),
       });
-      renderDiff(out, diff.bloques.filter((b) => b.cambio));
+      renderDiff(out, diff.bloques.filter((b) => b.cambio && clashing.includes(b.bloque)));
     } catch (e) {
       out.append(el("p", { class: "muted", text: `No se pudo mostrar la comparación (${e.message}); su texto se conserva para reaplicarlo.` }));
     }
