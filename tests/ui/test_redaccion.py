@@ -92,7 +92,10 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     await page.click("#firmante-yo")
     await _notice(page, "firmará el oficio (firmante 1); también es el remitente")
     author_person = world.people[author_key]
-    assert await page.input_value("#r-nombre") == f"{author_person.nombre} {author_person.paterno} {author_person.materno}"
+    assert (
+        await page.input_value("#r-nombre")
+        == f"{author_person.nombre} {author_person.paterno} {author_person.materno}"
+    )
     await page.fill("#d-texto", recipient.correo)
     await page.click("#d-buscar")
     await page.click(f"#d-resultados li[data-id='{recipient.numero_empleado}'] >> text=Destinatario")
@@ -219,7 +222,14 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     await review_page.goto(f"{world.gateway}/redaccion?oficio={oficio_id}")
     await review_page.wait_for_function("() => document.getElementById('version').textContent === '4'")
     # A reviewer is offered what a reviewer may do: no save, no fields to change, no sender button.
-    for control in ("#guardar", "#solicitar-revision", "#finalizar", "#remitente-yo", "#firmante-yo", "#d-buscar"):
+    for control in (
+        "#guardar",
+        "#solicitar-revision",
+        "#finalizar",
+        "#remitente-yo",
+        "#firmante-yo",
+        "#d-buscar",
+    ):
         assert await review_page.locator(control).is_hidden(), control
     assert await review_page.locator("#e-asunto").is_disabled()
     assert await review_page.get_attribute("#cuerpo", "contenteditable") == "false"

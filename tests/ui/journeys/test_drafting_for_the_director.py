@@ -82,11 +82,12 @@ async def test_a_funcionaria_drafts_and_her_director_signs(browser: Browser, wor
             }
         ]
         assert director.numero_empleado in saved["participantes"]
-        assert saved["permisos"]["editar"] and saved["permisos"]["finalizar"]
+        assert (saved["permisos"]["editar"], saved["permisos"]["finalizar"]) == (True, True)
 
         await page.click("#vista-previa-pdf")
         await page.wait_for_function(
-            "() => document.getElementById('vista-previa-nota').textContent.includes('tal como está guardada')"
+            "t => document.getElementById('vista-previa-nota').textContent.includes(t)",
+            arg="tal como está guardada",
         )
 
         await page.click("#finalizar")

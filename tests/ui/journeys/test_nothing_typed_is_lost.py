@@ -33,7 +33,9 @@ async def _draft(world: World, asunto: str, colaboradores: list[dict[str, str]])
 
 async def _open(page: Page, world: World, oficio_id: str, version: int) -> None:
     await page.goto(f"{world.gateway}/redaccion?oficio={oficio_id}")
-    await page.wait_for_function("v => document.getElementById('version').textContent === v", arg=str(version))
+    await page.wait_for_function(
+        "v => document.getElementById('version').textContent === v", arg=str(version)
+    )
 
 
 async def _type_in_body(page: Page, text: str) -> None:
@@ -59,7 +61,9 @@ def _body_text(oficio: dict[str, Any]) -> str:
 
 async def test_text_typed_before_asking_for_review_is_saved_first(browser: Browser, world: World) -> None:
     reviewer = world.people[REVIEWER].numero_empleado
-    oficio_id = await _draft(world, "Revisión sin guardar antes", [{"funcionario_id": reviewer, "rol": "revisor"}])
+    oficio_id = await _draft(
+        world, "Revisión sin guardar antes", [{"funcionario_id": reviewer, "rol": "revisor"}]
+    )
     page = await logged_in(browser, world, AUTHOR)
     try:
         await _open(page, world, oficio_id, 1)
@@ -77,7 +81,9 @@ async def test_text_typed_before_asking_for_review_is_saved_first(browser: Brows
         await page.context.close()
 
 
-async def test_leaving_with_unsaved_text_asks_first_and_staying_keeps_it(browser: Browser, world: World) -> None:
+async def test_leaving_with_unsaved_text_asks_first_and_staying_keeps_it(
+    browser: Browser, world: World
+) -> None:
     oficio_id = await _draft(world, "Salir sin guardar", [])
     page = await logged_in(browser, world, AUTHOR)
     asked: list[str] = []
@@ -171,4 +177,3 @@ async def test_the_second_saver_keeps_their_text_sees_the_diff_and_reapplies_it(
     finally:
         await first.context.close()
         await second.context.close()
-

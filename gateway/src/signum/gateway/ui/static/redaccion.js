@@ -534,9 +534,9 @@
     state.mine = { form: mine, parts: clashing };
     const names = clashing.map((k) => (BLOCK[k] || LABEL[k] || k).toLowerCase()).join(", ");
     const why = editable ? `Otra persona guardó la versión ${latest.version} mientras usted editaba.` : message;
-    $("conflicto-texto").textContent = `${why} Se cruzan en: ${names}. `
-      + "Su texto no se perdió: abajo está lo que su texto cambia frente a esa versión (subrayado en verde lo suyo, "
-      + "tachado lo de la otra versión)."
+    $("conflicto-texto").textContent = `${why} Los dos cambiaron: ${names}. `
+      + "Su texto no se perdió: abajo está lo que su texto cambia frente a esa versión (en verde lo suyo, "
+      + "tachado en rojo lo de la otra versión)."
       + (editable ? " «Reaplicar mi texto» lo vuelve a poner en el editor para que lo guarde." : " Cópielo antes de salir de la página.");
     const out = $("conflicto-diferencias");
     out.replaceChildren();
