@@ -1,7 +1,9 @@
 """Item 3's everyday case in a real browser: a funcionaria drafts, her director signs.
 
-She picks him from the directory as the signer (the sender follows), saves and finalizes; the
-signer fixed at finalization is the director, and the oficio waits in his "Por firmar", not hers.
+She picks him from the directory as the signer (the sender follows), independent of the reviewer
+she also picks; the reviewer asks for changes; she then makes the reviewer an editor, and the review
+stays in the history. She finalizes; the signer fixed at finalization is the director, and the
+oficio waits in his "Por firmar", not hers.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from tests.ui.test_redaccion import _notice
 
 pytestmark = pytest.mark.stack
 
-DRAFTER, DIRECTOR, RECIPIENT = "funcionario@A", "titular@A", "titular@B"
+DRAFTER, DIRECTOR, RECIPIENT, COLLEAGUE = "funcionario@A", "titular@A", "titular@B", "oficialia@A"
 
 
 async def _no_horizontal_scroll(page: Page) -> None:
@@ -69,6 +71,11 @@ async def test_a_funcionaria_drafts_and_her_director_signs(browser: Browser, wor
         assert await page.get_attribute("#vista-previa", "data-sin-guardar") == "true"
         assert "cambios sin guardar" in await page.inner_text("#vista-previa-nota")
 
+        colleague = world.people[COLLEAGUE]
+        await page.fill("#d-texto", colleague.correo)
+        await page.click("#d-buscar")
+        await page.click(f"#d-resultados li[data-id='{colleague.numero_empleado}'] >> text=Revisor(a)")
+
         await page.click("#guardar")
         await _notice(page, "Se guardó la versión 2")
         drafter = await world.as_(DRAFTER)
@@ -90,10 +97,31 @@ async def test_a_funcionaria_drafts_and_her_director_signs(browser: Browser, wor
             arg="tal como está guardada",
         )
 
-        await page.click("#finalizar")
+        # The colleague reviews and asks for changes; the director is still the only signer.
+        await page.click("#solicitar-revision")
+        await _notice(page, "Se solicitó la revisión")
+        reviewer = await world.as_(COLLEAGUE)
+        asked = await reviewer.post(
+            f"/api/v1/oficios/{oficio_id}/dictamenes",
+            json={"resultado": "cambios_solicitados", "version": 2, "comentario": "Mencione el horario."},
+        )
+        assert asked.status_code == 200, asked.text
+        # She makes the colleague an editor instead: the review stays, and nobody is awaited.
+        await page.reload()
+        await page.wait_for_function("() => document.getElementById('estado').dataset.status === 'borrador'")
+        role = page.locator(f"#colaboradores li[data-funcionario='{colleague.numero_empleado}'] select")
+        await role.select_option("editor")
+        await page.wait_for_selector("#sin-guardar", state="visible")
+        await page.click("#finalizar")  # saves the change of role first
         await _notice(page, "Oficio listo para firma con el folio")
+        history = await page.inner_text(f"#revisiones li[data-revisor='{colleague.numero_empleado}']")
+        assert "cambios solicitados (versión 2) — «Mencione el horario.» — ya no es revisor(a)" in history
         finalized = (await drafter.get(f"/api/v1/oficios/{oficio_id}")).json()
         assert finalized["status"] == "listo_para_firma"
+        assert finalized["colaboradores"] == [{"funcionario_id": colleague.numero_empleado, "rol": "editor"}]
+        assert [(r["revisor_id"], r["estado"]) for r in finalized["revisiones"]] == [
+            (colleague.numero_empleado, "cambios_solicitados")
+        ]
 
         # Signing learns of the oficio from its event: it waits in the director's "Por firmar" only.
         mine = await world.as_(DRAFTER)
