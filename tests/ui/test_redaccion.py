@@ -307,5 +307,5 @@ async def test_an_unknown_directory_recipient_is_refused_in_spanish(browser: Bro
     )
     await page.click("#guardar")
     message = await _error(page, "no existen en el directorio")
-    assert "unidad administrativa «PRU-BAJA»" in message
+    assert "el destinatario 1 (unidad administrativa «PRU-BAJA»)" in message
     await page.context.close()
