@@ -155,8 +155,11 @@ async def test_the_second_saver_keeps_their_text_sees_the_diff_and_reapplies_it(
         await diff.wait_for()
         assert "mensual" in " ".join(await diff.locator("ins").all_inner_texts())
         assert "anual" in " ".join(await diff.locator("del").all_inner_texts())
-        await second.set_viewport_size({"width": 1366, "height": 900})
-        await second.screenshot(path=screenshot_path("redaccion-conflicto-1366"), full_page=True)
+        for width in (1366, 390):
+            await second.set_viewport_size({"width": width, "height": 900})
+            scroll = await second.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert scroll <= 0, f"the page scrolls sideways by {scroll} px at {width} px"
+            await second.screenshot(path=screenshot_path(f"redaccion-conflicto-{width}"), full_page=True)
 
         await second.click("#reaplicar")
         await _notice(second, "Se reaplicó su texto sobre la versión 2")
