@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from signum.drafting.domain import ASUNTO_MAX, new_draft
+from signum.drafting.domain import ASUNTO_MAX, missing_sentence, new_draft
 from signum.platform.errors import ValidationFailedError
 
 
@@ -34,3 +34,19 @@ def test_ids_are_unique_and_time_ordered() -> None:
     ids = [new_draft(kind="oficio", asunto="x", office_id="OP", author_id="a").id for _ in range(20)]
     assert len(set(ids)) == 20
     assert ids == sorted(ids)
+
+
+@pytest.mark.parametrize(
+    ("parts", "sentence"),
+    [
+        (["remitente"], "Falta el remitente."),
+        (["firmantes"], "Faltan los firmantes."),
+        (["remitente", "firmantes"], "Faltan el remitente y los firmantes."),
+        (
+            ["destinatarios", "firmantes", "cuerpo"],
+            "Faltan los destinatarios, los firmantes y el cuerpo del oficio.",
+        ),
+    ],
+)
+def test_missing_parts_are_named_in_a_spanish_sentence(parts: list[str], sentence: str) -> None:
+    assert missing_sentence(parts) == sentence

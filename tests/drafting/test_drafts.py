@@ -11,7 +11,7 @@ import pytest
 
 from signum.contracts import decode_event
 from signum.drafting.rendering.body import BodyDocument
-from signum.drafting.service import DraftingService
+from signum.drafting.service import DraftingService, permissions_of
 from signum.platform.errors import ConflictError, ForbiddenError, ValidationFailedError
 from tests.drafting.support import UNIT, MemoryStore, content, official
 
@@ -243,7 +243,11 @@ async def test_an_incomplete_draft_is_refused_without_taking_a_folio(drafting: D
     with pytest.raises(ValidationFailedError) as info:
         await drafting.finalize(AUTHOR, draft.id, "c")
     assert info.value.code == "oficio_incomplete"
-    assert info.value.message.startswith("El oficio está incompleto: falta remitente, destinatarios")
+    assert info.value.message == (
+        "El oficio está incompleto. Faltan el remitente, los destinatarios, los firmantes "
+        "y el cuerpo del oficio."
+    )
+    assert info.value.details == {"faltan": ["remitente", "destinatarios", "firmantes", "cuerpo"]}
     assert await drafting._folios.last(UNIT, dt.date.today().year) == 0  # type: ignore[union-attr]
 
 
@@ -276,3 +280,85 @@ async def test_200_concurrent_finalizations_get_200_consecutive_folios(drafting:
     assert consecutivos == list(range(1, n + 1))
     assert len({d.folio.folio for d in done if d.folio}) == n
     assert all(d.status == "listo_para_firma" for d in done)
+
+
+async def test_signers_take_part_and_role_changes_keep_the_review_history(drafting: DraftingService) -> None:
+    # The author drafts; "titular" signs (content() names him second) without being a collaborator.
+    draft = await _draft(drafting, reviewers=("revisor",))
+    assert draft.firmantes_ids == ("autor", "titular")
+    assert "titular" in draft.participantes
+    signer = official("titular")
+    assert (await drafting.get_draft(signer, draft.id)).id == draft.id  # reads it, comments on it
+    await drafting.add_comment(signer, draft.id, "Agregue el plazo.", {"bloque": "cuerpo"})
+
+    await drafting.request_review(AUTHOR, draft.id, None, "c")
+    await drafting.review(REVIEWER, draft.id, "cambios_solicitados", 1, "Falta el anexo", "c")
+    # The reviewer becomes an editor, a new reviewer joins: nothing of the first review is lost.
+    changed = await drafting.update_draft(
+        caller=AUTHOR,
+        oficio_id=draft.id,
+        expected_version=1,
+        changes={"colaboradores": (("revisor", "editor"), ("revisora", "revisor"))},
+        correlation_id="c",
+    )
+    kept = changed.review_of("revisor")
+    assert kept is not None
+    assert (kept.estado, kept.comentario) == ("cambios_solicitados", "Falta el anexo")
+    assert changed.pending_reviewers == ["revisora"]
+    with pytest.raises(ConflictError) as info:  # the new reviewer was never asked
+        await drafting.finalize(AUTHOR, draft.id, "c")
+    assert (info.value.code, info.value.details) == (
+        "reviews_pending",
+        {"revisores_pendientes": ["revisora"]},
+    )
+    assert [c["texto"] for c in await drafting.list_comments(AUTHOR, draft.id)] == ["Agregue el plazo."]
+
+    asked = await drafting.request_review(AUTHOR, draft.id, None, "c")
+    assert [(r.revisor_id, r.estado) for r in asked.revisiones] == [
+        ("revisor", "cambios_solicitados"),
+        ("revisora", "pendiente"),
+    ]
+    await drafting.review(official("revisora"), draft.id, "visto_bueno", 2, "", "c")
+    done = await drafting.finalize(AUTHOR, draft.id, "c")
+    events = await _outbox(drafting, draft.id)
+    assert [s.funcionario_id for s in events[-1].payload.firmantes] == ["autor", "titular"]
+    assert done.status == "listo_para_firma"
+
+
+async def test_permissions_say_what_each_person_may_do_now(drafting: DraftingService) -> None:
+    draft = await _draft(drafting, reviewers=("revisor",))
+    assert permissions_of(AUTHOR, draft) == {
+        "editar": True,
+        "cambiar_colaboradores": True,
+        "solicitar_revision": True,
+        "comentar": True,
+        "revisar": False,
+        "finalizar": True,
+        "cancelar": True,
+    }
+    reviewer = permissions_of(REVIEWER, draft)
+    assert (reviewer["editar"], reviewer["comentar"], reviewer["revisar"]) == (False, True, False)
+    editor = permissions_of(EDITOR, draft)
+    assert (editor["editar"], editor["finalizar"]) == (True, False)
+    in_review = await drafting.request_review(AUTHOR, draft.id, None, "c")
+    assert permissions_of(REVIEWER, in_review)["revisar"]
+    assert not permissions_of(AUTHOR, in_review)["editar"]  # nothing to save while in review
+    assert not any(permissions_of(OUTSIDER, in_review).values())
+
+
+async def test_unsaved_text_is_compared_and_previewed_without_being_stored(drafting: DraftingService) -> None:
+    draft = await _draft(drafting)
+    mine = content("Por medio del presente solicito la información del semestre.")
+    diff = await drafting.diff_unsaved(AUTHOR, draft.id, 1, {"asunto": None, "contenido": mine})
+    body = next(b for b in diff["bloques"] if b["bloque"] == "cuerpo")
+    assert [f for f in body["fragmentos"] if f["op"] != "equal"] == [
+        {"op": "delete", "text": "trimestre."},
+        {"op": "insert", "text": "semestre."},
+    ]
+    pdf = await drafting.preview(
+        AUTHOR, draft.id, "pdf", unsaved={"asunto": "Otro asunto", "contenido": mine}
+    )
+    assert pdf.startswith(b"%PDF")
+    assert (await drafting.get_draft(AUTHOR, draft.id)).version == 1  # nothing stored
+    with pytest.raises(ForbiddenError):  # a reader who may not write previews only what is saved
+        await drafting.preview(official("titular"), draft.id, "pdf", unsaved={"contenido": mine})

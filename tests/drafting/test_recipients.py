@@ -193,7 +193,7 @@ async def test_unknown_directory_ids_are_refused_in_spanish_and_nothing_is_saved
     assert info.value.code == "recipient_not_in_directory"
     assert info.value.status_code == 422
     assert info.value.message.startswith("Hay destinatarios o firmantes que no existen en el directorio")
-    assert shown in info.value.message
+    assert f"el destinatario 1 ({shown})" in info.value.message
     assert (await resolving.get_draft(AUTHOR, draft.id)).version == 1
 
 
@@ -273,7 +273,10 @@ async def test_a_directory_signer_signs_with_the_directorys_name_and_an_unknown_
     with pytest.raises(ValidationFailedError) as info:
         await _save(resolving, data)
     assert info.value.code == "recipient_not_in_directory"
-    assert "firmantes[1]: funcionario «99999»" in info.value.message
+    assert "el firmante 1 (funcionario «99999»)" in info.value.message
+    assert info.value.details == {
+        "desconocidos": [{"campo": "firmantes[1]", "tipo": "funcionario", "id": "99999"}]
+    }
     data["firmantes"] = [{"cargo": "Sin nombre"}]
     with pytest.raises(ValidationFailedError) as refused:
         await _save(resolving, data)

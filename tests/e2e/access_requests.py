@@ -71,6 +71,9 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/api/v1/oficios/{oficio_id}/diferencias"): lambda ctx: Request(
         path_params={"oficio_id": ctx.oficio_id}, params={"desde": "1", "hasta": "1"}
     ),
+    ("POST", "/api/v1/oficios/{oficio_id}/diferencias"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id}, json={"desde": 999_999, "asunto": "Sin guardar"}
+    ),  # a read: allowed -> 404 version_not_found
     ("GET", "/api/v1/oficios/{oficio_id}/comentarios"): _oficio,
     ("POST", "/api/v1/oficios/{oficio_id}/comentarios"): lambda ctx: Request(
         path_params={"oficio_id": ctx.oficio_id}, json={"texto": "   ", "ancla": {"bloque": "asunto"}}
@@ -100,6 +103,9 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/api/v1/oficios/{oficio_id}/vista-previa"): lambda ctx: Request(
         path_params={"oficio_id": ctx.oficio_id}, params={"formato": "pdf"}
     ),
+    ("POST", "/api/v1/oficios/{oficio_id}/vista-previa"): lambda ctx: Request(
+        path_params={"oficio_id": ctx.oficio_id}, json={"asunto": "Sin guardar"}
+    ),  # nothing stored; the matrix's oficios have no content: allowed -> 422 oficio_incomplete
     # --- templates (drafting) ---
     ("GET", "/api/v1/plantillas"): lambda ctx: Request(),
     ("GET", "/api/v1/plantillas/catalogo"): lambda ctx: Request(),

@@ -87,9 +87,15 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     )
     oficio_id = page.url.split("oficio=")[1]
 
-    # Sender and signer from the directory; recipients: a person, a position in C.c.p., an external.
-    await page.click("#remitente-yo")
-    await _notice(page, "Remitente y firmante")
+    # The author signs herself (the sender is then her too); recipients: a person, a position in
+    # C.c.p., an external.
+    await page.click("#firmante-yo")
+    await _notice(page, "firmará el oficio (firmante 1); también es el remitente")
+    author_person = world.people[author_key]
+    assert (
+        await page.input_value("#r-nombre")
+        == f"{author_person.nombre} {author_person.paterno} {author_person.materno}"
+    )
     await page.fill("#d-texto", recipient.correo)
     await page.click("#d-buscar")
     await page.click(f"#d-resultados li[data-id='{recipient.numero_empleado}'] >> text=Destinatario")
@@ -192,12 +198,20 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
         await other.aclose()
     await page.fill("#e-asunto", "Un asunto que pisaría el otro cambio")
     await page.click("#guardar")
-    conflict = await _error(page, "Otra persona guardó cambios")
-    assert "Recargue la última versión" in conflict
+    await _error(page, "Otra persona guardó cambios")
     kept = (await author.get(f"/api/v1/oficios/{oficio_id}")).json()
     assert (kept["version"], kept["asunto"]) == (4, "Solicitud de información de obra pública 2026")
-    await page.click("#error button")
+    # The editor now shows version 4; this person's asunto is kept in the conflict box, as a diff.
     await page.wait_for_function("() => document.getElementById('version').textContent === '4'")
+    assert await page.input_value("#e-asunto") == "Solicitud de información de obra pública 2026"
+    box = page.locator("#conflicto [data-bloque=asunto]")
+    await box.wait_for()
+    inserted = " ".join(await box.locator("ins").all_inner_texts())
+    assert all(word in inserted for word in ("pisaría", "otro", "cambio")), inserted
+    assert "2026" in " ".join(await box.locator("del").all_inner_texts())
+    await page.click("#descartar-mio")  # this person chooses the other version
+    assert await page.locator("#conflicto").is_hidden()
+    assert await page.locator("#sin-guardar").is_hidden()
 
     await page.click("#solicitar-revision")
     await _notice(page, "Se solicitó la revisión")
@@ -207,6 +221,19 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     review_page = await logged_in(browser, world, reviewer_key)
     await review_page.goto(f"{world.gateway}/redaccion?oficio={oficio_id}")
     await review_page.wait_for_function("() => document.getElementById('version').textContent === '4'")
+    # A reviewer is offered what a reviewer may do: no save, no fields to change, no sender button.
+    for control in (
+        "#guardar",
+        "#solicitar-revision",
+        "#finalizar",
+        "#remitente-yo",
+        "#firmante-yo",
+        "#d-buscar",
+    ):
+        assert await review_page.locator(control).is_hidden(), control
+    assert await review_page.locator("#e-asunto").is_disabled()
+    assert await review_page.get_attribute("#cuerpo", "contenteditable") == "false"
+    assert await review_page.locator("#visto-bueno").is_visible()
     await review_page.fill("#nuevo-comentario", "¿El informe es anual o trimestral?")
     await review_page.click("#comentar")
     await _notice(review_page, "Se agregó el comentario")
@@ -280,5 +307,5 @@ async def test_an_unknown_directory_recipient_is_refused_in_spanish(browser: Bro
     )
     await page.click("#guardar")
     message = await _error(page, "no existen en el directorio")
-    assert "unidad administrativa «PRU-BAJA»" in message
+    assert "el destinatario 1 (unidad administrativa «PRU-BAJA»)" in message
     await page.context.close()

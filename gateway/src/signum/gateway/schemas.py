@@ -62,6 +62,19 @@ Confidencialidad = Literal["publica", "reservada", "confidencial"]
 Prioridad = Literal["ordinaria", "urgente"]
 
 
+class UnsavedOficio(BaseModel):
+    """Texto aún no guardado (el del editor): se compara o se previsualiza, nunca se guarda."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    asunto: str | None = Field(default=None, max_length=500)
+    contenido: dict[str, Any] | None = None
+
+
+class UnsavedDiffRequest(UnsavedOficio):
+    desde: int = Field(ge=1, description="La versión guardada con la que se compara.")
+
+
 class UpdateOficioRequest(BaseModel):
     """Guardar el borrador: solo cambian los campos que se envían.
 
@@ -165,7 +178,7 @@ class DiffResponse(BaseModel):
     """Diferencias palabra por palabra entre dos versiones, por bloque."""
 
     desde: int
-    hasta: int
+    hasta: int | None = Field(default=None, description="null: el texto aún no guardado.")
     bloques: list[BloqueDiferencias]
 
 
@@ -205,4 +218,9 @@ class OficioResponse(BaseModel):
     documento: dict[str, Any] | None = Field(default=None, description="El PDF final (al finalizar).")
     seguimiento: Tracking | None = Field(
         default=None, description="Lo que el servicio de turnado sabe del oficio (null si aún no llega)."
+    )
+    permisos: dict[str, bool] = Field(
+        default_factory=dict,
+        description="Lo que quien consulta puede hacer ahora con el oficio (editar, solicitar_revision, "
+        "comentar, revisar, finalizar, cancelar, cambiar_colaboradores), según la política y el estado.",
     )

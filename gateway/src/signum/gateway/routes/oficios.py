@@ -23,6 +23,8 @@ from signum.gateway.schemas import (
     ResolveRequest,
     ReviewRequest,
     Tracking,
+    UnsavedDiffRequest,
+    UnsavedOficio,
     UpdateOficioRequest,
     VerdictRequest,
 )
@@ -199,6 +201,27 @@ async def diff(
     return DiffResponse(**found)
 
 
+@router.post(
+    "/{oficio_id}/diferencias",
+    response_model=DiffResponse,
+    summary="Diferencias entre una versión guardada y texto aún no guardado (p. ej. tras un conflicto)",
+)
+async def diff_unsaved(
+    oficio_id: str,
+    body: UnsavedDiffRequest,
+    services: ClientsDep,
+    caller: Caller = Depends(require(Action.OFICIO_LEER)),
+) -> DiffResponse:
+    found = await services.drafting.request(
+        "POST",
+        f"/internal/oficios/{oficio_id}/diferencias",
+        caller=caller,
+        correlation_id=current_correlation_id(),
+        json=body.model_dump(mode="json"),
+    )
+    return DiffResponse(**found)
+
+
 # --- comments ---------------------------------------------------------------------------------
 
 
@@ -368,5 +391,30 @@ async def preview(
         caller=caller,
         correlation_id=current_correlation_id(),
         params={"formato": formato, "pagina": pagina},
+    )
+    return binary_response(found)
+
+
+@router.post(
+    "/{oficio_id}/vista-previa",
+    response_class=Response,
+    responses=BINARY_RESPONSES,
+    summary="Vista previa con cambios aún no guardados (no se guardan)",
+)
+async def preview_unsaved(
+    oficio_id: str,
+    body: UnsavedOficio,
+    services: ClientsDep,
+    formato: Formato = "pdf",
+    pagina: int = Query(default=1, ge=1, le=500),
+    caller: Caller = Depends(require(Action.OFICIO_EDITAR)),
+) -> Response:
+    found = await services.drafting.request(
+        "POST",
+        f"/internal/oficios/{oficio_id}/vista-previa",
+        caller=caller,
+        correlation_id=current_correlation_id(),
+        params={"formato": formato, "pagina": pagina},
+        json=body.model_dump(mode="json"),
     )
     return binary_response(found)

@@ -18,6 +18,8 @@ from signum.drafting.schemas import (
     ResolveRequest,
     ReviewRequest,
     TemplateUpdateRequest,
+    UnsavedDiffRequest,
+    UnsavedRequest,
     UpdateDraftRequest,
     VerdictRequest,
 )
@@ -72,13 +74,13 @@ def router(service: DraftingService, templates: TemplateService, guard: Internal
             plantilla_id=body.plantilla_id,
             plantilla_version=body.plantilla_version,
         )
-        return DraftResponse.of(draft)
+        return DraftResponse.of(draft, caller_from_request(request))
 
     @api.get("/oficios/{oficio_id}", response_model=DraftResponse)
     async def get_draft(oficio_id: str, request: Request, response: Response) -> DraftResponse:
         draft = await service.get_draft(caller_from_request(request), oficio_id)
         response.headers["ETag"] = f'"{draft.version}"'
-        return DraftResponse.of(draft)
+        return DraftResponse.of(draft, caller_from_request(request))
 
     @api.patch("/oficios/{oficio_id}", response_model=DraftResponse)
     async def update_draft(
@@ -96,7 +98,7 @@ def router(service: DraftingService, templates: TemplateService, guard: Internal
             correlation_id=request.state.correlation_id,
         )
         response.headers["ETag"] = f'"{draft.version}"'
-        return DraftResponse.of(draft)
+        return DraftResponse.of(draft, caller_from_request(request))
 
     # --- versions ---------------------------------------------------------------------------
 
@@ -114,6 +116,12 @@ def router(service: DraftingService, templates: TemplateService, guard: Internal
         oficio_id: str, request: Request, desde: int = Query(ge=1), hasta: int = Query(ge=1)
     ) -> dict[str, Any]:
         return await service.diff(caller_from_request(request), oficio_id, desde, hasta)
+
+    @api.post("/oficios/{oficio_id}/diferencias")
+    async def diff_unsaved(oficio_id: str, body: UnsavedDiffRequest, request: Request) -> dict[str, Any]:
+        return await service.diff_unsaved(
+            caller_from_request(request), oficio_id, body.desde, body.model_dump(exclude={"desde"})
+        )
 
     # --- comments ---------------------------------------------------------------------------
 
@@ -146,7 +154,7 @@ def router(service: DraftingService, templates: TemplateService, guard: Internal
         draft = await service.request_review(
             caller_from_request(request), oficio_id, body.revisores, request.state.correlation_id
         )
-        return DraftResponse.of(draft)
+        return DraftResponse.of(draft, caller_from_request(request))
 
     @api.post("/oficios/{oficio_id}/dictamenes", response_model=DraftResponse)
     async def review(oficio_id: str, body: VerdictRequest, request: Request) -> DraftResponse:
@@ -158,19 +166,19 @@ def router(service: DraftingService, templates: TemplateService, guard: Internal
             body.comentario,
             request.state.correlation_id,
         )
-        return DraftResponse.of(draft)
+        return DraftResponse.of(draft, caller_from_request(request))
 
     @api.post("/oficios/{oficio_id}/finalizacion", response_model=DraftResponse)
     async def finalize(oficio_id: str, request: Request) -> DraftResponse:
         draft = await service.finalize(caller_from_request(request), oficio_id, request.state.correlation_id)
-        return DraftResponse.of(draft)
+        return DraftResponse.of(draft, caller_from_request(request))
 
     @api.post("/oficios/{oficio_id}/cancelacion", response_model=DraftResponse)
     async def cancel(oficio_id: str, body: CancelRequest, request: Request) -> DraftResponse:
         draft = await service.cancel(
             caller_from_request(request), oficio_id, body.motivo, request.state.correlation_id
         )
-        return DraftResponse.of(draft)
+        return DraftResponse.of(draft, caller_from_request(request))
 
     @api.get("/oficios/{oficio_id}/vista-previa", response_model=Binary)
     async def preview(
@@ -180,6 +188,19 @@ def router(service: DraftingService, templates: TemplateService, guard: Internal
         pagina: int = Query(default=1, ge=1, le=500),
     ) -> Binary:
         data = await service.preview(caller_from_request(request), oficio_id, formato, pagina)
+        return _binary(data, formato)
+
+    @api.post("/oficios/{oficio_id}/vista-previa", response_model=Binary)
+    async def preview_unsaved(
+        oficio_id: str,
+        body: UnsavedRequest,
+        request: Request,
+        formato: Literal["pdf", "png"] = "pdf",
+        pagina: int = Query(default=1, ge=1, le=500),
+    ) -> Binary:
+        data = await service.preview(
+            caller_from_request(request), oficio_id, formato, pagina, unsaved=body.model_dump()
+        )
         return _binary(data, formato)
 
     # --- templates --------------------------------------------------------------------------

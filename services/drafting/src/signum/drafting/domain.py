@@ -250,9 +250,16 @@ class Draft:
     finalizacion: dict[str, Any] | None = None
 
     @property
+    def firmantes_ids(self) -> tuple[str, ...]:
+        """The directory officials who will sign it, in signing order."""
+        return tuple(f.funcionario_id for f in self.contenido.firmantes if f.funcionario_id)
+
+    @property
     def participantes(self) -> frozenset[str]:
-        """Officials taking part in the draft: its author and collaborators."""
-        return frozenset({self.author_id, *(official for official, _ in self.colaboradores)})
+        """Officials taking part in the draft: its author, collaborators and signers."""
+        return frozenset(
+            {self.author_id, *(official for official, _ in self.colaboradores), *self.firmantes_ids}
+        )
 
     @property
     def editores(self) -> frozenset[str]:
@@ -267,12 +274,15 @@ class Draft:
 
     @property
     def pending_reviewers(self) -> list[str]:
-        """Reviewers whose visto bueno for the current version is missing."""
-        return sorted(
-            r.revisor_id
-            for r in self.revisiones
-            if not (r.estado == "visto_bueno" and r.version == self.version)
-        )
+        """Reviewers whose visto bueno for the current version is missing.
+
+        A review of someone who is no longer a reviewer stays in the history but is not awaited.
+        """
+        return sorted(r for r in self.revisores if not self._approved_by(r))
+
+    def _approved_by(self, revisor_id: str) -> bool:
+        review = self.review_of(revisor_id)
+        return review is not None and review.estado == "visto_bueno" and review.version == self.version
 
 
 def clean_asunto(asunto: str) -> str:
@@ -378,11 +388,8 @@ def apply_changes(draft: Draft, changes: dict[str, Any]) -> tuple[Draft, list[st
         if getattr(updated, name) != value:
             updated = replace(updated, **{name: value})
             changed.append(name)
-    if "colaboradores" in changed:
-        # A reviewer who is no longer a collaborator has nothing to review.
-        updated = replace(
-            updated, revisiones=tuple(r for r in updated.revisiones if r.revisor_id in updated.revisores)
-        )
+    # Reviews stay when roles change (history: who reviewed what, with which comment); only current
+    # reviewers are awaited (Draft.pending_reviewers).
     return replace(updated, version=draft.version + 1, rev=draft.rev + 1), changed
 
 
@@ -404,7 +411,14 @@ def request_review(draft: Draft, revisores: list[str] | None) -> Draft:
             code="reviewer_not_collaborator",
             details={"funcionarios": unknown},
         )
-    reviews = tuple(Review(revisor_id=r) for r in wanted)
+    # A new round keeps the history: a visto bueno of this very version stands, the others are asked
+    # again, and the reviews of people not asked this time stay as they were.
+    asked: dict[str, Review] = {}
+    for r in wanted:
+        previous = draft.review_of(r)
+        kept = previous is not None and previous.estado == "visto_bueno" and previous.version == draft.version
+        asked[r] = previous if kept and previous is not None else Review(revisor_id=r)
+    reviews = tuple(asked.pop(r.revisor_id, r) for r in draft.revisiones) + tuple(asked.values())
     return replace(draft, status="en_revision", revisiones=reviews, rev=draft.rev + 1)
 
 
@@ -434,9 +448,11 @@ def check_ready_to_finalize(draft: Draft) -> None:
     """Refuse (Spanish, stable code) unless every required review gave visto bueno."""
     if draft.status in ("listo_para_firma", "cancelado"):
         raise StateConflictError("El oficio ya fue finalizado o cancelado.", code="oficio_not_finalizable")
-    if draft.revisores and not draft.revisiones:
+    if any(draft.review_of(r) is None for r in draft.revisores):
         raise StateConflictError(
-            "El oficio tiene revisores y aún no se ha solicitado su revisión.", code="reviews_pending"
+            "El oficio tiene revisores a quienes aún no se ha solicitado su revisión.",
+            code="reviews_pending",
+            details={"revisores_pendientes": draft.pending_reviewers},
         )
     pending = draft.pending_reviewers
     if pending:
@@ -471,7 +487,23 @@ def check_folio_format(fmt: str) -> str:
     return fmt
 
 
-# --- what is rendered -------------------------------------------------------------------------
+# --- what is rendered ---
+
+# What a person calls each part of the oficio, with its article (and whether it is plural).
+PART_NAMES: dict[str, tuple[str, bool]] = {
+    "remitente": ("el remitente", False),
+    "destinatarios": ("los destinatarios", True),
+    "firmantes": ("los firmantes", True),
+    "cuerpo": ("el cuerpo del oficio", False),
+}
+
+
+def missing_sentence(parts: list[str]) -> str:
+    """«Faltan el remitente y los firmantes.»: the missing parts in a Spanish sentence."""
+    words = [PART_NAMES.get(p, (p, False))[0] for p in parts]
+    plural = len(parts) > 1 or PART_NAMES.get(parts[0], ("", False))[1]
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " y " + words[-1]
+    return f"{'Faltan' if plural else 'Falta'} {listed}."
 
 
 def render_content(draft: Draft, *, folio: str, fecha: dt.date) -> OficioContent:
@@ -488,7 +520,7 @@ def render_content(draft: Draft, *, folio: str, fecha: dt.date) -> OficioContent
         missing.append("cuerpo")
     if missing:
         raise ValidationFailedError(
-            "El oficio está incompleto: falta " + ", ".join(missing) + ".",
+            f"El oficio está incompleto. {missing_sentence(missing)}",
             code="oficio_incomplete",
             details={"faltan": missing},
         )

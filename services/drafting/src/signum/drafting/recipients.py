@@ -16,6 +16,13 @@ from signum.drafting.domain import Copia, Destinatario, DraftContent, Firmante
 from signum.platform.errors import ValidationFailedError
 
 KIND_NAMES = {"funcionario": "funcionario", "puesto": "puesto", "unidad": "unidad administrativa"}
+# Where a refused id sits, as a person reads the page: "destinatarios[2]" is "el destinatario 2".
+PLACE_NAMES = {"destinatarios": "el destinatario", "ccp": "la copia (C.c.p.)", "firmantes": "el firmante"}
+
+
+def _place(campo: str) -> str:
+    name, _, index = campo.partition("[")
+    return f"{PLACE_NAMES.get(name, name)} {index.rstrip(']')}".strip()
 
 
 class Directory(Protocol):
@@ -142,7 +149,7 @@ class DirectoryResolver:
                 continue
             firmantes.append(f.model_copy(update={"nombre": found.nombre, "cargo": f.cargo or found.cargo}))
         if unknown:
-            listed = "; ".join(f"{u['campo']}: {KIND_NAMES[u['tipo']]} «{u['id']}»" for u in unknown)
+            listed = "; ".join(f"{_place(u['campo'])} ({KIND_NAMES[u['tipo']]} «{u['id']}»)" for u in unknown)
             raise RecipientNotInDirectoryError(
                 "Hay destinatarios o firmantes que no existen en el directorio o fueron dados de baja: "
                 f"{listed}. Elíjalos de nuevo del directorio o captúrelos como externos.",

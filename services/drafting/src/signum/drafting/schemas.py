@@ -17,6 +17,8 @@ from signum.drafting.domain import (
     Prioridad,
     Verdict,
 )
+from signum.drafting.service import permissions_of
+from signum.platform.identity import Caller
 
 
 class _Request(BaseModel):
@@ -64,6 +66,17 @@ class UpdateDraftRequest(_Request):
         if "colaboradores" in data:
             data["colaboradores"] = tuple((c.funcionario_id, c.rol) for c in self.colaboradores or [])
         return data
+
+
+class UnsavedRequest(_Request):
+    """Text not saved yet (what the editor holds): previewed or compared, never stored."""
+
+    asunto: str | None = Field(default=None, max_length=2000)
+    contenido: dict[str, Any] | None = None
+
+
+class UnsavedDiffRequest(UnsavedRequest):
+    desde: int = Field(ge=1, description="La versión guardada con la que se compara.")
 
 
 class ReviewRequest(_Request):
@@ -147,9 +160,12 @@ class DraftResponse(BaseModel):
     revisores_pendientes: list[str]
     folio: str | None
     documento: dict[str, Any] | None
+    permisos: dict[str, bool] = Field(
+        default_factory=dict, description="Lo que quien consulta puede hacer ahora con el oficio."
+    )
 
     @classmethod
-    def of(cls, draft: Draft) -> DraftResponse:
+    def of(cls, draft: Draft, caller: Caller | None = None) -> DraftResponse:
         return cls(
             id=draft.id,
             kind=draft.kind,
@@ -180,7 +196,8 @@ class DraftResponse(BaseModel):
                 )
                 for r in draft.revisiones
             ],
-            revisores_pendientes=draft.pending_reviewers if draft.revisiones else sorted(draft.revisores),
+            revisores_pendientes=draft.pending_reviewers,
             folio=draft.folio.folio if draft.folio else None,
             documento=draft.documento,
+            permisos={} if caller is None else permissions_of(caller, draft),
         )

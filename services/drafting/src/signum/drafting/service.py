@@ -54,7 +54,7 @@ from signum.platform.errors import ConflictError, NotFoundError, SignumError, Va
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.outbox import OutboxRelay
-from signum.platform.policy import Action, OficioAccess, UnitAccess, authorize
+from signum.platform.policy import Action, OficioAccess, UnitAccess, authorize, decide
 
 PrefixOf = Callable[[str], Awaitable[str]]
 Format = Literal["pdf", "png"]
@@ -367,6 +367,20 @@ class DraftingService:
         old, new = await self._version(draft, desde), await self._version(draft, hasta)
         return {"desde": desde, "hasta": hasta, "bloques": domain.diff_versions(old, new)}
 
+    async def diff_unsaved(
+        self, caller: Caller, oficio_id: str, desde: int, cambios: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Word diff from saved version `desde` to text not saved yet (e.g. the loser of a conflict)."""
+        draft = await self.get_draft(caller, oficio_id)
+        old = await self._version(draft, desde)
+        new = {
+            "asunto": cambios.get("asunto") or old.get("asunto", ""),
+            "contenido": DraftContent.parse(cambios.get("contenido")).model_dump(mode="json")
+            if cambios.get("contenido") is not None
+            else old.get("contenido"),
+        }
+        return {"desde": desde, "hasta": None, "bloques": domain.diff_versions(old, new)}
+
     # --- comments -----------------------------------------------------------------------------
 
     async def add_comment(
@@ -436,7 +450,12 @@ class DraftingService:
             correlation_id=correlation_id,
             actor=caller.actor,
             payload=OficioReviewRequestedPayload(
-                revisores=[r.revisor_id for r in updated.revisiones], version=updated.version
+                revisores=[
+                    r.revisor_id
+                    for r in updated.revisiones
+                    if r.estado == "pendiente" and r.revisor_id in updated.revisores
+                ],
+                version=updated.version,
             ),
         )
         if not await self._repo.write(draft, updated, [event]):
@@ -630,11 +649,30 @@ class DraftingService:
                 return updated
         raise ConflictError(code="cancel_contended")
 
-    async def preview(self, caller: Caller, oficio_id: str, formato: Format, page: int = 1) -> bytes:
-        """The draft as it would look (folio «S/N» until one is assigned)."""
+    async def preview(
+        self,
+        caller: Caller,
+        oficio_id: str,
+        formato: Format,
+        page: int = 1,
+        unsaved: dict[str, Any] | None = None,
+    ) -> bytes:
+        """The draft as it would look (folio «S/N» until one is assigned).
+
+        With `unsaved` (asunto, contenido as the editor has them), the draft with those changes,
+        not stored: only someone who may write the draft previews what they have not saved.
+        """
         assert self._templates
         assert self._renderer
         draft = await self.get_draft(caller, oficio_id)
+        if unsaved is not None:
+            authorize(caller, Action.OFICIO_EDITAR, access_of(draft))
+            changes = {k: v for k, v in unsaved.items() if k in ("asunto", "contenido") and v is not None}
+            if "asunto" in changes:
+                changes["asunto"] = domain.clean_asunto(changes["asunto"])
+            if "contenido" in changes:
+                changes["contenido"] = DraftContent.parse(changes["contenido"])
+            draft = dataclass_replace(draft, **changes)
         template = await self._templates.load(draft.plantilla_id, draft.plantilla_version)
         content = domain.render_content(
             await self._with_directory(draft),
@@ -642,6 +680,26 @@ class DraftingService:
             fecha=self._today(),
         )
         return await render_bytes(self._renderer, template, content, formato, page)
+
+
+def permissions_of(caller: Caller, draft: Draft) -> dict[str, bool]:
+    """What `caller` may do on the draft now (the policy and the draft's state): what the page offers."""
+    access = access_of(draft)
+
+    def may(action: Action) -> bool:
+        return bool(decide(caller, action, access))
+
+    editable = draft.status in domain.EDITABLE
+    review = draft.review_of(caller.id)
+    return {
+        "editar": editable and may(Action.OFICIO_EDITAR),
+        "cambiar_colaboradores": editable and caller.id == draft.author_id,
+        "solicitar_revision": editable and may(Action.OFICIO_EDITAR),
+        "comentar": draft.status != "cancelado" and may(Action.OFICIO_COMENTAR),
+        "revisar": draft.status == "en_revision" and review is not None and may(Action.OFICIO_REVISAR),
+        "finalizar": draft.status in ("borrador", "en_revision") and may(Action.OFICIO_FINALIZAR),
+        "cancelar": draft.status in domain.CANCELLABLE and may(Action.OFICIO_CANCELAR),
+    }
 
 
 def access_of(draft: Draft) -> OficioAccess:

@@ -1,7 +1,10 @@
 // Drafting an oficio: create it from a template, write it (recipients from the directory or
-// external, C.c.p., a constrained rich-text body), save versions (409 on a concurrent save, never an
-// overwrite), see the tracked changes, comment, ask for review, give visto bueno, finalize, preview.
-// Every rule is the server's; this page shows its Spanish messages.
+// external, C.c.p., signers from the directory in order, a constrained rich-text body), save
+// versions (409 on a concurrent save, never an overwrite), see the tracked changes, comment, ask for
+// review, give visto bueno, finalize, preview.
+// Every rule is the server's; the page offers only what the oficio's `permisos` allow the caller.
+// Nothing typed is lost: state changes save first, a conflict keeps this person's text (with the
+// word diff to re-apply it), and leaving with unsaved changes asks first.
 "use strict";
 
 (function () {
@@ -16,7 +19,8 @@
     asunto: "Asunto", remitente: "Remitente", destinatarios: "Destinatarios", cuerpo: "Cuerpo",
     firmantes: "Firmantes", ccp: "C.c.p.", iniciales: "Iniciales", anexos: "Anexos", referencia: "Referencia",
   };
-  const state = { draft: null, destinatarios: [], ccp: [], firmantes: [], colaboradores: [] };
+  const LABEL = { prioridad: "Prioridad", fecha_limite_respuesta: "Fecha límite", colaboradores: "Colaboradores" };
+  const state = { draft: null, saved: null, mine: null, destinatarios: [], ccp: [], firmantes: [], colaboradores: [] };
   const names = new Map(); // employee number -> name, from the directory (for display only)
 
   async function nameOf(id) {
@@ -202,18 +206,47 @@
     return `${who}${p.correo ? ` <${p.correo}>` : ""} — ${KIND[p.tipo]}`;
   }
 
+  const may = (what) => Boolean(state.draft && state.draft.permisos && state.draft.permisos[what]);
+
+  function move(items, i, by) {
+    const j = i + by;
+    if (j < 0 || j >= items.length) return;
+    [items[i], items[j]] = [items[j], items[i]];
+    renderPeople();
+  }
+
   function renderPeople() {
+    const editing = may("editar");
     const list = (items, ul) => {
       $(ul).replaceChildren(...items.map((p, i) => el("li", { "data-tipo": p.tipo, "data-id": p.id || "" },
         el("span", { text: personLine(p) + " " }),
-        button("Quitar", () => { items.splice(i, 1); renderPeople(); }))));
+        editing ? button("Quitar", () => { items.splice(i, 1); renderPeople(); }) : "")));
+      if (!items.length) $(ul).append(el("li", { class: "muted", text: "Ninguno todavía." }));
     };
     list(state.destinatarios, "destinatarios");
     list(state.ccp, "copias");
-    $("colaboradores").replaceChildren(...state.colaboradores.map((c, i) => el("li", { "data-funcionario": c.funcionario_id },
-      who(c.funcionario_id),
-      el("span", { text: ` (${c.rol === "revisor" ? "revisor(a)" : "editor(a)"}) ` }),
-      button("Quitar", () => { state.colaboradores.splice(i, 1); renderPeople(); }))));
+    const signers = state.firmantes;
+    $("firmantes").replaceChildren(...signers.map((f, i) => el("li", { "data-funcionario": f.funcionario_id || "" },
+      el("span", { text: `${i + 1}. ${[f.nombre || f.funcionario_id, f.cargo].filter(Boolean).join(", ")}${f.funcionario_id ? "" : " (fuera del directorio)"} ` }),
+      editing && i > 0 ? button("Subir", () => move(signers, i, -1)) : "",
+      editing && i < signers.length - 1 ? button("Bajar", () => move(signers, i, 1)) : "",
+      editing ? button("Quitar", () => { signers.splice(i, 1); renderPeople(); }) : "")));
+    if (!signers.length) $("firmantes").append(el("li", { class: "muted", text: "Sin firmantes todavía." }));
+    const changing = may("cambiar_colaboradores");
+    $("colaboradores").replaceChildren(...state.colaboradores.map((c, i) => {
+      const row = el("li", { "data-funcionario": c.funcionario_id }, who(c.funcionario_id), " ");
+      if (changing) {
+        const role = el("select", { "aria-label": "Rol", "data-rol": c.rol },
+          el("option", { value: "revisor", text: "Revisor(a)" }), el("option", { value: "editor", text: "Editor(a)" }));
+        role.value = c.rol;
+        role.addEventListener("change", () => { c.rol = role.value; role.dataset.rol = role.value; changed(); });
+        row.append(role, " ", button("Quitar", () => { state.colaboradores.splice(i, 1); renderPeople(); }));
+      } else {
+        row.append(el("span", { text: `(${c.rol === "revisor" ? "revisor(a)" : "editor(a)"})` }));
+      }
+      return row;
+    }));
+    changed();
   }
 
   function addRecipient(entry, toCopy) {
@@ -224,10 +257,48 @@
   }
 
   function addCollaborator(id, rol) {
-    if (state.colaboradores.some((c) => c.funcionario_id === id)) return;
-    state.colaboradores.push({ funcionario_id: id, rol });
+    const found = state.colaboradores.find((c) => c.funcionario_id === id);
+    if (found) found.rol = rol;
+    else state.colaboradores.push({ funcionario_id: id, rol });
     renderPeople();
     say("Se agregó el colaborador; se guarda con el oficio.");
+  }
+
+  async function personData(id) {
+    // Name, title, unit and dependencia of an official, as the directory has them.
+    const f = await call("GET", `/api/v1/directorio/funcionarios/${encodeURIComponent(id)}`);
+    let dependencia = "";
+    if (f.unidad) {
+      const deps = await call("GET", "/api/v1/directorio/dependencias");
+      const dep = deps.find((d) => d.id === f.unidad.dependencia_id);
+      dependencia = dep ? dep.nombre : "";
+    }
+    return { id: f.id, nombre: f.nombre_completo, cargo: f.puesto ? f.puesto.titulo : "", unidad: f.unidad ? f.unidad.nombre : "", dependencia };
+  }
+
+  function setSender(p) {
+    $("r-nombre").value = p.nombre;
+    $("r-cargo").value = p.cargo;
+    $("r-dependencia").value = p.dependencia;
+    $("r-unidad").value = p.unidad;
+    changed();
+  }
+
+  async function addSigner(id) {
+    if (state.firmantes.some((f) => f.funcionario_id === id)) { say("Esa persona ya es firmante."); return; }
+    const p = await personData(id);
+    state.firmantes.push({ funcionario_id: p.id, nombre: p.nombre, cargo: p.cargo });
+    const first = state.firmantes.length === 1;
+    if (first && !$("r-nombre").value.trim()) setSender(p); // the usual case: who signs is who sends
+    renderPeople();
+    say(`${p.nombre} firmará el oficio (firmante ${state.firmantes.length})${first && $("r-nombre").value === p.nombre ? "; también es el remitente" : ""}. Se guarda con el oficio.`);
+  }
+
+  async function senderFromFirstSigner() {
+    const first = state.firmantes.find((f) => f.funcionario_id);
+    if (!first) { fail("Agregue primero un firmante del directorio."); return; }
+    setSender(await personData(first.funcionario_id));
+    say("Remitente tomado del primer firmante.");
   }
 
   function resultItem(entry, label) {
@@ -237,7 +308,8 @@
       button("C.c.p.", () => addRecipient(entry, true)));
     if (entry.tipo === "funcionario") {
       names.set(entry.id, Promise.resolve(entry.nombre));
-      item.append(button("Revisor(a)", () => addCollaborator(entry.id, "revisor")),
+      item.append(button("Firmante", () => addSigner(entry.id)),
+        button("Revisor(a)", () => addCollaborator(entry.id, "revisor")),
         button("Editor(a)", () => addCollaborator(entry.id, "editor")));
     }
     return item;
@@ -291,30 +363,85 @@
   }
 
   async function useMyData() {
-    const me = await call("GET", `/api/v1/directorio/funcionarios/${encodeURIComponent(YO)}`);
-    let dependencia = "";
-    if (me.unidad) {
-      const deps = await call("GET", "/api/v1/directorio/dependencias");
-      const dep = deps.find((d) => d.id === me.unidad.dependencia_id);
-      dependencia = dep ? dep.nombre : "";
-    }
-    $("r-nombre").value = me.nombre_completo;
-    $("r-cargo").value = me.puesto ? me.puesto.titulo : "";
-    $("r-dependencia").value = dependencia;
-    $("r-unidad").value = me.unidad ? me.unidad.nombre : "";
-    state.firmantes = [{ funcionario_id: me.id, nombre: me.nombre_completo, cargo: me.puesto ? me.puesto.titulo : "" }];
-    say("Remitente y firmante tomados del directorio.");
+    setSender(await personData(YO));
+    say("Remitente tomado de sus datos del directorio.");
   }
 
   // --- load, save ------------------------------------------------------------------------------
 
+  const copy = (x) => JSON.parse(JSON.stringify(x));
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+  // The parts of the form that a save stores; a conflict is resolved part by part.
+  const PARTS = ["asunto", "prioridad", "fecha_limite_respuesta", "iniciales", "remitente", "destinatarios",
+    "cuerpo", "firmantes", "ccp", "colaboradores"];
+
+  function formOf(draft) {
+    const c = draft.contenido || {};
+    return {
+      asunto: draft.asunto, prioridad: draft.prioridad || "ordinaria",
+      fecha_limite_respuesta: draft.fecha_limite_respuesta || null, iniciales: c.iniciales || "",
+      remitente: c.remitente || null, destinatarios: c.destinatarios || [], cuerpo: c.cuerpo || { blocks: [] },
+      firmantes: c.firmantes || [], ccp: c.ccp || [], colaboradores: draft.colaboradores || [],
+    };
+  }
+
+  function fillForm(form) {
+    $("e-asunto").value = form.asunto;
+    $("e-prioridad").value = form.prioridad;
+    $("e-fecha-limite").value = form.fecha_limite_respuesta || "";
+    $("e-iniciales").value = form.iniciales;
+    const r = form.remitente || {};
+    $("r-nombre").value = r.nombre || "";
+    $("r-cargo").value = r.cargo || "";
+    $("r-dependencia").value = r.dependencia || "";
+    $("r-unidad").value = r.unidad || "";
+    state.destinatarios = copy(form.destinatarios);
+    state.ccp = copy(form.ccp);
+    state.firmantes = copy(form.firmantes);
+    state.colaboradores = copy(form.colaboradores);
+    setBody(form.cuerpo);
+    renderPeople();
+  }
+
+  function formState() {
+    // What the person has on screen now, in the shape a save sends.
+    const remitente = {
+      nombre: $("r-nombre").value.trim(), cargo: $("r-cargo").value.trim(),
+      dependencia: $("r-dependencia").value.trim(), unidad: $("r-unidad").value.trim(),
+    };
+    const saved = (state.draft.contenido || {}).remitente || {};
+    if (saved.domicilio) remitente.domicilio = saved.domicilio;
+    return {
+      asunto: $("e-asunto").value.trim(), prioridad: $("e-prioridad").value,
+      fecha_limite_respuesta: $("e-fecha-limite").value || null, iniciales: $("e-iniciales").value.trim(),
+      remitente: remitente.nombre ? remitente : null, destinatarios: copy(state.destinatarios),
+      cuerpo: { blocks: blocksOf($("cuerpo")) }, firmantes: copy(state.firmantes), ccp: copy(state.ccp),
+      colaboradores: copy(state.colaboradores),
+    };
+  }
+
+  function contentOf(form) {
+    const c = state.draft.contenido || {};
+    return {
+      remitente: form.remitente, destinatarios: form.destinatarios, cuerpo: form.cuerpo, firmantes: form.firmantes,
+      ccp: form.ccp, iniciales: form.iniciales, anexos: c.anexos || [], referencia: c.referencia || null,
+    };
+  }
+
+  function dirtyParts() {
+    if (!state.draft || !state.saved || !may("editar")) return [];
+    const now = formState();
+    return PARTS.filter((k) => !same(now[k], state.saved[k]));
+  }
+
+  function changed() {
+    // Called on every edit: tells the person there is something to save.
+    if (!state.draft) return;
+    $("sin-guardar").hidden = !dirtyParts().length;
+  }
+
   function show(draft) {
     state.draft = draft;
-    const c = draft.contenido || {};
-    state.destinatarios = JSON.parse(JSON.stringify(c.destinatarios || []));
-    state.ccp = JSON.parse(JSON.stringify(c.ccp || []));
-    state.firmantes = JSON.parse(JSON.stringify(c.firmantes || []));
-    state.colaboradores = JSON.parse(JSON.stringify(draft.colaboradores || []));
     $("nuevo").hidden = true;
     $("oficio").hidden = false;
     $("estado").textContent = STATUS[draft.status] || draft.status;
@@ -327,75 +454,127 @@
     });
     $("folio-caja").hidden = !draft.folio;
     $("folio").textContent = draft.folio || "";
-    $("e-asunto").value = draft.asunto;
-    $("e-prioridad").value = draft.prioridad || "ordinaria";
-    $("e-fecha-limite").value = draft.fecha_limite_respuesta || "";
-    $("e-iniciales").value = c.iniciales || "";
-    const r = c.remitente || {};
-    $("r-nombre").value = r.nombre || "";
-    $("r-cargo").value = r.cargo || "";
-    $("r-dependencia").value = r.dependencia || "";
-    $("r-unidad").value = r.unidad || "";
-    setBody(c.cuerpo);
-    renderPeople();
-    const editable = draft.status === "borrador";
-    for (const id of ["guardar", "solicitar-revision"]) $(id).disabled = !editable;
+    // Offer only what this person may do now; the server decides again on every call.
+    const editable = may("editar");
+    for (const node of document.querySelectorAll("#edicion input, #edicion select")) node.disabled = !editable;
+    for (const node of document.querySelectorAll("#edicion .edita, .barra")) node.hidden = !editable;
+    for (const node of document.querySelectorAll(".edita-colaboradores")) node.hidden = !may("cambiar_colaboradores");
     $("cuerpo").contentEditable = editable ? "true" : "false";
-    $("finalizar").disabled = !["borrador", "en_revision"].includes(draft.status);
+    $("guardar").hidden = !editable;
+    $("solicitar-revision").hidden = !may("solicitar_revision");
+    $("finalizar").hidden = !may("finalizar");
+    $("comentar-caja").hidden = !may("comentar");
+    $("conflicto").hidden = true;
+    state.saved = null;
+    fillForm(formOf(draft));
+    state.saved = formState(); // as the page reads it back: the baseline of "unsaved changes"
+    changed();
     renderReviews();
   }
 
   function renderReviews() {
     const d = state.draft;
+    const current = new Set((d.colaboradores || []).filter((c) => c.rol === "revisor").map((c) => c.funcionario_id));
     $("revisiones").replaceChildren(...(d.revisiones || []).map((r) => el("li", { "data-revisor": r.revisor_id },
       who(r.revisor_id),
-      el("span", { text: `: ${REVIEW[r.estado] || r.estado} (versión ${r.version || "—"})${r.comentario ? ` — «${r.comentario}»` : ""}` }))));
-    const mine = (d.revisiones || []).find((r) => r.revisor_id === YO);
-    const canReview = d.status === "en_revision" && Boolean(mine);
+      el("span", { text: `: ${REVIEW[r.estado] || r.estado} (versión ${r.version || "—"})${r.comentario ? ` — «${r.comentario}»` : ""}${current.has(r.revisor_id) ? "" : " — ya no es revisor(a)"}` }))));
     $("revision").hidden = !(d.revisiones || []).length;
-    $("visto-bueno").disabled = !canReview;
-    $("cambios").disabled = !canReview;
+    for (const id of ["visto-bueno", "cambios", "dictamen-comentario"]) $(id).hidden = !may("revisar");
+    $("revision").querySelector("label[for=dictamen-comentario]").hidden = !may("revisar");
   }
 
-  function contentToSave() {
-    const c = state.draft.contenido || {};
-    const remitente = {
-      nombre: $("r-nombre").value.trim(), cargo: $("r-cargo").value.trim(),
-      dependencia: $("r-dependencia").value.trim(), unidad: $("r-unidad").value.trim(),
+  function saveBody(form) {
+    const d = state.draft;
+    const body = {
+      version: d.version, asunto: form.asunto, prioridad: form.prioridad,
+      fecha_limite_respuesta: form.fecha_limite_respuesta, contenido: contentOf(form),
     };
-    return {
-      remitente: remitente.nombre ? remitente : null,
-      destinatarios: state.destinatarios,
-      cuerpo: { blocks: blocksOf($("cuerpo")) },
-      firmantes: state.firmantes,
-      ccp: state.ccp,
-      iniciales: $("e-iniciales").value.trim(),
-      anexos: c.anexos || [],
-      referencia: c.referencia || null,
-    };
+    if (!same(form.colaboradores, d.colaboradores || [])) body.colaboradores = form.colaboradores;
+    return body;
   }
 
   async function save() {
-    const d = state.draft;
-    const body = {
-      version: d.version,
-      asunto: $("e-asunto").value,
-      prioridad: $("e-prioridad").value,
-      fecha_limite_respuesta: $("e-fecha-limite").value || null,
-      contenido: contentToSave(),
-    };
-    if (JSON.stringify(state.colaboradores) !== JSON.stringify(d.colaboradores || [])) body.colaboradores = state.colaboradores;
-    const response = await api("PATCH", oficioPath(), body);
+    // True once stored. A 409 never overwrites and never loses what this person wrote.
+    const base = state.saved;
+    const mine = formState();
+    const response = await api("PATCH", oficioPath(), saveBody(mine));
     if (response.status === 409) {
-      // Never overwrite: keep what this person wrote on screen and offer the latest version.
-      fail(await errorOf(response));
-      $("error").append(" ", button("Cargar la última versión (se pierden los cambios sin guardar)", () => load(d.id)));
-      return;
+      const message = await errorOf(response);
+      await conflict(base, mine, message);
+      return false;
     }
-    if (!response.ok) { fail(await errorOf(response)); return; }
+    if (!response.ok) { fail(await errorOf(response)); return false; }
     show(await response.json());
     await refreshSide();
     say(`Se guardó la versión ${state.draft.version}.`);
+    return true;
+  }
+
+  async function conflict(base, mine, message) {
+    const latest = await call("GET", oficioPath());
+    show(latest);
+    const editable = may("editar");
+    // Parts only this person changed go onto the latest version at once; parts both changed keep
+    // the latest on screen and this person's text in the conflict box, with the word diff. If the
+    // oficio can no longer be edited here, all of this person's text stays in the box.
+    const theirs = formState();
+    const merged = { ...theirs };
+    const clashing = [];
+    for (const k of PARTS) {
+      if (same(mine[k], base[k]) || same(mine[k], theirs[k])) continue;
+      if (editable && same(theirs[k], base[k])) merged[k] = mine[k];
+      else clashing.push(k);
+    }
+    if (editable) fillForm(merged);
+    changed();
+    if (!clashing.length) {
+      say(`Otra persona guardó la versión ${latest.version} mientras usted editaba. Sus cambios se pasaron a esa versión sin pisar los de ella: revíselos y guarde.`);
+      return;
+    }
+    state.mine = { form: mine, parts: clashing };
+    const names = clashing.map((k) => (BLOCK[k] || LABEL[k] || k).toLowerCase()).join(", ");
+    const why = editable ? `Otra persona guardó la versión ${latest.version} mientras usted editaba.` : message;
+    $("conflicto-texto").textContent = `${why} Los dos cambiaron: ${names}. `
+      + "Su texto no se perdió: abajo está lo que su texto cambia frente a esa versión (en verde lo suyo, "
+      + "tachado en rojo lo de la otra versión)."
+      + (editable ? " «Reaplicar mi texto» lo vuelve a poner en el editor para que lo guarde." : " Cópielo antes de salir de la página.");
+    const out = $("conflicto-diferencias");
+    out.replaceChildren();
+    try {
+      const diff = await call("POST", `${oficioPath()}/diferencias`, {
+        desde: latest.version, asunto: mine.asunto, contenido: contentOf(mine),
+      });
+      renderDiff(out, diff.bloques.filter((b) => b.cambio && clashing.includes(b.bloque)));
+    } catch (e) {
+      out.append(el("p", { class: "muted", text: `No se pudo mostrar la comparación (${e.message}); su texto se conserva para reaplicarlo.` }));
+    }
+    $("reaplicar").hidden = !editable;
+    $("conflicto").hidden = false;
+    fail("Otra persona guardó cambios mientras usted editaba; su texto se conserva abajo.");
+  }
+
+  function reapply() {
+    const kept = state.mine;
+    if (!kept) return;
+    const now = formState();
+    for (const k of kept.parts) now[k] = kept.form[k];
+    fillForm(now);
+    state.mine = null;
+    $("conflicto").hidden = true;
+    changed();
+    say(`Se reaplicó su texto sobre la versión ${state.draft.version}; revise y guarde.`);
+  }
+
+  function discardMine() {
+    state.mine = null;
+    $("conflicto").hidden = true;
+    say(`Se descartó su texto; el editor muestra la versión ${state.draft.version}.`);
+  }
+
+  async function savedFirst() {
+    // Before any change of state: store what is typed, or stop (nothing typed is dropped).
+    if (!dirtyParts().length) return true;
+    return save();
   }
 
   async function load(id) {
@@ -416,19 +595,23 @@
     await renderComments();
   }
 
-  async function compare() {
-    const params = new URLSearchParams({ desde: $("v-desde").value, hasta: $("v-hasta").value });
-    const diff = await call("GET", `${oficioPath()}/diferencias?${params}`);
-    const out = $("diferencias");
-    const changed = diff.bloques.filter((b) => b.cambio);
-    out.replaceChildren(el("p", { class: "muted", text: `De la versión ${diff.desde} a la ${diff.hasta}: ${changed.length ? `${changed.length} parte(s) cambiaron.` : "sin cambios."}` }));
-    for (const b of changed) {
+  function renderDiff(out, blocks) {
+    for (const b of blocks) {
       const box = el("div", { class: "bloque-diff", "data-bloque": b.bloque }, el("strong", { text: `${BLOCK[b.bloque] || b.bloque}: ` }));
       for (const f of b.fragmentos) {
         box.append(f.op === "insert" ? el("ins", { text: f.text }) : f.op === "delete" ? el("del", { text: f.text }) : document.createTextNode(f.text));
       }
       out.append(box);
     }
+  }
+
+  async function compare() {
+    const params = new URLSearchParams({ desde: $("v-desde").value, hasta: $("v-hasta").value });
+    const diff = await call("GET", `${oficioPath()}/diferencias?${params}`);
+    const out = $("diferencias");
+    const changedBlocks = diff.bloques.filter((b) => b.cambio);
+    out.replaceChildren(el("p", { class: "muted", text: `De la versión ${diff.desde} a la ${diff.hasta}: ${changedBlocks.length ? `${changedBlocks.length} parte(s) cambiaron.` : "sin cambios."}` }));
+    renderDiff(out, changedBlocks);
   }
 
   // --- comments --------------------------------------------------------------------------------
@@ -468,6 +651,7 @@
   // --- review, finalize, preview ---------------------------------------------------------------
 
   async function requestReview() {
+    if (!(await savedFirst())) return;
     show(await call("POST", `${oficioPath()}/revisiones`, {}));
     say("Se solicitó la revisión.");
   }
@@ -480,6 +664,7 @@
   }
 
   async function finalize() {
+    if (!(await savedFirst())) return;
     say("Finalizando: asignando folio y generando el PDF…");
     show(await call("POST", `${oficioPath()}/finalizacion`));
     say(`Oficio listo para firma con el folio ${state.draft.folio}.`);
@@ -487,13 +672,22 @@
 
   async function preview() {
     const box = $("vista-previa");
+    const note = $("vista-previa-nota");
     box.replaceChildren(el("p", { class: "muted", text: "Generando la vista previa…" }));
-    const response = await api("GET", `${oficioPath()}/vista-previa?formato=pdf`);
-    if (!response.ok) { box.replaceChildren(); fail(await errorOf(response)); return; }
+    const unsaved = dirtyParts().length > 0;
+    const form = formState();
+    const response = unsaved
+      ? await api("POST", `${oficioPath()}/vista-previa?formato=pdf`, { asunto: form.asunto, contenido: contentOf(form) })
+      : await api("GET", `${oficioPath()}/vista-previa?formato=pdf`);
+    if (!response.ok) { box.replaceChildren(); note.textContent = ""; fail(await errorOf(response)); return; }
     const blob = await response.blob();
     const url = URL.createObjectURL(blob);
     box.dataset.tipo = blob.type;
     box.dataset.bytes = String(blob.size);
+    box.dataset.sinGuardar = String(unsaved);
+    note.textContent = unsaved
+      ? `Vista previa con sus cambios sin guardar (la versión guardada es la ${state.draft.version}): guárdelos para que cuenten.`
+      : `Vista previa de la versión ${state.draft.version}, tal como está guardada.`;
     box.replaceChildren(el("iframe", { id: "vista-documento", src: url, title: "Vista previa del oficio (PDF)" }),
       el("p", {}, el("a", { href: url, download: `oficio-${state.draft.id}.pdf`, text: "Descargar el PDF" })));
   }
@@ -545,6 +739,18 @@
     on("crear", create);
     on("guardar", save);
     on("remitente-yo", useMyData);
+    on("remitente-firmante", senderFromFirstSigner);
+    on("firmante-yo", () => addSigner(YO));
+    on("reaplicar", reapply);
+    on("descartar-mio", discardMine);
+    // Every edit marks the page as having unsaved changes; leaving then asks first.
+    $("edicion").addEventListener("input", changed);
+    $("edicion").addEventListener("change", changed);
+    window.addEventListener("beforeunload", (event) => {
+      if (!dirtyParts().length) return;
+      event.preventDefault();
+      event.returnValue = "";
+    });
     on("d-buscar", searchDirectory);
     on("x-agregar", () => addExternal(false));
     on("x-copia", () => addExternal(true));
