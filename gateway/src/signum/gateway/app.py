@@ -30,8 +30,16 @@ PURGE_EVERY_SECONDS = 600.0
 
 def service_ready(client: InternalClient):  # type: ignore[no-untyped-def]
     async def check() -> bool:
-        body = await client.request("GET", "/readyz")
-        return bool(body and body.get("ready"))
+        ready, checks = await client.readiness()
+        if not ready:
+            # Say which of the service's checks fails (e.g. "seal: el token PKCS#11 ... no abre").
+            failing = [
+                f"{name}: {result.get('detail') or 'no disponible'}"
+                for name, result in checks.items()
+                if isinstance(result, dict) and not result.get("ok")
+            ]
+            raise RuntimeError("; ".join(failing) or "no disponible")
+        return True
 
     return check
 
