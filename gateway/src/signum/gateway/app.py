@@ -22,6 +22,7 @@ from signum.gateway.routes import admin, auth, bandeja, documentos, firma, ofici
 from signum.gateway.routes import directory as directory_routes
 from signum.gateway.settings import Settings
 from signum.gateway.ui import STATIC_DIR
+from signum.platform.health import CheckFailed
 from signum.platform.http import InternalClient
 from signum.platform.service import ServiceRuntime, create_app, serve
 
@@ -38,7 +39,7 @@ def service_ready(client: InternalClient):  # type: ignore[no-untyped-def]
                 for name, result in checks.items()
                 if isinstance(result, dict) and not result.get("ok")
             ]
-            raise RuntimeError("; ".join(failing) or "no disponible")
+            raise CheckFailed("; ".join(failing) or "no disponible")
         return True
 
     return check

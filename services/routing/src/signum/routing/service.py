@@ -885,7 +885,10 @@ class RoutingService:
         await self.oficios.update(
             doc["_id"],
             {},
-            {"$set": {f"entregas.{entrega}.acuse": acuse}, "$unset": {f"entregas.{entrega}.acuse_pendiente": ""}},
+            {
+                "$set": {f"entregas.{entrega}.acuse": acuse},
+                "$unset": {f"entregas.{entrega}.acuse_pendiente": ""},
+            },
             [],
         )
         await self.queues.acuse_done(entrega)

@@ -32,6 +32,7 @@ from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from signum.platform.errors import SignumError
+from signum.platform.health import CheckFailed
 from signum.platform.logging import get_logger
 from signum.signing import errors
 from signum.signing.credentials import TrustPolicy
@@ -306,7 +307,7 @@ class SealKeyring:
             self._readiness = (until, failure)
         failure = self._readiness[1]
         if failure is not None:
-            raise RuntimeError(failure)
+            raise CheckFailed(failure)
         return True
 
     def _probe(self) -> str | None:
