@@ -40,3 +40,18 @@ if (logout) {
     location.href = "/";
   });
 }
+
+// Tables marked `apilable` become one card per row on phones (signum.css): each cell is labelled
+// with its column's header, also for rows the page adds later.
+function labelCells(table) {
+  const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+  for (const row of table.querySelectorAll("tbody tr")) {
+    [...row.cells].forEach((cell, i) => {
+      if (names[i] && !cell.dataset.label) cell.dataset.label = names[i];
+    });
+  }
+}
+for (const table of document.querySelectorAll("table.apilable")) {
+  labelCells(table);
+  new MutationObserver(() => labelCells(table)).observe(table, { childList: true, subtree: true });
+}
