@@ -196,6 +196,10 @@ async def test_the_receipt_is_never_lost_when_signing_is_down(
     sealed = await service.get_delivery(ING_TITULAR, entrega)
     assert sealed["acuse"]["clave"].startswith("acuses/")
     assert sealed["acuse_pendiente"] is None
+    # The sender follows it too: the oficio's tracking carries each delivery's acuse.
+    tracked = await service.tracking(SECRETARIA, oficio_id)
+    assert tracked["entregas"][entrega]["acuse"] == sealed["acuse"]
+    assert "acuse_pendiente" not in tracked["entregas"][entrega]
     assert len(signing.calls) == 1
     call = signing.calls[0]
     assert call["recibido_por"]["nombre"] == "Mtra. Elena Villarreal Sada"
