@@ -17,10 +17,11 @@ setup: ## Install uv and the Python dependencies (pinned in uv.lock)
 	  python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; }
 	@$(UV) sync --frozen --all-packages --quiet
 
-system-deps: ## Install the Debian packages the tests use (only what is missing)
+system-deps: ## Install the Debian packages the tests use (only what is missing; make up installs SoftHSM)
 	@bash deploy/local/system-deps.sh
 
 up: setup ## Provision the local stack, start every service and the gateway, print the URL
+	@bash deploy/local/system-deps.sh run
 	@$(RUN) signumctl up
 
 down: setup ## Stop the services, the gateway and the local stack

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite uses, only those missing, so a warm machine skips it.
+# Installs the Debian packages Signum uses, only those missing, so a warm machine skips it.
+#   system-deps.sh        what the test suite uses (make test)
+#   system-deps.sh run    only what the running platform needs (make up): SoftHSM for the seals
 set -euo pipefail
 # command -> package
 declare -A wanted=(
-  [promtool]=prometheus
-  [pdfsig]=poppler-utils
-  [certutil]=libnss3-tools
   [softhsm2-util]=softhsm2
-  [zbarimg]=zbar-tools
   [openssl]=openssl
-  [chromium]=chromium
 )
+if [ "${1:-test}" != run ]; then
+  wanted+=(
+    [promtool]=prometheus
+    [pdfsig]=poppler-utils
+    [certutil]=libnss3-tools
+    [zbarimg]=zbar-tools
+    [chromium]=chromium
+  )
+fi
 missing=()
 for cmd in "${!wanted[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${wanted[$cmd]}")

@@ -40,7 +40,7 @@ async def test_an_unreachable_service_is_a_503_in_spanish(client: httpx.AsyncCli
     assert response.status_code == 503
     assert response.json() == {
         "code": "drafting_unavailable",
-        "message": "El servicio drafting no responde. Intente de nuevo en unos minutos.",
+        "message": "El servicio de redacción no responde. Intente de nuevo en unos minutos.",
     }
 
 

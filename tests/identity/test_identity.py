@@ -11,6 +11,7 @@ from signum.gateway.directory.domain import Suplencia
 from signum.gateway.identity import passwords
 from signum.gateway.identity.errors import (
     AccountLockedError,
+    AmbiguousUserError,
     InvalidApiKeyError,
     InvalidCredentialsError,
     SessionRequiredError,
@@ -18,7 +19,7 @@ from signum.gateway.identity.errors import (
 )
 from signum.gateway.identity.repository import IdentityRepository
 from signum.gateway.identity.service import IdentityService, LoginPolicy
-from tests.identity.conftest import DirectoryStub
+from tests.identity.conftest import DirectoryStub, funcionario
 
 pytestmark = pytest.mark.stack
 
@@ -54,6 +55,37 @@ async def test_login_opens_a_session_whose_caller_comes_from_the_directory(ident
     await identity.logout(issued.token)
     with pytest.raises(SessionRequiredError):
         await identity.session_caller(issued.token)
+
+
+async def test_the_user_part_of_the_email_logs_in_when_only_one_account_has_it(
+    identity: IdentityService, directory: DirectoryStub, identity_repo: IdentityRepository
+) -> None:
+    await identity.set_password("1001", "ana@monterrey.gob.mx", PASSWORD)
+    issued = await identity.login(" Ana ", PASSWORD)
+    assert (await identity.session_caller(issued.token))[0].id == "1001"
+    with pytest.raises(InvalidCredentialsError):
+        await identity.login("ana", PASSWORD + "x")
+    with pytest.raises(InvalidCredentialsError):
+        await identity.login("ana@otro.gob.mx", PASSWORD)  # a full address must match whole
+
+    # The same user part in two domains: refused with a message saying what to type, never guessed.
+    directory.funcionarios["1003"] = funcionario("1003", "ana@dif.monterrey.gob.mx")
+    await identity.set_password("1003", "ana@dif.monterrey.gob.mx", PASSWORD)
+    with pytest.raises(AmbiguousUserError) as info:
+        await identity.login("ana", PASSWORD)
+    assert "correo institucional completo" in info.value.message
+    assert info.value.status_code == 401
+    issued = await identity.login("ana@dif.monterrey.gob.mx", PASSWORD)
+    assert (await identity.session_caller(issued.token))[0].id == "1003"
+
+
+async def test_accounts_written_before_get_their_user_part_at_start(
+    identity_repo: IdentityRepository,
+) -> None:
+    await identity_repo.accounts.insert_one({"_id": "7001", "usuario": "eva.solis@monterrey.gob.mx"})
+    await identity_repo.ensure_indexes()
+    (found,) = await identity_repo.accounts_by_local_part("Eva.Solis")
+    assert found.funcionario_id == "7001"
 
 
 async def test_session_tokens_are_stored_only_as_hashes(

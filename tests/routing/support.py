@@ -242,7 +242,9 @@ class FakeSigning:
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         if not self.up:
-            raise UnavailableError("El servicio signing no responde.", code="signing_unavailable")
+            raise UnavailableError(
+                "El servicio de firma electrónica no responde.", code="signing_unavailable"
+            )
         assert (method, path) == ("POST", "/internal/acuses")
         body = kwargs["json"]
         self.calls.append(body)

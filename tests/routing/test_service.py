@@ -186,11 +186,20 @@ async def test_the_receipt_is_never_lost_when_signing_is_down(
     assert received["recibido_en"] is not None
     assert received["acuse"] is None
     await asyncio.gather(*service._background)  # the first attempt, in the background, fails
+    # The recipient's page can say the seal is pending because signing is down, not "being issued".
+    pending = await service.get_delivery(ING_TITULAR, entrega)
+    assert pending["acuse"] is None
+    assert pending["acuse_pendiente"]["motivo"] == "signing_unavailable"
     assert await service.retry_acuses() == 0
     signing.up = True
     assert await service.retry_acuses() == 1
     sealed = await service.get_delivery(ING_TITULAR, entrega)
     assert sealed["acuse"]["clave"].startswith("acuses/")
+    assert sealed["acuse_pendiente"] is None
+    # The sender follows it too: the oficio's tracking carries each delivery's acuse.
+    tracked = await service.tracking(SECRETARIA, oficio_id)
+    assert tracked["entregas"][entrega]["acuse"] == sealed["acuse"]
+    assert "acuse_pendiente" not in tracked["entregas"][entrega]
     assert len(signing.calls) == 1
     call = signing.calls[0]
     assert call["recibido_por"]["nombre"] == "Mtra. Elena Villarreal Sada"

@@ -38,3 +38,21 @@ async def test_an_official_logs_in_sees_their_page_and_logs_out(browser: Browser
     await page.goto(world.gateway + "/")
     assert await page.inner_text("h2") == "Iniciar sesión"
     await page.close()
+
+
+async def test_the_user_part_of_the_email_is_enough_and_the_unit_shows_by_name(
+    browser: Browser, world: World
+) -> None:
+    person = world.people["titular@A"]
+    page = await (await browser.new_context()).new_page()
+    await page.goto(world.gateway + "/")
+    assert await page.inner_text("label[for=usuario]") == "Correo institucional o usuario"
+    await page.fill("#usuario", person.correo.split("@")[0].upper())  # "titular.a", any case
+    await page.fill("#contrasena", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("#salir")
+    assert person.nombre in await page.inner_text("h2")
+    main = await page.inner_text("main")
+    assert "Dirección de Pruebas A" in main
+    assert person.unidad not in main  # the name, not the code
+    await page.context.close()

@@ -89,6 +89,10 @@ async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
         await page.check(f"input.elegir[value='{oficio['id']}']")
     await page.set_input_files("#cer", file_payload("firma.cer", mine.cer))
     await page.set_input_files("#key", file_payload("firma.key", key_file))
+    # In Spanish whatever the browser's language: our button and the chosen file's name.
+    chooser = await page.locator("#cer").locator("xpath=..").inner_text()
+    assert "Elegir archivo…" in chooser
+    assert "firma.cer" in chooser
 
     # A wrong password is caught in the page; nothing is prepared on the server.
     await page.fill("#contrasena", "no-es-la-contrasena")
@@ -119,8 +123,13 @@ async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
     )
     assert await page.inner_text("#error") == ""
     results = await page.inner_text("#resultados")
-    assert f"{first['folio']}: firmado" in results
-    assert f"{second['folio']}: firmado" in results
+    # What the signature is, in words; the PAdES level only inside the closed "Detalles".
+    for oficio in (first, second):
+        assert f"{oficio['folio']}: firmado con su e.firma, con fecha y hora certificadas" in results
+    assert "B-T" not in results
+    assert "B-LT" not in results
+    await page.locator("#resultados details summary").first.click()
+    assert "Nivel de firma PAdES B-" in await page.inner_text("#resultados details")
     assert await page.input_value("#contrasena") == ""
     await page.wait_for_selector(f"tr[data-oficio='{first['id']}']", state="detached")  # no longer pending
 

@@ -155,12 +155,18 @@ def up(profile_name: str = typer.Option("dev", "--profile", help="dev or test"))
 
 
 def _demo_logins() -> str:
-    from signum.gateway.directory.demo import DEMO_LOGINS
+    import csv
+
+    from signum.gateway.directory.demo import DEMO_CSV, DEMO_LOGINS
     from signum.gateway.settings import Settings
 
+    with DEMO_CSV.open(encoding="utf-8") as handle:
+        units = {row["unidad_clave"]: row["unidad_nombre"] for row in csv.DictReader(handle)}
     password = Settings().demo_password.get_secret_value()
-    lines = [f"\nDemo logins (password {password}):"]
-    lines += [f"  {p.correo:<36} {p.papel:<14} {p.nombre} ({p.unidad})" for p in DEMO_LOGINS]
+    lines = [f"\nDemo logins (password {password}; the e-mail or its user part):"]
+    lines += [
+        f"  {p.correo:<36} {p.papel:<14} {p.nombre} ({units.get(p.unidad, p.unidad)})" for p in DEMO_LOGINS
+    ]
     return "\n".join(lines)
 
 

@@ -22,6 +22,7 @@ from signum.gateway.routes import admin, auth, bandeja, documentos, firma, ofici
 from signum.gateway.routes import directory as directory_routes
 from signum.gateway.settings import Settings
 from signum.gateway.ui import STATIC_DIR
+from signum.platform.health import CheckFailed
 from signum.platform.http import InternalClient
 from signum.platform.service import ServiceRuntime, create_app, serve
 
@@ -30,8 +31,16 @@ PURGE_EVERY_SECONDS = 600.0
 
 def service_ready(client: InternalClient):  # type: ignore[no-untyped-def]
     async def check() -> bool:
-        body = await client.request("GET", "/readyz")
-        return bool(body and body.get("ready"))
+        ready, checks = await client.readiness()
+        if not ready:
+            # Say which of the service's checks fails (e.g. "seal: el token PKCS#11 ... no abre").
+            failing = [
+                f"{name}: {result.get('detail') or 'no disponible'}"
+                for name, result in checks.items()
+                if isinstance(result, dict) and not result.get("ok")
+            ]
+            raise CheckFailed("; ".join(failing) or "no disponible")
+        return True
 
     return check
 

@@ -10,6 +10,14 @@ class InvalidCredentialsError(UnauthorizedError):
     message = "Usuario o contraseña incorrectos."
 
 
+class AmbiguousUserError(UnauthorizedError):
+    code = "user_ambiguous"
+    message = (
+        "Ese nombre de usuario corresponde a más de una cuenta. "
+        "Escriba su correo institucional completo (por ejemplo, nombre.apellido@monterrey.gob.mx)."
+    )
+
+
 class AccountLockedError(SignumError):
     code = "account_locked"
     status_code = 423

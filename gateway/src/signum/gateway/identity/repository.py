@@ -10,6 +10,11 @@ from motor.motor_asyncio import AsyncIOMotorDatabase
 from pymongo import ReturnDocument
 
 
+def local_part(usuario: str) -> str:
+    """`Mariana.Salinas@monterrey.gob.mx` -> `mariana.salinas` (one may log in with it alone)."""
+    return usuario.strip().lower().split("@", 1)[0]
+
+
 @dataclass(frozen=True)
 class Account:
     funcionario_id: str
@@ -51,6 +56,12 @@ class IdentityRepository:
 
     async def ensure_indexes(self) -> None:
         await self.accounts.create_index("usuario", unique=True)
+        await self.accounts.create_index("usuario_local")
+        # Accounts written before logging in with the user part existed.
+        async for doc in self.accounts.find({"usuario_local": {"$exists": False}}, {"usuario": 1}):
+            await self.accounts.update_one(
+                {"_id": doc["_id"]}, {"$set": {"usuario_local": local_part(doc["usuario"])}}
+            )
         await self.sessions.create_index("funcionario_id")
         await self.sessions.create_index("expira")
         await self.oidc_states.create_index("expira")
@@ -60,6 +71,11 @@ class IdentityRepository:
     async def account_by_user(self, usuario: str) -> Account | None:
         doc = await self.accounts.find_one({"usuario": usuario.strip().lower()})
         return None if doc is None else _account(doc)
+
+    async def accounts_by_local_part(self, usuario: str, limit: int = 2) -> list[Account]:
+        """Accounts whose e-mail starts with `usuario@` (at most `limit`: two already mean ambiguous)."""
+        cursor = self.accounts.find({"usuario_local": local_part(usuario)}).limit(limit)
+        return [_account(d) async for d in cursor]
 
     async def account(self, funcionario_id: str) -> Account | None:
         doc = await self.accounts.find_one({"_id": funcionario_id})
@@ -73,6 +89,7 @@ class IdentityRepository:
             {
                 "$set": {
                     "usuario": usuario.strip().lower(),
+                    "usuario_local": local_part(usuario),
                     "password_hash": password_hash,
                     "debe_cambiar": debe_cambiar,
                     "fallidos": 0,

@@ -16,6 +16,7 @@ from signum.gateway.directory.domain import GRANTABLE_ROLES, Funcionario, Puesto
 from signum.gateway.identity import passwords, tokens
 from signum.gateway.identity.errors import (
     AccountLockedError,
+    AmbiguousUserError,
     InvalidApiKeyError,
     InvalidCredentialsError,
     SessionRequiredError,
@@ -88,7 +89,7 @@ class IdentityService:
 
     async def login(self, usuario: str, contrasena: str) -> IssuedSession:
         now = self._clock()
-        account = await self._repo.account_by_user(usuario)
+        account = await self._account_of(usuario)
         if account is not None and account.bloqueada_hasta is not None and account.bloqueada_hasta > now:
             raise AccountLockedError
         valid = passwords.verify_password(account.password_hash if account else None, contrasena)
@@ -101,6 +102,15 @@ class IdentityService:
         await self._repo.record_success(account.funcionario_id, now)
         self._unknown_failures.pop(usuario.strip().lower(), None)
         return await self.open_session(account.funcionario_id, via="local", debe_cambiar=account.debe_cambiar)
+
+    async def _account_of(self, usuario: str) -> Account | None:
+        """By e-mail, or by its user part (`mariana.salinas`) when only one account has it."""
+        if "@" in usuario:
+            return await self._repo.account_by_user(usuario)
+        found = await self._repo.accounts_by_local_part(usuario)
+        if len(found) > 1:
+            raise AmbiguousUserError
+        return found[0] if found else None
 
     async def _fail(self, account: Account | None, usuario: str, now: datetime) -> None:
         policy = self._login

@@ -28,7 +28,11 @@ router = APIRouter(prefix="/api/v1", tags=["sesión"])
 class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    usuario: str = Field(min_length=1, max_length=320)
+    usuario: str = Field(
+        min_length=1,
+        max_length=320,
+        description="Correo institucional, o lo que va antes de la @ si ninguna otra cuenta lo comparte.",
+    )
     contrasena: str = Field(min_length=1, max_length=1024)
 
 

@@ -41,8 +41,11 @@ async def home(request: Request) -> HTMLResponse:
         oidc = OIDC_LINK if request.app.state.oidc is not None else ""
         return HTMLResponse(render("login.html", raw={"oidc": oidc}))
     roles = ", ".join(ROLE_NAMES.get(r, r) for r in sorted(caller.roles))
+    # The unit by its name ("Dirección General de Tecnologías de la Información"), not its code.
+    unidad = await request.app.state.directory.unidad(caller.unidad_id) if caller.unidad_id else None
+    unidad_nombre = unidad.nombre if unidad is not None else (caller.unidad_id or "—")
     return HTMLResponse(
-        render("home.html", nombre=caller.nombre or caller.id, unidad=caller.unidad_id or "—", roles=roles)
+        render("home.html", nombre=caller.nombre or caller.id, unidad=unidad_nombre, roles=roles)
     )
 
 

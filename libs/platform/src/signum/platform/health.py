@@ -12,6 +12,10 @@ Check = Callable[[], Awaitable[Any]]
 CHECK_TIMEOUT_SECONDS = 3.0
 
 
+class CheckFailed(Exception):
+    """Raised by a check to say why it fails (shown as is in /readyz, without the exception's type)."""
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """The outcome of one readiness check."""
@@ -34,6 +38,8 @@ async def run_check(name: str, check: Check, limit: float = CHECK_TIMEOUT_SECOND
         result = await asyncio.wait_for(check(), timeout=limit)
     except TimeoutError:
         return CheckResult(name, False, f"sin respuesta en {limit:.0f} s")
+    except CheckFailed as exc:
+        return CheckResult(name, False, str(exc)[:300])
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready", reported as such
         return CheckResult(name, False, f"{type(exc).__name__}: {exc}"[:300])
     if result is False:

@@ -159,6 +159,22 @@ def caller_from_request(request: Request) -> Caller:
         raise ForbiddenError("La identidad de la solicitud no es válida.", code="caller_invalid") from None
 
 
+# How a person reads each service's name in an error message ("El servicio de redacción no responde").
+SERVICE_NAMES = {
+    "drafting": "de redacción",
+    "signing": "de firma electrónica",
+    "routing": "de entregas y bandejas",
+    "storage": "de archivo de documentos",
+    "metrics": "de indicadores",
+    "gateway": "principal",
+}
+
+
+def service_name(service: str) -> str:
+    """`drafting` -> `de redacción`, for messages shown to users."""
+    return SERVICE_NAMES.get(service, "interno")
+
+
 class InternalClient:
     """Calls another service's internal API with the token, the caller and the correlation id.
 
@@ -194,6 +210,16 @@ class InternalClient:
             params=params,
             headers=self._headers(caller, correlation_id),
         )
+
+    async def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """The callee's `/readyz`: whether it is ready and its checks (a 503 is an answer, not an error)."""
+        try:
+            response = await self._client.get("/readyz")
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise UnavailableError(code=f"{self.service}_unavailable") from exc
+        checks = body.get("checks") if isinstance(body, dict) else None
+        return response.status_code == 200, checks if isinstance(checks, dict) else {}
 
     async def stream_upload(
         self,
@@ -233,12 +259,12 @@ class InternalClient:
         except httpx.HTTPError as exc:
             log.warning(f"internal {what} failed", service=self.service, path=path, error=repr(exc))
             raise UnavailableError(
-                f"El servicio {self.service} no responde. Intente de nuevo en unos minutos.",
+                f"El servicio {service_name(self.service)} no responde. Intente de nuevo en unos minutos.",
                 code=f"{self.service}_unavailable",
             ) from exc
         if response.status_code >= 500:
             raise UnavailableError(
-                f"El servicio {self.service} no pudo atender la solicitud.",
+                f"El servicio {service_name(self.service)} no pudo atender la solicitud.",
                 code=f"{self.service}_unavailable",
             )
         body = response.json() if response.content else None

@@ -258,6 +258,7 @@ class RoutingService:
             event,
             {
                 "$set": {f"entregas.{p.entrega_id}.acuse": acuse},
+                "$unset": {f"entregas.{p.entrega_id}.acuse_pendiente": ""},
                 "$push": {"timeline": _timeline_entry(event)},
             },
         )
@@ -871,13 +872,28 @@ class RoutingService:
         except SignumError as exc:
             log.warning("acuse not issued yet; will retry", entrega=entrega, code=exc.code)
             await self.queues.acuse_failed(entrega)
+            if not delivery.get("acuse_pendiente"):
+                # The recipient's page says so (the receipt stands; the seal comes when signing can).
+                pending = {"desde": datetime.now(UTC), "motivo": exc.code}
+                await self.oficios.update(
+                    doc["_id"], {}, {"$set": {f"entregas.{entrega}.acuse_pendiente": pending}}, []
+                )
+                await self.project(doc["_id"])
             return False
         acuse = {
             "clave": sealed.get("clave"),
             "sha256": sealed.get("sha256"),
             "url_verificacion": sealed.get("url_verificacion"),
         }
-        await self.oficios.update(doc["_id"], {}, {"$set": {f"entregas.{entrega}.acuse": acuse}}, [])
+        await self.oficios.update(
+            doc["_id"],
+            {},
+            {
+                "$set": {f"entregas.{entrega}.acuse": acuse},
+                "$unset": {f"entregas.{entrega}.acuse_pendiente": ""},
+            },
+            [],
+        )
         await self.queues.acuse_done(entrega)
         await self.project(doc["_id"])
         return True
@@ -1526,6 +1542,7 @@ def _delivery_summary(d: dict[str, Any]) -> dict[str, Any]:
         "motivo_cierre",
         "respuesta",
         "acuse",
+        "acuse_pendiente",
         "escalado_a",
     )
     view = {k: d.get(k) for k in keys}

@@ -85,6 +85,9 @@ def components(settings: Settings) -> Components:
     runtime.on_startup(repository.ensure_indexes)
     relay = runtime.outbox(repository.pending, repository.acuses)
     seals = SealKeyring(seal_config, engine.trust, development_seals) if seal_config is not None else None
+    if seals is not None:
+        # Not in the `local` scope: signing oficios works without the seal, only acuses need it.
+        runtime.add_check("seal", seals.ready)
     storage = StorageClient(settings.storage_url, settings.infra.internal_token.get_secret_value())
     service = SigningService(
         engine,

@@ -12,11 +12,13 @@ token in a local folder, the key generated inside the token, a certificate issue
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import secrets
 import shutil
 import subprocess
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +32,7 @@ from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from signum.platform.errors import SignumError
+from signum.platform.health import CheckFailed
 from signum.platform.logging import get_logger
 from signum.signing import errors
 from signum.signing.credentials import TrustPolicy
@@ -41,6 +44,10 @@ UNIQUE_IDENTIFIER = ObjectIdentifier("2.5.4.45")  # where SAT puts the RFC
 NAME = ObjectIdentifier("2.5.4.41")
 DEVELOPMENT_PIN = "signum-dev-sello"
 DEVELOPMENT_TOKEN = "signum-sellos"  # noqa: S105 - a token label
+# How long the readiness check trusts its last look at the token: a success for a minute, a failure
+# for a few seconds (so a fixed token shows up quickly), never a PKCS#11 login per /readyz.
+READY_FOR_SECONDS = 60.0
+NOT_READY_FOR_SECONDS = 5.0
 
 
 def slug(text: str) -> str:
@@ -229,6 +236,7 @@ class SealKeyring:
         self._seals: dict[str, Pkcs11Key] = {}
         self._lock = asyncio.Lock()
         self._login: Any = None  # one logged-in session kept open; every other session shares the login
+        self._readiness: tuple[float, str | None] | None = None  # (valid until, failure or None)
 
     def _token(self) -> Any:
         import pkcs11
@@ -239,8 +247,11 @@ class SealKeyring:
         from pkcs11 import PKCS11Error
 
         try:
+            if self.development is not None:
+                # Makes the token if SoftHSM was installed after this process started.
+                self.development.prepare()
             return self._token().open(rw=True, user_pin=self.config.pin)
-        except (PKCS11Error, OSError, RuntimeError) as exc:
+        except (PKCS11Error, OSError, RuntimeError, subprocess.CalledProcessError) as exc:
             log.error("cannot open PKCS#11 token", token=self.config.token_label, error=repr(exc))
             raise errors.SealUnavailableError() from exc
 
@@ -284,6 +295,45 @@ class SealKeyring:
                 raise errors.SealUnavailableError() from exc
             self._seals[label] = seal
             return seal
+
+    async def ready(self) -> bool:
+        """Readiness: the token opens with the PIN and holds the seal keys (development makes them on
+        first use, so there an open token is enough). Cached: see READY_FOR_SECONDS."""
+        now = time.monotonic()
+        if self._readiness is None or now >= self._readiness[0]:
+            async with self._lock:
+                failure = await asyncio.to_thread(self._probe)
+            until = now + (NOT_READY_FOR_SECONDS if failure else READY_FOR_SECONDS)
+            self._readiness = (until, failure)
+        failure = self._readiness[1]
+        if failure is not None:
+            raise CheckFailed(failure)
+        return True
+
+    def _probe(self) -> str | None:
+        """Why no acuse can be sealed now, or None when the token answers."""
+        from pkcs11 import Attribute, ObjectClass, PKCS11Error
+
+        try:
+            if self._login is None:
+                self._login = self._log_in()
+            keys = [
+                key
+                for key in self._login.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY})
+                if str(key.label).startswith(f"{self.config.key_label}-")
+            ]
+        except errors.SealUnavailableError as exc:
+            cause = exc.__cause__
+            return f"el token PKCS#11 {self.config.token_label!r} no abre ({self.config.module}): {cause!r}"
+        except (PKCS11Error, OSError, RuntimeError) as exc:
+            # A session lost (token restarted): log in again on the next look.
+            with contextlib.suppress(Exception):
+                self._login.close()
+            self._login = None
+            return f"el token PKCS#11 {self.config.token_label!r} no responde: {exc!r}"
+        if not keys and self.development is None:
+            return f"el token PKCS#11 {self.config.token_label!r} no tiene llaves {self.config.key_label}-*"
+        return None
 
     def forget(self, dependencia: str) -> None:
         """Drop an open seal that failed (token restarted, session lost): the next use reopens it."""

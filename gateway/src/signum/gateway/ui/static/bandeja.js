@@ -35,6 +35,14 @@ async function call(method, path, body) {
   return data;
 }
 
+// The receipt stands once recorded; the sealed acuse follows. Routing marks `acuse_pendiente` when
+// signing could not seal it (the seal service down): say so instead of "se está emitiendo" forever.
+function acusePendiente(entrega) {
+  if (!entrega.acuse_pendiente) return "El acuse sellado se está emitiendo.";
+  return `Recepción registrada el ${formatDate(entrega.recibido_en)}. El acuse sellado está pendiente: `
+    + "el servicio de sellado no está disponible; se emitirá en cuanto se restablezca.";
+}
+
 function formatDate(value) {
   if (!value) return "—";
   const d = new Date(value);
@@ -200,7 +208,7 @@ function showDelivery(entrega) {
   if (entrega.acuse && entrega.acuse.url_verificacion) {
     links.append(" · ", link(entrega.acuse.url_verificacion, "Acuse de recibo sellado"));
   } else if (entrega.recibido_en) {
-    links.append(" · ", document.createTextNode("El acuse sellado se está emitiendo."));
+    links.append(" · ", document.createTextNode(acusePendiente(entrega)));
   }
 
   const open = OPEN_STATES.has(entrega.estado) && entrega.motivo !== "copia";

@@ -18,8 +18,23 @@
     missingFiles: "Elija el certificado (.cer) y la clave privada (.key) de su e.firma.",
     network: "No se pudo comunicar con Signum. Revise su conexión e intente de nuevo.",
   };
+  // What the signature is, in an official's words; the PAdES level only in the details.
+  const SIGNED = {
+    "B-B": "firmado con su e.firma",
+    "B-T": "firmado con su e.firma, con fecha y hora certificadas",
+    "B-LT": "firmado con su e.firma, con fecha y hora certificadas y verificable a largo plazo",
+    "B-LTA": "firmado con su e.firma, con fecha y hora certificadas y verificable a largo plazo",
+  };
   const $ = (id) => document.getElementById(id);
   const table = $("pendientes");
+
+  function levelDetails(nivel) {
+    const details = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = "Detalles";
+    details.append(summary, `Nivel de firma PAdES ${nivel} (ETSI EN 319 142).`);
+    return details;
+  }
   const form = $("firmar");
 
   function show(id, text) {
@@ -175,7 +190,11 @@
           const result = await signOne(oficio, key, cerBase64);
           signed += 1;
           item.className = "aviso";
-          item.textContent = `${oficio.folio}: firmado (${result.nivel})` + (result.completo ? "; el oficio tiene todas sus firmas." : ".");
+          item.append(
+            `${oficio.folio}: ${SIGNED[result.nivel] || SIGNED["B-B"]}`
+              + (result.completo ? "; el oficio tiene todas sus firmas." : "."),
+            levelDetails(result.nivel),
+          );
         } catch (error) {
           item.className = "error";
           item.textContent = `${oficio.folio}: ${error instanceof TypeError ? MESSAGES.network : error.message}`;

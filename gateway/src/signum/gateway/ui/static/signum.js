@@ -40,3 +40,44 @@ if (logout) {
     location.href = "/";
   });
 }
+
+// Tables marked `apilable` become one card per row on phones (signum.css): each cell is labelled
+// with its column's header, also for rows the page adds later.
+function labelCells(table) {
+  const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+  for (const row of table.querySelectorAll("tbody tr")) {
+    [...row.cells].forEach((cell, i) => {
+      if (names[i] && !cell.dataset.label) cell.dataset.label = names[i];
+    });
+  }
+}
+for (const table of document.querySelectorAll("table.apilable")) {
+  labelCells(table);
+  new MutationObserver(() => labelCells(table)).observe(table, { childList: true, subtree: true });
+}
+
+// File inputs speak Spanish whatever the browser's language: the native button ("Choose File" in an
+// English browser) lies, transparent, over ours, so a click still opens the browser's file chooser;
+// the chosen file's name is written next to it.
+function describeFiles(input) {
+  const files = [...input.files];
+  if (files.length === 0) return "Ningún archivo elegido";
+  return files.length === 1 ? files[0].name : `${files.length} archivos`;
+}
+for (const input of document.querySelectorAll("input[type=file]:not([data-nativo])")) {
+  if (input.hidden || getComputedStyle(input).display === "none") continue;
+  const box = document.createElement("span");
+  box.className = "archivo";
+  const button = document.createElement("span");
+  button.className = "archivo-boton";
+  button.textContent = input.multiple ? "Elegir archivos…" : "Elegir archivo…";
+  const chosen = document.createElement("span");
+  chosen.className = "archivo-nombre";
+  chosen.textContent = describeFiles(input);
+  // Screen readers announce the input itself (its label and chosen file); ours are only drawn.
+  button.setAttribute("aria-hidden", "true");
+  chosen.setAttribute("aria-hidden", "true");
+  input.replaceWith(box);
+  box.append(input, button, chosen);
+  input.addEventListener("change", () => { chosen.textContent = describeFiles(input); });
+}
