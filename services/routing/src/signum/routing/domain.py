@@ -224,13 +224,21 @@ def sent_deliveries(oficio: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(entregas, key=lambda d: (order.get(d["motivo"], 9), str(d.get("creado_en")), d["id"]))
 
 
-def recipients_summary(oficio: dict[str, Any]) -> dict[str, int]:
-    """How many of the oficio's recipients (copies aside) are in each delivery state."""
+DELIVERY_STATES = ("enviado", "recibido", "turnado", "en_atencion", "respondido", "concluido")
+
+
+def recipients_summary(oficio: dict[str, Any]) -> list[dict[str, Any]]:
+    """How many of the oficio's recipients (copies aside) are in each delivery state, in lifecycle order.
+
+    A list, not a mapping: FerretDB 1.24 does not replace an embedded document by `$set` when the
+    new one has other keys (it keeps the old one), while it does replace an array.
+    """
     counts: dict[str, int] = {}
     for d in sent_deliveries(oficio):
         if d["motivo"] != "copia":
             counts[d["estado"]] = counts.get(d["estado"], 0) + 1
-    return counts
+    rank = {s: i for i, s in enumerate(DELIVERY_STATES)}
+    return [{"estado": e, "n": n} for e, n in sorted(counts.items(), key=lambda kv: rank.get(kv[0], 99))]
 
 
 def is_overdue(delivery: dict[str, Any], today: dt.date) -> bool:
