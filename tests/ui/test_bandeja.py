@@ -48,8 +48,7 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     pki = signing_pki[0]
     titular = await _inbox(browser, world, "titular@B")
     await titular.wait_for_function("document.querySelector('#titulo-carpeta').textContent === 'Recibidos'")
-    # Let the page open its event stream before the oficio is sent.
-    await titular.wait_for_timeout(500)
+    await titular.wait_for_selector("body[data-escuchando='1']")  # its live stream is open
 
     asunto = "Solicitud de apoyo logístico para la feria municipal"
     oficio_id = await new_draft(world, "autor@A", asunto)
@@ -113,8 +112,8 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     await sub.click("#carpetas button[data-carpeta=turnados]")
 
     async def listed() -> bool:
+        # Asks for the folder again; a later poll sees the answer (the row is absent until turned).
         await sub.click("#filtros button[type=submit]")
-        await sub.wait_for_timeout(300)
         return await (await _row(sub, folio)).count() == 1
 
     await eventually(listed, within=30, interval=0.5)

@@ -624,7 +624,9 @@ function wire() {
 let source = null;
 function listen() {
   if (source) source.close();
+  delete document.body.dataset.escuchando;
   source = new EventSource(`/api/v1/notificaciones?buzon=${state.buzon}`);
+  source.addEventListener("conectado", () => { document.body.dataset.escuchando = "1"; });
   source.addEventListener("bandeja", (e) => {
     let data = {};
     try { data = JSON.parse(e.data); } catch (_) { /* a malformed event changes nothing */ }

@@ -29,6 +29,7 @@ async function loadWaiting() {
 
 function listen() {
   const source = new EventSource("/api/v1/notificaciones");
+  source.addEventListener("conectado", () => { document.body.dataset.escuchando = "1"; });
   source.addEventListener("bandeja", () => loadWaiting());
   source.addEventListener("revision", (e) => {
     let data = {};

@@ -23,8 +23,9 @@ export async function show(box, url, say) {
   say("Cargando el oficio…");
   const data = await fetchPdf(url);
   if (mine !== current) return;
-  const pdf = await pdfjs.getDocument({ data, isEvalSupported: false }).promise;
+  const task = pdfjs.getDocument({ data, isEvalSupported: false });
   try {
+    const pdf = await task.promise;
     const ratio = window.devicePixelRatio || 1;
     for (let n = 1; n <= pdf.numPages; n += 1) {
       if (mine !== current) return;
@@ -44,7 +45,7 @@ export async function show(box, url, say) {
     }
     if (mine === current) say(pdf.numPages === 1 ? "1 página." : `${pdf.numPages} páginas.`);
   } finally {
-    await pdf.destroy();
+    await task.destroy();
   }
 }
 
