@@ -29,7 +29,9 @@ def dispatched(oficio_id: str) -> OficioDispatched:
             folio="TES/SEC/0001/2026",
             asunto="Solicitud de información",
             unidad_id=UNIT,
-            entregas=[DispatchedDelivery(entrega_id=f"{oficio_id}_x", motivo="destinatario", funcionario_id="1")],
+            entregas=[
+                DispatchedDelivery(entrega_id=f"{oficio_id}_x", motivo="destinatario", funcionario_id="1")
+            ],
         ),
     )
 
@@ -61,7 +63,9 @@ async def test_signed_then_sent(drafting: DraftingService) -> None:
     with pytest.raises(ConflictError):
         await drafting.cancel(AUTHOR, draft.id, "ya no", "c4")
     doc = await drafting._repo.collection.find_one({"_id": draft.id})
-    assert doc is not None and doc["firmado_en"] and doc["enviado_en"]
+    assert doc is not None
+    assert doc["firmado_en"]
+    assert doc["enviado_en"]
 
 
 async def test_sent_before_signed_arrives_stays_sent(drafting: DraftingService) -> None:

@@ -100,7 +100,9 @@ async def test_the_sender_follows_each_recipient_live_and_reads_the_pdf_in_the_p
     await row.wait_for()
     assert "Sin abrir" in await row.inner_text()
     await row.click()
-    recipient_row = sender.locator("#envio-destinatarios tbody tr", has_text=name_of(world.people["titular@B"]))
+    recipient_row = sender.locator(
+        "#envio-destinatarios tbody tr", has_text=name_of(world.people["titular@B"])
+    )
     await recipient_row.wait_for()
     assert "Sin abrir" in await recipient_row.inner_text()
     copy_row = sender.locator("#envio-destinatarios tbody tr", has_text="C.c.p.")
@@ -125,7 +127,9 @@ async def test_the_sender_follows_each_recipient_live_and_reads_the_pdf_in_the_p
     await shot(reader, "bandeja-lista-390")
     await mine.click()
     await reader.wait_for_selector("#detalle:not([hidden])")
-    await reader.wait_for_function("document.querySelector('#detalle-datos').textContent.includes('Recibido')")
+    await reader.wait_for_function(
+        "document.querySelector('#detalle-datos').textContent.includes('Recibido')"
+    )
     assert await reader.is_hidden("#lista")  # the detail takes the list's place
     assert await reader.is_visible("#volver")
     # Reading: the PDF in the page once the recipient may read the oficio (issue 12, item 1);
@@ -167,6 +171,17 @@ async def test_the_sender_follows_each_recipient_live_and_reads_the_pdf_in_the_p
         f"[...document.querySelectorAll('#elementos tbody tr')].some(r => r.textContent.includes({folio!r})"
         " && r.textContent.includes('Recibido'))"
     )
+    # The sealed acuse, once issued, is the sender's to download too.
+    acuse = recipient_row.locator("a", has_text="Acuse (PDF)")
+    await sender.wait_for_function(
+        "[...document.querySelectorAll('#envio-destinatarios tbody tr')].some("
+        "r => r.dataset.estado === 'recibido' && r.querySelector('a'))",
+        timeout=60_000,
+    )
+    href = await acuse.get_attribute("href")
+    assert href
+    author = await world.as_("autor@A")
+    assert (await author.get(href, follow_redirects=False)).status_code == 302
 
     # --- the sender's view on a phone too --------------------------------------------------------
     phone = await person(browser, world, "autor@A", PHONE)

@@ -51,7 +51,9 @@ async def test_a_review_request_reaches_the_reviewer_live_and_waits_in_por_revis
 
     # The count leads to the Por revisar folder, where the oficio waits (bold: not done yet).
     await reviewer.click("#pendientes a[data-pendiente=por_revisar]")
-    await reviewer.wait_for_function("document.querySelector('#titulo-carpeta').textContent === 'Por revisar'")
+    await reviewer.wait_for_function(
+        "document.querySelector('#titulo-carpeta').textContent === 'Por revisar'"
+    )
     row = reviewer.locator("#elementos tbody tr", has_text=asunto)
     await row.wait_for()
     assert "no-leido" in (await row.get_attribute("class") or "")
@@ -64,7 +66,8 @@ async def test_a_review_request_reaches_the_reviewer_live_and_waits_in_por_revis
     # The other counts lead to their folders too.
     phone = await person(browser, world, "titular@A", PHONE)
     await phone.wait_for_function(
-        "/^[0-9]+$/.test(document.querySelector('#pendientes a[data-pendiente=por_revisar] .cifra').textContent)"
+        "/^[0-9]+$/.test("
+        "document.querySelector('#pendientes a[data-pendiente=por_revisar] .cifra').textContent)"
     )
     await no_horizontal_scroll(phone)
     await shot(phone, "inicio-390")
@@ -75,9 +78,7 @@ async def test_a_review_request_reaches_the_reviewer_live_and_waits_in_por_revis
     ):
         await phone.goto(world.gateway + "/")
         await phone.click(f"#pendientes a[data-pendiente={key}]")
-        await phone.wait_for_function(
-            f"document.querySelector('#titulo-carpeta').textContent === {folder!r}"
-        )
+        await phone.wait_for_function(f"document.querySelector('#titulo-carpeta').textContent === {folder!r}")
         await no_horizontal_scroll(phone)
     assert await phone.input_value("#estado") == ""  # the last one: overdue ones, of every state
     assert await phone.is_checked("#vencidos")

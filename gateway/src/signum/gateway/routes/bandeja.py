@@ -130,7 +130,10 @@ async def seguimiento(
     # Routing decides on the oficio: its sender side (author, collaborators, signers), a titular of
     # its unit or an auditor; a recipient sees their own delivery, not the others'.
     return await services.routing.request(
-        "GET", f"/internal/oficios/{oficio_id}/seguimiento", caller=caller, correlation_id=current_correlation_id()
+        "GET",
+        f"/internal/oficios/{oficio_id}/seguimiento",
+        caller=caller,
+        correlation_id=current_correlation_id(),
     )
 
 

@@ -61,4 +61,3 @@ def handlers(lifecycle: Lifecycle) -> dict[str, Handler]:
         await lifecycle.on_dispatched(event)
 
     return {"oficio.signed": signed, "oficio.dispatched": dispatched}
-
