@@ -13,6 +13,7 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from signum.platform.event_descriptions import EVENT_DESCRIPTIONS
+from signum.testing.kafka import eventually
 from signum.testing.people import World
 from tests.routing.helpers import (
     content,
@@ -67,20 +68,37 @@ async def pdf_drawn(page: Page) -> int:
     return int(await page.locator("#visor-paginas canvas.pagina-pdf").count())
 
 
+ANEXO = b"calle,colonia\nRuiz Cortines,Mitras Norte\nAbraham Lincoln,Cumbres\n"
+
+
+async def _attach(world: World, oficio_id: str) -> dict[str, Any]:
+    author = await world.as_("autor@A")
+
+    async def uploaded() -> dict[str, Any] | None:
+        # Storage learns of the oficio from oficio.created; until then it refuses attachments.
+        r = await author.post(
+            f"/api/v1/oficios/{oficio_id}/anexos",
+            params={"nombre": "calles-programadas.csv"},
+            content=ANEXO,
+            headers={"content-type": "text/csv"},
+        )
+        return r.json() if r.status_code == 201 else None
+
+    stored = await eventually(uploaded, within=30, interval=0.5)
+    return {k: stored[k] for k in ("clave", "sha256", "tamano")} | {"nombre": "calles-programadas.csv"}
+
+
 async def _send(world: World, pki: Any, asunto: str) -> tuple[str, str]:
     oficio_id = await new_draft(world, "autor@A", asunto)
-    await save_content(
+    body = content(
         world,
         "autor@A",
-        oficio_id,
-        content(
-            world,
-            "autor@A",
-            ["autor@A"],
-            destinatarios=[{"tipo": "funcionario", "id": world.people["titular@B"].numero_empleado}],
-            ccp=[{"tipo": "funcionario", "id": world.people["auditor@A"].numero_empleado}],
-        ),
+        ["autor@A"],
+        destinatarios=[{"tipo": "funcionario", "id": world.people["titular@B"].numero_empleado}],
+        ccp=[{"tipo": "funcionario", "id": world.people["auditor@A"].numero_empleado}],
     )
+    body["anexos"] = [await _attach(world, oficio_id)]
+    await save_content(world, "autor@A", oficio_id, body)
     final = await review_finalize_sign(
         world, oficio_id, "autor@A", None, [("autor@A", efirma(world, pki, "autor@A"))]
     )
@@ -115,6 +133,12 @@ async def test_the_sender_follows_each_recipient_live_and_reads_the_pdf_in_the_p
     # The signed oficio, drawn in the page, with its download beside it.
     assert await pdf_drawn(sender) >= 1
     assert await sender.locator("#documentos a", has_text="Descargar el oficio firmado (PDF)").count() == 1
+    anexo = sender.locator("#documentos a", has_text="Anexo: calles-programadas.csv")
+    await anexo.wait_for()
+    author = await world.as_("autor@A")
+    assert (
+        await author.get(await anexo.get_attribute("href") or "", follow_redirects=False)
+    ).status_code == 302
     await no_horizontal_scroll(sender)
     await shot(sender, "bandeja-enviado-1366")
 
@@ -180,7 +204,6 @@ async def test_the_sender_follows_each_recipient_live_and_reads_the_pdf_in_the_p
     )
     href = await acuse.get_attribute("href")
     assert href
-    author = await world.as_("autor@A")
     assert (await author.get(href, follow_redirects=False)).status_code == 302
 
     # --- the sender's view on a phone too --------------------------------------------------------

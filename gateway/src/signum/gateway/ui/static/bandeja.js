@@ -163,9 +163,11 @@ function selectFolder(carpeta) {
   loadPage(false);
 }
 
-function openDetail() {
+function openDetail(scroll) {
   $("detalle").hidden = false;
   document.querySelector("main.bandeja").classList.add("con-detalle");
+  // Below a long list (or in the list's place on a phone): bring what was opened into view.
+  if (scroll) $("detalle").scrollIntoView({ block: "start" });
 }
 
 function closeDetail() {
@@ -291,7 +293,7 @@ function showDelivery(entrega) {
   state.entrega = entrega;
   state.enviado = null;
   const oficio = entrega.oficio || {};
-  openDetail();
+  openDetail(!same);
   $("envio").hidden = true;
   $("detalle-titulo").textContent = `${oficio.folio || "(sin folio)"} — ${oficio.asunto || ""}`;
   const list = $("detalle-datos");
@@ -420,7 +422,7 @@ function showSent(view) {
   const same = state.enviado && state.enviado.oficio.id === oficio.id;
   state.entrega = null;
   state.enviado = view;
-  openDetail();
+  openDetail(!same);
   $("detalle-titulo").textContent = `${oficio.folio || "(sin folio)"} — ${oficio.asunto || ""}`;
   const list = $("detalle-datos");
   list.replaceChildren();
