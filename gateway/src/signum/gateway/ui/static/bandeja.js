@@ -658,12 +658,16 @@ function listen() {
 }
 
 function startFromAddress() {
-  // Links of the start page: /bandeja?carpeta=por_revisar, ?estado=enviado, ?vencidos=1.
+  // Links of the start page: /bandeja?carpeta=por_revisar, ?estado=enviado, ?vencidos=1; and
+  // /bandeja?oficio=<id>: the sender's view of a sent oficio (e.g. from the editor).
   const p = new URLSearchParams(location.search);
-  const carpeta = FOLDER_NAMES[p.get("carpeta")] ? p.get("carpeta") : "recibidos";
+  const oficio = p.get("oficio");
+  let carpeta = FOLDER_NAMES[p.get("carpeta")] ? p.get("carpeta") : "recibidos";
+  if (oficio) carpeta = "enviados";
   if (p.get("estado")) $("estado").value = p.get("estado");
   if (p.get("vencidos")) $("vencidos").checked = true;
   selectFolder(carpeta);
+  if (oficio) openSent(oficio);
 }
 
 wire();
