@@ -208,11 +208,14 @@ async def test_the_sender_follows_each_recipient_live_and_reads_the_pdf_in_the_p
 
     # --- the sender's view on a phone too --------------------------------------------------------
     phone = await person(browser, world, "autor@A", PHONE)
-    await phone.goto(world.gateway + "/bandeja?carpeta=enviados")
-    await phone.locator("#elementos tbody tr", has_text=folio).click()
+    await phone.goto(world.gateway + f"/bandeja?oficio={oficio_id}")  # a link to the sent oficio
     await phone.wait_for_selector("#envio-destinatarios tbody tr")
     assert await pdf_drawn(phone) >= 1
+    assert await phone.is_hidden("#lista")
     await no_horizontal_scroll(phone)
     await shot(phone, "bandeja-enviado-390")
+    await phone.click("#volver")
+    await phone.locator("#elementos tbody tr", has_text=folio).wait_for()  # Enviados, behind it
+    await no_horizontal_scroll(phone)
     for page in (sender, reader, phone):
         await page.context.close()
