@@ -171,6 +171,7 @@ async def test_the_sender_follows_each_recipient_live_and_reads_the_pdf_in_the_p
         assert allowed.status_code == 403, allowed.text
         await reader.wait_for_function(
             "document.querySelector('#visor-estado').textContent.startsWith('No se pudo mostrar')"
+            " && document.querySelector('#visor.sin-pdf')"
         )
     await no_horizontal_scroll(reader)
     await shot(reader, "bandeja-detalle-390")

@@ -243,12 +243,16 @@ async function showPdf(oficioId, documento) {
     return;
   }
   $("visor").hidden = false;
+  $("visor").classList.remove("sin-pdf");
   const say = (text) => { $("visor-estado").textContent = text; };
+  say("Cargando el oficio…");
   try {
     const v = await loadViewer();
     await v.show($("visor-paginas"), downloadUrl(oficioId, documento.sha256), say);
   } catch (error) {
-    say(`No se pudo mostrar el oficio aquí: ${error.message} Puede descargarlo en «Documentos».`);
+    // The data and the actions take the whole width; the message stays above them.
+    $("visor").classList.add("sin-pdf");
+    say(`No se pudo mostrar el oficio aquí: ${error.message}`);
   }
 }
 
