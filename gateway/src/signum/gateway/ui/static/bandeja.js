@@ -560,6 +560,10 @@ function wire() {
     button.addEventListener("click", () => selectFolder(button.dataset.carpeta));
   }
   $("filtros").addEventListener("submit", (e) => { e.preventDefault(); loadPage(false); });
+  $("mas-filtros").addEventListener("click", () => {
+    const open = $("filtros").classList.toggle("abiertos");
+    $("mas-filtros").setAttribute("aria-expanded", String(open));
+  });
   $("mas").addEventListener("click", () => loadPage(true));
   if (document.body.dataset.oficialia === "1") {
     $("buzon").hidden = false;
@@ -670,6 +674,7 @@ function startFromAddress() {
   if (oficio) carpeta = "enviados";
   if (p.get("estado")) $("estado").value = p.get("estado");
   if (p.get("vencidos")) $("vencidos").checked = true;
+  if (p.get("estado") || p.get("vencidos")) $("filtros").classList.add("abiertos"); // show what applies
   selectFolder(carpeta);
   if (oficio) openSent(oficio);
 }
