@@ -151,6 +151,8 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/api/v1/bandeja"): lambda ctx: Request(),
     ("GET", "/api/v1/bandeja/no-leidos"): lambda ctx: Request(),
     ("GET", "/api/v1/bandeja/instrucciones"): lambda ctx: Request(),
+    ("GET", "/api/v1/bandeja/pendientes"): lambda ctx: Request(),
+    ("GET", "/api/v1/oficios/{oficio_id}/seguimiento"): _oficio,  # a draft: no deliveries yet
     ("GET", "/api/v1/notificaciones"): lambda ctx: Request(params={"max_segundos": "0"}),
     ("GET", "/api/v1/entregas/{entrega_id}"): lambda ctx: Request(path_params={"entrega_id": MISSING}),
     ("POST", "/api/v1/entregas/{entrega_id}/acuse"): lambda ctx: Request(path_params={"entrega_id": MISSING}),

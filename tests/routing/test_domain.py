@@ -57,5 +57,33 @@ def test_folders_of_deliveries_and_of_oficios() -> None:
     assert domain.oficio_folder({**oficio, "status": "cancelado"}, "1") is None
 
 
+def test_a_pending_review_is_in_por_revisar_until_given() -> None:
+    oficio = {"status": "en_revision", "participantes": ["1", "2", "3"], "revisores_pendientes": ["2"]}
+    assert domain.oficio_folder(oficio, "2") == "por_revisar"
+    assert domain.oficio_folder(oficio, "3") == "borradores"  # gave visto bueno already
+    assert domain.oficio_folder({**oficio, "status": "borrador"}, "2") == "borradores"  # changes asked
+    assert "por_revisar" in domain.WAITING_FOLDERS
+
+
+def test_the_senders_summary_counts_recipients_not_copies_nor_turnos() -> None:
+    def d(i: str, motivo: str, estado: str, padre: str | None = None) -> dict[str, object]:
+        return {"id": i, "motivo": motivo, "estado": estado, "padre_id": padre, "creado_en": "2026-12-01"}
+
+    oficio = {
+        "entregas": {
+            "a": d("a", "destinatario", "recibido"),
+            "b": d("b", "oficialia", "enviado"),
+            "c": d("c", "copia", "enviado"),
+            "t": d("t", "turno", "enviado", padre="a"),
+            "e": d("e", "destinatario", "recibido"),
+        }
+    }
+    assert [x["id"] for x in domain.sent_deliveries(oficio)] == ["a", "e", "b", "c"]
+    assert domain.recipients_summary(oficio) == [
+        {"estado": "enviado", "n": 1},
+        {"estado": "recibido", "n": 2},
+    ]
+
+
 def test_search_text_ignores_case_and_accents() -> None:
     assert domain.fold("Obra PÚBLICA, Año") == "obra publica, ano"

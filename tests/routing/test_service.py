@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from signum.contracts.drafting import Addressee
-from signum.platform.errors import SignumError
+from signum.platform.errors import ForbiddenError, SignumError
 from signum.platform.event_descriptions import EVENT_DESCRIPTIONS
 from signum.routing.domain import office_mailbox
 from signum.routing.service import RoutingService
@@ -396,3 +396,30 @@ async def test_a_reminder_goes_out_once_before_the_deadline(service: RoutingServ
     assert reminders[0][0] == "70003"
     assert reminders[0][2]["fecha_limite"] == due.isoformat()
     assert reminders[0][2]["dias_habiles_restantes"] == 1
+
+
+async def test_what_waits_counts_unopened_and_overdue_deliveries(service: RoutingService) -> None:
+    oficio_id = new_id()
+    await service.on_drafting_event(created(oficio_id))
+    # An answer was due yesterday: the delivery is overdue from the moment it arrives.
+    yesterday = service.today() - dt.timedelta(days=1)
+    await service.on_drafting_event(finalized(oficio_id, ["80001"], fecha_limite=yesterday))
+    await service.on_oficio_signed(signed(oficio_id))
+    waiting = await service.waiting(ING_TITULAR)
+    assert waiting["recibidos_sin_abrir"] == 1
+    assert waiting["vencidos"] == 1
+    assert waiting["vencidos_por_carpeta"] == {"recibidos": 1}
+    assert (waiting["por_revisar"], waiting["por_firmar"]) == (0, 0)
+
+    item = (await service.inbox_page(ING_TITULAR, "recibidos"))["elementos"][0]
+    await service.get_delivery(ING_TITULAR, item["entrega_id"])  # opened: the acuse de recibo
+    await service.close(ING_TITULAR, item["entrega_id"], "Atendido por teléfono.")
+    waiting = await service.waiting(ING_TITULAR)
+    assert (waiting["recibidos_sin_abrir"], waiting["vencidos"]) == (0, 0)
+
+    # The sender sees the recipient's state; the recipient does not see the sender's view.
+    view = await service.sent_view(SECRETARIA, oficio_id)
+    assert [(d["motivo"], d["estado"]) for d in view["destinatarios"]] == [("destinatario", "concluido")]
+    assert view["destinatarios"][0]["motivo_cierre"] == "Atendido por teléfono."
+    with pytest.raises(ForbiddenError):
+        await service.sent_view(ING_ANALISTA, oficio_id)

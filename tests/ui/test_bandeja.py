@@ -14,6 +14,7 @@ from signum.testing.kafka import eventually
 from signum.testing.people import World
 from tests.routing.helpers import content, efirma, new_draft, ok, review_finalize_sign, save_content
 from tests.ui.conftest import logged_in
+from tests.ui.test_bandeja_envio import DESKTOP, no_horizontal_scroll, shot
 
 pytestmark = pytest.mark.stack
 
@@ -48,8 +49,7 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     pki = signing_pki[0]
     titular = await _inbox(browser, world, "titular@B")
     await titular.wait_for_function("document.querySelector('#titulo-carpeta').textContent === 'Recibidos'")
-    # Let the page open its event stream before the oficio is sent.
-    await titular.wait_for_timeout(500)
+    await titular.wait_for_selector("body[data-escuchando='1']")  # its live stream is open
 
     asunto = "Solicitud de apoyo logístico para la feria municipal"
     oficio_id = await new_draft(world, "autor@A", asunto)
@@ -81,6 +81,12 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     )
     assert "no-leido" not in (await row.get_attribute("class") or "")
     assert await titular.is_hidden("#accion-acuse")
+    await titular.wait_for_function(  # the PDF drawn, or why not (until recipients may read it)
+        "/^([0-9]+ página|No se pudo)/.test(document.querySelector('#visor-estado').textContent)"
+    )
+    await titular.set_viewport_size(DESKTOP)
+    await no_horizontal_scroll(titular)
+    await shot(titular, "bandeja-recibido-1366")
 
     # Turn it to a subordinate of the unit, with an instruction and a deadline in working days.
     subordinate = world.people["funcionario@B"]
@@ -113,8 +119,8 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     await sub.click("#carpetas button[data-carpeta=turnados]")
 
     async def listed() -> bool:
+        # Asks for the folder again; a later poll sees the answer (the row is absent until turned).
         await sub.click("#filtros button[type=submit]")
-        await sub.wait_for_timeout(300)
         return await (await _row(sub, folio)).count() == 1
 
     await eventually(listed, within=30, interval=0.5)

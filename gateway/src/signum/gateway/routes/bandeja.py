@@ -33,7 +33,9 @@ from signum.platform.policy import Action, UnitAccess, authorize
 
 router = APIRouter(prefix="/api/v1", tags=["bandeja"])
 
-Carpeta = Literal["recibidos", "turnados", "enviados", "copias", "borradores", "por_firmar", "archivados"]
+Carpeta = Literal[
+    "recibidos", "turnados", "enviados", "copias", "borradores", "por_revisar", "por_firmar", "archivados"
+]
 Buzon = Literal["personal", "oficialia"]
 EntregaId = Path(min_length=3, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
 
@@ -105,6 +107,33 @@ async def no_leidos(
 ) -> Any:
     return await services.routing.request(
         "GET", "/internal/bandeja/no-leidos", caller=caller, params={"buzon": buzon}
+    )
+
+
+@router.get(
+    "/bandeja/pendientes",
+    summary="Lo que espera al funcionario: por revisar, por firmar, recibidos sin abrir y vencidos",
+)
+async def pendientes(services: ClientsDep, caller: Caller = Depends(require(Action.BANDEJA_LEER))) -> Any:
+    return await services.routing.request("GET", "/internal/bandeja/pendientes", caller=caller)
+
+
+@router.get(
+    "/oficios/{oficio_id}/seguimiento",
+    summary="Seguimiento de un oficio enviado: estado de cada destinatario, acuses y trayectoria",
+)
+async def seguimiento(
+    services: ClientsDep,
+    oficio_id: str = Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$"),
+    caller: Caller = Depends(require(Action.OFICIO_LEER)),
+) -> Any:
+    # Routing decides on the oficio: its sender side (author, collaborators, signers), a titular of
+    # its unit or an auditor; a recipient sees their own delivery, not the others'.
+    return await services.routing.request(
+        "GET",
+        f"/internal/oficios/{oficio_id}/seguimiento",
+        caller=caller,
+        correlation_id=current_correlation_id(),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from signum.contracts import Topic
-from signum.drafting import api
+from signum.drafting import api, lifecycle
 from signum.drafting.recipients import DirectoryResolver
 from signum.drafting.rendering import Renderer
 from signum.drafting.repository import FolioCounters, OficioRepository, TemplateRepository
@@ -33,7 +33,9 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.on_startup(folios.ensure_indexes)
     runtime.on_startup(templates.seed_default)
     runtime.on_startup(directory.ensure_indexes)
-    runtime.consume([Topic.DIRECTORY], directory.handlers())
+    # The oficio's state after drafting: signed (signing's event), sent (routing's).
+    follow = lifecycle.handlers(lifecycle.Lifecycle(repository))
+    runtime.consume([Topic.DIRECTORY, Topic.SIGNING, Topic.ROUTING], directory.handlers() | follow)
 
     async def prefix_of(unidad_id: str) -> str:
         # The unit's folio prefix from the directory; the unit id until the directory has it.

@@ -38,7 +38,8 @@ from signum.drafting.templates.text import clean_line
 from signum.platform.errors import ConflictError, ValidationFailedError
 
 OficioKind = Literal["oficio", "memorandum", "circular"]
-Status = Literal["borrador", "en_revision", "listo_para_firma", "cancelado"]
+# `firmado` and `enviado` follow signing's and routing's events (lifecycle.py); drafting never sets them.
+Status = Literal["borrador", "en_revision", "listo_para_firma", "firmado", "enviado", "cancelado"]
 Confidencialidad = Literal["publica", "reservada", "confidencial"]
 Prioridad = Literal["ordinaria", "urgente"]
 CollaboratorRole = Literal["editor", "revisor"]
@@ -362,6 +363,8 @@ def not_editable(draft: Draft) -> StateConflictError:
     names = {
         "en_revision": "está en revisión; espere las revisiones o cancele la solicitud",
         "listo_para_firma": "ya está listo para firma",
+        "firmado": "ya fue firmado",
+        "enviado": "ya fue firmado y enviado",
         "cancelado": "fue cancelado",
     }
     reason = names.get(draft.status, f"está en estado {draft.status}")
@@ -446,7 +449,7 @@ def give_verdict(draft: Draft, revisor_id: str, verdict: Verdict, comentario: st
 
 def check_ready_to_finalize(draft: Draft) -> None:
     """Refuse (Spanish, stable code) unless every required review gave visto bueno."""
-    if draft.status in ("listo_para_firma", "cancelado"):
+    if draft.status in ("listo_para_firma", "firmado", "enviado", "cancelado"):
         raise StateConflictError("El oficio ya fue finalizado o cancelado.", code="oficio_not_finalizable")
     if any(draft.review_of(r) is None for r in draft.revisores):
         raise StateConflictError(

@@ -111,6 +111,14 @@ def router(service: RoutingService, guard: InternalGuard) -> APIRouter:
     async def no_leidos(request: Request, buzon: str | None = Query(None, max_length=32)) -> dict[str, int]:
         return await service.unread_counts(caller_from_request(request), buzon)
 
+    @api.get("/bandeja/pendientes")
+    async def pendientes(request: Request) -> dict[str, Any]:
+        return await service.waiting(caller_from_request(request))
+
+    @api.get("/oficios/{oficio_id}/seguimiento")
+    async def seguimiento(oficio_id: str, request: Request) -> dict[str, Any]:
+        return await service.sent_view(caller_from_request(request), oficio_id)
+
     @api.get("/instrucciones")
     async def instrucciones() -> dict[str, str]:
         return domain.INSTRUCCIONES

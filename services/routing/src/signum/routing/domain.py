@@ -11,16 +11,21 @@ from typing import Any, Literal
 
 from signum.platform.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 
-Carpeta = Literal["recibidos", "turnados", "enviados", "copias", "borradores", "por_firmar", "archivados"]
+Carpeta = Literal[
+    "recibidos", "turnados", "enviados", "copias", "borradores", "por_revisar", "por_firmar", "archivados"
+]
 CARPETAS: tuple[Carpeta, ...] = (
     "recibidos",
     "turnados",
     "enviados",
     "copias",
     "borradores",
+    "por_revisar",
     "por_firmar",
     "archivados",
 )
+# Folders whose entries wait for their owner (a review, a signature): unread until done.
+WAITING_FOLDERS = frozenset({"por_revisar", "por_firmar"})
 
 # Delivery states (DESIGN.md §3): enviado → recibido → turnado / en_atencion → respondido / concluido.
 OPEN_STATES = frozenset({"enviado", "recibido", "turnado", "en_atencion"})
@@ -186,6 +191,8 @@ def oficio_folder(oficio: dict[str, Any], person: str) -> Carpeta | None:
     """Where an oficio shows for one of its authors, collaborators or signers (None: nowhere)."""
     status = oficio.get("status")
     firmantes = oficio.get("firmantes") or []
+    if status == "en_revision" and person in (oficio.get("revisores_pendientes") or []):
+        return "por_revisar"
     if status in ("borrador", "en_revision"):
         return "borradores" if person in (oficio.get("participantes") or []) else None
     if status in ("listo_para_firma", "firmando"):
@@ -208,6 +215,30 @@ def oficio_people(oficio: dict[str, Any]) -> set[str]:
     if oficio.get("author_id"):
         people.add(oficio["author_id"])
     return people
+
+
+def sent_deliveries(oficio: dict[str, Any]) -> list[dict[str, Any]]:
+    """The deliveries the sender made (recipients, office mailboxes, copies), not the turnos below them."""
+    entregas = [d for d in (oficio.get("entregas") or {}).values() if not d.get("padre_id")]
+    order = {"destinatario": 0, "oficialia": 1, "registro": 2, "copia": 3}
+    return sorted(entregas, key=lambda d: (order.get(d["motivo"], 9), str(d.get("creado_en")), d["id"]))
+
+
+DELIVERY_STATES = ("enviado", "recibido", "turnado", "en_atencion", "respondido", "concluido")
+
+
+def recipients_summary(oficio: dict[str, Any]) -> list[dict[str, Any]]:
+    """How many of the oficio's recipients (copies aside) are in each delivery state, in lifecycle order.
+
+    A list, not a mapping: FerretDB 1.24 does not replace an embedded document by `$set` when the
+    new one has other keys (it keeps the old one), while it does replace an array.
+    """
+    counts: dict[str, int] = {}
+    for d in sent_deliveries(oficio):
+        if d["motivo"] != "copia":
+            counts[d["estado"]] = counts.get(d["estado"], 0) + 1
+    rank = {s: i for i, s in enumerate(DELIVERY_STATES)}
+    return [{"estado": e, "n": n} for e, n in sorted(counts.items(), key=lambda kv: rank.get(kv[0], 99))]
 
 
 def is_overdue(delivery: dict[str, Any], today: dt.date) -> bool:

@@ -37,7 +37,9 @@ class Notifier:
         for owner in owners:
             self._streams[owner].add(queue)
         try:
-            yield ": conectado\n\n"
+            # An event too (a comment is invisible to EventSource): the page knows it is listening,
+            # the queue being registered already.
+            yield ": conectado\n\nevent: conectado\ndata: {}\n\n"
             while True:
                 try:
                     item = await asyncio.wait_for(queue.get(), timeout=heartbeat)

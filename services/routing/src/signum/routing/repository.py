@@ -126,6 +126,18 @@ class InboxRepository:
             counts[doc["carpeta"]] = counts.get(doc["carpeta"], 0) + 1
         return counts
 
+    async def overdue(self, owner: str, today: str, open_states: list[str]) -> dict[str, int]:
+        """Open deliveries past their deadline, per folder."""
+        query = {
+            "tipo": "entrega",
+            "fecha_limite": {"$lt": today, "$ne": None},
+            "estado": {"$in": open_states},
+        }
+        counts: dict[str, int] = {}
+        async for doc in self.of(owner).find(query, {"carpeta": 1}):
+            counts[doc["carpeta"]] = counts.get(doc["carpeta"], 0) + 1
+        return counts
+
     async def get(self, owner: str, entry_id: str) -> dict[str, Any] | None:
         return await self.of(owner).find_one({"_id": entry_id})
 

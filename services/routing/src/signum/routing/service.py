@@ -170,10 +170,19 @@ class RoutingService:
             }
             add_people = list(up.participantes)
         elif isinstance(event, OficioReviewRequested):
-            fields = {"status": "en_revision", "updated_at": event.occurred_at}
+            fields = {
+                "status": "en_revision",
+                "revisores_pendientes": list(event.payload.revisores),
+                "updated_at": event.occurred_at,
+            }
             add_people = list(event.payload.revisores)
         elif isinstance(event, OficioReviewed):
-            fields = {"status": event.payload.status, "updated_at": event.occurred_at}
+            rp = event.payload
+            fields = {
+                "status": rp.status,
+                "revisores_pendientes": list(rp.pendientes) if rp.status == "en_revision" else [],
+                "updated_at": event.occurred_at,
+            }
         elif isinstance(event, OficioFinalized):
             fp = event.payload
             fields = {
@@ -209,10 +218,29 @@ class RoutingService:
         update: dict[str, Any] = {"$set": fields, "$push": {"timeline": _timeline_entry(event)}}
         if add_people:
             update["$addToSet"] = {"conocidos": {"$each": domain.distinct(add_people)}}
-        await self.oficios.apply_event(event, update)
+        applied = await self.oficios.apply_event(event, update)
         await self.project(event.oficio_id or "", people_only=True)
+        if applied and isinstance(event, OficioReviewRequested):
+            await self._ask_reviewers(event)
         if isinstance(event, OficioFinalized) and event.payload.en_respuesta_a:
             await self._in_attention(event.payload.en_respuesta_a, event.payload.unidad_id, event)
+
+    async def _ask_reviewers(self, event: OficioReviewRequested) -> None:
+        """Tell each reviewer, live, that an oficio waits for their review (folder «Por revisar»)."""
+        doc = await self.oficios.get(event.oficio_id or "") or {}
+        who = await self._actor_name(event.actor.model_dump())
+        asunto = doc.get("asunto") or ""
+        for revisor in event.payload.revisores:
+            self.notifier.notify(
+                revisor,
+                "revision",
+                {
+                    "oficio_id": event.oficio_id,
+                    "asunto": asunto,
+                    "solicitado_por": who,
+                    "mensaje": f"{who} le pidió revisar el oficio «{asunto}».",
+                },
+            )
 
     async def _in_attention(self, answered_id: str, unit: str, event: OficioFinalized) -> None:
         """The answer is ready to sign: the deliveries it will close are `en_atencion` meanwhile."""
@@ -614,8 +642,10 @@ class RoutingService:
             "prioridad": doc.get("prioridad", "ordinaria"),
             "remitente": doc.get("remitente", ""),
             "remitente_unidad": doc.get("office_id"),
-            "leido": folder != "por_firmar",
+            "leido": folder not in domain.WAITING_FOLDERS,
             "fecha_limite": doc.get("fecha_limite_respuesta"),
+            # Enviados: how far its recipients got (state -> how many), for the sender's list.
+            "destinatarios": domain.recipients_summary(doc) if folder == "enviados" else None,
             "texto": domain.search_text(doc.get("folio"), doc.get("asunto"), doc.get("remitente")),
         }
 
@@ -712,6 +742,83 @@ class RoutingService:
         owner = self._inbox_owner(caller, buzon)
         counts = await self.inbox.unread(owner)
         return {c: counts.get(c, 0) for c in domain.CARPETAS}
+
+    async def waiting(self, caller: Caller) -> dict[str, Any]:
+        """What waits on the caller (the start page): reviews, signatures, unopened and overdue."""
+        owner = self._inbox_owner(caller, None)
+        unread = await self.inbox.unread(owner)
+        overdue = await self.inbox.overdue(owner, self.today().isoformat(), sorted(OPEN_STATES))
+        return {
+            "por_revisar": unread.get("por_revisar", 0),
+            "por_firmar": unread.get("por_firmar", 0),
+            "recibidos_sin_abrir": unread.get("recibidos", 0),
+            "turnados_sin_abrir": unread.get("turnados", 0),
+            "vencidos": sum(overdue.values()),
+            "vencidos_por_carpeta": overdue,
+        }
+
+    async def sent_view(self, caller: Caller, oficio_id: str) -> dict[str, Any]:
+        """The sender's read-only view: each recipient's state, receipt and acuse, and the trajectory.
+
+        For those who may read the oficio as its sender (author, collaborators, signers), a titular
+        of its unit or an auditor; being a recipient is not enough to see the other recipients.
+        """
+        doc = await self.tracking(caller, oficio_id)
+        destinatarios = []
+        for d in domain.sent_deliveries(doc):
+            received_by = d.get("recibido_por")
+            turnos = [t for t in (doc.get("entregas") or {}).values() if t.get("padre_id") == d["id"]]
+            destinatarios.append(
+                {
+                    "entrega_id": d["id"],
+                    "motivo": d["motivo"],
+                    "nombre": await self._owner_name(d),
+                    "unidad": await self._unit_name(d.get("unidad_id")),
+                    "en_lugar_de": await self._actor_name({"kind": "official", "id": d["en_lugar_de"]})
+                    if d.get("en_lugar_de")
+                    else None,
+                    "estado": d["estado"],
+                    "recibido_en": d.get("recibido_en"),
+                    "recibido_por": await self._actor_name({"kind": "official", "id": received_by})
+                    if received_by
+                    else None,
+                    "acuse": d.get("acuse"),
+                    "fecha_limite": d.get("fecha_limite"),
+                    "vencido": domain.is_overdue(d, self.today()),
+                    "respuesta": d.get("respuesta"),
+                    "cerrado_en": d.get("cerrado_en"),
+                    "motivo_cierre": d.get("motivo_cierre"),
+                    "turnado_a": [await self._owner_name(t) for t in turnos],
+                }
+            )
+        return {
+            "oficio": {
+                "id": doc["_id"],
+                "folio": doc.get("folio"),
+                "asunto": doc.get("asunto"),
+                "kind": doc.get("kind"),
+                "status": doc.get("status"),
+                "prioridad": doc.get("prioridad", "ordinaria"),
+                "remitente": doc.get("remitente"),
+                "remitente_unidad": doc.get("remitente_unidad_nombre"),
+                "enviado_en": doc.get("enviado_en"),
+                "fecha_limite_respuesta": doc.get("fecha_limite_respuesta"),
+                "documento": doc.get("documento"),
+                "firmantes": [
+                    {"nombre": f.get("nombre"), "cargo": f.get("cargo"), "firmado": bool(f.get("firmado"))}
+                    for f in doc.get("firmantes") or []
+                ],
+            },
+            "destinatarios": destinatarios,
+            "externos": doc.get("externos") or [],
+            "eventos": await self._trajectory(doc),
+        }
+
+    async def _unit_name(self, unidad_id: str | None) -> str | None:
+        if not unidad_id:
+            return None
+        unidad = await self.directory.unidad(unidad_id)
+        return unidad.nombre if unidad else unidad_id
 
     def _inbox_owner(self, caller: Caller, buzon: str | None) -> str:
         if caller.kind != "official":
@@ -1287,22 +1394,21 @@ class RoutingService:
         doc, delivery = await self._load(entrega)
         if not await self._may_view(caller, doc, delivery):
             raise DeliveryNotFoundError()
+        return {"oficio_id": doc["_id"], "folio": doc.get("folio"), "eventos": await self._trajectory(doc)}
+
+    async def _trajectory(self, doc: dict[str, Any]) -> list[dict[str, Any]]:
         # The timeline keeps no payloads; the deliveries tell a paper registration apart.
         deliveries = {"entregas": list((doc.get("entregas") or {}).values())}
-        return {
-            "oficio_id": doc["_id"],
-            "folio": doc.get("folio"),
-            "eventos": [
-                {
-                    "tipo": t["type"],
-                    "descripcion": describe_event(t["type"], deliveries),
-                    "cuando": t["at"],
-                    "quien": t["actor"],
-                    "quien_nombre": await self._actor_name(t["actor"]),
-                }
-                for t in doc.get("timeline") or []
-            ],
-        }
+        return [
+            {
+                "tipo": t["type"],
+                "descripcion": describe_event(t["type"], deliveries),
+                "cuando": t["at"],
+                "quien": t["actor"],
+                "quien_nombre": await self._actor_name(t["actor"]),
+            }
+            for t in doc.get("timeline") or []
+        ]
 
     async def _actor_name(self, actor: dict[str, Any]) -> str:
         """Who did it, as a person reads it: the official's name, or the system."""

@@ -1,11 +1,14 @@
 // The official's inbox: folders with unread counts, filters, search, cursor pages, a delivery's
-// detail (opening it records the acuse de recibo), turnar, concluir, archivar, responder, and live
-// updates through server-sent events. Every decision is the server's; this page only shows it.
+// detail (opening it records the acuse de recibo) with the signed PDF drawn in the page (pdf.js,
+// visor-pdf.js), turnar, concluir, archivar, responder; the sender's read-only view of a sent oficio
+// (each recipient's state, acuse and the trajectory); live updates through server-sent events.
+// Every decision is the server's; this page only shows it. On a narrow screen the list and the
+// detail take turns ("Volver a la lista").
 "use strict";
 
 const FOLDER_NAMES = {
-  recibidos: "Recibidos", turnados: "Turnados a mí", copias: "Copias (C.c.p.)", por_firmar: "Por firmar",
-  borradores: "Borradores", enviados: "Enviados", archivados: "Archivados",
+  recibidos: "Recibidos", turnados: "Turnados a mí", copias: "Copias (C.c.p.)", por_revisar: "Por revisar",
+  por_firmar: "Por firmar", borradores: "Borradores", enviados: "Enviados", archivados: "Archivados",
 };
 const STATE_NAMES = {
   enviado: "Sin abrir", recibido: "Recibido", turnado: "Turnado", en_atencion: "En atención",
@@ -13,9 +16,22 @@ const STATE_NAMES = {
   en_revision: "En revisión", listo_para_firma: "Listo para firma", firmado: "Firmado",
   cancelado: "Cancelado",
 };
+// An oficio of one's own (not a delivery): `enviado` is the oficio sent, not a delivery unopened.
+const OFICIO_STATE_NAMES = {
+  ...STATE_NAMES, enviado: "Enviado", firmando: "Firmándose", firmado: "Firmado",
+};
+// How many recipients are in a delivery state, as the sender's list says it.
+const PLURAL_STATES = {
+  enviado: ["sin abrir", "sin abrir"], recibido: ["recibido", "recibidos"], turnado: ["turnado", "turnados"],
+  en_atencion: ["en atención", "en atención"], respondido: ["respondido", "respondidos"],
+  concluido: ["concluido", "concluidos"],
+};
 const OPEN_STATES = new Set(["enviado", "recibido", "turnado", "en_atencion"]);
+const COLUMNS = ["Folio", "Asunto", "Remitente", "Fecha", "Plazo", "Estado"];
 
-const state = { carpeta: "recibidos", buzon: "personal", siguiente: null, entrega: null, elegidos: new Map() };
+const state = {
+  carpeta: "recibidos", buzon: "personal", siguiente: null, entrega: null, enviado: null, elegidos: new Map(),
+};
 const $ = (id) => document.getElementById(id);
 
 function showError(message) {
@@ -81,6 +97,22 @@ async function loadCounts() {
   }
 }
 
+function recipientsText(summary) {
+  // [{estado, n}] in lifecycle order -> "Recibido" (all alike) or "1 sin abrir · 2 recibidos".
+  if (!summary || summary.length === 0) return "Enviado";
+  if (summary.length === 1) return STATE_NAMES[summary[0].estado] || summary[0].estado;
+  return summary.map(({ estado, n }) => {
+    const [one, many] = PLURAL_STATES[estado] || [estado, estado];
+    return `${n} ${n === 1 ? one : many}`;
+  }).join(" · ");
+}
+
+function itemState(item) {
+  if (item.tipo !== "oficio") return STATE_NAMES[item.estado] || item.estado || "—";
+  if (item.carpeta === "enviados" && item.estado === "enviado") return recipientsText(item.destinatarios);
+  return OFICIO_STATE_NAMES[item.estado] || item.estado || "—";
+}
+
 function row(item) {
   const tr = document.createElement("tr");
   tr.dataset.id = item.id;
@@ -92,13 +124,14 @@ function row(item) {
     item.remitente || "—",
     formatDate(item.fecha),
     item.fecha_limite ? formatDay(item.fecha_limite) + (item.vencido ? " (vencido)" : "") : "—",
-    STATE_NAMES[item.estado] || item.estado || "—",
+    itemState(item),
   ];
-  for (const text of cells) {
+  cells.forEach((text, i) => {
     const td = document.createElement("td");
     td.textContent = text;
+    td.dataset.etiqueta = i === 2 && state.carpeta === "enviados" ? "Firma" : COLUMNS[i];
     tr.appendChild(td);
-  }
+  });
   tr.tabIndex = 0;
   const open = () => openItem(item);
   tr.addEventListener("click", open);
@@ -133,8 +166,24 @@ function selectFolder(carpeta) {
   for (const button of document.querySelectorAll("#carpetas button")) {
     button.setAttribute("aria-current", button.dataset.carpeta === carpeta ? "true" : "false");
   }
-  $("detalle").hidden = true;
+  $("col-remitente").textContent = carpeta === "enviados" ? "Firma" : "Remitente";
+  closeDetail();
   loadPage(false);
+}
+
+function openDetail(scroll) {
+  $("detalle").hidden = false;
+  document.querySelector("main.bandeja").classList.add("con-detalle");
+  // Below a long list (or in the list's place on a phone): bring what was opened into view.
+  if (scroll) $("detalle").scrollIntoView({ block: "start" });
+}
+
+function closeDetail() {
+  state.entrega = null;
+  state.enviado = null;
+  $("detalle").hidden = true;
+  document.querySelector("main.bandeja").classList.remove("con-detalle");
+  stopViewer();
 }
 
 function datum(list, label, value) {
@@ -157,7 +206,11 @@ function link(href, text) {
 
 async function openItem(item) {
   if (!item.entrega_id) {
-    // Drafts and oficios waiting for a signature open where they are worked on.
+    if (item.carpeta === "enviados") {
+      await openSent(item.oficio_id);
+      return;
+    }
+    // Drafts, reviews and oficios waiting for a signature open where they are worked on.
     location.href = item.carpeta === "por_firmar" ? "/firmar" : `/redaccion?oficio=${encodeURIComponent(item.oficio_id)}`;
     return;
   }
@@ -175,10 +228,85 @@ async function openItem(item) {
   if (tr) tr.classList.remove("no-leido");
 }
 
+// --- the PDF in the page ------------------------------------------------------------------------
+
+let viewer = null;
+function loadViewer() {
+  viewer = viewer || import("/static/visor-pdf.js");
+  return viewer;
+}
+
+function stopViewer() {
+  $("visor").hidden = true;
+  if (viewer) viewer.then((v) => v.stop($("visor-paginas"))).catch(() => {});
+}
+
+function downloadUrl(oficioId, sha256) {
+  return `/api/v1/oficios/${encodeURIComponent(oficioId)}/documentos/sha256/${sha256}/descarga`;
+}
+
+async function showPdf(oficioId, documento) {
+  if (!documento || !documento.sha256) {
+    stopViewer();
+    return;
+  }
+  $("visor").hidden = false;
+  $("visor").classList.remove("sin-pdf");
+  const say = (text) => { $("visor-estado").textContent = text; };
+  say("Cargando el oficio…");
+  try {
+    const v = await loadViewer();
+    await v.show($("visor-paginas"), downloadUrl(oficioId, documento.sha256), say);
+  } catch (error) {
+    // The data and the actions take the whole width; the message stays above them.
+    $("visor").classList.add("sin-pdf");
+    say(`No se pudo mostrar el oficio aquí: ${error.message}`);
+  }
+}
+
+function documentLink(list, href, text) {
+  const li = document.createElement("li");
+  li.appendChild(link(href, text));
+  list.appendChild(li);
+  return li;
+}
+
+async function listDocuments(oficio, acuse, shown) {
+  // The signed oficio, its anexos (if the caller may read the oficio) and the sealed acuse.
+  const list = $("documentos-lista");
+  list.replaceChildren();
+  $("documentos").hidden = true;
+  if (oficio.documento && oficio.documento.sha256) {
+    documentLink(list, downloadUrl(oficio.id, oficio.documento.sha256), "Descargar el oficio firmado (PDF)");
+  }
+  if (acuse && acuse.sha256) {
+    documentLink(list, downloadUrl(oficio.id, acuse.sha256), "Acuse de recibo sellado (PDF)");
+  }
+  if (acuse && acuse.url_verificacion) documentLink(list, acuse.url_verificacion, "Verificar el acuse");
+  $("documentos").hidden = list.children.length === 0;
+  let draft;
+  try {
+    draft = await call("GET", `/api/v1/oficios/${encodeURIComponent(oficio.id)}`);
+  } catch (error) {
+    return; // the anexos are listed to whoever may read the oficio
+  }
+  if (!shown()) return;
+  for (const anexo of (draft.contenido && draft.contenido.anexos) || []) {
+    const li = anexo.sha256
+      ? documentLink(list, downloadUrl(oficio.id, anexo.sha256), `Anexo: ${anexo.nombre}`)
+      : document.createElement("li");
+    if (!anexo.sha256) { li.textContent = `Anexo: ${anexo.nombre}`; list.appendChild(li); }
+  }
+  $("documentos").hidden = list.children.length === 0;
+}
+
 function showDelivery(entrega) {
+  const same = state.entrega && state.entrega.id === entrega.id;
   state.entrega = entrega;
+  state.enviado = null;
   const oficio = entrega.oficio || {};
-  $("detalle").hidden = false;
+  openDetail(!same);
+  $("envio").hidden = true;
   $("detalle-titulo").textContent = `${oficio.folio || "(sin folio)"} — ${oficio.asunto || ""}`;
   const list = $("detalle-datos");
   list.replaceChildren();
@@ -197,21 +325,14 @@ function showDelivery(entrega) {
   if (entrega.respuesta) datum(list, "Respondido con", entrega.respuesta.folio || entrega.respuesta.oficio_id);
 
   const links = $("detalle-enlaces");
-  links.replaceChildren();
-  const documento = oficio.documento;
-  if (documento && documento.sha256) {
-    links.append(link(
-      `/api/v1/oficios/${encodeURIComponent(oficio.id)}/documentos/sha256/${documento.sha256}/descarga`,
-      "Descargar el oficio firmado (PDF)",
-    ));
-  }
-  if (entrega.acuse && entrega.acuse.url_verificacion) {
-    links.append(" · ", link(entrega.acuse.url_verificacion, "Acuse de recibo sellado"));
-  } else if (entrega.recibido_en) {
-    links.append(" · ", document.createTextNode(acusePendiente(entrega)));
-  }
+  links.textContent = entrega.recibido_en && !(entrega.acuse && entrega.acuse.sha256)
+    ? acusePendiente(entrega) : "";
+  const shown = () => state.entrega === entrega;
+  listDocuments(oficio, entrega.acuse, shown);
+  if (!same) showPdf(oficio.id, oficio.documento);
 
   const open = OPEN_STATES.has(entrega.estado) && entrega.motivo !== "copia";
+  $("acciones").hidden = false;
   $("accion-acuse").hidden = Boolean(entrega.recibido_en);
   $("accion-responder").hidden = !open;
   $("accion-archivar").hidden = entrega.archivado || (open && entrega.motivo !== "copia");
@@ -235,13 +356,18 @@ async function loadHistory(entregaId) {
     return;
   }
   if (state.entrega !== shown) return; // another delivery was opened meanwhile
+  showTrajectory(history.eventos);
+}
+
+function showTrajectory(eventos) {
+  const box = $("trayectoria");
   box.replaceChildren();
-  if (!history.eventos || history.eventos.length === 0) return;
+  if (!eventos || eventos.length === 0) return;
   const title = document.createElement("h4");
   title.textContent = "Trayectoria del oficio";
   const list = document.createElement("ol");
   list.className = "trayectoria";
-  for (const evento of history.eventos) {
+  for (const evento of eventos) {
     const li = document.createElement("li");
     const when = document.createElement("time");
     when.dateTime = evento.cuando;
@@ -279,6 +405,82 @@ async function loadTree(entregaId) {
     return ul;
   };
   box.append(title, walk(tree));
+}
+
+// --- the sender's view of a sent oficio (read-only) --------------------------------------------
+
+async function openSent(oficioId) {
+  showError("");
+  let view;
+  try {
+    view = await call("GET", `/api/v1/oficios/${encodeURIComponent(oficioId)}/seguimiento`);
+  } catch (error) {
+    showError(error.message);
+    return;
+  }
+  showSent(view);
+}
+
+function recipientCell(tr, label, text) {
+  const td = document.createElement("td");
+  td.dataset.etiqueta = label;
+  if (text instanceof Node) td.appendChild(text); else td.textContent = text;
+  tr.appendChild(td);
+  return td;
+}
+
+function showSent(view) {
+  const oficio = view.oficio;
+  const same = state.enviado && state.enviado.oficio.id === oficio.id;
+  state.entrega = null;
+  state.enviado = view;
+  openDetail(!same);
+  $("detalle-titulo").textContent = `${oficio.folio || "(sin folio)"} — ${oficio.asunto || ""}`;
+  const list = $("detalle-datos");
+  list.replaceChildren();
+  datum(list, "Estado", OFICIO_STATE_NAMES[oficio.status] || oficio.status);
+  datum(list, "Enviado", oficio.enviado_en ? formatDate(oficio.enviado_en) : "");
+  datum(list, "Prioridad", oficio.prioridad === "urgente" ? "Urgente" : "Ordinaria");
+  datum(list, "Firmantes", (oficio.firmantes || []).map((f) => f.nombre).filter(Boolean).join(", "));
+  datum(list, "Plazo de respuesta", oficio.fecha_limite_respuesta ? formatDay(oficio.fecha_limite_respuesta) : "");
+  $("detalle-enlaces").textContent = "";
+  $("acciones").hidden = true;
+  $("turnar").hidden = true;
+  $("concluir").hidden = true;
+  $("arbol-turnos").replaceChildren();
+
+  const body = $("envio-destinatarios").querySelector("tbody");
+  body.replaceChildren();
+  for (const d of view.destinatarios) {
+    const tr = document.createElement("tr");
+    tr.dataset.entrega = d.entrega_id;
+    tr.dataset.estado = d.estado;
+    const who = d.motivo === "copia" ? `${d.nombre} (C.c.p.)` : d.nombre;
+    recipientCell(tr, "Destinatario", d.unidad && !who.includes(d.unidad) ? `${who} · ${d.unidad}` : who);
+    let estado = STATE_NAMES[d.estado] || d.estado;
+    if (d.turnado_a && d.turnado_a.length) estado += ` a ${d.turnado_a.join(", ")}`;
+    if (d.respuesta) estado += ` con ${d.respuesta.folio || "un oficio"}`;
+    if (d.vencido) estado += " (vencido)";
+    recipientCell(tr, "Estado", estado);
+    recipientCell(tr, "Recibido", d.recibido_en
+      ? formatDate(d.recibido_en) + (d.recibido_por ? ` por ${d.recibido_por}` : "") : "—");
+    let acuse = d.recibido_en ? "Emitiéndose" : "—";
+    if (d.acuse && d.acuse.sha256) acuse = link(downloadUrl(oficio.id, d.acuse.sha256), "Acuse (PDF)");
+    recipientCell(tr, "Acuse", acuse);
+    body.appendChild(tr);
+  }
+  for (const e of view.externos || []) {
+    const tr = document.createElement("tr");
+    recipientCell(tr, "Destinatario", `${e.nombre}${e.correo ? ` <${e.correo}>` : ""}`);
+    recipientCell(tr, "Estado", e.enviado ? "Enviado por correo" : "Sin correo: entréguelo en papel");
+    recipientCell(tr, "Recibido", "—");
+    recipientCell(tr, "Acuse", "—");
+    body.appendChild(tr);
+  }
+  $("envio").hidden = body.children.length === 0;
+  showTrajectory(view.eventos);
+  listDocuments(oficio, null, () => state.enviado === view);
+  if (!same) showPdf(oficio.id, oficio.documento);
 }
 
 // --- turnar -----------------------------------------------------------------------------------
@@ -358,10 +560,18 @@ async function act(action) {
 }
 
 function wire() {
+  $("volver").addEventListener("click", () => {
+    closeDetail();
+    $("lista").scrollIntoView({ block: "start" });
+  });
   for (const button of document.querySelectorAll("#carpetas button")) {
     button.addEventListener("click", () => selectFolder(button.dataset.carpeta));
   }
   $("filtros").addEventListener("submit", (e) => { e.preventDefault(); loadPage(false); });
+  $("mas-filtros").addEventListener("click", () => {
+    const open = $("filtros").classList.toggle("abiertos");
+    $("mas-filtros").setAttribute("aria-expanded", String(open));
+  });
   $("mas").addEventListener("click", () => loadPage(true));
   if (document.body.dataset.oficialia === "1") {
     $("buzon").hidden = false;
@@ -432,15 +642,28 @@ function wire() {
 let source = null;
 function listen() {
   if (source) source.close();
+  delete document.body.dataset.escuchando;
   source = new EventSource(`/api/v1/notificaciones?buzon=${state.buzon}`);
+  source.addEventListener("conectado", () => { document.body.dataset.escuchando = "1"; });
   source.addEventListener("bandeja", (e) => {
     let data = {};
     try { data = JSON.parse(e.data); } catch (_) { /* a malformed event still refreshes */ }
-    // Only deliveries that just arrived are news; other changes (the person's own action, a sealed
-    // acuse) refresh the lists without replacing what the page just told them.
-    if (data.nuevos > 0) notice("Llegó algo nuevo a su bandeja.");
+    if (state.enviado && data.oficio_id === state.enviado.oficio.id) {
+      openSent(data.oficio_id); // a recipient moved: the sender's view follows
+    } else if (data.nuevos > 0) {
+      // Only deliveries that just arrived are news; other changes (the person's own action, a
+      // sealed acuse) refresh the lists without replacing what the page just told them.
+      notice("Llegó algo nuevo a su bandeja.");
+    }
     loadCounts();
     loadPage(false);
+  });
+  source.addEventListener("revision", (e) => {
+    let data = {};
+    try { data = JSON.parse(e.data); } catch (_) { /* a malformed event changes nothing */ }
+    notice(data.mensaje || "Le pidieron revisar un oficio.");
+    loadCounts();
+    if (state.carpeta === "por_revisar") loadPage(false);
   });
   for (const kind of ["recordatorio", "vencido", "escalamiento"]) {
     source.addEventListener(kind, (e) => {
@@ -452,8 +675,22 @@ function listen() {
   }
 }
 
+function startFromAddress() {
+  // Links of the start page: /bandeja?carpeta=por_revisar, ?estado=enviado, ?vencidos=1; and
+  // /bandeja?oficio=<id>: the sender's view of a sent oficio (e.g. from the editor).
+  const p = new URLSearchParams(location.search);
+  const oficio = p.get("oficio");
+  let carpeta = FOLDER_NAMES[p.get("carpeta")] ? p.get("carpeta") : "recibidos";
+  if (oficio) carpeta = "enviados";
+  if (p.get("estado")) $("estado").value = p.get("estado");
+  if (p.get("vencidos")) $("vencidos").checked = true;
+  if (p.get("estado") || p.get("vencidos")) $("filtros").classList.add("abiertos"); // show what applies
+  selectFolder(carpeta);
+  if (oficio) openSent(oficio);
+}
+
 wire();
 loadInstructions();
 loadCounts();
-selectFolder("recibidos");
+startFromAddress();
 listen();
