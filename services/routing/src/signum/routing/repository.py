@@ -110,7 +110,7 @@ class InboxRepository:
             ops = [UpdateOne({"_id": e["_id"]}, {"$set": e}, upsert=True) for e in entries]
             async with document_locks.hold(coll.name, [e["_id"] for e in entries]):
                 result = await coll.bulk_write(ops, ordered=False)
-            created = [str(i) for i in result.upserted_ids.values()]
+            created = [str(i) for i in (result.upserted_ids or {}).values()]
         if remove:
             await coll.delete_many({"_id": {"$in": list(remove)}})
         return created
