@@ -108,12 +108,14 @@ def test_an_altered_document_is_said_plainly() -> None:
         integra=False,
         firma_valida=False,
         modificado_despues=True,
-        cambios_posteriores="El documento fue modificado después de esta firma.",
+        cambios_posteriores="Después de esta firma solo se agregaron otras firmas; el contenido no cambió.",
     )
     page = report_html(by_id(broken))
     assert 'data-veredicto="alterado"' in page
     assert "Documento alterado: no es el que se firmó" in page
     assert "Firma NO válida" in page
+    assert "El contenido no coincide con lo que firmó esta persona" in page
+    assert "el contenido no cambió" not in page
     assert "Documento válido" not in page
 
 

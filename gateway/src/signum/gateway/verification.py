@@ -179,6 +179,14 @@ def _signer(firma: dict[str, Any], position: int) -> str:
     stamped = local_time(firma.get("fecha_sello_tiempo"))
     signed = local_time(firma.get("fecha_firma"))
     zone = " (hora de la Ciudad de México)"
+    broken = not firma.get("integra") or not firma.get("firma_valida")
+    # A broken signature says nothing trustworthy about later changes or its certificate.
+    changes = (
+        "El contenido no coincide con lo que firmó esta persona: fue modificado o está dañado."
+        if broken
+        else firma.get("cambios_posteriores")
+    )
+    certificate = None if broken else firma.get("estado_certificado_texto")
     rows = "".join(
         [
             _row("RFC", firma.get("rfc")),
@@ -186,8 +194,8 @@ def _signer(firma: dict[str, Any], position: int) -> str:
             _row("Fecha de firma", signed + zone if signed else None),
             _row("Sello de tiempo", stamped + zone if stamped else "Sin sello de tiempo"),
             _row("Tipo de firma", LEVEL_WORDS.get(level, "Firma electrónica avanzada")),
-            _row("Certificado", firma.get("estado_certificado_texto")),
-            _row("Cambios después de firmar", firma.get("cambios_posteriores")),
+            _row("Certificado", certificate),
+            _row("Cambios después de firmar", changes),
         ]
     )
     details = [f"Nivel técnico: PAdES {level}" if level else "", f"campo {firma.get('campo', '')}"]

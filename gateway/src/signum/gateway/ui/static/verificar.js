@@ -16,7 +16,7 @@
 
   function describe() {
     const file = input.files && input.files[0];
-    chosen.textContent = file ? "Archivo elegido: " + file.name : "";
+    chosen.textContent = file ? "Archivo elegido: " + file.name : "Ningún archivo elegido.";
   }
 
   input.addEventListener("change", describe);
