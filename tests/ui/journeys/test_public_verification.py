@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, FilePayload, Page, ViewportSize
 
 from signum.gateway.directory.demo import curp_for
 from signum.testing.people import World
@@ -38,8 +38,8 @@ from tests.e2e.test_signing_flow import (
 pytestmark = pytest.mark.stack
 
 SCREENSHOTS = Path(__file__).parents[1] / "screenshots"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1366, "height": 900}
 
 
 async def signed_oficio(world: World, pki: SigningPki) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def masked(rfc: str) -> str:
     return rfc[:4] + "******" + rfc[-3:]
 
 
-async def visitor(browser: Browser, viewport: dict[str, int]) -> Page:
+async def visitor(browser: Browser, viewport: ViewportSize) -> Page:
     """A fresh browser context: nobody logged in (a touch screen at phone width)."""
     phone = viewport["width"] < 600
     context = await browser.new_context(viewport=viewport, locale="es-MX", is_mobile=phone, has_touch=phone)
@@ -173,7 +173,7 @@ async def test_a_visitor_verifies_a_signed_oficio_by_its_qr_by_its_code_and_by_u
     await desk.goto(world.gateway + "/verificar")
     await no_horizontal_scroll(desk)
     await shot(desk, "verificacion-formulario-1366.png")
-    chosen = {"name": "oficio.pdf", "mimeType": "application/pdf", "buffer": pdf}
+    chosen: FilePayload = {"name": "oficio.pdf", "mimeType": "application/pdf", "buffer": pdf}
     await desk.set_input_files("#archivo", chosen)
     assert await desk.inner_text("#elegido") == "Archivo elegido: oficio.pdf"
     async with desk.expect_navigation():
