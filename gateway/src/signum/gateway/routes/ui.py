@@ -134,6 +134,18 @@ CHECK_NAMES = {
 }
 
 
+def _status_row(name: str, ok: bool, detail: str) -> str:
+    state = "Disponible" if ok else "No disponible"
+    # Details come from the check (a timeout, an exception's text): shown as such to administrators.
+    technical = ""
+    if detail and detail != "no disponible":
+        technical = f'<br><span class="muted">Detalle técnico: {escape(detail)}</span>'
+    return (
+        f'<tr data-servicio="{escape(name)}"><td>{escape(CHECK_NAMES.get(name, name))}</td>'
+        f'<td><span class="{"estado-ok" if ok else "estado-mal"}">{state}</span>{technical}</td></tr>'
+    )
+
+
 @router.get("/estado", response_class=HTMLResponse, response_model=None)
 async def status_page(request: Request) -> HTMLResponse | RedirectResponse:
     """Each part of the platform, ready or not, in Spanish (operators read `/readyz`)."""
@@ -143,17 +155,7 @@ async def status_page(request: Request) -> HTMLResponse | RedirectResponse:
     if not decide(caller, Action.PLATAFORMA_ESTADO):
         return error_page(403, "Solo el personal administrador puede ver el estado de la plataforma.")
     ready, results = await request.app.state.runtime.readiness("all")
-    row = '<tr data-servicio="{name}"><td>{label}</td><td class="{css}">{state}</td><td>{detail}</td></tr>'
-    rows = "".join(
-        row.format(
-            name=escape(r.name),
-            label=escape(CHECK_NAMES.get(r.name, r.name)),
-            css="estado-ok" if r.ok else "estado-mal",
-            state="Disponible" if r.ok else "No disponible",
-            detail=escape(r.detail),
-        )
-        for r in results
-    )
+    rows = "".join(_status_row(r.name, r.ok, r.detail) for r in results)
     summary = (
         "Todos los servicios están disponibles."
         if ready
