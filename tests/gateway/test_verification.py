@@ -124,3 +124,13 @@ def test_values_are_escaped() -> None:
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
     assert "A &amp; B" in page
+
+
+def test_an_acuse_shows_its_institutional_seal() -> None:
+    seal = signature(nombre="SELLO INSTITUCIONAL TESORERIA MUNICIPAL", rfc="MMO010101AB1", curp=None)
+    result = by_id(seal) | {"tipo": "acuse", "entrega_id": "e1", "estado": "sellado"}
+    page = report_html(for_viewer(result, None))
+    assert "Acuse de recibo del oficio SIGA/DGTI/0123/2026" in page
+    assert "<h3>Sello institucional</h3>" in page
+    assert "MMO010101AB1" in page  # an institution's RFC is public
+    assert "requeridas" not in page

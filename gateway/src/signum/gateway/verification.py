@@ -218,15 +218,17 @@ def report_html(result: dict[str, Any]) -> str:
     kind, headline, explanation = _verdict(result)
     firmas = report.get("firmas", [])
     fingerprint = str(report.get("sha256", ""))
+    acuse = result.get("tipo") == "acuse"
+    if acuse:
+        count = None  # one seal, nothing to count
+    elif "firmas_requeridas" in result:
+        count = f"{result['firmas_realizadas']} de {result['firmas_requeridas']} requeridas"
+    else:
+        count = str(len(firmas))
     summary = "".join(
         [
             _row("Documento", _what(result)),
-            _row(
-                "Firmas",
-                f"{result['firmas_realizadas']} de {result['firmas_requeridas']} requeridas"
-                if "firmas_requeridas" in result
-                else str(len(firmas)),
-            ),
+            _row("Firmas", count),
             _row("Huella digital (SHA-256)", f'<code class="huella">{escape(fingerprint)}</code>', raw=True),
         ]
     )
@@ -237,6 +239,6 @@ def report_html(result: dict[str, Any]) -> str:
         f'<p class="veredicto-titulo" id="veredicto-titulo">{escape(headline)}</p>'
         f"<p>{escape(explanation)}</p></div>"
         f'<dl class="datos">{summary}</dl>'
-        f'<h3>Firmantes</h3><ol class="firmantes">{signers}</ol>'
+        f'<h3>{"Sello institucional" if acuse else "Firmantes"}</h3><ol class="firmantes">{signers}</ol>'
         "</section>"
     )
