@@ -132,9 +132,13 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("POST", "/api/v1/verificar"): lambda ctx: Request(
         files={"archivo": ("vacio.pdf", b"", "application/pdf")}
     ),  # public -> 422 pdf_invalid
-    ("GET", "/verificar/{document_id}"): lambda ctx: Request(
+    ("GET", "/api/v1/verificar/{document_id}"): lambda ctx: Request(
         path_params={"document_id": MISSING}
     ),  # public -> 404 document_not_found
+    # The verification pages (public): the form, an upload, the QR's link (a Spanish 404 page).
+    ("GET", "/verificar"): lambda ctx: Request(),
+    ("POST", "/verificar"): lambda ctx: Request(files={"archivo": ("vacio.pdf", b"", "application/pdf")}),
+    ("GET", "/verificar/{document_id}"): lambda ctx: Request(path_params={"document_id": MISSING}),
     ("POST", "/api/v1/oficios/{oficio_id}/firmas/preparacion"): lambda ctx: Request(
         path_params={"oficio_id": ctx.oficio_id}, json={"cer": "eA=="}
     ),  # the matrix's oficios are never finalized: nobody is their signer -> 403
@@ -216,3 +220,5 @@ OPEN_ROUTES = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("G
 OPEN_ROUTES |= {("GET", "/plantillas"), ("GET", "/redaccion")}
 OPEN_ROUTES |= {("GET", "/firmar")}  # the signing page (a log-in redirect, or the page)
 OPEN_ROUTES |= {("GET", "/bandeja")}  # the inbox page (a log-in redirect, or the page)
+OPEN_ROUTES |= {("GET", "/estado")}  # platform status (a log-in redirect, or a Spanish refusal)
+OPEN_ROUTES |= {("GET", "/docs"), ("GET", "/docs/oauth2-redirect")}  # Swagger UI, vendored

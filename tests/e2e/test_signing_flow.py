@@ -326,8 +326,8 @@ async def test_two_signers_in_order_through_the_gateway(
         page = await public.get(f"/verificar/{oficio_id}", headers={"Accept": "text/html"})
         assert page.status_code == 200, page.text
         assert "Documento válido" in page.text
-        assert "2 de 2 firmas" in page.text
-        qr = _ok(await public.get(f"/verificar/{oficio_id}"))
+        assert "2 de 2 requeridas" in page.text
+        qr = _ok(await public.get(f"/api/v1/verificar/{oficio_id}"))
         assert (qr["estado"], qr["documento"]["sha256"]) == ("firmado", signed["documento"]["sha256"])
 
         tampered = bytearray(pdf)

@@ -29,12 +29,20 @@ OFICIO_A = OficioAccess(unidad_id="A", participantes=frozenset({"autor"}))
         Action.DIRECTORIO_ADMINISTRAR,
         Action.CUENTAS_ADMINISTRAR,
         Action.API_KEYS_ADMINISTRAR,
+        Action.PLATAFORMA_ESTADO,
     ],
 )
 def test_administration_needs_the_administrador_role(action: Action) -> None:
     assert decide(official("administrador"), action)
     for role in ("titular", "oficialia", "auditor"):
         assert not decide(official(role), action)
+
+
+def test_the_signers_personal_data_is_for_officials_not_for_integrations() -> None:
+    # Anonymous visitors never get a Caller: the verification page masks the data for them.
+    for role in ("funcionario", "titular", "oficialia", "auditor", "administrador"):
+        assert decide(official(role), Action.FIRMANTES_DATOS_LEER)
+    assert not decide(key({"oficio.leer", "firmantes.datos_personales"}, {"A"}), Action.FIRMANTES_DATOS_LEER)
 
 
 def test_officials_create_oficios_only_in_their_own_unit() -> None:

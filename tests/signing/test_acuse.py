@@ -93,7 +93,7 @@ async def test_an_acuse_is_sealed_stored_and_verifies_like_an_oficio(
         assert report["valida"] is True, report
         (seal,) = report["firmas"]
         assert seal["nombre"] == "SELLO INSTITUCIONAL TESORERÍA MUNICIPAL"
-        assert seal["rfc"] == "MMO010101AB1"
+        assert seal["rfc"] == "MMO010101AB1"  # an institution's RFC: shown whole, even to visitors
         assert seal["nivel_pades"] in {"B-T", "B-LT"}
         assert seal["fecha_sello_tiempo"]
         assert not seal["modificado_despues"]
@@ -102,7 +102,8 @@ async def test_an_acuse_is_sealed_stored_and_verifies_like_an_oficio(
         assert page.status_code == 200, page.text
         assert "Documento válido" in page.text
         assert "Acuse de recibo" in page.text
-        qr = (await public.get(acuse["url_verificacion"])).json()
+        api = acuse["url_verificacion"].replace("/verificar/", "/api/v1/verificar/")
+        qr = (await public.get(api)).json()
         assert (qr["tipo"], qr["folio"], qr["reporte"]["valida"]) == ("acuse", body["folio"], True)
 
     topic = stack_env["SIGNUM_KAFKA_NAMESPACE"] + "signum.signing"

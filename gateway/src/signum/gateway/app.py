@@ -10,15 +10,27 @@ from datetime import UTC, datetime, timedelta
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from signum.gateway import docs
 from signum.gateway.clients import ServiceClients
 from signum.gateway.deps import require
 from signum.gateway.directory.demo import DemoLogin, load_demo
 from signum.gateway.directory.install import install_directory
 from signum.gateway.directory.repository import DirectoryRepository
+from signum.gateway.error_pages import install_error_pages
 from signum.gateway.identity.oidc import OidcClient, OidcConfig
 from signum.gateway.identity.repository import IdentityRepository
 from signum.gateway.identity.service import IdentityService, LoginPolicy
-from signum.gateway.routes import admin, auth, bandeja, documentos, firma, oficios, plantillas, ui
+from signum.gateway.routes import (
+    admin,
+    auth,
+    bandeja,
+    documentos,
+    firma,
+    oficios,
+    plantillas,
+    ui,
+    verificacion,
+)
 from signum.gateway.routes import directory as directory_routes
 from signum.gateway.settings import Settings
 from signum.gateway.ui import STATIC_DIR
@@ -111,6 +123,8 @@ def build(settings: Settings | None = None) -> FastAPI:
         runtime,
         title="Signum API",
         description="API pública de Signum: oficios digitales con firma electrónica avanzada.",
+        docs_url=None,  # served from vendored files by `docs.router`
+        redoc_url=None,
         routers=[
             auth.router,
             oficios.router,
@@ -120,9 +134,13 @@ def build(settings: Settings | None = None) -> FastAPI:
             plantillas.router,
             directory_routes.router(directory_service, require),
             admin.router,
+            verificacion.router,
+            verificacion.pages,
+            docs.router,
             ui.router,
         ],
     )
+    install_error_pages(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.settings = settings
     app.state.clients = services

@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from signum.gateway.clients import ServiceClients
 from signum.gateway.identity.errors import CsrfError, SessionRequiredError
 from signum.gateway.identity.service import IdentityService
+from signum.platform.errors import SignumError
 from signum.platform.identity import Caller
 from signum.platform.policy import Action, authorize, may_attempt
 
@@ -51,6 +52,27 @@ async def authenticate(request: Request) -> Caller:
     ):
         raise CsrfError
     return caller
+
+
+async def viewer(request: Request) -> Caller | None:
+    """Who is looking, if anyone signed in (bearer or session cookie); None for a visitor.
+
+    For public, read-only answers that show officials more (public verification). It skips the
+    CSRF check: it only decides what a response shows and never changes anything."""
+    service = identity(request)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    try:
+        if scheme.lower() == "bearer" and token.strip():
+            token = token.strip()
+            if token.startswith("sgk_"):
+                return await service.api_key_caller(token)
+            return (await service.session_caller(token))[0]
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            return (await service.session_caller(cookie))[0]
+    except SignumError:
+        return None
+    return None
 
 
 def require(action: Action) -> Callable[[Request], Awaitable[Caller]]:

@@ -3,13 +3,17 @@ and the editor."""
 
 from __future__ import annotations
 
+from html import escape
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from signum.gateway.deps import SESSION_COOKIE, identity, public
+from signum.gateway.error_pages import error_page
 from signum.gateway.ui import render
 from signum.platform.errors import SignumError
 from signum.platform.identity import Caller
+from signum.platform.policy import Action, decide
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(public())])
 
@@ -21,6 +25,7 @@ ROLE_NAMES = {
     "auditor": "auditor",
 }
 OIDC_LINK = '<p><a href="/api/v1/auth/oidc/login">Entrar con la cuenta del municipio</a></p>'
+STATUS_LINK = '<li><a href="/estado">Estado de la plataforma</a></li>'
 
 
 async def _session_caller(request: Request) -> Caller | None:
@@ -44,18 +49,19 @@ async def home(request: Request) -> HTMLResponse:
     # The unit by its name ("Dirección General de Tecnologías de la Información"), not its code.
     unidad = await request.app.state.directory.unidad(caller.unidad_id) if caller.unidad_id else None
     unidad_nombre = unidad.nombre if unidad is not None else (caller.unidad_id or "—")
+    status_link = STATUS_LINK if decide(caller, Action.PLATAFORMA_ESTADO) else ""
     return HTMLResponse(
-        render("home.html", nombre=caller.nombre or caller.id, unidad=unidad_nombre, roles=roles)
+        render(
+            "home.html",
+            nombre=caller.nombre or caller.id,
+            unidad=unidad_nombre,
+            roles=roles,
+            raw={"estado_plataforma": status_link},
+        )
     )
 
 
 # --- drafting pages (template designer, drafting) -----------------------------------------------
-
-FORBIDDEN_PAGE = """<!doctype html>
-<html lang="es-MX"><head><meta charset="utf-8"><title>Signum — Acceso denegado</title>
-<link rel="stylesheet" href="/static/signum.css"></head>
-<body><header><h1>Signum</h1></header><main><h2>Acceso denegado</h2>
-<p class="error" role="alert">{message}</p><p><a href="/">Volver al inicio</a></p></main></body></html>"""
 
 
 @router.get("/plantillas", response_class=HTMLResponse, response_model=None)
@@ -65,8 +71,7 @@ async def template_designer(request: Request) -> HTMLResponse | RedirectResponse
     if caller is None:
         return RedirectResponse("/", status_code=303)
     if not caller.has_role("administrador"):
-        message = "Solo el personal administrador puede diseñar plantillas."
-        return HTMLResponse(FORBIDDEN_PAGE.format(message=message), status_code=403)
+        return error_page(403, "Solo el personal administrador puede diseñar plantillas.")
     return HTMLResponse(render("plantillas.html", nombre=caller.nombre or caller.id))
 
 
@@ -116,3 +121,56 @@ async def signing_page(request: Request) -> HTMLResponse | RedirectResponse:
     if caller is None:
         return RedirectResponse("/", status_code=303)
     return HTMLResponse(render("firmar.html", nombre=caller.nombre or caller.id))
+
+
+# --- platform status (administrators) -------------------------------------------------------
+
+CHECK_NAMES = {
+    "kafka": "Mensajería de eventos (Kafka)",
+    "mongo": "Base de datos de la plataforma",
+    "startup": "Arranque de la plataforma",
+    "drafting": "Redacción de oficios",
+    "routing": "Entrega de oficios (bandejas y acuses)",
+    "signing": "Firma electrónica y verificación",
+    "storage": "Almacenamiento de documentos",
+    "metrics": "Indicadores",
+}
+
+
+def _status_row(name: str, ok: bool, detail: str) -> str:
+    state = "Disponible" if ok else "No disponible"
+    # Details come from the check (a timeout, an exception's text): shown as such to administrators.
+    technical = ""
+    if detail and detail != "no disponible":
+        technical = f'<br><span class="muted">Detalle técnico: {escape(detail)}</span>'
+    return (
+        f'<tr data-servicio="{escape(name)}"><td>{escape(CHECK_NAMES.get(name, name))}</td>'
+        f'<td><span class="{"estado-ok" if ok else "estado-mal"}">{state}</span>{technical}</td></tr>'
+    )
+
+
+@router.get("/estado", response_class=HTMLResponse, response_model=None)
+async def status_page(request: Request) -> HTMLResponse | RedirectResponse:
+    """Each part of the platform, ready or not, in Spanish (operators read `/readyz`)."""
+    caller = await _session_caller(request)
+    if caller is None:
+        return RedirectResponse("/", status_code=303)
+    if not decide(caller, Action.PLATAFORMA_ESTADO):
+        return error_page(403, "Solo el personal administrador puede ver el estado de la plataforma.")
+    ready, results = await request.app.state.runtime.readiness("all")
+    rows = "".join(_status_row(r.name, r.ok, r.detail) for r in results)
+    summary = (
+        "Todos los servicios están disponibles."
+        if ready
+        else "Hay servicios que no están disponibles: los usuarios pueden ver errores."
+    )
+    return HTMLResponse(
+        render(
+            "estado.html",
+            nombre=caller.nombre or caller.id,
+            resumen=summary,
+            clase="estado-ok" if ready else "estado-mal",
+            raw={"filas": rows},
+        ),
+        status_code=200,
+    )

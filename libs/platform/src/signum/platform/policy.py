@@ -43,6 +43,9 @@ class Action(StrEnum):
     ENTREGA_ARCHIVAR = "entrega.archivar"
     ENTREGA_RESPONDER = "entrega.responder"  # start the answering oficio (a draft in one's own unit)
     DOCUMENTO_REGISTRAR = "documento.registrar"  # oficialía de partes registers a paper document
+    # Public verification shows anyone a masked RFC and no CURP; officials see the signers' full data.
+    FIRMANTES_DATOS_LEER = "firmantes.datos_personales"
+    PLATAFORMA_ESTADO = "plataforma.estado"  # the status page of every service (administrators)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ ADMIN_ACTIONS = frozenset(
         Action.CUENTAS_ADMINISTRAR,
         Action.API_KEYS_ADMINISTRAR,
         Action.PLANTILLA_ADMINISTRAR,
+        Action.PLATAFORMA_ESTADO,
     }
 )
 # What an API key may be granted: integrations read and write oficios and read the directory.
@@ -104,6 +108,10 @@ def decide(caller: Caller, action: Action, resource: Resource = None) -> Decisio
         Action.FIRMAS_PENDIENTES_LEER,
     ):
         return Decision(True, "authenticated official")
+    if action is Action.FIRMANTES_DATOS_LEER:
+        if caller.kind != "official":
+            return Decision(False, "officials only")
+        return Decision(True, "municipal official")
     if action is Action.BANDEJA_LEER:
         if caller.kind != "official":
             return Decision(False, "officials only")

@@ -251,9 +251,21 @@ def create_app(
     title: str,
     routers: Sequence[APIRouter] = (),
     description: str = "",
+    docs_url: str | None = "/docs",
+    redoc_url: str | None = "/redoc",
 ) -> FastAPI:
-    """The FastAPI app of a service, with health, metrics, errors and its routers."""
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=runtime.lifespan)
+    """The FastAPI app of a service, with health, metrics, errors and its routers.
+
+    `docs_url`/`redoc_url` None leaves out FastAPI's documentation pages (they load from a CDN);
+    the gateway serves its own from vendored files."""
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=runtime.lifespan,
+        docs_url=docs_url,
+        redoc_url=redoc_url,
+    )
     app.state.runtime = runtime
     install_error_handlers(app)
     install_request_middleware(app, runtime.metrics)

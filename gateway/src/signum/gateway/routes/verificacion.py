@@ -1,0 +1,161 @@
+"""Public verification: anyone holding a signed PDF, its verification code or the QR printed on it.
+
+Pages (Spanish, for people): `/verificar` (upload form, drag and drop, a code field) and
+`/verificar/<id>` (the QR's link: the report). The JSON API for integrations is
+`/api/v1/verificar` (upload) and `/api/v1/verificar/<id>`. An `<id>` is whatever signing accepts
+(an oficio id, `acuse-<entrega_id>`, ...). Visitors who are not officials get a masked RFC and no
+CURP (`signum.gateway.verification`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from html import escape
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import UploadFile
+
+from signum.gateway.clients import ServiceClients
+from signum.gateway.deps import ClientsDep, public, viewer
+from signum.gateway.ui import render
+from signum.gateway.verification import for_viewer, report_html
+from signum.platform.errors import SignumError, ValidationFailedError
+from signum.platform.http import current_correlation_id
+
+ID_MAX = 200
+
+router = APIRouter(tags=["verificación"], dependencies=[Depends(public())])
+pages = APIRouter(include_in_schema=False, dependencies=[Depends(public())])
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def _pdf_from(request: Request) -> bytes:
+    """The uploaded PDF: the `archivo` field of a multipart form, or the raw body."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("archivo")
+        if not isinstance(upload, UploadFile):
+            raise ValidationFailedError("Adjunte el PDF en el campo «archivo».", code="file_missing")
+        return await upload.read()
+    return await request.body()
+
+
+async def _verify_pdf(services: ServiceClients, pdf: bytes) -> dict[str, Any]:
+    result: dict[str, Any] = await services.signing.stream_upload(
+        "/internal/verificacion",
+        _once(pdf),
+        correlation_id=current_correlation_id(),
+        content_type="application/pdf",
+    )
+    return result
+
+
+async def _verify_id(services: ServiceClients, document_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = await services.signing.request(
+        "GET",
+        f"/internal/verificacion/{quote(document_id, safe='')}",
+        correlation_id=current_correlation_id(),
+    )
+    return result
+
+
+# --- JSON API --------------------------------------------------------------------------------
+
+
+@router.post("/api/v1/verificar", summary="Verificar las firmas de un PDF (público)")
+async def verify_upload(request: Request, services: ClientsDep) -> Any:
+    result = await _verify_pdf(services, await _pdf_from(request))
+    return for_viewer(result, await viewer(request))
+
+
+@router.get(
+    "/api/v1/verificar/{document_id}",
+    summary="Verificar el documento firmado de un código de verificación (público)",
+)
+async def verify_document(
+    request: Request, services: ClientsDep, document_id: str = Path(max_length=ID_MAX)
+) -> Any:
+    result = await _verify_id(services, document_id)
+    return for_viewer(result, await viewer(request))
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def _page(
+    *,
+    result: dict[str, Any] | None = None,
+    error: str = "",
+    code: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    if result is not None:
+        title = "Verificación del documento"
+    elif error:
+        title = "Verificación: no se pudo verificar"
+    else:
+        title = "Verificar un documento"
+    notice = f'<p class="error verificar-error" role="alert">{escape(error)}</p>' if error else ""
+    page = render(
+        "verificar.html",
+        titulo=title,
+        codigo=code,
+        accion="Verificar otro documento" if result is not None else "Verificar un documento",
+        raw={"aviso": notice, "reporte": report_html(result) if result is not None else ""},
+    )
+    return HTMLResponse(page, status_code=status)
+
+
+def _document_id(code: str) -> str:
+    """What a person typed or pasted: the code itself, or the whole link of the QR."""
+    code = code.strip()
+    if "/verificar/" in code:
+        code = code.rsplit("/verificar/", 1)[1]
+    return code.strip().strip("/").split("?", 1)[0].split("#", 1)[0]
+
+
+@pages.get("/verificar", response_class=HTMLResponse, response_model=None)
+async def verification_page(
+    codigo: str | None = Query(default=None, max_length=2 * ID_MAX),
+) -> HTMLResponse | RedirectResponse:
+    """The form: drop or choose the PDF, or type the verification code (sent here as `?codigo=`)."""
+    if codigo is not None:
+        document_id = _document_id(codigo)
+        if not document_id or len(document_id) > ID_MAX:
+            return _page(error="Escriba el código de verificación impreso en el documento.", status=422)
+        return RedirectResponse(f"/verificar/{quote(document_id, safe='')}", status_code=303)
+    return _page()
+
+
+@pages.post("/verificar", response_class=HTMLResponse)
+async def verification_upload_page(request: Request, services: ClientsDep) -> HTMLResponse:
+    """The report of an uploaded PDF."""
+    try:
+        result = await _verify_pdf(services, await _pdf_from(request))
+    except SignumError as exc:
+        return _page(error=exc.message, status=exc.status_code)
+    return _page(result=for_viewer(result, await viewer(request)))
+
+
+@pages.get("/verificar/{document_id}", response_class=HTMLResponse)
+async def verification_report_page(request: Request, document_id: str, services: ClientsDep) -> HTMLResponse:
+    """The QR's link: the document's report, verified now."""
+    if len(document_id) > ID_MAX:
+        return _page(error="Ese código de verificación no es válido.", status=404)
+    try:
+        result = await _verify_id(services, document_id)
+    except SignumError as exc:
+        message = exc.message
+        if exc.status_code == 404:
+            message = (
+                f"No hay un documento firmado con el código «{document_id}». Revise que lo haya "
+                "escrito tal como aparece en el documento, o suba el PDF."
+            )
+        return _page(error=message, code=document_id, status=exc.status_code)
+    return _page(result=for_viewer(result, await viewer(request)))
