@@ -14,6 +14,7 @@ from signum.drafting.settings import Settings
 from signum.drafting.storage import StorageClient
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import InternalClient, internal_token_guard
+from signum.platform.readers import OficioReaders
 from signum.platform.service import ServiceRuntime, create_app, serve
 
 
@@ -33,7 +34,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.on_startup(folios.ensure_indexes)
     runtime.on_startup(templates.seed_default)
     runtime.on_startup(directory.ensure_indexes)
-    runtime.consume([Topic.DIRECTORY], directory.handlers())
+    readers = OficioReaders(runtime.db)
+    runtime.consume([Topic.DIRECTORY, Topic.ROUTING], directory.handlers() | readers.handlers())
 
     async def prefix_of(unidad_id: str) -> str:
         # The unit's folio prefix from the directory; the unit id until the directory has it.
@@ -54,6 +56,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         folio_format=settings.folio_format,
         timezone=settings.timezone,
         lease_seconds=settings.finalize_lease_seconds,
+        readers=readers,
     )
     guard = internal_token_guard(settings.infra.internal_token)
     return create_app(runtime, title="Signum — redacción", routers=[api.router(service, templates, guard)])

@@ -43,6 +43,27 @@ def office_mailbox(unidad_id: str) -> str:
     return f"{OFFICE_PREFIX}{unidad_id}"
 
 
+def delivery_owner(delivery: dict[str, Any]) -> str:
+    """Whose inbox a delivery is in: its official, or the office mailbox that keeps it (the
+    oficialía de partes serving its unit, `buzon_unidad_id`; older deliveries: its unit's)."""
+    if delivery.get("funcionario_id"):
+        return str(delivery["funcionario_id"])
+    return office_mailbox(delivery.get("buzon_unidad_id") or delivery.get("unidad_id") or "")
+
+
+def readers(oficio: dict[str, Any]) -> frozenset[str]:
+    """Who reads the oficio because routing delivered it: every delivery's official (recipients,
+    copies, turnos, registered documents), the absent holder a suplente received for, and the office
+    mailboxes it is in (`unidad:<id>`), as `signum.platform.policy.OficioAccess.lectores`."""
+    found: set[str] = set()
+    for d in (oficio.get("entregas") or {}).values():
+        found.add(delivery_owner(d))
+        if d.get("en_lugar_de"):
+            found.add(d["en_lugar_de"])
+    found.discard(office_mailbox(""))
+    return frozenset(found)
+
+
 def entrega_id(oficio_id: str, *parts: str) -> str:
     """A delivery id fixed by what it is, so a replayed event makes the same delivery, never two."""
     digest = hashlib.sha256("|".join((oficio_id, *parts)).encode()).hexdigest()[:16]
