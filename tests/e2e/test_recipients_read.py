@@ -86,7 +86,7 @@ async def _eventually_reads(world: World, key: str, oficio_id: str, digests: dic
 
     try:
         await eventually(reads, within=30, interval=0.5)
-    except Exception as exc:  # noqa: BLE001 - report what was refused
+    except AssertionError as exc:  # report what was refused
         raise AssertionError(f"{key} cannot read {oficio_id}: {last}") from exc
     # And the bytes behind the signed PDF's link are the signed PDF.
     r = await client.get(
