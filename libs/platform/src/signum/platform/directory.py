@@ -123,7 +123,7 @@ class DirectoryReadModel:
     async def subunidades_directas(self, unidad_id: str) -> list[str]:
         """The active units directly below a unit, by id."""
         cursor = self.unidades.find({"padre_id": unidad_id}, {"activa": 1})
-        return sorted(str(d["_id"]) async for d in cursor if d.get("activa", True))
+        return sorted([str(d["_id"]) async for d in cursor if d.get("activa", True)])
 
     async def tiene_rol(self, unidad_id: str, rol: str) -> bool:
         """Whether an active official holding an active position in the unit has role `rol`."""
