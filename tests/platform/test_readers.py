@@ -9,7 +9,9 @@ from signum.platform.readers import readers_of
 
 
 def delivery(**fields: Any) -> DeliveryCreatedPayload:
-    return DeliveryCreatedPayload(entrega_id="o_1", motivo="destinatario", folio="F/1", asunto="A", **fields)
+    return DeliveryCreatedPayload.model_validate(
+        {"entrega_id": "o_1", "motivo": "destinatario", "folio": "F/1", "asunto": "A", **fields}
+    )
 
 
 def test_an_official_reads_what_they_received_and_so_does_the_holder_they_stood_in_for() -> None:
