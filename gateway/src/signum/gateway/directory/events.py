@@ -80,7 +80,7 @@ def upserted(entity: Entity, ctx: EventContext) -> Event:
                     rfc=entity.rfc,
                     curp=entity.curp,
                     activo=entity.activo,
-                    roles=sorted(r for r in entity.roles if r in ROLES),  # type: ignore[misc]
+                    roles=sorted(r for r in entity.roles if r in ROLES),
                 ),
             )
         case Suplencia():
