@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from signum.platform import policy
 from signum.platform.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 
 Carpeta = Literal["recibidos", "turnados", "enviados", "copias", "borradores", "por_firmar", "archivados"]
@@ -35,12 +36,10 @@ INSTRUCCIONES: dict[str, str] = {
     "para_archivo": "Para archivo",
 }
 
-OFFICE_PREFIX = "unidad:"
-
-
 def office_mailbox(unidad_id: str) -> str:
-    """The owner id of an office's shared mailbox (read by its oficialía de partes)."""
-    return f"{OFFICE_PREFIX}{unidad_id}"
+    """The owner id of an office's shared mailbox (kept by an oficialía de partes); also its reader
+    id in the policy (`OficioAccess.lectores`)."""
+    return policy.office_mailbox(unidad_id)
 
 
 def delivery_owner(delivery: dict[str, Any]) -> str:
