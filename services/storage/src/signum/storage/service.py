@@ -190,13 +190,15 @@ class StorageService:
         if caller.kind == "system":
             return
         doc = await self.oficios.get(oficio_id)
+        lectores = await self.readers.of(oficio_id) if self.readers is not None else frozenset()
         if doc is None:
-            raise NotFoundError("El oficio no existe o aún no está disponible.", code="oficio_not_found")
-        access = _access(doc)
-        if self.readers is not None and caller.id not in access.participantes:
-            # Its recipients read it too (routing's deliveries, learnt from its events).
-            access = replace(access, lectores=await self.readers.of(oficio_id))
-        authorize(caller, action, access)
+            if not lectores:
+                raise NotFoundError("El oficio no existe o aún no está disponible.", code="oficio_not_found")
+            # Never drafted here (a paper document the oficialía de partes registered): only
+            # those it was delivered to read it.
+            doc = {"unidad_id": "", "participantes": [], "confidencialidad": "confidencial"}
+        # Its recipients read it too (routing's deliveries, learnt from its events).
+        authorize(caller, action, replace(_access(doc), lectores=lectores))
 
     # --- storing ------------------------------------------------------------------------------
 
