@@ -36,6 +36,7 @@ INSTRUCCIONES: dict[str, str] = {
     "para_archivo": "Para archivo",
 }
 
+
 def office_mailbox(unidad_id: str) -> str:
     """The owner id of an office's shared mailbox (kept by an oficialía de partes); also its reader
     id in the policy (`OficioAccess.lectores`)."""
