@@ -143,6 +143,7 @@ async def test_the_outbox_holds_each_entitys_event(
     assert f.payload.model_dump() == {
         "id": "E00001", "revision": 1, "nombre": nombre,
         "correo": p1["correo"], "rfc": p1["rfc"], "curp": p1["curp"], "activo": True,
+        "roles": sorted(p1["roles"].split()) if p1.get("roles") else [],
     }  # fmt: skip
     [dep] = await outbox(gateway_db, "dependencias", "SIGA")
     assert dep.type == "directory.dependencia.upserted"

@@ -4,6 +4,9 @@ Every route of the gateway must appear here: the matrix test fails on a route wi
 A probe gets the context (`Probe.ctx`: the oficio of the context, the caller's unit, ...) and
 returns what to send. The body only has to get past authorization: an allowed caller may then
 get 404 or 422, which the matrix counts as "allowed"; a denied one must get 403 (401 when anonymous).
+The oficio probes also run against a signed and sent oficio, as its recipients and as everyone else
+(`test_recipients_read_a_sent_oficio_and_nothing_more`): an allowed recipient's probe must be just as
+harmless there (a stale version, an empty upload, a finalization or cancellation the state refuses).
 
 Adding a route: add `("METHOD", "/path/{param}"): probe` below, with a body that an allowed caller
 can send without changing what other probes see (use ids that do not exist, or harmless reads).

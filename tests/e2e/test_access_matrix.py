@@ -1,5 +1,7 @@
 """The access matrix: every public route × every role × own office / other office × participant /
-non-participant, against the real platform, compared with the rules written out below.
+non-participant, against the real platform, compared with the rules written out below; and every
+oficio route × every role × recipient / non-recipient of a sent oficio (both directions: a recipient
+reads it and does nothing else, a non-recipient gets what their role alone gives).
 
 The rules here are the specification, written independently of `signum.platform.policy`. Routes come
 from the gateway's route table: a route without a probe in access_requests.py, or without a declared
@@ -18,9 +20,11 @@ import pytest
 
 from signum.gateway.app import build
 from signum.gateway.deps import route_action
+from signum.testing.kafka import eventually
 from signum.testing.people import ROLES, UNITS
 from tests.e2e.access_requests import OPEN_ROUTES, PROBES, Ctx, Request
 from tests.e2e.conftest import World
+from tests.routing.helpers import content, efirma, new_draft, review_finalize_sign, save_content
 
 pytestmark = pytest.mark.stack
 
@@ -44,8 +48,11 @@ OFICIO_ACTIONS = {
 KEY_SCOPES = ["oficio.crear", "oficio.leer", "directorio.leer"]
 
 
-def expected(action: str, role: str, own: bool, participant: bool) -> bool:
-    """Whether `role` may perform `action` in this context (role "api_key" is an integration)."""
+def expected(action: str, role: str, own: bool, participant: bool, recipient: bool = False) -> bool:
+    """Whether `role` may perform `action` in this context (role "api_key" is an integration).
+
+    A recipient received the oficio (addressee, its office's oficialía de partes, a C.c.p.): it
+    grants reading, nothing more."""
     if action == "publico":
         return True
     if role == "api_key":
@@ -61,7 +68,7 @@ def expected(action: str, role: str, own: bool, participant: bool) -> bool:
     if action == "oficio.crear":
         return own  # in one's own unit only
     if action == "oficio.leer":
-        if participant:
+        if participant or recipient:
             return True
         return (role == "titular" and own) or role == "auditor"
     # The matrix's oficios are written by "autor@X", who is not among the callers; a participant
@@ -79,6 +86,85 @@ def expected(action: str, role: str, own: bool, participant: bool) -> bool:
     if action == "oficio.firmar":
         return False  # a signer fixed at finalization only; the matrix's oficios are never finalized
     raise AssertionError(f"the matrix has no rule for {action}")
+
+
+async def _sent_oficio(world: World, pki: Any) -> str:
+    """An oficio of unit A, signed and sent to the office PRU-B (its titular and its oficialía de
+    partes' mailbox) with a C.c.p. to funcionario@B; once every service knows its readers."""
+    oficio_id = await new_draft(world, "autor@A", "Matriz: oficio enviado")
+    await save_content(
+        world,
+        "autor@A",
+        oficio_id,
+        content(
+            world,
+            "autor@A",
+            ["autor@A"],
+            destinatarios=[{"tipo": "unidad", "id": UNITS["B"]}],
+            ccp=[{"tipo": "funcionario", "id": world.people["funcionario@B"].numero_empleado}],
+        ),
+    )
+    await review_finalize_sign(
+        world, oficio_id, "autor@A", None, [("autor@A", efirma(world, pki, "autor@A"))]
+    )
+    for key in RECIPIENTS:
+        client = await world.as_(key)
+
+        async def reads(client: httpx.AsyncClient = client) -> bool:
+            # Drafting (the oficio) and storage (its timeline) learnt the readers from routing's events.
+            oficio = await client.get(f"/api/v1/oficios/{oficio_id}")
+            timeline = await client.get(f"/api/v1/oficios/{oficio_id}/linea-de-tiempo")
+            return oficio.status_code == timeline.status_code == 200
+
+        await eventually(reads, within=60, interval=0.5)
+    return oficio_id
+
+
+RECIPIENTS = ("titular@B", "oficialia@B", "funcionario@B")
+
+
+async def test_recipients_read_a_sent_oficio_and_nothing_more(world: World, signing_pki: Any) -> None:
+    oficio_id = await _sent_oficio(world, signing_pki[0])
+    routes = gateway_routes()
+    cases = []
+    for route in PROBES:
+        action = str(route_action(routes[route].dependant))
+        if action not in OFICIO_ACTIONS | {"oficio.firmar"} or action == "oficio.crear":
+            continue
+        for role in ROLES:
+            for office in UNITS:
+                caller = f"{role}@{office}"
+                ctx = Ctx(
+                    oficio_id=oficio_id,
+                    unidad_id=UNITS["A"],
+                    funcionario_id=world.people[caller].numero_empleado,
+                )
+                cases.append(
+                    (Case(route, action, role, caller, office == "A", False, ctx), caller in RECIPIENTS)
+                )
+    semaphore = asyncio.Semaphore(8)
+
+    async def check(case: Case, recipient: bool) -> str | None:
+        async with semaphore:
+            response = await _send(world, case, {})
+        if response.status_code >= 500:
+            return f"{case} -> {response.status_code} {response.text[:200]}"
+        allowed = not _refused(response)
+        want = expected(case.action, case.role, case.own, False, recipient)
+        if allowed != want:
+            return (
+                f"{case.route[0]} {case.route[1]} [{case.action}] {case.caller} recipient={recipient}: "
+                f"{'allowed' if allowed else 'denied'} ({response.status_code}), expected "
+                f"{'allowed' if want else 'denied'}"
+            )
+        if not allowed:
+            assert response.json()["message"] == "No tiene permiso para realizar esta acción.", response.text
+        return None
+
+    problems = [p for p in await asyncio.gather(*(check(c, r) for c, r in cases)) if p]
+    assert len(cases) > 100
+    assert {r for _, r in cases} == {True, False}  # recipients and non-recipients
+    assert not problems, f"{len(problems)} of {len(cases)} cases differ:\n" + "\n".join(problems[:40])
 
 
 def gateway_routes() -> dict[tuple[str, str], Any]:

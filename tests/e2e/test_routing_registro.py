@@ -68,6 +68,18 @@ async def test_a_registered_paper_document_reaches_its_recipient(world: World) -
         f"/api/v1/entregas/{item['entrega_id']}/historial"
     )
     assert stranger.status_code == 404
+    # The recipient reads the scan (storage learnt its readers from routing's delivery events);
+    # nobody else does.
+    digest = registered["documento"]["sha256"]
+    scan = f"/api/v1/oficios/{registered['oficio_id']}/documentos/sha256/{digest}/descarga"
+
+    async def readable() -> bool:
+        r = await (await world.as_("titular@B")).get(scan, follow_redirects=False)
+        return r.status_code == 302
+
+    await eventually(readable, within=30, interval=0.5)
+    outsider = await (await world.as_("funcionario@B")).get(scan, follow_redirects=False)
+    assert outsider.status_code == 403, outsider.text
 
     # Only the oficialía de partes registers; a scan must be a PDF; the recipient must exist.
     clerk = await world.as_("funcionario@B")

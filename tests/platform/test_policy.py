@@ -114,3 +114,54 @@ def test_every_action_has_a_rule() -> None:
     resources = [None, UnitAccess("A"), OFICIO_A, full]
     for action in Action:
         assert any(decide(c, action, r) for c in callers for r in resources), action
+
+
+# A confidential oficio of unit A received by "destinataria" (in person), by the absent "titular_b"
+# (a suplente received it) and by the office mailbox of unit OP (its oficialía de partes).
+RECEIVED = OficioAccess(
+    unidad_id="A",
+    participantes=frozenset({"autor"}),
+    confidencialidad="confidencial",
+    lectores=frozenset({"destinataria", "titular_b", "unidad:OP"}),
+)
+DRAFT_AND_WRITE_ACTIONS = (
+    Action.OFICIO_EDITAR,
+    Action.OFICIO_COMENTAR,
+    Action.OFICIO_REVISAR,
+    Action.OFICIO_FINALIZAR,
+    Action.OFICIO_CANCELAR,
+    Action.DOCUMENTO_SUBIR,
+    Action.OFICIO_FIRMAR,
+)
+
+
+def test_a_recipient_reads_what_they_received_even_if_confidential_and_nothing_more() -> None:
+    reader = official(id="destinataria", unidad="Z")
+    assert decide(reader, Action.OFICIO_LEER, RECEIVED).reason == "recipient"
+    for action in DRAFT_AND_WRITE_ACTIONS:
+        assert not decide(reader, action, RECEIVED), action
+
+
+def test_a_suplente_reads_what_the_absent_holder_received() -> None:
+    suplente = Caller(
+        kind="official", id="s1", roles=frozenset({"funcionario"}), suplidos=frozenset({"titular_b"})
+    )
+    assert decide(suplente, Action.OFICIO_LEER, RECEIVED)
+    other = Caller(kind="official", id="s2", roles=frozenset({"funcionario"}), suplidos=frozenset({"nadie"}))
+    assert not decide(other, Action.OFICIO_LEER, RECEIVED)
+
+
+def test_an_office_mailbox_is_read_by_its_oficialia_and_the_titulars_over_it() -> None:
+    assert decide(official("oficialia", unidad="OP"), Action.OFICIO_LEER, RECEIVED)
+    assert not decide(official("oficialia", unidad="OTRA"), Action.OFICIO_LEER, RECEIVED)
+    assert not decide(official(unidad="OP"), Action.OFICIO_LEER, RECEIVED)  # of the unit, not oficialía
+    titular = official("titular", unidad="SUP", ambito=frozenset({"SUP", "OP"}))
+    assert decide(titular, Action.OFICIO_LEER, RECEIVED)
+    assert not decide(official("titular", ambito=frozenset({"X"})), Action.OFICIO_LEER, RECEIVED)
+
+
+def test_whoever_received_nothing_reads_nothing() -> None:
+    for caller in (official(id="otro", unidad="A"), official("auditor"), official(unidad="OP")):
+        assert not decide(caller, Action.OFICIO_LEER, RECEIVED)
+    # An API key is never a reader by delivery (the reader ids are officials and mailboxes).
+    assert not decide(key({"oficio.leer"}, {"B"}), Action.OFICIO_LEER, RECEIVED)

@@ -39,6 +39,7 @@ PEOPLE = {
     "80002": "Lic. Fernando Lozano Rocha",
     "90001": "Lic. Gabriela Quintanilla Tamez",
 }
+OFICIALIA = {"70004"}  # holders of the role `oficialia`
 
 
 async def seed_directory(directory: DirectoryReadModel, suplente_today: bool = False) -> None:
@@ -113,6 +114,7 @@ async def seed_directory(directory: DirectoryReadModel, suplente_today: bool = F
                     correo=f"{fid}@monterrey.gob.mx",
                     rfc="GOTA800101AB1",
                     curp="GOTA800101MNLMRN01",
+                    roles=["oficialia"] if fid in OFICIALIA else [],
                 ),
             )
         )

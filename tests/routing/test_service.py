@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from signum.contracts.directory import FuncionarioPayload, PuestoPayload, UnidadPayload
 from signum.contracts.drafting import Addressee
 from signum.platform.errors import ForbiddenError, SignumError
 from signum.platform.event_descriptions import EVENT_DESCRIPTIONS
@@ -423,3 +424,72 @@ async def test_what_waits_counts_unopened_and_overdue_deliveries(service: Routin
     assert view["destinatarios"][0]["motivo_cierre"] == "Atendido por teléfono."
     with pytest.raises(ForbiddenError):
         await service.sent_view(ING_ANALISTA, oficio_id)
+
+
+async def test_an_office_mailbox_goes_to_the_nearest_oficialia_up_the_unit_tree(
+    service: RoutingService,
+) -> None:
+    # DIR has no oficialía of its own; its subunit DIR-OP has one (71001); DIR-JUR sits below DIR.
+    directory = service.directory
+    for uid, padre in (("DIR", None), ("DIR-OP", "DIR"), ("DIR-JUR", "DIR"), ("DIR-JUR-A", "DIR-JUR")):
+        await directory.upsert(
+            "directory.unidad.upserted",
+            UnidadPayload(
+                id=uid, revision=1, dependencia_id="TES", nombre=uid, padre_id=padre, prefijo_folio=uid
+            ),
+        )
+    for pid, uid, holder, titular in (
+        ("DIR-TIT", "DIR", "71000", True),
+        ("DIR-OP-TIT", "DIR-OP", "71001", True),
+        ("DIR-JUR-TIT", "DIR-JUR", "71002", True),
+    ):
+        await directory.upsert(
+            "directory.puesto.upserted",
+            PuestoPayload(
+                id=pid, revision=1, unidad_id=uid, titulo=pid, es_titular=titular, funcionario_id=holder
+            ),
+        )
+    for fid, roles in (("71000", []), ("71001", ["oficialia"]), ("71002", [])):
+        await directory.upsert(
+            "directory.funcionario.upserted",
+            FuncionarioPayload(
+                id=fid,
+                revision=1,
+                nombre=fid,
+                correo=f"{fid}@monterrey.gob.mx",
+                rfc="GOTA800101AB1",
+                curp="GOTA800101MNLMRN01",
+                roles=roles,
+            ),
+        )
+    assert await service.oficialia_de("DIR") == "DIR-OP"  # a subunit of the unit itself
+    assert await service.oficialia_de("DIR-JUR-A") == "DIR-OP"  # two levels up, then its subunit
+    assert await service.oficialia_de("DIR-OP") == "DIR-OP"
+    assert await service.oficialia_de("EGR") == "EGR"  # its own holder
+    assert await service.oficialia_de("ING") is None  # none up the tree: the unit's own mailbox
+
+    oficio_id = await send(service, ["DIR", "DIR-JUR", "ING"])
+    mailboxes = sorted(
+        (d["unidad_id"], d.get("buzon_unidad_id"))
+        for d in (await deliveries(service, oficio_id)).values()
+        if d["motivo"] == "oficialia"
+    )
+    assert mailboxes == [("DIR", "DIR-OP"), ("DIR-JUR", "DIR-OP"), ("ING", None)]
+    oficialia = official("71001", "DIR-OP", roles=frozenset({"oficialia"}))
+    page = await service.inbox_page(oficialia, "recibidos", buzon="oficialia")
+    assert [i["oficio_id"] for i in page["elementos"]] == [oficio_id, oficio_id]
+    assert (await service.inbox_page(EGR_OFICIALIA, "recibidos", buzon="oficialia"))["elementos"] == []
+    # She acts on them (the acuse is hers) and reads the oficio; someone who received nothing does not.
+    opened = await service.get_delivery(oficialia, page["elementos"][0]["entrega_id"])
+    assert opened["estado"] == "recibido"
+    assert (await service.tracking(oficialia, oficio_id))["_id"] == oficio_id
+    with pytest.raises(SignumError) as refused:
+        await service.tracking(EGR_ANALISTA, oficio_id)
+    assert refused.value.status_code == 403
+    types = [e for e in (await service.oficios.collection.find_one({"_id": oficio_id}))["_outbox"]]
+    created_mailboxes = sorted(
+        e["payload"]["buzon_unidad_id"] or "-"
+        for e in types
+        if e["type"] == "delivery.created" and e["payload"]["motivo"] == "oficialia"
+    )
+    assert created_mailboxes == ["-", "DIR-OP", "DIR-OP"]

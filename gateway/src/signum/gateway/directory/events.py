@@ -17,7 +17,7 @@ from signum.contracts.directory import (
     UnidadPayload,
     UnidadUpserted,
 )
-from signum.gateway.directory.domain import Dependencia, Funcionario, Puesto, Suplencia, Unidad
+from signum.gateway.directory.domain import ROLES, Dependencia, Funcionario, Puesto, Suplencia, Unidad
 
 Entity = Dependencia | Unidad | Puesto | Funcionario | Suplencia
 
@@ -80,6 +80,7 @@ def upserted(entity: Entity, ctx: EventContext) -> Event:
                     rfc=entity.rfc,
                     curp=entity.curp,
                     activo=entity.activo,
+                    roles=sorted(r for r in entity.roles if r in ROLES),
                 ),
             )
         case Suplencia():

@@ -179,8 +179,11 @@ class IdentityService:
         if puesto is not None and puesto.es_titular:
             roles.add("titular")
             ambito.update(await self._directory.subunidades(puesto.unidad_id))
+        suplidos: set[str] = set()
         for suplencia in await self._directory.suplencias_vigentes(funcionario_id, self._clock().date()):
             suplido = await self._directory.puesto(suplencia.puesto_id)
+            if suplido is not None and suplido.funcionario_id:
+                suplidos.add(suplido.funcionario_id)  # reads what the absent holder received
             if suplido is not None and suplido.es_titular:
                 roles.add("titular")
                 ambito.update(await self._directory.subunidades(suplido.unidad_id))
@@ -192,6 +195,7 @@ class IdentityService:
             unidad_id=unidad.id if unidad else None,
             dependencia_id=unidad.dependencia_id if unidad else None,
             ambito=frozenset(ambito),
+            suplidos=frozenset(suplidos),
         )
 
     # --- accounts (administrators) ----------------------------------------------------------

@@ -54,6 +54,12 @@ class FuncionarioPayload(DirectoryEntity):
     rfc: str = Field(min_length=12, max_length=13)
     curp: str = Field(min_length=18, max_length=18)
     activo: bool = True
+    roles: list[Role] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Roles granted to the official (e.g. `oficialia`); routing finds an office's "
+        "oficialía de partes by them. Absent from events of older producers.",
+    )
 
 
 class SuplenciaPayload(DirectoryEntity):

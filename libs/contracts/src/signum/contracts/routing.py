@@ -33,6 +33,12 @@ class DispatchedDelivery(EventModel):
         default=None, max_length=128, description="Receiving official; None for an office mailbox."
     )
     unidad_id: str | None = Field(default=None, max_length=64, description="Receiving office, if known.")
+    buzon_unidad_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="For an office mailbox: the unit whose oficialía de partes keeps it (the nearest "
+        "up the unit tree); None: the mailbox of `unidad_id`, or an official's delivery.",
+    )
 
 
 class ExternalDelivery(EventModel):
@@ -75,6 +81,12 @@ class DeliveryCreatedPayload(EventModel):
     motivo: DeliveryReason
     funcionario_id: str | None = Field(default=None, max_length=128, description="None: office mailbox.")
     unidad_id: str | None = Field(default=None, max_length=64, description="Receiving office.")
+    buzon_unidad_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="For an office mailbox: the unit whose oficialía de partes keeps it (the nearest "
+        "up the unit tree); None: the mailbox of `unidad_id`, or an official's delivery.",
+    )
     en_lugar_de: str | None = Field(
         default=None, max_length=128, description="The absent holder a suplente receives for."
     )
@@ -89,6 +101,8 @@ class DeliveryCreated(Event):
     """A delivery reached an inbox (sent, turned, or registered by the oficialía de partes).
 
     Produced by routing. Consumed by metrics and storage; routing projects its inboxes from it.
+    Drafting and storage add its recipient (the official, the absent holder, or the office mailbox
+    `unidad:<buzon_unidad_id or unidad_id>`) to the oficio's readers.
     """
 
     topic: ClassVar[Topic] = Topic.ROUTING

@@ -55,10 +55,11 @@ class DirectoryReadModel:
         }
 
     async def ensure_indexes(self) -> None:
-        """Look-ups by unit, holder and position."""
+        """Look-ups by unit, holder, position and parent unit."""
         await self.puestos.create_index([("unidad_id", ASCENDING)], name="unidad")
         await self.puestos.create_index([("funcionario_id", ASCENDING)], name="funcionario")
         await self.suplencias.create_index([("puesto_id", ASCENDING)], name="puesto")
+        await self.unidades.create_index([("padre_id", ASCENDING)], name="padre")
 
     def handlers(self) -> dict[str, Handler]:
         """The handlers for `runtime.consume([Topic.DIRECTORY], ...)`."""
@@ -118,6 +119,23 @@ class DirectoryReadModel:
         if puesto is None or puesto.funcionario_id is None:
             return None
         return await self.funcionario(puesto.funcionario_id)
+
+    async def subunidades_directas(self, unidad_id: str) -> list[str]:
+        """The active units directly below a unit, by id."""
+        cursor = self.unidades.find({"padre_id": unidad_id}, {"activa": 1})
+        return sorted([str(d["_id"]) async for d in cursor if d.get("activa", True)])
+
+    async def tiene_rol(self, unidad_id: str, rol: str) -> bool:
+        """Whether an active official holding an active position in the unit has role `rol`."""
+        holders = [
+            d["funcionario_id"]
+            async for d in self.puestos.find({"unidad_id": unidad_id}, {"funcionario_id": 1, "activo": 1})
+            if d.get("funcionario_id") and d.get("activo", True)
+        ]
+        if not holders:
+            return False
+        cursor = self.funcionarios.find({"_id": {"$in": holders}}, {"roles": 1, "activo": 1})
+        return any([d async for d in cursor if d.get("activo", True) and rol in (d.get("roles") or [])])
 
     async def suplente_vigente(self, puesto_id: str, on: date) -> FuncionarioPayload | None:
         """Who stands in for the position's holder on `on`, if anyone."""

@@ -30,6 +30,10 @@ class Caller(BaseModel):
         default=frozenset(),
         description="Units whose oficios the caller oversees: a titular's unit and its subunits.",
     )
+    suplidos: frozenset[str] = Field(
+        default=frozenset(),
+        description="Officials whose position the caller stands in for today (suplencias in force).",
+    )
     scopes: frozenset[str] = Field(default=frozenset(), description="Actions an API key may perform.")
     oficinas: frozenset[str] = Field(default=frozenset(), description="Units an API key may act for.")
 

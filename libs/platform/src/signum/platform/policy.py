@@ -59,6 +59,41 @@ class OficioAccess:
     editores: frozenset[str] = field(default_factory=frozenset)
     revisores: frozenset[str] = field(default_factory=frozenset)
     firmantes: frozenset[str] = field(default_factory=frozenset)  # signers fixed at finalization
+    # Who received it (routing's deliveries: recipients, C.c.p., turnos, absent holders) and the
+    # office mailboxes it is in (`unidad:<id>`): they read it, and nothing more.
+    lectores: frozenset[str] = field(default_factory=frozenset)
+
+
+MAILBOX_PREFIX = "unidad:"
+
+
+def office_mailbox(unidad_id: str) -> str:
+    """The reader id of an office mailbox (the deliveries kept by a unit's oficialía de partes)."""
+    return MAILBOX_PREFIX + unidad_id
+
+
+def reads_mailbox(caller: Caller, unidad_id: str) -> bool:
+    """Whether the caller reads the office mailbox of `unidad_id`: an official with role
+    `oficialia` in that unit, or a titular overseeing it."""
+    if caller.kind != "official":
+        return False
+    if caller.has_role("oficialia") and caller.unidad_id == unidad_id:
+        return True
+    return caller.has_role("titular") and unidad_id in caller.ambito
+
+
+def is_reader(caller: Caller, lectores: frozenset[str]) -> bool:
+    """Whether the caller is among an oficio's readers: in person, standing in for one (suplencia),
+    or through an office mailbox they read."""
+    if caller.kind != "official" or not lectores:
+        return False
+    if caller.id in lectores or not caller.suplidos.isdisjoint(lectores):
+        return True
+    return any(
+        reads_mailbox(caller, reader.removeprefix(MAILBOX_PREFIX))
+        for reader in lectores
+        if reader.startswith(MAILBOX_PREFIX)
+    )
 
 
 @dataclass(frozen=True)
@@ -201,6 +236,8 @@ def _work_on_draft(caller: Caller, action: Action, oficio: OficioAccess) -> Deci
 def _read_oficio(caller: Caller, oficio: OficioAccess) -> Decision:
     if caller.id in oficio.participantes:
         return Decision(True, "participant")
+    if is_reader(caller, oficio.lectores):
+        return Decision(True, "recipient")
     if oficio.confidencialidad == "confidencial":
         return Decision(False, "confidential oficios are for participants only")
     if caller.has_role("titular") and oficio.unidad_id in caller.ambito:

@@ -14,6 +14,7 @@ from signum.drafting.settings import Settings
 from signum.drafting.storage import StorageClient
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import InternalClient, internal_token_guard
+from signum.platform.readers import OficioReaders
 from signum.platform.service import ServiceRuntime, create_app, serve
 
 
@@ -33,9 +34,13 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.on_startup(folios.ensure_indexes)
     runtime.on_startup(templates.seed_default)
     runtime.on_startup(directory.ensure_indexes)
-    # The oficio's state after drafting: signed (signing's event), sent (routing's).
+    # The oficio's state after drafting: signed (signing's event), sent (routing's); and who reads it
+    # besides its participants (routing's deliveries).
     follow = lifecycle.handlers(lifecycle.Lifecycle(repository))
-    runtime.consume([Topic.DIRECTORY, Topic.SIGNING, Topic.ROUTING], directory.handlers() | follow)
+    readers = OficioReaders(runtime.db)
+    runtime.consume(
+        [Topic.DIRECTORY, Topic.SIGNING, Topic.ROUTING], directory.handlers() | follow | readers.handlers()
+    )
 
     async def prefix_of(unidad_id: str) -> str:
         # The unit's folio prefix from the directory; the unit id until the directory has it.
@@ -56,6 +61,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         folio_format=settings.folio_format,
         timezone=settings.timezone,
         lease_seconds=settings.finalize_lease_seconds,
+        readers=readers,
     )
     guard = internal_token_guard(settings.infra.internal_token)
     return create_app(runtime, title="Signum — redacción", routers=[api.router(service, templates, guard)])

@@ -55,6 +55,7 @@ from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.outbox import OutboxRelay
 from signum.platform.policy import Action, OficioAccess, UnitAccess, authorize, decide
+from signum.platform.readers import OficioReaders
 
 PrefixOf = Callable[[str], Awaitable[str]]
 Format = Literal["pdf", "png"]
@@ -192,8 +193,10 @@ class DraftingService:
         folio_format: str = "{prefijo}/{consecutivo:04d}/{anio}",
         timezone: str = "America/Monterrey",
         lease_seconds: float = 300,
+        readers: OficioReaders | None = None,
     ) -> None:
         self._repo = repository
+        self._readers = readers
         self._relay = relay
         self._templates = templates
         self._folios = folios
@@ -287,7 +290,11 @@ class DraftingService:
 
     async def get_draft(self, caller: Caller, oficio_id: str) -> Draft:
         draft = await self._load(oficio_id)
-        authorize(caller, Action.OFICIO_LEER, access_of(draft))
+        access = access_of(draft)
+        if self._readers is not None and caller.id not in access.participantes:
+            # Its recipients read it too (routing's deliveries, learnt from its events).
+            access = dataclass_replace(access, lectores=await self._readers.of(oficio_id))
+        authorize(caller, Action.OFICIO_LEER, access)
         return draft
 
     def _check_not_finalizing(self, draft: Draft) -> None:

@@ -109,3 +109,15 @@ class CachedDirectory:
             ("suplente_vigente", (puesto_id, on)), lambda: self.model.suplente_vigente(puesto_id, on)
         )
         return cast(FuncionarioPayload | None, found)
+
+    async def subunidades_directas(self, unidad_id: str) -> list[str]:
+        found = await self._cached(
+            ("subunidades_directas", unidad_id), lambda: self.model.subunidades_directas(unidad_id)
+        )
+        return cast(list[str], found)
+
+    async def tiene_rol(self, unidad_id: str, rol: str) -> bool:
+        found = await self._cached(
+            ("tiene_rol", (unidad_id, rol)), lambda: self.model.tiene_rol(unidad_id, rol)
+        )
+        return bool(found)

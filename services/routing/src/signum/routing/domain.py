@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from signum.platform import policy
 from signum.platform.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 
 Carpeta = Literal[
@@ -40,12 +41,32 @@ INSTRUCCIONES: dict[str, str] = {
     "para_archivo": "Para archivo",
 }
 
-OFFICE_PREFIX = "unidad:"
-
 
 def office_mailbox(unidad_id: str) -> str:
-    """The owner id of an office's shared mailbox (read by its oficialía de partes)."""
-    return f"{OFFICE_PREFIX}{unidad_id}"
+    """The owner id of an office's shared mailbox (kept by an oficialía de partes); also its reader
+    id in the policy (`OficioAccess.lectores`)."""
+    return policy.office_mailbox(unidad_id)
+
+
+def delivery_owner(delivery: dict[str, Any]) -> str:
+    """Whose inbox a delivery is in: its official, or the office mailbox that keeps it (the
+    oficialía de partes serving its unit, `buzon_unidad_id`; older deliveries: its unit's)."""
+    if delivery.get("funcionario_id"):
+        return str(delivery["funcionario_id"])
+    return office_mailbox(delivery.get("buzon_unidad_id") or delivery.get("unidad_id") or "")
+
+
+def readers(oficio: dict[str, Any]) -> frozenset[str]:
+    """Who reads the oficio because routing delivered it: every delivery's official (recipients,
+    copies, turnos, registered documents), the absent holder a suplente received for, and the office
+    mailboxes it is in (`unidad:<id>`), as `signum.platform.policy.OficioAccess.lectores`."""
+    found: set[str] = set()
+    for d in (oficio.get("entregas") or {}).values():
+        found.add(delivery_owner(d))
+        if d.get("en_lugar_de"):
+            found.add(d["en_lugar_de"])
+    found.discard(office_mailbox(""))
+    return frozenset(found)
 
 
 def entrega_id(oficio_id: str, *parts: str) -> str:

@@ -384,6 +384,7 @@ class RoutingService:
                             motivo=d["motivo"],
                             funcionario_id=d["funcionario_id"],
                             unidad_id=d["unidad_id"],
+                            buzon_unidad_id=d.get("buzon_unidad_id"),
                         )
                         for d in deliveries.values()
                     ],
@@ -471,7 +472,29 @@ class RoutingService:
             if head is not None:
                 await self._to_position(head.id, rid, head.funcionario_id, motivo, add, today)
             if motivo == "destinatario":
-                add("oficialia", None, rid)
+                add("oficialia", None, rid, buzon_unidad_id=await self.oficialia_de(rid))
+
+    async def oficialia_de(self, unidad_id: str) -> str | None:
+        """The unit whose oficialía de partes keeps the office mailbox of `unidad_id`.
+
+        The nearest up the unit tree: walking from the unit to its root, the first unit that has
+        officials with role `oficialia` holding a position in it, or else a direct subunit that has
+        them (e.g. «Oficialía de Partes» SAY-OP under SAY serves SAY and every unit below SAY that has
+        none nearer). None when no unit up the tree has one: the mailbox stays the unit's own, read
+        by its titular.
+        """
+        seen: set[str] = set()
+        current: str | None = unidad_id
+        while current and current not in seen:
+            seen.add(current)
+            if await self.directory.tiene_rol(current, "oficialia"):
+                return current
+            for child in await self.directory.subunidades_directas(current):
+                if child not in seen and await self.directory.tiene_rol(child, "oficialia"):
+                    return child
+            unidad = await self.directory.unidad(current)
+            current = unidad.padre_id if unidad else None
+        return None
 
     async def _to_position(
         self,
@@ -488,7 +511,13 @@ class RoutingService:
         elif holder is not None:
             add(motivo, holder, unidad_id, puesto_id=puesto_id)
         else:
-            add(motivo, None, unidad_id, puesto_id=puesto_id)
+            add(
+                motivo,
+                None,
+                unidad_id,
+                puesto_id=puesto_id,
+                buzon_unidad_id=await self.oficialia_de(unidad_id),
+            )
 
     def _created_event(
         self,
@@ -511,6 +540,7 @@ class RoutingService:
                 motivo=d["motivo"],
                 funcionario_id=d["funcionario_id"],
                 unidad_id=d.get("unidad_id"),
+                buzon_unidad_id=d.get("buzon_unidad_id"),
                 en_lugar_de=d.get("en_lugar_de"),
                 padre_id=d.get("padre_id"),
                 folio=folio,
@@ -586,7 +616,8 @@ class RoutingService:
             # read per delivery; projecting again costs a write per inbox.
             present = [
                 await self.inbox.get(
-                    e.funcionario_id or domain.office_mailbox(e.unidad_id or ""), f"e:{e.entrega_id}"
+                    e.funcionario_id or domain.office_mailbox(e.buzon_unidad_id or e.unidad_id or ""),
+                    f"e:{e.entrega_id}",
                 )
                 for e in event.payload.entregas
             ]
@@ -606,7 +637,7 @@ class RoutingService:
         # Deliveries first: their owners are waiting for them; the oficio's own people follow.
         if not people_only:
             for d in (doc.get("entregas") or {}).values():
-                owner = d["funcionario_id"] or domain.office_mailbox(d.get("unidad_id") or "")
+                owner = domain.delivery_owner(d)
                 entries, _ = by_owner.setdefault(owner, ([], []))
                 entries.append(self._delivery_entry(doc, d, today))
         people = set(doc.get("conocidos") or []) | domain.oficio_people(doc)
@@ -850,7 +881,9 @@ class RoutingService:
         if delivery.get("funcionario_id") == caller.id:
             return True
         if delivery.get("funcionario_id") is None:
-            return caller.has_role("oficialia") and caller.unidad_id == delivery.get("unidad_id")
+            # An office mailbox: the oficialía de partes that keeps it.
+            mailbox = delivery.get("buzon_unidad_id") or delivery.get("unidad_id")
+            return caller.has_role("oficialia") and caller.unidad_id == mailbox
         puesto_id = delivery.get("puesto_id")
         if puesto_id is None:
             puesto = await self.directory.puesto_de(delivery["funcionario_id"])
@@ -1311,6 +1344,7 @@ class RoutingService:
                             motivo="registro",
                             funcionario_id=d["funcionario_id"],
                             unidad_id=d["unidad_id"],
+                            buzon_unidad_id=d.get("buzon_unidad_id"),
                         )
                         for d in deliveries.values()
                     ],
@@ -1473,7 +1507,7 @@ class RoutingService:
                 await self.queues.untrack_deadline(entrega)
                 continue
             limite = dt.date.fromisoformat(str(item["fecha_limite"])[:10])
-            owner = delivery.get("funcionario_id") or domain.office_mailbox(delivery.get("unidad_id") or "")
+            owner = domain.delivery_owner(delivery)
             left = self.calendar.working_days_between(today, limite)
             if 0 <= left <= self.reminder_days and not item.get("recordado"):
                 self.notifier.notify(
@@ -1568,6 +1602,7 @@ class RoutingService:
             unidad_id=doc.get("office_id", ""),
             participantes=frozenset(domain.oficio_people(doc)),
             confidencialidad=doc.get("confidencialidad", "publica"),
+            lectores=domain.readers(doc),
         )
         authorize(caller, Action.OFICIO_LEER, access)
         return doc

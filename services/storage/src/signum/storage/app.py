@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from signum.contracts import Topic
 from signum.platform.http import internal_token_guard
+from signum.platform.readers import OficioReaders
 from signum.platform.s3 import build_s3_client
 from signum.platform.service import ServiceRuntime, create_app, serve
 from signum.storage import api
@@ -50,6 +51,7 @@ def components(settings: Settings) -> Components:
         spool_dir=settings.spool_dir,
         presign_seconds=settings.presign_seconds,
         notify=relay.notify,
+        readers=OficioReaders(runtime.db),
     )
     audit = AuditService(audit_repo, store, oficios, head_retention_days=settings.audit_head_retention_days)
     return Components(runtime=runtime, store=store, service=service, audit=audit)

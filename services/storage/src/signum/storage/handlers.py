@@ -1,5 +1,5 @@
-"""Storage's Kafka handlers: every event goes into the audit chain; `oficio.created` also feeds
-the read model the access checks use."""
+"""Storage's Kafka handlers: every event goes into the audit chain; `oficio.created` and
+`delivery.created` (its readers) also feed the read model the access checks use."""
 
 from __future__ import annotations
 
@@ -17,7 +17,12 @@ def handlers(service: StorageService, audit: AuditService) -> tuple[dict[str, Ha
         await service.on_oficio_created(event)
         await audit.append(event)
 
+    async def delivery_created(event: Event) -> None:
+        if service.readers is not None:
+            await service.readers.apply(event)
+        await audit.append(event)
+
     async def any_event(event: Event) -> None:
         await audit.append(event)
 
-    return {"oficio.created": oficio_created}, any_event
+    return {"oficio.created": oficio_created, "delivery.created": delivery_created}, any_event

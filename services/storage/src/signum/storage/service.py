@@ -9,7 +9,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from signum.platform.event_descriptions import describe_event
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.policy import Action, OficioAccess, authorize
+from signum.platform.readers import OficioReaders
 from signum.storage.domain import (
     PDF,
     UPLOAD_BUCKETS,
@@ -159,7 +160,9 @@ class StorageService:
         spool_dir: Path | None,
         presign_seconds: int,
         notify: Any = None,
+        readers: OficioReaders | None = None,
     ) -> None:
+        self.readers = readers
         self.store = store
         self.objects = objects
         self.oficios = oficios
@@ -187,9 +190,15 @@ class StorageService:
         if caller.kind == "system":
             return
         doc = await self.oficios.get(oficio_id)
+        lectores = await self.readers.of(oficio_id) if self.readers is not None else frozenset()
         if doc is None:
-            raise NotFoundError("El oficio no existe o aún no está disponible.", code="oficio_not_found")
-        authorize(caller, action, _access(doc))
+            if not lectores:
+                raise NotFoundError("El oficio no existe o aún no está disponible.", code="oficio_not_found")
+            # Never drafted here (a paper document the oficialía de partes registered): only
+            # those it was delivered to read it.
+            doc = {"unidad_id": "", "participantes": [], "confidencialidad": "confidencial"}
+        # Its recipients read it too (routing's deliveries, learnt from its events).
+        authorize(caller, action, replace(_access(doc), lectores=lectores))
 
     # --- storing ------------------------------------------------------------------------------
 

@@ -1,0 +1,67 @@
+"""A service's read model of who received each oficio, kept from routing's delivery events.
+
+Routing owns deliveries; every service that decides `oficio.leer` learns the oficio's readers from
+`delivery.created` (the official, the absent holder a suplente received for, or the office mailbox
+`unidad:<id>`) instead of asking routing on each request. The readers go into
+`signum.platform.policy.OficioAccess.lectores`. Wire it with
+`runtime.consume([Topic.ROUTING, ...], model.handlers() | ...)`.
+
+Applying an event is a `$addToSet` keyed by the oficio: repeated or out-of-order deliveries change
+nothing. Readers are only added today; an event that takes one away would `$pull` it here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
+
+from signum.contracts import Event
+from signum.contracts.routing import DeliveryCreated, DeliveryCreatedPayload
+from signum.platform.consumer import Handler
+from signum.platform.policy import office_mailbox
+
+COLLECTION = "oficio_lectores"
+
+
+def readers_of(delivery: DeliveryCreatedPayload) -> list[str]:
+    """Who reads the oficio because of this delivery (reader ids as `OficioAccess.lectores` has them)."""
+    found: list[str] = []
+    if delivery.funcionario_id:
+        found.append(delivery.funcionario_id)
+    else:
+        unit = delivery.buzon_unidad_id or delivery.unidad_id
+        if unit:
+            found.append(office_mailbox(unit))
+    if delivery.en_lugar_de:
+        found.append(delivery.en_lugar_de)
+    return found
+
+
+class OficioReaders:
+    """The readers of each oficio, as this service last heard from routing."""
+
+    def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
+        self.collection: AsyncIOMotorCollection[Any] = db[COLLECTION]
+
+    def handlers(self) -> dict[str, Handler]:
+        """The handlers for `runtime.consume([Topic.ROUTING], ...)`."""
+        return {DeliveryCreated.model_fields["type"].default: self.apply}
+
+    async def apply(self, event: Event) -> None:
+        """Add the recipient of a `delivery.created` to its oficio's readers."""
+        if not isinstance(event, DeliveryCreated):
+            return
+        await self.add(event.oficio_id, readers_of(event.payload))
+
+    async def add(self, oficio_id: str, readers: list[str]) -> None:
+        """Add readers to an oficio (idempotent)."""
+        if readers:
+            await self.collection.update_one(
+                {"_id": oficio_id}, {"$addToSet": {"lectores": {"$each": readers}}}, upsert=True
+            )
+
+    async def of(self, oficio_id: str) -> frozenset[str]:
+        """The oficio's readers (empty if it was never delivered)."""
+        doc = await self.collection.find_one({"_id": oficio_id}, {"lectores": 1})
+        return frozenset((doc or {}).get("lectores", []))
