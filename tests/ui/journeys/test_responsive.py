@@ -24,16 +24,36 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 WIDTHS = {390: 844, 1366: 768}  # a phone and the most common office laptop
 BLOCKING = {"serious", "critical"}
 
-# What sticks out past the viewport's right or left edge (elements of zero size do not count).
+# What a person sees sticking out past the viewport's right or left edge: each element's box cut
+# by the ancestors that clip it (overflow other than visible, e.g. a visually hidden table head);
+# what is left of zero size does not count.
 OVERFLOW_JS = """() => {
   const width = window.innerWidth;
   const classes = (e) => typeof e.className === 'string' && e.className
     ? '.' + e.className.trim().split(/\\s+/).join('.') : '';
   const describe = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + classes(e);
+  const shown = (e) => {
+    const r = e.getBoundingClientRect();
+    let left = r.left, right = r.right, top = r.top, bottom = r.bottom;
+    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX === 'visible') continue;
+      const c = a.getBoundingClientRect();
+      left = Math.max(left, c.left); right = Math.min(right, c.right);
+      top = Math.max(top, c.top); bottom = Math.min(bottom, c.bottom);
+    }
+    return {left, right, width: right - left, height: bottom - top};
+  };
   const wide = [];
   for (const e of document.body.querySelectorAll('*')) {
-    const r = e.getBoundingClientRect();
-    if (r.width <= 1 || r.height <= 1 || getComputedStyle(e).visibility === 'hidden') continue;
+    const style = getComputedStyle(e);
+    if (style.visibility === 'hidden') continue;
+    // A box of its own that scrolls sideways is a horizontal scroll too.
+    if ((style.overflowX === 'auto' || style.overflowX === 'scroll') && e.clientWidth > 0
+        && e.scrollWidth > e.clientWidth + 1) {
+      wide.push(`${describe(e)} scrolls inside (${e.scrollWidth} > ${e.clientWidth} px)`);
+    }
+    const r = shown(e);
+    if (r.width <= 1 || r.height <= 1) continue;
     const where = `${Math.round(r.left)}..${Math.round(r.right)} px`;
     if (r.right > width + 1 || r.left < -1) wide.push(`${describe(e)} (${where})`);
   }
