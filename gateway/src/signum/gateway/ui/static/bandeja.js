@@ -639,6 +639,16 @@ function wire() {
 
 // --- live updates -----------------------------------------------------------------------------
 
+async function refreshDelivery(entregaId) {
+  let entrega;
+  try {
+    entrega = await call("GET", `/api/v1/entregas/${encodeURIComponent(entregaId)}`);
+  } catch (_) {
+    return; // the list refresh that follows shows what changed
+  }
+  if (state.entrega && state.entrega.id === entregaId) showDelivery(entrega);
+}
+
 let source = null;
 function listen() {
   if (source) source.close();
@@ -650,7 +660,10 @@ function listen() {
     try { data = JSON.parse(e.data); } catch (_) { /* a malformed event still refreshes */ }
     if (state.enviado && data.oficio_id === state.enviado.oficio.id) {
       openSent(data.oficio_id); // a recipient moved: the sender's view follows
-    } else if (data.nuevos > 0) {
+    } else if (state.entrega && state.entrega.oficio && data.oficio_id === state.entrega.oficio.id) {
+      refreshDelivery(state.entrega.id); // e.g. its acuse was sealed: the link appears
+    }
+    if (data.nuevos > 0) {
       // Only deliveries that just arrived are news; other changes (the person's own action, a
       // sealed acuse) refresh the lists without replacing what the page just told them.
       notice("Llegó algo nuevo a su bandeja.");
