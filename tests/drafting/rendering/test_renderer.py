@@ -216,7 +216,7 @@ def test_letterhead_and_footer_images_are_drawn(renderer: Renderer) -> None:
     Image.new("RGB", (300, 120), (120, 30, 60)).save(png, "PNG")
     svg = BAND_SVG
     data = default_template().model_dump(mode="json")
-    data["images"] = [
+    data["images"] += [
         {"id": "escudo", "media_type": "image/png", "data": base64.b64encode(png.getvalue()).decode()},
         {"id": "franja", "media_type": "image/svg+xml", "data": base64.b64encode(svg).decode()},
     ]

@@ -54,6 +54,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         folio_format=settings.folio_format,
         timezone=settings.timezone,
         lease_seconds=settings.finalize_lease_seconds,
+        public_url=settings.public_url,
     )
     guard = internal_token_guard(settings.infra.internal_token)
     return create_app(runtime, title="Signum — redacción", routers=[api.router(service, templates, guard)])
