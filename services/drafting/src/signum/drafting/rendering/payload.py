@@ -157,7 +157,8 @@ def _verification(content: OficioContent) -> list[list[Json]] | None:
     if v is None:
         return None
     return [
-        [{"t": "Escanee el código QR o visite "}, {"t": breakable(v.page_url), "b": True}],
+        # The address stays one unbroken word: copied from the PDF, it must work as typed.
+        [{"t": "Escanee el código QR o visite "}, {"t": v.page_url, "b": True}],
         [{"t": "e ingrese el código de verificación: "}, {"t": v.code, "b": True, "code": True}],
     ]
 
