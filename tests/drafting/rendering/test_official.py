@@ -53,7 +53,7 @@ def escudo_pixels(pdf: bytes, *, color: tuple[int, int, int] | None = None) -> i
     w, h = page.size
     region = page.crop((0, 0, w // 4, h // 8))
     count = 0
-    for r, g, b in region.getdata():
+    for r, g, b in region.get_flattened_data():
         if color is None:
             count += max(r, g, b) - min(r, g, b) > 40
         else:
@@ -81,7 +81,8 @@ def test_the_demo_template_prints_its_legend_and_escudo_not_a_placeholder(
     pdf = renderer.render(template, content()).pdf
     text = pdftotext(pdf)
     assert DEMO_LEGEND in text
-    assert "leyenda institucional" not in text and "configurable" not in text
+    assert "leyenda institucional" not in text
+    assert "configurable" not in text
     assert escudo_pixels(pdf) > 50
     # Without an escudo in the configuration the corner stays white: the pixels above are the escudo.
     bare = with_identities([{"leyenda": DEMO_LEGEND}])
@@ -92,7 +93,8 @@ def test_the_demo_values_are_marked_as_such_in_the_configuration() -> None:
     [identity] = default_template().identidades
     assert identity.dependencia == ""
     assert "demostración" in identity.nota
-    assert identity.escudo is not None and default_template().image(identity.escudo) is not None
+    assert identity.escudo is not None
+    assert default_template().image(identity.escudo) is not None
 
 
 def test_a_dependencia_has_its_own_legend_and_escudo_and_the_rest_the_general_ones(
@@ -118,7 +120,8 @@ def test_a_dependencia_has_its_own_legend_and_escudo_and_the_rest_the_general_on
 
     tes = renderer.render(template, content(sender=sender("TES"))).pdf
     assert "Finanzas sanas 2026" in pdftotext(tes)
-    assert escudo_pixels(tes, color=blue) == 0 and escudo_pixels(tes) > 50
+    assert escudo_pixels(tes, color=blue) == 0
+    assert escudo_pixels(tes) > 50
 
     other = renderer.render(template, content(sender=sender("SOP"))).pdf
     assert "2026, Año del Agua" in pdftotext(other)
@@ -218,13 +221,14 @@ def test_the_verification_box_prints_the_page_and_the_short_code(
     box = rendered.qr_box
     height = page.size[1]
     area = page.crop((int(box.x0), int(height - box.y1), int(box.x1), int(height - box.y0))).convert("L")
-    dark = sum(1 for v in area.getdata() if v < 100)
+    dark = sum(1 for v in area.get_flattened_data() if v < 100)
     assert 0.25 < dark / (area.size[0] * area.size[1]) < 0.75
 
 
 def test_short_codes_are_grouped_unambiguous_and_forgiving_to_type() -> None:
     code = verification_code.short_code("019ae3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b")
-    assert len(code) == 11 and code[5] == "-"
+    assert len(code) == 11
+    assert code[5] == "-"
     assert set(code.replace("-", "")) <= set(verification_code.ALPHABET)
     assert not set(code) & set("ILOU")
     assert code == verification_code.short_code("019ae3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b")

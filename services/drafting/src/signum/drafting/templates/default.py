@@ -57,7 +57,13 @@ def default_template(*, municipality: str = "Monterrey", state: str = "Nuevo Le√
                 image=ImagePlacement(escudo=True, width=18, position="left"),
             ),
             Block(
-                kind="leyenda", region="header", lines=["{{leyenda}}"], align="center", italic=True, size=8
+                kind="leyenda",
+                region="header",
+                lines=["{{leyenda}}"],
+                align="center",
+                italic=True,
+                size=8,
+                space_before=3,
             ),
             Block(kind="folio", label="Oficio No.", lines=["{{folio}}"], align="right"),
             Block(kind="lugar_fecha", lines=[f"{municipality}, {state}, a {{{{fecha}}}}"], align="right"),
