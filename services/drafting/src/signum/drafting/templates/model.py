@@ -183,7 +183,7 @@ class Template(_Model):
     identidades: list[Identity] = Field(
         default_factory=list,
         max_length=100,
-        description="Leyenda y escudo: una identidad general (sin dependencia) y una por dependencia distinta.",
+        description="Leyenda y escudo: una identidad general (sin dependencia) y una por dependencia.",
     )
 
     def image(self, image_id: str) -> ImageAsset | None:
