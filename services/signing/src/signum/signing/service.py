@@ -367,11 +367,12 @@ class SigningService:
         }
 
     def request_for(self, oficio_id: str, slot: dict[str, Any]) -> SignatureRequest:
+        # No QR in each signer's block: the oficio already prints its verification box (QR code,
+        # page and short code, drawn by drafting), so the block's text gets the whole width.
         return SignatureRequest(
             field_name=slot["campo"],
             title=slot.get("cargo") or None,
             on_behalf_of=slot.get("en_ausencia_de"),
-            qr_url=pades.verification_url(self.engine.public_url, oficio_id),
             page=max(0, int(slot.get("pagina", 1)) - 1),
         )
 
