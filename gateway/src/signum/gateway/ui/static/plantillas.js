@@ -474,6 +474,11 @@
     $("nueva").addEventListener("click", () => { startEditor(c.en_blanco, null, null); say("Plantilla en blanco con los bloques obligatorios."); });
     $("imagen-archivo").addEventListener("change", () => uploadImage().catch((e) => fail(e.message)));
     $("agregar-bloque").addEventListener("click", addBlock);
+    $("agregar-identidad").addEventListener("click", () => {
+      (state.template.identidades ||= []).push({ dependencia: "", leyenda: "", escudo: null, nota: "" });
+      state.dirty = true;
+      renderIdentities();
+    });
     $("insertar-marcador").addEventListener("click", insertPlaceholder);
     $("guardar").addEventListener("click", () => save().catch((e) => fail(e.message)));
     $("vista-pdf").addEventListener("click", () => preview("pdf").catch((e) => fail(e.message)));
