@@ -278,6 +278,10 @@ class PendingRepository(Protocol):
 
     async def insert_acuse(self, document: dict[str, Any], events: list[Event]) -> bool: ...
 
+    async def remember_code(self, document_id: str) -> None: ...
+
+    async def resolve_code(self, code: str) -> list[str]: ...
+
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
