@@ -127,7 +127,12 @@ async def test_an_admin_designs_saves_previews_and_retires_a_template(
     assert [b["kind"] for b in datos["blocks"]] == [*order, "firmas", "qr"]
     assert (datos["page_size"], datos["font"], datos["margins"]["top"]) == ("oficio", "Noto Serif", 40)
     assert datos["images"][0]["id"] == "escudo"
-    assert datos["blocks"][0]["image"] == {"image_id": "escudo", "width": 35, "position": "left"}
+    assert datos["blocks"][0]["image"] == {
+        "image_id": "escudo",
+        "escudo": False,
+        "width": 35,
+        "position": "left",
+    }
     assert datos["blocks"][5]["lines"] == ["Expediente relacionado: {{referencia.folio}}"]
 
     # Previews: the PNG is shown as an image, the PDF comes back as a PDF.
