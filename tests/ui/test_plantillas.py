@@ -243,6 +243,10 @@ async def test_an_admin_sets_the_legend_and_escudo_of_a_dependencia_without_rede
     await own.get_by_label("Dependencia (id; vacío: todas)").fill("SAY")
     await own.get_by_label("Leyenda del año").fill("Leyenda propia de la Secretaría del Ayuntamiento")
     await own.get_by_label("Escudo").select_option("")
+    assert await own.get_by_label("Escudo").locator("option").first.inner_text() == "El general"
+    shots = Path(__file__).parent / "screenshots"
+    shots.mkdir(exist_ok=True)
+    await page.locator("#identidades").screenshot(path=str(shots / "plantillas-identidades.png"))
     await page.click("#guardar")
     assert "Se guardó la versión" in await _notice(page, "Se guardó")
 

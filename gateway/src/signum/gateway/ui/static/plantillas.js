@@ -190,14 +190,18 @@
     const list = $("identidades");
     list.replaceChildren();
     const identities = state.template.identidades || (state.template.identidades = []);
-    const escudos = { "": "Sin escudo" };
-    for (const image of state.template.images || []) escudos[image.id] = image.id;
     identities.forEach((identity, index) => {
       const grid = el("div", { class: "rejilla" });
-      grid.append(field("Dependencia (id; vacío: todas)",
-        textInput(identity.dependencia || "", (v) => { identity.dependencia = v.trim(); })));
-      grid.append(field("Leyenda del año", textInput(identity.leyenda || "", (v) => { identity.leyenda = v; })));
+      // A dependencia without an escudo of its own prints the general one.
+      const none = () => (identity.dependencia ? "El general" : "Sin escudo");
+      const escudos = { "": none() };
+      for (const image of state.template.images || []) escudos[image.id] = image.id;
       const escudo = select(escudos, identity.escudo && identity.escudo in escudos ? identity.escudo : "");
+      grid.append(field("Dependencia (id; vacío: todas)", textInput(identity.dependencia || "", (v) => {
+        identity.dependencia = v.trim();
+        escudo.options[0].textContent = none();
+      })));
+      grid.append(field("Leyenda del año", textInput(identity.leyenda || "", (v) => { identity.leyenda = v; })));
       escudo.addEventListener("change", () => { identity.escudo = escudo.value || null; state.dirty = true; });
       grid.append(field("Escudo", escudo));
       grid.append(field("Nota (no se imprime)", textInput(identity.nota || "", (v) => { identity.nota = v; })));
