@@ -59,4 +59,5 @@ async def drafting(db: Any, templates: TemplateService, shared_renderer: Rendere
         renderer=shared_renderer,
         store=store,
         prefix_of=prefix_of,
+        public_url="https://signum.monterrey.gob.mx",
     )

@@ -151,7 +151,8 @@ async def test_directory_recipients_are_filled_from_the_directory(resolving: Dra
     assert got == [
         ("Jorge Luis Ramírez Treviño", "Director de Egresos", "Tesorería Municipal"),
         ("Analista de Egresos", "", "Tesorería Municipal"),  # vacant: addressed by its title
-        ("Jorge Luis Ramírez Treviño", "Director de Egresos, Dirección de Egresos", "Tesorería Municipal"),
+        # The whole office: its titular; "Dirección de Egresos" is what the title already says.
+        ("Jorge Luis Ramírez Treviño", "Director de Egresos", "Tesorería Municipal"),
         ("Mtra. Sofía Leal", "", "Universidad Regional"),
     ]
     assert [(c.nombre, c.cargo) for c in saved.contenido.ccp] == [

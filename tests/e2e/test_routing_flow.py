@@ -183,6 +183,10 @@ async def test_send_acuse_turnar_answer_close_on_the_timeline(
     ana_client = await world.as_("analista@C")
     answer = ok(await ana_client.post(f"/api/v1/entregas/{turno_ana['entrega_id']}/respuesta", json={}), 201)
     assert answer["en_respuesta_a"] == oficio_id
+    # The reference carries the answered oficio's date, so the answer prints "del <fecha>".
+    referencia = answer["contenido"]["referencia"]
+    assert referencia["oficio_id"] == oficio_id
+    assert referencia["fecha"] is not None
     ok(
         await ana_client.patch(
             f"/api/v1/oficios/{answer['id']}",

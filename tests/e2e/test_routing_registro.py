@@ -81,6 +81,16 @@ async def test_a_registered_paper_document_reaches_its_recipient(world: World) -
     outsider = await (await world.as_("funcionario@B")).get(scan, follow_redirects=False)
     assert outsider.status_code == 403, outsider.text
 
+    # The answer to it refers to the paper document by its folio and its own date.
+    answer = ok(
+        await (await world.as_("titular@B")).post(
+            f"/api/v1/entregas/{item['entrega_id']}/respuesta", json={}
+        ),
+        201,
+    )
+    referencia = answer["contenido"]["referencia"]
+    assert (referencia["folio"], referencia["fecha"]) == ("JV-MC-2026-014", "2026-11-20")
+
     # Only the oficialía de partes registers; a scan must be a PDF; the recipient must exist.
     clerk = await world.as_("funcionario@B")
     refused = await clerk.post(

@@ -23,6 +23,7 @@ import pytest
 from signum.gateway.directory.demo import curp_for, rfc_for
 from signum.platform.http import CALLER_HEADER, INTERNAL_TOKEN_HEADER
 from signum.platform.settings import DEV_INTERNAL_TOKEN
+from signum.platform.verification_code import short_code
 from signum.signing.credentials import parse_certificate
 from signum.testing.kafka import collect, eventually
 from signum.testing.pki import Issued, PkiServer, SigningPki
@@ -165,6 +166,12 @@ def credential_files(issued: Issued, password: str | None = None) -> dict[str, A
         },
         "data": {"password": issued.password if password is None else password},
     }
+
+
+def pdftotext(pdf: bytes) -> str:
+    tool = shutil.which("pdftotext")
+    assert tool, "pdftotext (poppler-utils) is needed"
+    return subprocess.run([tool, "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
 def pdfsig(pki: SigningPki, pdf: bytes, tmp_path: Path) -> str:
@@ -329,6 +336,22 @@ async def test_two_signers_in_order_through_the_gateway(
         assert "2 de 2 requeridas" in page.text
         qr = _ok(await public.get(f"/api/v1/verificar/{oficio_id}"))
         assert (qr["estado"], qr["documento"]["sha256"]) == ("firmado", signed["documento"]["sha256"])
+
+        # Someone holding the paper copy types the page and the short code printed on it.
+        printed = " ".join(pdftotext(pdf).split())
+        code = short_code(oficio_id)
+        assert f"visite {world.gateway.removeprefix('https://')}/verificar" in printed
+        assert f"código de verificación: {code}" in printed
+        typed = _ok(await public.get(f"/verificar/{code.lower().replace('-', ' ')}"))
+        assert (typed["oficio_id"], typed["codigo"], typed["documento"]["sha256"]) == (
+            oficio_id,
+            code,
+            signed["documento"]["sha256"],
+        )
+        assert qr["codigo"] == code
+        unknown = await public.get("/verificar/ZZZZZ-ZZZZZ")
+        assert (unknown.status_code, unknown.json()["code"]) == (404, "document_not_found")
+        assert "ZZZZZ-ZZZZZ" in unknown.json()["message"]
 
         tampered = bytearray(pdf)
         start = pdf.index(b"/Contents <") - 200  # a byte inside the first signed range

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -26,6 +28,12 @@ def _letterhead(tmp_path: Path) -> Path:
     path = tmp_path / "escudo.png"
     path.write_bytes(out.getvalue())
     return path
+
+
+def pdf_text(pdf: bytes) -> str:
+    tool = shutil.which("pdftotext")
+    assert tool, "pdftotext (poppler-utils) is needed"
+    return subprocess.run([tool, "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
 async def _block_kinds(page: Page) -> list[str]:
@@ -119,7 +127,12 @@ async def test_an_admin_designs_saves_previews_and_retires_a_template(
     assert [b["kind"] for b in datos["blocks"]] == [*order, "firmas", "qr"]
     assert (datos["page_size"], datos["font"], datos["margins"]["top"]) == ("oficio", "Noto Serif", 40)
     assert datos["images"][0]["id"] == "escudo"
-    assert datos["blocks"][0]["image"] == {"image_id": "escudo", "width": 35, "position": "left"}
+    assert datos["blocks"][0]["image"] == {
+        "image_id": "escudo",
+        "escudo": False,
+        "width": 35,
+        "position": "left",
+    }
     assert datos["blocks"][5]["lines"] == ["Expediente relacionado: {{referencia.folio}}"]
 
     # Previews: the PNG is shown as an image, the PDF comes back as a PDF.
@@ -210,3 +223,44 @@ async def test_an_official_who_is_not_an_administrator_cannot_reach_the_designer
     await anonymous.goto(world.gateway + "/plantillas")
     assert await anonymous.inner_text("h2") == "Iniciar sesión"  # sent to log in
     await anonymous.close()
+
+
+async def test_an_admin_sets_the_legend_and_escudo_of_a_dependencia_without_redeploying(
+    browser: Browser, world: World
+) -> None:
+    page = await logged_in(browser, world, "administrador@A")
+    await page.goto(world.gateway + "/plantillas")
+    await page.click("#lista button[data-plantilla='municipal-homologado']")
+    general = page.locator("#identidades > li").first
+    await general.get_by_label("Leyenda del año").wait_for()
+    # The demo's values are there, and say they are the demo's.
+    assert "demostración" in await general.get_by_label("Nota (no se imprime)").input_value()
+    assert await general.get_by_label("Escudo").input_value() == "escudo-demo"
+
+    await general.get_by_label("Leyenda del año").fill("2026, Año de la Prueba General")
+    await page.click("#agregar-identidad")
+    own = page.locator("#identidades > li").nth(1)
+    await own.get_by_label("Dependencia (id; vacío: todas)").fill("SAY")
+    await own.get_by_label("Leyenda del año").fill("Leyenda propia de la Secretaría del Ayuntamiento")
+    await own.get_by_label("Escudo").select_option("")
+    assert await own.get_by_label("Escudo").locator("option").first.inner_text() == "El general"
+    shots = Path(__file__).parent / "screenshots"
+    shots.mkdir(exist_ok=True)
+    await page.locator("#identidades").screenshot(path=str(shots / "plantillas-identidades.png"))
+    await page.click("#guardar")
+    assert "Se guardó la versión" in await _notice(page, "Se guardó")
+
+    admin = await world.as_("administrador@A")
+    saved = (await admin.get("/api/v1/plantillas/municipal-homologado")).json()
+    assert [(i["dependencia"], i["leyenda"], i["escudo"]) for i in saved["datos"]["identidades"]] == [
+        ("", "2026, Año de la Prueba General", "escudo-demo"),
+        ("SAY", "Leyenda propia de la Secretaría del Ayuntamiento", None),
+    ]
+    preview = await admin.get(
+        "/api/v1/plantillas/municipal-homologado/vista-previa", params={"formato": "pdf"}
+    )
+    assert preview.status_code == 200, preview.text
+    assert b"%PDF" in preview.content[:8]
+    text = pdf_text(preview.content)
+    assert "2026, Año de la Prueba General" in text  # the sample oficio belongs to no listed dependencia
+    await page.context.close()

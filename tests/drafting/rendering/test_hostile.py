@@ -90,8 +90,9 @@ FIELDS: dict[str, Callable[[dict[str, Any], str], None]] = {
     "referencia": lambda d, v: d.__setitem__("reference", {"folio": v, "date": "2026-11-10"}),
 }
 # How many times the value shows in the default template: remitente.nombre and .puesto are not
-# printed by it; suplencia and C.c.p. print name and title; the body holds it four times.
-SHOWN = len(FIELDS) - 2 + 2 + 4
+# printed by it; the recipient's dependencia is its title here, so it is not repeated; suplencia
+# and C.c.p. print name and title; the body holds it four times.
+SHOWN = len(FIELDS) - 3 + 2 + 4
 
 
 def _rich_body(v: str) -> dict[str, Any]:

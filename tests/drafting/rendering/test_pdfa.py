@@ -22,7 +22,7 @@ def _with_images() -> Template:
     Image.new("RGB", (600, 30), (10, 90, 60)).save(jpeg, "JPEG")
     svg = BAND_SVG
     data = default_template().model_dump(mode="json")
-    data["images"] = [
+    data["images"] += [
         {"id": "escudo", "media_type": "image/png", "data": base64.b64encode(png.getvalue()).decode()},
         {"id": "franja", "media_type": "image/jpeg", "data": base64.b64encode(jpeg.getvalue()).decode()},
         {"id": "linea", "media_type": "image/svg+xml", "data": base64.b64encode(svg).decode()},

@@ -56,7 +56,7 @@ def test_the_default_oficio_shows_every_part_in_spanish(renderer: Renderer, temp
         "Gobierno de Monterrey",
         "Secretaría de Administración",
         "Dirección General de Tecnologías de la Información",
-        "2026: leyenda institucional del año",
+        "2026, Año de la Transparencia y la Participación Ciudadana",
         "Oficio No. SIGA/DGTI/0123/2026",
         "Monterrey, Nuevo León, a 23 de noviembre de 2026",
         "Asunto: Solicitud de información para el informe trimestral",
@@ -216,7 +216,7 @@ def test_letterhead_and_footer_images_are_drawn(renderer: Renderer) -> None:
     Image.new("RGB", (300, 120), (120, 30, 60)).save(png, "PNG")
     svg = BAND_SVG
     data = default_template().model_dump(mode="json")
-    data["images"] = [
+    data["images"] += [
         {"id": "escudo", "media_type": "image/png", "data": base64.b64encode(png.getvalue()).decode()},
         {"id": "franja", "media_type": "image/svg+xml", "data": base64.b64encode(svg).decode()},
     ]

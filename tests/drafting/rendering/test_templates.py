@@ -46,7 +46,11 @@ def _data(**changes: Any) -> dict[str, Any]:
 
 
 def _with_logo(data: bytes, media_type: str = "image/png") -> dict[str, Any]:
-    d = _data(images=[{"id": "escudo", "media_type": media_type, "data": base64.b64encode(data).decode()}])
+    # The logo as the template's only image (the demo escudo and its identity left out).
+    d = _data(
+        images=[{"id": "escudo", "media_type": media_type, "data": base64.b64encode(data).decode()}],
+        identidades=[],
+    )
     d["blocks"][0]["image"] = {"image_id": "escudo", "width": 30}
     return d
 

@@ -46,6 +46,7 @@ def _env(profile: Profile) -> dict[str, str]:
     env.setdefault("SIGNUM_DRAFTING_STORAGE_URL", storage)
     env.setdefault("SIGNUM_SIGNING_STORAGE_URL", storage)
     env.setdefault("SIGNUM_SIGNING_PUBLIC_URL", f"http://127.0.0.1:{PROCESSES['gateway']}")
+    env.setdefault("SIGNUM_DRAFTING_PUBLIC_URL", f"http://127.0.0.1:{PROCESSES['gateway']}")
     # Signing trusts the CA of the demo e.firmas (`_demo_signing`); never a production setting.
     env.setdefault("SIGNUM_SIGNING_TRUST_ROOTS", json.dumps([str(_demo_dir(profile) / "ac-demo-signum.pem")]))
     return env

@@ -258,7 +258,7 @@ async def responder(
         )
     authorize(caller, Action.OFICIO_CREAR, UnitAccess(caller.unidad_id))
     contenido: dict[str, Any] = {
-        "referencia": {"oficio_id": basis["oficio_id"], "folio": basis["folio"]},
+        "referencia": {"oficio_id": basis["oficio_id"], "folio": basis["folio"], "fecha": basis.get("fecha")},
     }
     if basis.get("remitente_id"):
         contenido["destinatarios"] = [{"tipo": "funcionario", "id": basis["remitente_id"]}]

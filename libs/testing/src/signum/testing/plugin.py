@@ -111,8 +111,11 @@ def platform(
 ) -> Iterator[dict[str, ServiceProcess]]:
     """Every service and the gateway as real processes against the test stack."""
     procs = {name: ServiceProcess(name, stack_env, log_dir) for name in SERVICES}
-    procs["drafting"].env = stack_env | {"SIGNUM_DRAFTING_STORAGE_URL": procs["storage"].url}
     gateway = ServiceProcess("gateway", stack_env, log_dir)
+    procs["drafting"].env = stack_env | {
+        "SIGNUM_DRAFTING_STORAGE_URL": procs["storage"].url,
+        "SIGNUM_DRAFTING_PUBLIC_URL": gateway.url,
+    }
     procs["signing"].env = (
         stack_env
         | signing_env

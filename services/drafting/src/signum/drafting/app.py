@@ -62,6 +62,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         timezone=settings.timezone,
         lease_seconds=settings.finalize_lease_seconds,
         readers=readers,
+        public_url=settings.public_url,
     )
     guard = internal_token_guard(settings.infra.internal_token)
     return create_app(runtime, title="Signum — redacción", routers=[api.router(service, templates, guard)])

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from signum.contracts.directory import DependenciaPayload, FuncionarioPayload, PuestoPayload, UnidadPayload
 from signum.drafting.domain import Copia, Destinatario, DraftContent, Firmante
+from signum.drafting.rendering.names import title_and_office
 from signum.platform.errors import ValidationFailedError
 
 KIND_NAMES = {"funcionario": "funcionario", "puesto": "puesto", "unidad": "unidad administrativa"}
@@ -62,6 +63,11 @@ class DirectoryResolver:
         dependencia = await self._dir.dependencia(unidad.dependencia_id)
         return dependencia.nombre if dependencia is not None else unidad.nombre
 
+    async def dependencia_id_of(self, unidad_id: str) -> str:
+        """The id of the dependencia a unit belongs to ("" if the directory does not know the unit)."""
+        unidad = await self._dir.unidad(unidad_id)
+        return unidad.dependencia_id if unidad is not None else ""
+
     async def _holder(self, funcionario_id: str | None) -> FuncionarioPayload | None:
         if funcionario_id is None:
             return None
@@ -100,9 +106,9 @@ class DirectoryResolver:
             dependencia = await self._dependencia_of(id_)
             if holder is None or head is None:
                 return Resolved(nombre=unidad.nombre, cargo="", organizacion=dependencia)
-            return Resolved(
-                nombre=holder.nombre, cargo=f"{head.titulo}, {unidad.nombre}", organizacion=dependencia
-            )
+            # "Secretario del Ayuntamiento", not "..., Oficina del C. Secretario del Ayuntamiento".
+            cargo = ", ".join(title_and_office(head.titulo, unidad.nombre))
+            return Resolved(nombre=holder.nombre, cargo=cargo, organizacion=dependencia)
         return None
 
     async def fill(self, content: DraftContent) -> DraftContent:
@@ -134,7 +140,7 @@ class DirectoryResolver:
             if found is None:
                 unknown.append({"campo": f"ccp[{index}]", "tipo": c.tipo, "id": c.id})
                 continue
-            cargo = ", ".join(p for p in (found.cargo, found.organizacion) if p)
+            cargo = ", ".join(title_and_office(found.cargo, found.organizacion))
             copias.append(c.model_copy(update={"nombre": found.nombre, "cargo": cargo}))
         firmantes: list[Firmante] = []
         for index, f in enumerate(content.firmantes, start=1):

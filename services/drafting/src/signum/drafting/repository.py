@@ -58,6 +58,12 @@ class OficioRepository:
         doc = await self.collection.find_one({"_id": oficio_id})
         return None if doc is None else _from_document(doc)
 
+    async def printed_date(self, oficio_id: str) -> dt.date | None:
+        """The date printed on an oficio drafted here (None until it is finalized, or if unknown)."""
+        doc = await self.collection.find_one({"_id": oficio_id}, {"fecha": 1})
+        fecha = None if doc is None else doc.get("fecha")
+        return dt.date.fromisoformat(fecha) if isinstance(fecha, str) else None
+
     async def apply(self, oficio_id: str, rev: int, fields: dict[str, Any], events: list[Event]) -> bool:
         """Set `fields` (and push `events`) if the oficio is still at `rev`; it then is at `rev + 1`.
 

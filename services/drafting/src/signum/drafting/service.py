@@ -45,7 +45,8 @@ from signum.drafting.domain import (
     new_draft,
 )
 from signum.drafting.recipients import DirectoryResolver
-from signum.drafting.rendering import Renderer, sample_content
+from signum.drafting.rendering import OficioContent, Renderer, sample_content
+from signum.drafting.rendering.content import Verification
 from signum.drafting.repository import FolioCounters, OficioRepository, TemplateRepository, template_of
 from signum.drafting.storage import ObjectStore
 from signum.drafting.templates import DEFAULT_TEMPLATE_ID, Template, default_template, validate_template
@@ -56,6 +57,7 @@ from signum.platform.logging import get_logger
 from signum.platform.outbox import OutboxRelay
 from signum.platform.policy import Action, OficioAccess, UnitAccess, authorize, decide
 from signum.platform.readers import OficioReaders
+from signum.platform.verification_code import short_code
 
 PrefixOf = Callable[[str], Awaitable[str]]
 Format = Literal["pdf", "png"]
@@ -194,6 +196,7 @@ class DraftingService:
         timezone: str = "America/Monterrey",
         lease_seconds: float = 300,
         readers: OficioReaders | None = None,
+        public_url: str | None = None,
     ) -> None:
         self._repo = repository
         self._readers = readers
@@ -207,6 +210,7 @@ class DraftingService:
         self._folio_format = folio_format
         self._tz = ZoneInfo(timezone)
         self._lease = timedelta(seconds=lease_seconds)
+        self._public_url = public_url.rstrip("/") if public_url else None
 
     def _notify(self) -> None:
         if self._relay is not None:
@@ -216,8 +220,34 @@ class DraftingService:
         return datetime.now(self._tz).date()
 
     async def _resolved(self, content: DraftContent) -> DraftContent:
-        """Directory recipients filled from the directory (unknown ids refused), when it is wired."""
-        return content if self._recipients is None else await self._recipients.fill(content)
+        """Directory recipients filled from the directory (unknown ids refused), when it is wired;
+        the answered oficio's date beside its folio."""
+        if self._recipients is not None:
+            content = await self._recipients.fill(content)
+        ref = content.referencia
+        if ref is not None and ref.fecha is None and ref.oficio_id is not None:
+            fecha = await self._repo.printed_date(ref.oficio_id)
+            if fecha is not None:
+                content = content.model_copy(update={"referencia": ref.model_copy(update={"fecha": fecha})})
+        return content
+
+    async def _printed(self, shown: Draft, *, folio: str, fecha: dt.date) -> OficioContent:
+        """What the PDF prints: the content, whose legend and escudo (the issuing dependencia's) and
+        how a reader of the paper copy verifies it."""
+        content = domain.render_content(shown, folio=folio, fecha=fecha)
+        dependencia_id = ""
+        if self._recipients is not None:
+            dependencia_id = await self._recipients.dependencia_id_of(shown.office_id)
+        update: dict[str, Any] = {
+            "sender": content.sender.model_copy(update={"dependencia_id": dependencia_id})
+        }
+        if self._public_url is not None:
+            update["verification"] = Verification(
+                qr_url=f"{self._public_url}/verificar/{shown.id}",
+                page_url=f"{self._public_url.removeprefix('https://')}/verificar",
+                code=short_code(shown.id),
+            )
+        return content.model_copy(update=update)
 
     async def _with_directory(self, draft: Draft) -> Draft:
         """The draft as the PDF shows it: recipients as the directory says today."""
@@ -535,7 +565,7 @@ class DraftingService:
                 if not await self._repo.apply(draft.id, rev, {"folio": folio_doc}, []):
                     raise FinalizeInProgressError()
                 rev += 1
-            content = domain.render_content(printed, folio=folio.folio, fecha=today)
+            content = await self._printed(printed, folio=folio.folio, fecha=today)
             rendered = await asyncio.to_thread(
                 self._renderer.render, template, content, signature_fields=True
             )
@@ -681,7 +711,7 @@ class DraftingService:
                 changes["contenido"] = DraftContent.parse(changes["contenido"])
             draft = dataclass_replace(draft, **changes)
         template = await self._templates.load(draft.plantilla_id, draft.plantilla_version)
-        content = domain.render_content(
+        content = await self._printed(
             await self._with_directory(draft),
             folio=draft.folio.folio if draft.folio else "S/N",
             fecha=self._today(),

@@ -22,6 +22,10 @@ class Settings(ServiceSettings):
     )
     timezone: str = Field(default="America/Monterrey", description="Fecha y año de los oficios.")
     finalize_lease_seconds: float = Field(default=300, gt=0)
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Dirección pública de Signum: el QR y la página de verificación que imprime el oficio.",
+    )
     municipality: str = "Monterrey"
     state: str = "Nuevo León"
 

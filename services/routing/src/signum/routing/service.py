@@ -1421,6 +1421,8 @@ class RoutingService:
             "remitente_id": next((f["funcionario_id"] for f in firmantes if f.get("funcionario_id")), None),
             "remitente_unidad": doc.get("remitente_unidad"),
             "enviado_en": doc.get("enviado_en"),
+            # A paper document's own date; drafting dates the oficios it printed itself.
+            "fecha": (doc.get("registro") or {}).get("fecha_documento"),
         }
 
     async def history(self, caller: Caller, entrega: str) -> dict[str, Any]:

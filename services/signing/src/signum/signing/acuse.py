@@ -53,6 +53,7 @@ _PROGRAM = """
 ]
 #v(0.6em)
 Verifique este acuse escaneando el código QR o en: #link(d.url)[#raw(d.url)]
+#if d.codigo != "" [ \\ Código de verificación: *#d.codigo*]
 """
 
 
@@ -68,6 +69,7 @@ class AcuseData:
     dependencia: str
     recibido_en: datetime
     url: str
+    codigo: str = ""  # the short verification code (signum.platform.verification_code)
 
 
 ASUNTO_MAX = 280

@@ -98,9 +98,12 @@ def router(service: SigningService, guard: InternalGuard) -> APIRouter:
             pdf = await request.body()
         return await service.verify(pdf)
 
-    @api.get("/verificacion/{oficio_id}", summary="Verificar el último PDF firmado de un oficio (QR)")
-    async def verify_oficio(oficio_id: str) -> dict[str, Any]:
-        return await service.verify_oficio(oficio_id)
+    @api.get(
+        "/verificacion/{document_id}",
+        summary="Verificar el último PDF firmado de un oficio o un acuse: por su id (QR) o su código corto",
+    )
+    async def verify_oficio(document_id: str) -> dict[str, Any]:
+        return await service.verify_document(document_id)
 
     @api.get("/firmas/pendientes", summary="Oficios cuya siguiente firma es del solicitante (Por firmar)")
     async def awaiting(request: Request) -> dict[str, Any]:

@@ -13,6 +13,7 @@ def handlers(repository: SigningRepository) -> dict[str, Handler]:
     async def oficio_finalized(event: Event) -> None:
         assert isinstance(event, OficioFinalized)
         await repository.on_finalized(event, SigningService.pending_document(event))
+        await repository.remember_code(event.oficio_id)  # the code drafting printed on it
 
     async def oficio_cancelled(event: Event) -> None:
         assert isinstance(event, OficioCancelled)

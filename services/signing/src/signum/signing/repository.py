@@ -13,6 +13,7 @@ from signum.contracts import Event
 from signum.contracts.drafting import OficioCancelled, OficioFinalized
 from signum.platform.consumer import apply_once
 from signum.platform.outbox import insert_with_events, update_with_events
+from signum.platform.verification_code import short_code
 
 
 class SigningRepository:
@@ -20,6 +21,8 @@ class SigningRepository:
         self.pending: AsyncIOMotorCollection[Any] = db["firmas_pendientes"]
         self.prepared: AsyncIOMotorCollection[Any] = db["preparaciones"]
         self.acuses: AsyncIOMotorCollection[Any] = db["acuses"]
+        # Short verification code -> the verification ids it names (one, unless two ids share it).
+        self.codes: AsyncIOMotorCollection[Any] = db["codigos_verificacion"]
 
     async def ensure_indexes(self) -> None:
         # Look-ups are by `_id`, except each official's "Por firmar" list.
@@ -42,6 +45,17 @@ class SigningRepository:
         return await apply_once(
             self.pending, event.oficio_id, event, {"$set": {"estado": "cancelado"}}, upsert=False
         )
+
+    async def remember_code(self, document_id: str) -> None:
+        """Let the short code printed on the document find it (idempotent)."""
+        await self.codes.update_one(
+            {"_id": short_code(document_id)}, {"$addToSet": {"documentos": document_id}}, upsert=True
+        )
+
+    async def resolve_code(self, code: str) -> list[str]:
+        """The verification ids a short code names (empty if none)."""
+        doc = await self.codes.find_one({"_id": code})
+        return sorted(doc.get("documentos") or []) if doc else []
 
     async def get(self, oficio_id: str) -> dict[str, Any] | None:
         return await self.pending.find_one({"_id": oficio_id}, {"_applied": 0, "_outbox": 0})

@@ -34,6 +34,7 @@ from signum.contracts.signing import (
     SignatureRefusedPayload,
     SignerCertificate,
 )
+from signum.platform import verification_code
 from signum.platform.errors import (
     ConflictError,
     NotFoundError,
@@ -45,6 +46,7 @@ from signum.platform.http import CALLER_HEADER, CORRELATION_HEADER, INTERNAL_TOK
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.policy import Action, OficioAccess, authorize
+from signum.platform.verification_code import short_code
 from signum.signing import acuse, errors, pades, verification
 from signum.signing.credentials import (
     Credential,
@@ -276,6 +278,10 @@ class PendingRepository(Protocol):
 
     async def insert_acuse(self, document: dict[str, Any], events: list[Event]) -> bool: ...
 
+    async def remember_code(self, document_id: str) -> None: ...
+
+    async def resolve_code(self, code: str) -> list[str]: ...
+
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
@@ -365,11 +371,12 @@ class SigningService:
         }
 
     def request_for(self, oficio_id: str, slot: dict[str, Any]) -> SignatureRequest:
+        # No QR in each signer's block: the oficio already prints its verification box (QR code,
+        # page and short code, drawn by drafting), so the block's text gets the whole width.
         return SignatureRequest(
             field_name=slot["campo"],
             title=slot.get("cargo") or None,
             on_behalf_of=slot.get("en_ausencia_de"),
-            qr_url=pades.verification_url(self.engine.public_url, oficio_id),
             page=max(0, int(slot.get("pagina", 1)) - 1),
         )
 
@@ -789,6 +796,25 @@ class SigningService:
     async def verify(self, pdf: bytes) -> dict[str, Any]:
         return await self.engine.verify(pdf)
 
+    async def verify_document(self, document_id: str) -> dict[str, Any]:
+        """What the verification page shows for an id (the QR's link) or a short code (the paper's)."""
+        code = verification_code.parse(document_id)
+        if code is None:
+            return await self.verify_oficio(document_id)
+        found = await self.repository.resolve_code(code)
+        if not found:
+            raise NotFoundError(
+                f"No hay un documento firmado con el código {code}. Revise que lo haya escrito completo.",
+                code="document_not_found",
+            )
+        if len(found) > 1:
+            raise ConflictError(
+                f"El código {code} corresponde a más de un documento. Verifique con el código QR "
+                "o subiendo el PDF.",
+                code="verification_code_ambiguous",
+            )
+        return await self.verify_oficio(found[0])
+
     async def verify_oficio(self, oficio_id: str) -> dict[str, Any]:
         """What the QR page shows: the oficio's latest signed PDF (or an acuse), verified now."""
         if oficio_id.startswith(ACUSE_PREFIX):
@@ -801,6 +827,7 @@ class SigningService:
         pdf = await self._current_pdf(doc)
         return {
             "oficio_id": oficio_id,
+            "codigo": short_code(oficio_id),
             "folio": doc.get("folio"),
             "estado": doc.get("estado"),
             "firmas_requeridas": len(doc.get("firmantes", [])),
@@ -817,6 +844,7 @@ class SigningService:
             "tipo": "acuse",
             "oficio_id": doc["oficio_id"],
             "entrega_id": entrega_id,
+            "codigo": short_code(ACUSE_PREFIX + entrega_id),
             "folio": doc["folio"],
             "estado": "sellado",
             "firmas_requeridas": 1,
@@ -863,6 +891,7 @@ class SigningService:
             dependencia=request.unidad.dependencia,
             recibido_en=request.recibido_en,
             url=url,
+            codigo=short_code(verification_id),
         )
         seal = await self.seals.seal_for(request.unidad.dependencia)
         pdf = acuse.render(data)
@@ -919,6 +948,7 @@ class SigningService:
             winner = await self.repository.get_acuse(request.entrega_id)
             assert winner is not None
             return self._same_acuse(winner, request)
+        await self.repository.remember_code(verification_id)
         self._wake()
         log.info("acuse sealed", entrega_id=request.entrega_id, oficio_id=request.oficio_id, nivel=level)
         return _acuse_json(document)

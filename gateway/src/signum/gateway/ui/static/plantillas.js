@@ -9,6 +9,7 @@
   const ALIGN = { left: "Izquierda", center: "Centro", right: "Derecha", justify: "Justificado" };
   const REGION = { header: "Encabezado", content: "Contenido", footer: "Pie" };
   const POSITION = { left: "A la izquierda", right: "A la derecha", top: "Arriba" };
+  const ESCUDO = "\u0000escudo";  // the image choice "the issuing dependencia's escudo" (no image id has it)
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -88,6 +89,7 @@
     $("retirar").hidden = !id;
     fillGeneral();
     renderImages();
+    renderIdentities();
     renderBlocks();
   }
 
@@ -139,6 +141,7 @@
         state.template.images = state.template.images.filter((i) => i.id !== image.id);
         state.dirty = true;
         renderImages();
+        renderIdentities();
         renderBlocks();
       });
       list.append(
@@ -176,8 +179,40 @@
     state.dirty = true;
     $("imagen-archivo").value = "";
     renderImages();
+    renderIdentities();
     renderBlocks();
     say(`Se agregó la imagen «${id}». Se valida al guardar.`);
+  }
+
+  // --- legend and escudo per dependencia ("identidades") ----------------------------------------
+
+  function renderIdentities() {
+    const list = $("identidades");
+    list.replaceChildren();
+    const identities = state.template.identidades || (state.template.identidades = []);
+    identities.forEach((identity, index) => {
+      const grid = el("div", { class: "rejilla" });
+      // A dependencia without an escudo of its own prints the general one.
+      const none = () => (identity.dependencia ? "El general" : "Sin escudo");
+      const escudos = { "": none() };
+      for (const image of state.template.images || []) escudos[image.id] = image.id;
+      const escudo = select(escudos, identity.escudo && identity.escudo in escudos ? identity.escudo : "");
+      grid.append(field("Dependencia (id; vacío: todas)", textInput(identity.dependencia || "", (v) => {
+        identity.dependencia = v.trim();
+        escudo.options[0].textContent = none();
+      })));
+      grid.append(field("Leyenda del año", textInput(identity.leyenda || "", (v) => { identity.leyenda = v; })));
+      escudo.addEventListener("change", () => { identity.escudo = escudo.value || null; state.dirty = true; });
+      grid.append(field("Escudo", escudo));
+      grid.append(field("Nota (no se imprime)", textInput(identity.nota || "", (v) => { identity.nota = v; })));
+      const remove = el("button", { type: "button", class: "peligro", text: "Quitar" });
+      remove.addEventListener("click", () => {
+        identities.splice(index, 1);
+        state.dirty = true;
+        renderIdentities();
+      });
+      list.append(el("li", { class: "bloque", "data-identidad": identity.dependencia || "" }, grid, remove));
+    });
   }
 
   // --- blocks ----------------------------------------------------------------------------------
@@ -276,9 +311,9 @@
       checkbox("Cursivas", block.italic, set("italic")),
       checkbox("Solo en la primera página", block.first_page_only, set("first_page_only"))));
     if (info.con_imagen) {
-      const ids = { "": "Sin imagen" };
+      const ids = { "": "Sin imagen", [ESCUDO]: "Escudo de la dependencia" };
       for (const image of state.template.images || []) ids[image.id] = image.id;
-      const current = block.image ? block.image.image_id : "";
+      const current = block.image ? (block.image.escudo ? ESCUDO : block.image.image_id) : "";
       const image = select(ids, current in ids ? current : "");
       const extra = el("div", { class: "rejilla" });
       const renderExtra = () => {
@@ -290,7 +325,10 @@
         extra.append(field("Posición de la imagen", position));
       };
       image.addEventListener("change", () => {
-        block.image = image.value ? { image_id: image.value, width: (block.image && block.image.width) || 30, position: "left" } : null;
+        const width = (block.image && block.image.width) || 30;
+        if (!image.value) block.image = null;
+        else if (image.value === ESCUDO) block.image = { escudo: true, width, position: "left" };
+        else block.image = { image_id: image.value, width, position: "left" };
         state.dirty = true;
         renderExtra();
       });
@@ -440,6 +478,11 @@
     $("nueva").addEventListener("click", () => { startEditor(c.en_blanco, null, null); say("Plantilla en blanco con los bloques obligatorios."); });
     $("imagen-archivo").addEventListener("change", () => uploadImage().catch((e) => fail(e.message)));
     $("agregar-bloque").addEventListener("click", addBlock);
+    $("agregar-identidad").addEventListener("click", () => {
+      (state.template.identidades ||= []).push({ dependencia: "", leyenda: "", escudo: null, nota: "" });
+      state.dirty = true;
+      renderIdentities();
+    });
     $("insertar-marcador").addEventListener("click", insertPlaceholder);
     $("guardar").addEventListener("click", () => save().catch((e) => fail(e.message)));
     $("vista-pdf").addEventListener("click", () => preview("pdf").catch((e) => fail(e.message)));

@@ -9,6 +9,7 @@ from signum.drafting.rendering.content import (
     Reference,
     Sender,
     Signer,
+    Verification,
 )
 from signum.drafting.rendering.dates import long_date
 from signum.drafting.rendering.fields import Box, SignatureArea, add_signature_fields
@@ -30,6 +31,7 @@ __all__ = [
     "Sender",
     "SignatureArea",
     "Signer",
+    "Verification",
     "add_signature_fields",
     "long_date",
     "sample_content",

@@ -45,6 +45,9 @@ class Sender(_Model):
     name: Name
     title: Title = ""
     organization: Organization = Field(default="", description="Dependencia")
+    dependencia_id: Annotated[str, StringConstraints(max_length=64), _CLEAN] = Field(
+        default="", description="Id de la dependencia en el directorio: elige su leyenda y escudo."
+    )
     unit: Organization = Field(default="", description="Unidad administrativa")
     address: Address = ""
 
@@ -74,6 +77,14 @@ class Reference(_Model):
     date: dt.date | None = None
 
 
+class Verification(_Model):
+    """How someone holding the paper copy verifies it: the QR's address, the page and the short code."""
+
+    qr_url: Annotated[str, StringConstraints(max_length=300), _CLEAN, _NOT_EMPTY]
+    page_url: Annotated[str, StringConstraints(max_length=300), _CLEAN, _NOT_EMPTY]
+    code: Annotated[str, StringConstraints(max_length=20), _CLEAN, _NOT_EMPTY]
+
+
 class OficioContent(_Model):
     folio: Folio
     date: dt.date
@@ -86,6 +97,7 @@ class OficioContent(_Model):
     initials: Initials = ""
     attachments: list[Attachment] = Field(default_factory=list, max_length=100)
     reference: Reference | None = None
+    verification: Verification | None = None
 
     @classmethod
     def parse(cls, data: Any) -> OficioContent:

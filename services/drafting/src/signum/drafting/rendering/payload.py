@@ -11,11 +11,14 @@ import functools
 import json
 from typing import Any
 
+import qrcode
+
 from signum.drafting.rendering.body import BodyDocument, LineBreak, ListBlock, Paragraph, Table, TextRun
 from signum.drafting.rendering.content import OficioContent
 from signum.drafting.rendering.dates import long_date
+from signum.drafting.rendering.names import title_and_office
 from signum.drafting.templates import images, placeholders
-from signum.drafting.templates.model import PAGE_SIZES_MM, Block, Template
+from signum.drafting.templates.model import PAGE_SIZES_MM, Block, Identity, Template
 from signum.drafting.templates.text import breakable, family_characters
 
 FALLBACK_FONTS = ("Noto Sans Arabic", "Noto Sans Hebrew", "Symbola")
@@ -27,11 +30,12 @@ FOOTER_GAP_MM = 6.0
 Json = dict[str, Any]
 
 
-def placeholder_values(content: OficioContent) -> dict[str, str]:
+def placeholder_values(content: OficioContent, identity: Identity | None = None) -> dict[str, str]:
     """The value of every data placeholder of the catalogue for this oficio."""
     first = content.recipients[0]
     ref = content.reference
     return {
+        "leyenda": identity.leyenda if identity else "",
         "folio": content.folio,
         "fecha": long_date(content.date),
         "anio": str(content.date.year),
@@ -120,7 +124,7 @@ def _person(name: str, *lines: str) -> Json:
     return {"name": breakable(name), "lines": [breakable(line) for line in lines if line]}
 
 
-def _common(block: Block, values: dict[str, str]) -> Json:
+def _common(block: Block, values: dict[str, str], identity: Identity) -> Json:
     data: Json = {
         "kind": block.kind,
         "align": block.align,
@@ -132,25 +136,45 @@ def _common(block: Block, values: dict[str, str]) -> Json:
         "label": _spans(block.label, values) if block.label is not None else None,
         "lines": [_spans(line, values) for line in block.lines],
     }
-    if block.image is not None:
-        data["image"] = {
-            "id": block.image.image_id,
-            "width": block.image.width,
-            "position": block.image.position,
-        }
+    image_id = _image_of(block, identity)
+    if image_id is not None and block.image is not None:
+        data["image"] = {"id": image_id, "width": block.image.width, "position": block.image.position}
     if block.area is not None:
         data["box"] = {"width": block.area.width, "height": block.area.height}
     return data
 
 
-def _block(block: Block, content: OficioContent, values: dict[str, str]) -> Json | None:
+def _image_of(block: Block, identity: Identity) -> str | None:
+    """The id of the image the block shows: its own, the dependencia's escudo, or none."""
+    if block.image is None:
+        return None
+    return identity.escudo if block.image.escudo else block.image.image_id
+
+
+def _verification(content: OficioContent) -> list[list[Json]] | None:
+    """The verification box's lines (inline nodes), or None when the oficio has no id yet."""
+    v = content.verification
+    if v is None:
+        return None
+    return [
+        # The address stays one unbroken word: copied from the PDF, it must work as typed.
+        [{"t": "Escanee el código QR o visite "}, {"t": v.page_url, "b": True}],
+        [{"t": "e ingrese el código de verificación: "}, {"t": v.code, "b": True, "code": True}],
+    ]
+
+
+def _block(block: Block, content: OficioContent, values: dict[str, str], identity: Identity) -> Json | None:
     """The block's data, or None when this oficio has nothing to show in it."""
-    data = _common(block, values)
+    data = _common(block, values, identity)
     kind = block.kind
     if kind == "cuerpo":
         data["body"] = body_nodes(content.body)
     elif kind == "destinatarios":
-        data["people"] = [_person(r.name, r.title, r.organization) for r in content.recipients]
+        data["people"] = [
+            _person(r.name, *title_and_office(r.title, r.organization)) for r in content.recipients
+        ]
+    elif kind == "qr":
+        data["verification"] = _verification(content)
     elif kind == "firmas":
         data["columns"] = min(block.columns, len(content.signers))
         data["signers"] = [
@@ -177,7 +201,7 @@ def _block(block: Block, content: OficioContent, values: dict[str, str]) -> Json
     elif kind == "referencia" and content.reference is None:
         return None
     elif (
-        block.image is None
+        "image" not in data
         and kind not in ("qr", "despedida")
         and all(_is_blank(line) for line in data["lines"])
     ):
@@ -185,12 +209,14 @@ def _block(block: Block, content: OficioContent, values: dict[str, str]) -> Json
     return data
 
 
-def _region(template: Template, content: OficioContent, values: dict[str, str], region: str) -> list[Json]:
+def _region(
+    template: Template, content: OficioContent, values: dict[str, str], identity: Identity, region: str
+) -> list[Json]:
     out: list[Json] = []
     for block in template.blocks:
         if block.region != region:
             continue
-        data = _block(block, content, values)
+        data = _block(block, content, values, identity)
         if data is None:
             continue
         # "Atentamente" travels with the first row of signatures (see `signatures` in oficio.typ).
@@ -207,9 +233,36 @@ def _svg(data: bytes) -> str:
     return images.as_svg(data, images.sniff(data))
 
 
+@functools.lru_cache(maxsize=64)
+def qr_svg(url: str) -> str:
+    """The QR code of `url` as SVG (one path, error correction M), cached: previews repeat it."""
+    # A fixed mask is valid QR; trying all eight to pick the "best" one costs several milliseconds.
+    code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=2)
+    code.add_data(url)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    n = len(matrix)
+    runs = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < n:
+            if row[x]:
+                start = x
+                while x < n and row[x]:
+                    x += 1
+                runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{n}" height="{n}" viewBox="0 0 {n} {n}" '
+        f'shape-rendering="crispEdges"><path fill="#000" d="{"".join(runs)}"/></svg>'
+    )
+
+
 def build(template: Template, content: OficioContent) -> tuple[str, dict[str, str]]:
     """The `sys.inputs` of one render: the JSON payload and each used image as SVG text."""
-    values = placeholder_values(content)
+    identity = template.identity_for(content.sender.dependencia_id)
+    values = placeholder_values(content, identity)
     width, height = PAGE_SIZES_MM[template.page_size]
     m = template.margins
     payload = {
@@ -224,9 +277,9 @@ def build(template: Template, content: OficioContent) -> tuple[str, dict[str, st
             "header_gap": HEADER_GAP_MM,
             "footer_gap": FOOTER_GAP_MM,
         },
-        "header": _region(template, content, values, "header"),
-        "content": _region(template, content, values, "content"),
-        "footer": _region(template, content, values, "footer"),
+        "header": _region(template, content, values, identity, "header"),
+        "content": _region(template, content, values, identity, "content"),
+        "footer": _region(template, content, values, identity, "footer"),
     }
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     if not set(data) <= family_characters(template.font):
@@ -234,9 +287,11 @@ def build(template: Template, content: OficioContent) -> tuple[str, dict[str, st
         # look-up along the list for every run of text (measured: 3% of a two-page render).
         payload["font"] = {"families": [template.font, *FALLBACK_FONTS], "size": template.font_size}
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    used = {b.image.image_id for b in template.blocks if b.image is not None}
-    inputs = {"payload": data}
+    used = {_image_of(b, identity) for b in template.blocks}
+    extra: dict[str, str] = {}
     for asset in template.images:
         if asset.id in used:
-            inputs[f"img:{asset.id}"] = _svg(asset.data)
-    return inputs["payload"], {k: v for k, v in inputs.items() if k != "payload"}
+            extra[f"img:{asset.id}"] = _svg(asset.data)
+    if content.verification is not None and any(b.kind == "qr" for b in template.blocks):
+        extra["qr"] = qr_svg(content.verification.qr_url)
+    return data, extra

@@ -44,5 +44,10 @@ def sample_content(*, date: dt.date | None = None) -> OficioContent:
             "initials": "LMG/jlr",
             "attachments": ["Formato de informe trimestral (1 hoja)"],
             "reference": {"folio": "TM/DE/0456/2026", "date": "2026-11-10"},
+            "verification": {
+                "qr_url": "https://signum.monterrey.gob.mx/verificar/019ae3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b",
+                "page_url": "signum.monterrey.gob.mx/verificar",
+                "code": "7KQ4M-X2P9R",
+            },
         }
     )

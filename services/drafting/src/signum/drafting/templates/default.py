@@ -1,16 +1,38 @@
 """The homologated municipal format (DESIGN.md §3), set up for Monterrey, as the default template.
 
-Nothing official is invented here: there is no logo (an administrator uploads the real one), the
-year's legend is a neutral text to be replaced by the one the government adopts, and the footer
-shows the issuing unit's address from the directory.
+The year's legend and the escudo come from the template's `identidades` (a general one, and one per
+dependencia where it differs). The values shipped here are the DEMO's: an escudo drawn for Signum
+(`assets/escudo-demo.svg`, not an official coat of arms) and a made-up legend. Operators replace
+them without redeploying by saving a new version of the template (designer or
+`PUT /api/v1/plantillas/municipal-homologado`); see the README.
 """
 
 from __future__ import annotations
 
-from signum.drafting.templates.model import AreaSize, Block, Margins, Template
+from importlib.resources import files
+
+from signum.drafting.templates.model import (
+    AreaSize,
+    Block,
+    Identity,
+    ImageAsset,
+    ImagePlacement,
+    Margins,
+    Template,
+)
 
 DEFAULT_TEMPLATE_ID = "municipal-homologado"
-NEUTRAL_LEGEND = "{{anio}}: leyenda institucional del año (configurable en la plantilla)"
+DEMO_ESCUDO_ID = "escudo-demo"
+DEMO_LEGEND = "2026, Año de la Transparencia y la Participación Ciudadana"
+DEMO_NOTE = (
+    "Valores de demostración de Signum: sustituya la leyenda por la que adopte el Ayuntamiento "
+    "para el año y el escudo por el oficial."
+)
+
+
+def demo_escudo() -> bytes:
+    """The demo escudo (SVG), drawn for Signum."""
+    return (files("signum.drafting.templates") / "assets" / "escudo-demo.svg").read_bytes()
 
 
 def default_template(*, municipality: str = "Monterrey", state: str = "Nuevo León") -> Template:
@@ -32,9 +54,16 @@ def default_template(*, municipality: str = "Monterrey", state: str = "Nuevo Le�
                 align="right",
                 bold=True,
                 size=10,
+                image=ImagePlacement(escudo=True, width=18, position="left"),
             ),
             Block(
-                kind="leyenda", region="header", lines=[NEUTRAL_LEGEND], align="center", italic=True, size=8
+                kind="leyenda",
+                region="header",
+                lines=["{{leyenda}}"],
+                align="center",
+                italic=True,
+                size=8,
+                space_before=3,
             ),
             Block(kind="folio", label="Oficio No.", lines=["{{folio}}"], align="right"),
             Block(kind="lugar_fecha", lines=[f"{municipality}, {state}, a {{{{fecha}}}}"], align="right"),
@@ -55,7 +84,7 @@ def default_template(*, municipality: str = "Monterrey", state: str = "Nuevo Le�
                 area=AreaSize(width=22, height=22),
                 lines=["Verificación del documento"],
                 align="right",
-                space_before=2,
+                space_before=6,
             ),
             Block(kind="ccp", label="C.c.p.", size=8),
             Block(kind="anexos", label="Anexos:", size=8),
@@ -69,4 +98,6 @@ def default_template(*, municipality: str = "Monterrey", state: str = "Nuevo Le�
                 size=8,
             ),
         ],
+        images=[ImageAsset(id=DEMO_ESCUDO_ID, media_type="image/svg+xml", data=demo_escudo())],
+        identidades=[Identity(leyenda=DEMO_LEGEND, escudo=DEMO_ESCUDO_ID, nota=DEMO_NOTE)],
     )

@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -99,11 +100,38 @@ class ImageAsset(_Model):
 
 
 class ImagePlacement(_Model):
-    """Where a block shows one of the template's images."""
+    """Where a block shows one of the template's images, or (`escudo`) the issuing dependencia's escudo."""
 
-    image_id: ImageId
+    image_id: ImageId | None = None
+    escudo: bool = Field(
+        default=False,
+        description="Mostrar el escudo de la dependencia que emite (ver «identidades»), no una imagen fija.",
+    )
     width: float = Field(default=30, ge=5, le=200, description="Ancho en milímetros")
     position: Literal["left", "right", "top"] = "left"
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ImagePlacement:
+        if self.escudo == (self.image_id is not None):
+            raise PydanticCustomError(
+                "image_source",
+                "indique una imagen de la plantilla (image_id) o el escudo (escudo), no ambos.",
+            )
+        return self
+
+
+class Identity(_Model):
+    """The year's legend and the escudo printed on the oficios of one dependencia, or of every
+    dependencia that has no entry of its own (`dependencia` empty: the government-wide default)."""
+
+    dependencia: Annotated[str, StringConstraints(max_length=64), AfterValidator(clean_line)] = Field(
+        default="", description="Id de la dependencia en el directorio (p. ej. SAY); vacío: todas las demás."
+    )
+    leyenda: TemplateText = Field(
+        default="", description="Leyenda institucional del año, tal como se imprime."
+    )
+    escudo: ImageId | None = Field(default=None, description="Id de la imagen de la plantilla con el escudo.")
+    nota: TemplateText = Field(default="", description="Nota para administradores (no se imprime).")
 
 
 class AreaSize(_Model):
@@ -152,9 +180,26 @@ class Template(_Model):
     )
     blocks: list[Block] = Field(min_length=1, max_length=60)
     images: list[ImageAsset] = Field(default_factory=list, max_length=8)
+    identidades: list[Identity] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Leyenda y escudo: una identidad general (sin dependencia) y una por dependencia.",
+    )
 
     def image(self, image_id: str) -> ImageAsset | None:
         return next((i for i in self.images if i.id == image_id), None)
+
+    def identity_for(self, dependencia_id: str) -> Identity:
+        """The legend and escudo of `dependencia_id`: its own entry, completed by the general one."""
+        general = next((i for i in self.identidades if not i.dependencia), Identity())
+        own = next((i for i in self.identidades if dependencia_id and i.dependencia == dependencia_id), None)
+        if own is None:
+            return general
+        return Identity(
+            dependencia=own.dependencia,
+            leyenda=own.leyenda or general.leyenda,
+            escudo=own.escudo or general.escudo,
+        )
 
 
 def next_version(template: Template, **changes: object) -> Template:

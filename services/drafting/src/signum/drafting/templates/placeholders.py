@@ -25,6 +25,7 @@ CATALOGUE: dict[str, str] = {
     "remitente.domicilio": "Domicilio de la unidad que emite el oficio",
     "referencia.folio": "Número del oficio que se contesta",
     "referencia.fecha": "Fecha del oficio que se contesta",
+    "leyenda": "Leyenda institucional del año de la dependencia que emite (identidades de la plantilla)",
     "iniciales": "Iniciales de quien redactó y revisó (p. ej. JLR/mgs)",
     "pagina": "Número de la página actual",
     "paginas": "Número total de páginas",

@@ -99,7 +99,7 @@ def _block_problems(template: Template) -> list[dict[str, str]]:
                         where, "solo el membrete, el pie de página y los textos fijos pueden llevar imagen."
                     )
                 )
-            elif template.image(block.image.image_id) is None:
+            elif block.image.image_id is not None and template.image(block.image.image_id) is None:
                 found.append(
                     problem(where, f"usa la imagen «{block.image.image_id}», que la plantilla no tiene.")
                 )
@@ -135,6 +135,24 @@ def _block_problems(template: Template) -> list[dict[str, str]]:
     return found
 
 
+def _identity_problems(template: Template) -> list[dict[str, str]]:
+    found = []
+    keys: Counter[str] = Counter(i.dependencia for i in template.identidades)
+    for key, count in keys.items():
+        if count > 1:
+            whose = f"de la dependencia «{key}»" if key else "general (sin dependencia)"
+            found.append(problem("identidades", f"hay {count} identidades {whose}; solo puede haber una."))
+    for index, identity in enumerate(template.identidades):
+        where = f"identidades[{index + 1}]"
+        if identity.escudo is not None and template.image(identity.escudo) is None:
+            found.append(
+                problem(where, f"usa como escudo la imagen «{identity.escudo}», que la plantilla no tiene.")
+            )
+        for message in placeholders.problems_in(identity.leyenda):
+            found.append(problem(f"{where}.leyenda", message))
+    return found
+
+
 def _image_problems(template: Template) -> list[dict[str, str]]:
     found = []
     ids = Counter(i.id for i in template.images)
@@ -166,7 +184,7 @@ def validate_template(template: Template | Mapping[str, Any], *, check_images: b
             template = Template.model_validate(template)
         except ValidationError as exc:
             raise TemplateInvalidError(problems_from(exc)) from None
-    found = _page_problems(template) + _block_problems(template)
+    found = _page_problems(template) + _block_problems(template) + _identity_problems(template)
     if check_images:
         found += _image_problems(template)
     if found:
