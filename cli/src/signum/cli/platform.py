@@ -44,6 +44,10 @@ def _env(profile: Profile) -> dict[str, str]:
     # Drafting stores the final PDFs through the storage service.
     storage = f"http://127.0.0.1:{PROCESSES['storage']}"
     env.setdefault("SIGNUM_DRAFTING_STORAGE_URL", storage)
+    # Drafting and storage ask routing who received an oficio when their read model does not know yet.
+    routing = f"http://127.0.0.1:{PROCESSES['routing']}"
+    env.setdefault("SIGNUM_DRAFTING_ROUTING_URL", routing)
+    env.setdefault("SIGNUM_STORAGE_ROUTING_URL", routing)
     env.setdefault("SIGNUM_SIGNING_STORAGE_URL", storage)
     env.setdefault("SIGNUM_SIGNING_PUBLIC_URL", f"http://127.0.0.1:{PROCESSES['gateway']}")
     env.setdefault("SIGNUM_DRAFTING_PUBLIC_URL", f"http://127.0.0.1:{PROCESSES['gateway']}")

@@ -8,18 +8,28 @@ Routing owns deliveries; every service that decides `oficio.leer` learns the ofi
 
 Applying an event is a `$addToSet` keyed by the oficio: repeated or out-of-order deliveries change
 nothing. Readers are only added today; an event that takes one away would `$pull` it here.
+
+The inbox shows a delivery as soon as routing writes it, a moment before `delivery.created` reaches
+this model: a recipient who opens the PDF at once would be refused. So a service that refuses a
+caller on this model asks routing, the owner, once more (`confirm`) before it answers 403.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
 
 from signum.contracts import Event
 from signum.contracts.routing import DeliveryCreated, DeliveryCreatedPayload
 from signum.platform.consumer import Handler
+from signum.platform.errors import SignumError
+from signum.platform.http import InternalClient
+from signum.platform.logging import get_logger
 from signum.platform.policy import office_mailbox
+
+log = get_logger(__name__)
 
 COLLECTION = "oficio_lectores"
 
@@ -41,8 +51,9 @@ def readers_of(delivery: DeliveryCreatedPayload) -> list[str]:
 class OficioReaders:
     """The readers of each oficio, as this service last heard from routing."""
 
-    def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
+    def __init__(self, db: AsyncIOMotorDatabase[Any], routing: InternalClient | None = None) -> None:
         self.collection: AsyncIOMotorCollection[Any] = db[COLLECTION]
+        self._routing = routing
 
     def handlers(self) -> dict[str, Handler]:
         """The handlers for `runtime.consume([Topic.ROUTING], ...)`."""
@@ -65,3 +76,18 @@ class OficioReaders:
         """The oficio's readers (empty if it was never delivered)."""
         doc = await self.collection.find_one({"_id": oficio_id}, {"lectores": 1})
         return frozenset((doc or {}).get("lectores", []))
+
+    async def confirm(self, oficio_id: str) -> frozenset[str]:
+        """The oficio's readers as routing knows them now, kept here too (an unreachable routing
+        leaves the model as it was: the caller is refused as before, never let in by an error)."""
+        if self._routing is not None:
+            try:
+                path = f"/internal/oficios/{quote(oficio_id, safe='')}/lectores"
+                body = await self._routing.request("GET", path)
+            except SignumError as exc:
+                log.warning("routing did not confirm the readers", oficio_id=oficio_id, error=exc.code)
+            else:
+                found = body.get("lectores") if isinstance(body, dict) else None
+                if isinstance(found, list):
+                    await self.add(oficio_id, [str(r) for r in found])
+        return await self.of(oficio_id)

@@ -115,7 +115,9 @@ def platform(
     procs["drafting"].env = stack_env | {
         "SIGNUM_DRAFTING_STORAGE_URL": procs["storage"].url,
         "SIGNUM_DRAFTING_PUBLIC_URL": gateway.url,
+        "SIGNUM_DRAFTING_ROUTING_URL": procs["routing"].url,
     }
+    procs["storage"].env = stack_env | {"SIGNUM_STORAGE_ROUTING_URL": procs["routing"].url}
     procs["signing"].env = (
         stack_env
         | signing_env

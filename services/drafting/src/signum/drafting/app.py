@@ -37,7 +37,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     # The oficio's state after drafting: signed (signing's event), sent (routing's); and who reads it
     # besides its participants (routing's deliveries).
     follow = lifecycle.handlers(lifecycle.Lifecycle(repository))
-    readers = OficioReaders(runtime.db)
+    routing = InternalClient("routing", settings.routing_url, settings.infra.internal_token, timeout=5)
+    readers = OficioReaders(runtime.db, routing)
     runtime.consume(
         [Topic.DIRECTORY, Topic.SIGNING, Topic.ROUTING], directory.handlers() | follow | readers.handlers()
     )

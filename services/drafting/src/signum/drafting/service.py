@@ -322,8 +322,11 @@ class DraftingService:
         draft = await self._load(oficio_id)
         access = access_of(draft)
         if self._readers is not None and caller.id not in access.participantes:
-            # Its recipients read it too (routing's deliveries, learnt from its events).
+            # Its recipients read it too (routing's deliveries, learnt from its events); one this
+            # model does not know yet is confirmed with routing before being refused.
             access = dataclass_replace(access, lectores=await self._readers.of(oficio_id))
+            if not decide(caller, Action.OFICIO_LEER, access):
+                access = dataclass_replace(access, lectores=await self._readers.confirm(oficio_id))
         authorize(caller, Action.OFICIO_LEER, access)
         return draft
 

@@ -16,6 +16,9 @@ class Settings(ServiceSettings):
     port: int = 8101
     outbox_relay_enabled: bool = True
     storage_url: str = "http://127.0.0.1:8104"
+    routing_url: str = Field(
+        default="http://127.0.0.1:8102", description="Routing: who received an oficio (its readers)."
+    )
     folio_format: str = Field(
         default="{prefijo}/{consecutivo:04d}/{anio}",
         description="Formato del folio: {prefijo}, {consecutivo}, {anio}, {unidad}.",

@@ -32,6 +32,11 @@ class TrackingResponse(BaseModel):
     timeline: list[TimelineEntry]
 
 
+class ReadersResponse(BaseModel):
+    oficio_id: str
+    lectores: list[str]
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -66,6 +71,11 @@ class RegistroRequest(_Body):
 
 def router(service: RoutingService, guard: InternalGuard) -> APIRouter:
     api = APIRouter(prefix="/internal", dependencies=[Depends(guard)], tags=["turnado"])
+
+    @api.get("/oficios/{oficio_id}/lectores", response_model=ReadersResponse)
+    async def readers(oficio_id: str) -> ReadersResponse:
+        """The oficio's readers by delivery, for other services (not the gateway: no caller needed)."""
+        return ReadersResponse(oficio_id=oficio_id, lectores=await service.readers(oficio_id))
 
     @api.get("/oficios/{oficio_id}/tracking", response_model=TrackingResponse)
     async def tracking(oficio_id: str, request: Request) -> TrackingResponse:

@@ -1596,6 +1596,12 @@ class RoutingService:
         )
         return await self._fetch(signed["url"])
 
+    async def readers(self, oficio_id: str) -> list[str]:
+        """Who reads the oficio because routing delivered it (`OficioAccess.lectores`), for the
+        services that keep this from `delivery.created` and ask when theirs does not know a caller yet."""
+        doc = await self.oficios.get(oficio_id)
+        return sorted(domain.readers(doc)) if doc is not None else []
+
     async def tracking(self, caller: Caller, oficio_id: str) -> dict[str, Any]:
         doc = await self.oficios.get(oficio_id)
         if doc is None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from signum.contracts import Topic
-from signum.platform.http import internal_token_guard
+from signum.platform.http import InternalClient, internal_token_guard
 from signum.platform.readers import OficioReaders
 from signum.platform.s3 import build_s3_client
 from signum.platform.service import ServiceRuntime, create_app, serve
@@ -42,6 +42,7 @@ def components(settings: Settings) -> Components:
     audit_repo = AuditRepository(runtime.db)
     catalogue = Catalogue.load(settings.catalogue_path)
     relay = runtime.outbox(objects.collection)
+    routing = InternalClient("routing", settings.routing_url, settings.infra.internal_token, timeout=5)
     service = StorageService(
         store,
         objects,
@@ -51,7 +52,7 @@ def components(settings: Settings) -> Components:
         spool_dir=settings.spool_dir,
         presign_seconds=settings.presign_seconds,
         notify=relay.notify,
-        readers=OficioReaders(runtime.db),
+        readers=OficioReaders(runtime.db, routing),
     )
     audit = AuditService(audit_repo, store, oficios, head_retention_days=settings.audit_head_retention_days)
     return Components(runtime=runtime, store=store, service=service, audit=audit)

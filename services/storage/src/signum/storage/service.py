@@ -26,7 +26,7 @@ from signum.platform.errors import NotFoundError, SignumError, ValidationFailedE
 from signum.platform.event_descriptions import describe_event
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
-from signum.platform.policy import Action, OficioAccess, authorize
+from signum.platform.policy import Action, OficioAccess, authorize, decide
 from signum.platform.readers import OficioReaders
 from signum.storage.domain import (
     PDF,
@@ -192,13 +192,20 @@ class StorageService:
         doc = await self.oficios.get(oficio_id)
         lectores = await self.readers.of(oficio_id) if self.readers is not None else frozenset()
         if doc is None:
+            if not lectores and self.readers is not None:
+                lectores = await self.readers.confirm(oficio_id)
             if not lectores:
                 raise NotFoundError("El oficio no existe o aún no está disponible.", code="oficio_not_found")
             # Never drafted here (a paper document the oficialía de partes registered): only
             # those it was delivered to read it.
             doc = {"unidad_id": "", "participantes": [], "confidencialidad": "confidencial"}
-        # Its recipients read it too (routing's deliveries, learnt from its events).
-        authorize(caller, action, replace(_access(doc), lectores=lectores))
+        # Its recipients read it too (routing's deliveries, learnt from its events); one this model
+        # does not know yet (routing shows a delivery a moment before its event arrives here) is
+        # confirmed with routing before being refused.
+        access = replace(_access(doc), lectores=lectores)
+        if not decide(caller, action, access) and self.readers is not None:
+            access = replace(access, lectores=await self.readers.confirm(oficio_id))
+        authorize(caller, action, access)
 
     # --- storing ------------------------------------------------------------------------------
 

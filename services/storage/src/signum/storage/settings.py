@@ -19,6 +19,9 @@ class Settings(ServiceSettings):
 
     service_name: str = "storage"
     port: int = 8104
+    routing_url: str = Field(
+        default="http://127.0.0.1:8102", description="Routing: who received an oficio (its readers)."
+    )
     max_upload_bytes: int = Field(default=250 * 1024 * 1024, ge=1, description="Largest object accepted.")
     part_size_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024, description="S3 part size.")
     spool_dir: Path | None = Field(default=None, description="Where uploads are spooled (system temp).")
