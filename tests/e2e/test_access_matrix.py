@@ -38,6 +38,7 @@ ADMIN_ACTIONS = {
 OFICIO_ACTIONS = {
     "oficio.crear",
     "oficio.leer",
+    "oficio.historial",
     "oficio.editar",
     "oficio.comentar",
     "oficio.revisar",
@@ -56,7 +57,8 @@ def expected(action: str, role: str, own: bool, participant: bool, recipient: bo
     if action == "publico":
         return True
     if role == "api_key":
-        return action in KEY_SCOPES and (own or action not in OFICIO_ACTIONS)
+        read = "oficio.leer" if action == "oficio.historial" else action  # history: as reading
+        return read in KEY_SCOPES and (own or read not in OFICIO_ACTIONS)
     if action in ("sesion.leer", "directorio.leer", "plantilla.leer", "firmas.pendientes"):
         return True
     if action in ADMIN_ACTIONS:
@@ -71,6 +73,8 @@ def expected(action: str, role: str, own: bool, participant: bool, recipient: bo
         if participant or recipient:
             return True
         return (role == "titular" and own) or role == "auditor"
+    if action == "oficio.historial":  # versions, differences, comments: not for its recipients
+        return participant or (role == "titular" and own) or role == "auditor"
     # The matrix's oficios are written by "autor@X", who is not among the callers; a participant
     # here is a collaborator with the reviewer role (not an editor).
     if action == "oficio.editar":

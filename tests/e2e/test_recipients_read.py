@@ -181,6 +181,10 @@ async def test_every_kind_of_recipient_reads_the_oficio_its_pdf_anexo_and_acuse_
         f"/api/v1/oficios/{oficio_id}/comentarios", json={"texto": "Visto.", "ancla": {"bloque": "asunto"}}
     )
     assert (edit.status_code, comment.status_code) == (403, 403), (edit.text, comment.text)
+    # Nor the draft's internal history (its versions, review comments, differences): what was sent.
+    for path in ("versiones", "comentarios", "diferencias?desde=1&hasta=2"):
+        history = await reader.get(f"/api/v1/oficios/{oficio_id}/{path}")
+        assert history.status_code == 403, (path, history.text)
 
     # Neither someone of the receiving unit nor of another unit who received nothing.
     for outsider in ("funcionario@B", "administrador@B", "funcionario@A", "titular@A", "auditor@A"):

@@ -132,6 +132,7 @@ DRAFT_AND_WRITE_ACTIONS = (
     Action.OFICIO_CANCELAR,
     Action.DOCUMENTO_SUBIR,
     Action.OFICIO_FIRMAR,
+    Action.OFICIO_HISTORIAL,  # versions, differences and comments: what was sent, not how
 )
 
 
@@ -165,3 +166,14 @@ def test_whoever_received_nothing_reads_nothing() -> None:
         assert not decide(caller, Action.OFICIO_LEER, RECEIVED)
     # An API key is never a reader by delivery (the reader ids are officials and mailboxes).
     assert not decide(key({"oficio.leer"}, {"B"}), Action.OFICIO_LEER, RECEIVED)
+
+
+def test_the_draft_s_history_is_for_those_who_read_it_besides_its_recipients() -> None:
+    assert decide(official(id="autor", unidad="A"), Action.OFICIO_HISTORIAL, RECEIVED)
+    assert not decide(official(id="destinataria", unidad="Z"), Action.OFICIO_HISTORIAL, RECEIVED)
+    public = OficioAccess(unidad_id="A", lectores=frozenset({"destinataria"}))
+    assert decide(official("auditor"), Action.OFICIO_HISTORIAL, public)
+    assert decide(official("titular", ambito=frozenset({"A"})), Action.OFICIO_HISTORIAL, public)
+    # An integration that may read the unit's oficios reads their history too.
+    assert decide(key({"oficio.leer"}, {"A"}), Action.OFICIO_HISTORIAL, public)
+    assert not decide(key({"directorio.leer"}, {"A"}), Action.OFICIO_HISTORIAL, public)

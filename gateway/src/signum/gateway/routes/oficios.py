@@ -152,7 +152,7 @@ async def update_oficio(
 
 @router.get("/{oficio_id}/versiones", summary="Versiones guardadas del oficio")
 async def list_versions(
-    oficio_id: str, services: ClientsDep, caller: Caller = Depends(require(Action.OFICIO_LEER))
+    oficio_id: str, services: ClientsDep, caller: Caller = Depends(require(Action.OFICIO_HISTORIAL))
 ) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = await services.drafting.request(
         "GET",
@@ -168,7 +168,7 @@ async def get_version(
     oficio_id: str,
     services: ClientsDep,
     n: int = Path(ge=1),
-    caller: Caller = Depends(require(Action.OFICIO_LEER)),
+    caller: Caller = Depends(require(Action.OFICIO_HISTORIAL)),
 ) -> dict[str, Any]:
     found: dict[str, Any] = await services.drafting.request(
         "GET",
@@ -189,7 +189,7 @@ async def diff(
     services: ClientsDep,
     desde: int = Query(ge=1),
     hasta: int = Query(ge=1),
-    caller: Caller = Depends(require(Action.OFICIO_LEER)),
+    caller: Caller = Depends(require(Action.OFICIO_HISTORIAL)),
 ) -> DiffResponse:
     found = await services.drafting.request(
         "GET",
@@ -210,7 +210,7 @@ async def diff_unsaved(
     oficio_id: str,
     body: UnsavedDiffRequest,
     services: ClientsDep,
-    caller: Caller = Depends(require(Action.OFICIO_LEER)),
+    caller: Caller = Depends(require(Action.OFICIO_HISTORIAL)),
 ) -> DiffResponse:
     found = await services.drafting.request(
         "POST",
@@ -227,7 +227,7 @@ async def diff_unsaved(
 
 @router.get("/{oficio_id}/comentarios", summary="Comentarios del oficio")
 async def list_comments(
-    oficio_id: str, services: ClientsDep, caller: Caller = Depends(require(Action.OFICIO_LEER))
+    oficio_id: str, services: ClientsDep, caller: Caller = Depends(require(Action.OFICIO_HISTORIAL))
 ) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = await services.drafting.request(
         "GET",

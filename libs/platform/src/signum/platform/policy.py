@@ -7,7 +7,7 @@ request and each service calls it again on its internal API.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from signum.platform.errors import ForbiddenError
@@ -25,6 +25,9 @@ class Action(StrEnum):
     API_KEYS_ADMINISTRAR = "api_keys.administrar"
     OFICIO_CREAR = "oficio.crear"
     OFICIO_LEER = "oficio.leer"
+    # The draft's internal history (versions, differences, comments): as reading, but not for its
+    # recipients, who read what was sent.
+    OFICIO_HISTORIAL = "oficio.historial"
     OFICIO_EDITAR = "oficio.editar"
     OFICIO_COMENTAR = "oficio.comentar"
     OFICIO_REVISAR = "oficio.revisar"
@@ -131,7 +134,9 @@ class Decision:
 def decide(caller: Caller, action: Action, resource: Resource = None) -> Decision:
     """Whether `caller` may perform `action` on `resource`, and why."""
     if caller.kind == "api_key":
-        return _decide_api_key(caller, action, resource)
+        # An integration that may read an oficio reads its history too (the scope it is granted).
+        read = Action.OFICIO_LEER if action is Action.OFICIO_HISTORIAL else action
+        return _decide_api_key(caller, read, resource)
     if caller.kind == "system":
         return Decision(True, "system")
     if action in ADMIN_ACTIONS:
@@ -169,6 +174,10 @@ def decide(caller: Caller, action: Action, resource: Resource = None) -> Decisio
         if not isinstance(resource, OficioAccess):
             return Decision(False, "no oficio given")
         return _read_oficio(caller, resource)
+    if action is Action.OFICIO_HISTORIAL:
+        if not isinstance(resource, OficioAccess):
+            return Decision(False, "no oficio given")
+        return _read_oficio(caller, replace(resource, lectores=frozenset()))
     if action in DRAFT_ACTIONS:
         if not isinstance(resource, OficioAccess):
             return Decision(False, "no oficio given")
@@ -263,7 +272,14 @@ def _decide_api_key(caller: Caller, action: Action, resource: Resource) -> Decis
 
 
 RESOURCE_ACTIONS = frozenset(
-    {Action.OFICIO_CREAR, Action.OFICIO_LEER, Action.DOCUMENTO_SUBIR, Action.OFICIO_FIRMAR, *DRAFT_ACTIONS}
+    {
+        Action.OFICIO_CREAR,
+        Action.OFICIO_LEER,
+        Action.OFICIO_HISTORIAL,
+        Action.DOCUMENTO_SUBIR,
+        Action.OFICIO_FIRMAR,
+        *DRAFT_ACTIONS,
+    }
 )
 
 
@@ -275,7 +291,8 @@ def may_attempt(caller: Caller, action: Action) -> bool:
     """
     if action in RESOURCE_ACTIONS:
         if caller.kind == "api_key":
-            return action in caller.scopes
+            read = Action.OFICIO_LEER if action is Action.OFICIO_HISTORIAL else action
+            return read in caller.scopes
         return True
     return bool(decide(caller, action))
 

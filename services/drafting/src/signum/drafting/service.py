@@ -318,9 +318,14 @@ class DraftingService:
             raise _not_found()
         return draft
 
-    async def get_draft(self, caller: Caller, oficio_id: str) -> Draft:
+    async def get_draft(self, caller: Caller, oficio_id: str, *, history: bool = False) -> Draft:
+        """The draft, for whoever may read it; `history` for its internal history (versions,
+        differences, comments: `oficio.historial`), which its recipients do not read."""
         draft = await self._load(oficio_id)
         access = access_of(draft)
+        if history:
+            authorize(caller, Action.OFICIO_HISTORIAL, access)
+            return draft
         if self._readers is not None and caller.id not in access.participantes:
             # Its recipients read it too (routing's deliveries, learnt from its events); one this
             # model does not know yet is confirmed with routing before being refused.
@@ -384,11 +389,11 @@ class DraftingService:
     # --- versions -----------------------------------------------------------------------------
 
     async def list_versions(self, caller: Caller, oficio_id: str) -> list[dict[str, Any]]:
-        await self.get_draft(caller, oficio_id)
+        await self.get_draft(caller, oficio_id, history=True)
         return await self._repo.list_versions(oficio_id)
 
     async def get_version(self, caller: Caller, oficio_id: str, n: int) -> dict[str, Any]:
-        draft = await self.get_draft(caller, oficio_id)
+        draft = await self.get_draft(caller, oficio_id, history=True)
         return await self._version(draft, n)
 
     async def _version(self, draft: Draft, n: int) -> dict[str, Any]:
@@ -403,7 +408,7 @@ class DraftingService:
         return snapshot
 
     async def diff(self, caller: Caller, oficio_id: str, desde: int, hasta: int) -> dict[str, Any]:
-        draft = await self.get_draft(caller, oficio_id)
+        draft = await self.get_draft(caller, oficio_id, history=True)
         old, new = await self._version(draft, desde), await self._version(draft, hasta)
         return {"desde": desde, "hasta": hasta, "bloques": domain.diff_versions(old, new)}
 
@@ -411,7 +416,7 @@ class DraftingService:
         self, caller: Caller, oficio_id: str, desde: int, cambios: dict[str, Any]
     ) -> dict[str, Any]:
         """Word diff from saved version `desde` to text not saved yet (e.g. the loser of a conflict)."""
-        draft = await self.get_draft(caller, oficio_id)
+        draft = await self.get_draft(caller, oficio_id, history=True)
         old = await self._version(draft, desde)
         new = {
             "asunto": cambios.get("asunto") or old.get("asunto", ""),
@@ -445,7 +450,7 @@ class DraftingService:
         return comment
 
     async def list_comments(self, caller: Caller, oficio_id: str) -> list[dict[str, Any]]:
-        await self.get_draft(caller, oficio_id)
+        await self.get_draft(caller, oficio_id, history=True)
         return await self._repo.list_comments(oficio_id)
 
     async def reply(self, caller: Caller, oficio_id: str, comment_id: str, texto: str) -> dict[str, Any]:
