@@ -32,6 +32,13 @@ class SignedIn:
         return self.caller, object()
 
 
+class NoUnits:
+    """Stands in for the directory: it knows no unit (the page then shows the unit's id)."""
+
+    async def unidad(self, unidad_id: str) -> None:
+        return None
+
+
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch) -> FastAPI:
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
@@ -59,6 +66,7 @@ async def client(app: FastAPI) -> AsyncIterator[Client]:
 
     def make(caller: Caller | None = None) -> httpx.AsyncClient:
         app.state.identity = SignedIn(caller or official("funcionario"))
+        app.state.directory = NoUnits()
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         cookies = {"signum_sesion": "sesion-de-prueba"} if caller is not None else {}
         c = httpx.AsyncClient(transport=transport, base_url="http://gateway", cookies=cookies)
