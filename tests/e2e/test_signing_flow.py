@@ -342,14 +342,14 @@ async def test_two_signers_in_order_through_the_gateway(
         code = short_code(oficio_id)
         assert f"visite {world.gateway.removeprefix('https://')}/verificar" in printed
         assert f"código de verificación: {code}" in printed
-        typed = _ok(await public.get(f"/verificar/{code.lower().replace('-', ' ')}"))
+        typed = _ok(await public.get(f"/api/v1/verificar/{code.lower().replace('-', ' ')}"))
         assert (typed["oficio_id"], typed["codigo"], typed["documento"]["sha256"]) == (
             oficio_id,
             code,
             signed["documento"]["sha256"],
         )
         assert qr["codigo"] == code
-        unknown = await public.get("/verificar/ZZZZZ-ZZZZZ")
+        unknown = await public.get("/api/v1/verificar/ZZZZZ-ZZZZZ")
         assert (unknown.status_code, unknown.json()["code"]) == (404, "document_not_found")
         assert "ZZZZZ-ZZZZZ" in unknown.json()["message"]
 

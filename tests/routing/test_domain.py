@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from signum.routing import domain
 from signum.routing.domain import WorkCalendar, mexican_federal_holidays
@@ -87,3 +88,31 @@ def test_the_senders_summary_counts_recipients_not_copies_nor_turnos() -> None:
 
 def test_search_text_ignores_case_and_accents() -> None:
     assert domain.fold("Obra PÚBLICA, Año") == "obra publica, ano"
+
+
+def test_an_answer_drafted_down_a_turno_answers_what_was_turned_and_the_office_s_mailbox_copy() -> None:
+    def d(
+        id_: str,
+        unidad: str,
+        estado: str = "recibido",
+        motivo: str = "destinatario",
+        padre: str | None = None,
+    ) -> dict[str, Any]:
+        return {"id": id_, "unidad_id": unidad, "estado": estado, "motivo": motivo, "padre_id": padre}
+
+    entregas = {
+        e["id"]: e
+        for e in (
+            d("titular", "SAY", estado="turnado"),
+            d("buzon", "SAY", motivo="oficialia"),
+            d("turno", "SAY-DJ", motivo="turno", padre="titular"),
+            d("copia", "SAY", motivo="copia"),
+            d("otra", "TES"),
+            d("cerrada", "SAY", estado="concluido"),
+        )
+    }
+    closed = sorted(e["id"] for e in domain.answered_by(entregas, "SAY-DJ"))
+    assert closed == ["buzon", "titular", "turno"]
+    # Answered by the office itself: its deliveries, nothing it did not receive.
+    assert sorted(e["id"] for e in domain.answered_by(entregas, "SAY")) == ["buzon", "titular"]
+    assert domain.answered_by(entregas, "OTRA") == []

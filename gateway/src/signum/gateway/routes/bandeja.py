@@ -125,7 +125,7 @@ async def pendientes(services: ClientsDep, caller: Caller = Depends(require(Acti
 async def seguimiento(
     services: ClientsDep,
     oficio_id: str = Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$"),
-    caller: Caller = Depends(require(Action.OFICIO_LEER)),
+    caller: Caller = Depends(require(Action.OFICIO_HISTORIAL)),
 ) -> Any:
     # Routing decides on the oficio: its sender side (author, collaborators, signers), a titular of
     # its unit or an auditor; a recipient sees their own delivery, not the others'.

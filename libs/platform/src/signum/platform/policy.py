@@ -25,8 +25,8 @@ class Action(StrEnum):
     API_KEYS_ADMINISTRAR = "api_keys.administrar"
     OFICIO_CREAR = "oficio.crear"
     OFICIO_LEER = "oficio.leer"
-    # The draft's internal history (versions, differences, comments): as reading, but not for its
-    # recipients, who read what was sent.
+    # The sender's side of an oficio: its draft's history (versions, differences, comments) and the
+    # follow-up of its recipients. As reading, but not for its recipients, who read what was sent.
     OFICIO_HISTORIAL = "oficio.historial"
     OFICIO_EDITAR = "oficio.editar"
     OFICIO_COMENTAR = "oficio.comentar"

@@ -69,6 +69,28 @@ def readers(oficio: dict[str, Any]) -> frozenset[str]:
     return frozenset(found)
 
 
+def answered_by(entregas: dict[str, dict[str, Any]], unit: str) -> list[dict[str, Any]]:
+    """The open deliveries (not copies) an answer from `unit` closes: those of that unit, what they
+    were turned from (an answer drafted down a turno answers what was turned), and the other
+    deliveries of the units reached that way (the office mailbox's copy kept by its oficialía)."""
+
+    def answerable(d: dict[str, Any] | None) -> bool:
+        return d is not None and d["motivo"] != "copia" and d["estado"] in OPEN_STATES
+
+    closing = {d["id"]: d for d in entregas.values() if answerable(d) and d.get("unidad_id") == unit}
+    pending = list(closing.values())
+    while pending:
+        parent = entregas.get(pending.pop().get("padre_id") or "")
+        if parent is not None and answerable(parent) and parent["id"] not in closing:
+            closing[parent["id"]] = parent
+            pending.append(parent)
+    units = {d.get("unidad_id") for d in closing.values()}
+    for d in entregas.values():
+        if answerable(d) and d.get("unidad_id") in units:
+            closing.setdefault(d["id"], d)
+    return list(closing.values())
+
+
 def entrega_id(oficio_id: str, *parts: str) -> str:
     """A delivery id fixed by what it is, so a replayed event makes the same delivery, never two."""
     digest = hashlib.sha256("|".join((oficio_id, *parts)).encode()).hexdigest()[:16]

@@ -249,8 +249,7 @@ class RoutingService:
             return
         fields = {
             f"entregas.{d['id']}.estado": "en_atencion"
-            for d in (original.get("entregas") or {}).values()
-            if d["motivo"] != "copia" and d["estado"] in OPEN_STATES and d.get("unidad_id") == unit
+            for d in domain.answered_by(original.get("entregas") or {}, unit)
         }
         if fields:
             fields.update(
@@ -560,11 +559,7 @@ class RoutingService:
             log.warning("answer to an oficio routing does not know", answered=answered_id, answer=answer_id)
             return
         entregas = original.get("entregas") or {}
-        closing = [
-            d
-            for d in entregas.values()
-            if d["motivo"] != "copia" and d["estado"] in OPEN_STATES and d.get("unidad_id") == answer_unit
-        ]
+        closing = domain.answered_by(entregas, answer_unit)
         if not closing:
             return
         events: list[Event] = []
@@ -794,7 +789,7 @@ class RoutingService:
         For those who may read the oficio as its sender (author, collaborators, signers), a titular
         of its unit or an auditor; being a recipient is not enough to see the other recipients.
         """
-        doc = await self.tracking(caller, oficio_id)
+        doc = await self.tracking(caller, oficio_id, Action.OFICIO_HISTORIAL)
         destinatarios = []
         for d in domain.sent_deliveries(doc):
             received_by = d.get("recibido_por")
@@ -1602,7 +1597,9 @@ class RoutingService:
         doc = await self.oficios.get(oficio_id)
         return sorted(domain.readers(doc)) if doc is not None else []
 
-    async def tracking(self, caller: Caller, oficio_id: str) -> dict[str, Any]:
+    async def tracking(
+        self, caller: Caller, oficio_id: str, action: Action = Action.OFICIO_LEER
+    ) -> dict[str, Any]:
         doc = await self.oficios.get(oficio_id)
         if doc is None:
             raise NotFoundError("El oficio aún no tiene seguimiento.", code="oficio_not_tracked")
@@ -1612,7 +1609,7 @@ class RoutingService:
             confidencialidad=doc.get("confidencialidad", "publica"),
             lectores=domain.readers(doc),
         )
-        authorize(caller, Action.OFICIO_LEER, access)
+        authorize(caller, action, access)
         return doc
 
 
