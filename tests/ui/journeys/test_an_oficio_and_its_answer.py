@@ -241,6 +241,7 @@ async def test_an_oficio_is_drafted_signed_received_turned_and_answered(
         assert "—" not in (await oficialia_row.locator("td").all_inner_texts())[2]
         ccp_row = mariana.locator("#envio-destinatarios tbody tr", has_text="(C.c.p.)")
         assert (await ccp_row.locator("td").all_inner_texts())[1] == "Sin abrir"
+        await mariana.wait_for_selector("#visor-paginas canvas[data-dibujada='1']")  # she reads it too
         await mariana.screenshot(path=screenshot_path("jornada-enviados-1366"), full_page=True)
 
         # (b) The Secretario turns it to his Director Jurídico, five working days to answer.
