@@ -38,7 +38,7 @@ async def test_the_page_says_the_sealed_acuse_is_pending_while_signing_is_down(
         await row.click()
         await page.wait_for_selector("#detalle:not([hidden])")
 
-        pending = "El acuse sellado está pendiente: el servicio de sellado no está disponible"
+        pending = "el acuse sellado está pendiente porque el servicio de sellado no está disponible"
 
         async def reopen() -> str:
             await page.reload()

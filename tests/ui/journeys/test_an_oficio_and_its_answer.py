@@ -280,8 +280,12 @@ async def test_an_oficio_is_drafted_signed_received_turned_and_answered(
         await eduardo.goto(gw + "/firmar")
         await _sign_in_browser(eduardo, answer_id, _fiel(pki, rows[EDUARDO]), tmp_path)
 
-        # Jorge, who sent the first one, receives and reads the answer.
+        # Jorge, who sent the first one, receives and reads the answer; his dependencia's seal (a
+        # name longer than a certificate's CN may be) seals his acuse.
         await _reads(jorge_inbox, answer_folio)
+        acuse = await _download(jorge_inbox, "Acuse de recibo sellado (PDF)")
+        verdict = _pdfsig(acuse, [seal_root], tmp_path / "respuesta-acuse")
+        assert "Signature is Valid." in verdict, verdict
         await jorge_inbox.screenshot(path=screenshot_path("jornada-respuesta-1366"), full_page=True)
 
         # The first delivery shows it was answered, on the sender's view.

@@ -161,7 +161,7 @@ class DevelopmentSeals:
         utf8, printable = _ASN1Type.UTF8String, _ASN1Type.PrintableString
         subject = x509.Name(
             [
-                x509.NameAttribute(NameOID.COMMON_NAME, name, _type=utf8),
+                x509.NameAttribute(NameOID.COMMON_NAME, common_name(name), _type=utf8),
                 x509.NameAttribute(NAME, name, _type=utf8),
                 x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.config.organization, _type=utf8),
                 x509.NameAttribute(NameOID.COUNTRY_NAME, "MX", _type=printable),
@@ -348,3 +348,21 @@ class SealKeyring:
         if self._login is not None:
             self._login.close()
             self._login = None
+
+
+COMMON_NAME_MAX = 64  # ub-common-name; the cryptography library counts it in UTF-8 bytes
+
+
+def common_name(name: str) -> str:
+    """`name` as a certificate's CN: whole if it fits, else cut at the last word that fits (the
+    whole name stays in the `name` attribute). "SELLO INSTITUCIONAL SECRETARÍA DE INNOVACIÓN Y
+    GOBIERNO ABIERTO" is 63 characters but 65 bytes, and its certificate could not be built."""
+    if len(name.encode()) <= COMMON_NAME_MAX:
+        return name
+    words = name.split(" ")
+    while len(words) > 1 and len(" ".join(words).encode()) > COMMON_NAME_MAX:
+        words.pop()
+    cut = " ".join(words)
+    while len(cut.encode()) > COMMON_NAME_MAX:  # a single word longer than the limit
+        cut = cut[:-1]
+    return cut

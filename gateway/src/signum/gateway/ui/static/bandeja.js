@@ -55,8 +55,9 @@ async function call(method, path, body) {
 // signing could not seal it (the seal service down): say so instead of "se está emitiendo" forever.
 function acusePendiente(entrega) {
   if (!entrega.acuse_pendiente) return "El acuse sellado se está emitiendo.";
-  return `Recepción registrada el ${formatDate(entrega.recibido_en)}. El acuse sellado está pendiente: `
-    + "el servicio de sellado no está disponible; se emitirá en cuanto se restablezca.";
+  // formatDate ends in "a.m."/"p.m.": a semicolon follows it, not a second period.
+  return `Recepción registrada el ${formatDate(entrega.recibido_en)}; el acuse sellado está pendiente `
+    + "porque el servicio de sellado no está disponible. Se emitirá en cuanto se restablezca.";
 }
 
 function formatDate(value) {
