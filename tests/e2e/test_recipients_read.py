@@ -241,6 +241,8 @@ async def test_every_kind_of_recipient_reads_the_oficio_its_pdf_anexo_and_acuse_
         await _refused_everything(world, "administrador@B", oficio_id, digests)
     finally:
         ok(await admin.delete(f"/api/v1/directorio/suplencias/{suplencia['id']}"))
+    # The suplencia ended: at once, the former suplente reads nothing of what the holder received.
+    await _refused_everything(world, "administrador@B", second, second_digests)
 
     # --- the answer comes back to the sender, who reads it ----------------------------------------------
     answerer = await world.as_("titular@B")

@@ -164,6 +164,7 @@ def router(service: DirectoryService, require: Require) -> APIRouter:
             actor=caller.actor,
             correlation_id=request.state.correlation_id,
         )
+        _forget(request, suplencia.suplente_id)
         return SuplenciaOut.of(suplencia)
 
     @api.delete("/suplencias/{suplencia_id}", response_model=SuplenciaOut, summary="Cancelar una suplencia")
@@ -171,9 +172,18 @@ def router(service: DirectoryService, require: Require) -> APIRouter:
         cancelled = await service.cancelar_suplencia(
             suplencia_id, actor=caller.actor, correlation_id=request.state.correlation_id
         )
+        _forget(request, cancelled.suplente_id)
         return SuplenciaOut.of(cancelled)
 
     return api
+
+
+def _forget(request: Request, funcionario_id: str) -> None:
+    """A suplencia changes what its suplente may do now: this gateway stops using the caller it
+    cached for them (other replicas' caches expire within `CALLER_CACHE_SECONDS`)."""
+    identity = getattr(request.app.state, "identity", None)
+    if identity is not None:
+        identity.forget(funcionario_id)
 
 
 async def _uploaded_csv(request: Request, max_bytes: int) -> bytes:
