@@ -121,6 +121,7 @@ async def test_the_platform_status_page_is_for_administrators_only(client: Clien
     home = await clerk.get("/", headers=HTML)
     assert home.status_code == 200
     assert "Estado de la plataforma" not in home.text
+    assert 'href="/plantillas"' not in home.text  # only what the person may do
     assert 'href="/readyz"' not in home.text
     refused = await clerk.get("/estado", headers=HTML)
     assert_spanish_page(refused, 403, "Acceso denegado")
@@ -130,6 +131,7 @@ async def test_the_platform_status_page_is_for_administrators_only(client: Clien
     admin = client(official("funcionario", "administrador"))
     home = await admin.get("/", headers=HTML)
     assert '<a href="/estado">Estado de la plataforma</a>' in home.text
+    assert '<a href="/plantillas">Diseñar plantillas</a>' in home.text
     status = await admin.get("/estado", headers=HTML)
     assert status.status_code == 200
     assert "<h2>Estado de la plataforma</h2>" in status.text

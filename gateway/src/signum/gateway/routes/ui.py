@@ -26,6 +26,7 @@ ROLE_NAMES = {
 }
 OIDC_LINK = '<p><a href="/api/v1/auth/oidc/login">Entrar con la cuenta del municipio</a></p>'
 STATUS_LINK = '<li><a href="/estado">Estado de la plataforma</a></li>'
+TEMPLATES_LINK = '<li><a href="/plantillas">Diseñar plantillas</a></li>'
 
 
 async def _session_caller(request: Request) -> Caller | None:
@@ -49,14 +50,16 @@ async def home(request: Request) -> HTMLResponse:
     # The unit by its name ("Dirección General de Tecnologías de la Información"), not its code.
     unidad = await request.app.state.directory.unidad(caller.unidad_id) if caller.unidad_id else None
     unidad_nombre = unidad.nombre if unidad is not None else (caller.unidad_id or "—")
+    # The start page offers only what the person may do.
     status_link = STATUS_LINK if decide(caller, Action.PLATAFORMA_ESTADO) else ""
+    templates_link = TEMPLATES_LINK if decide(caller, Action.PLANTILLA_ADMINISTRAR) else ""
     return HTMLResponse(
         render(
             "home.html",
             nombre=caller.nombre or caller.id,
             unidad=unidad_nombre,
             roles=roles,
-            raw={"estado_plataforma": status_link},
+            raw={"estado_plataforma": status_link, "plantillas": templates_link},
         )
     )
 
