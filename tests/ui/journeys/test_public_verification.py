@@ -21,6 +21,7 @@ import pytest
 from playwright.async_api import Browser, FilePayload, Page, ViewportSize
 
 from signum.gateway.directory.demo import curp_for
+from signum.platform.verification_code import short_code
 from signum.testing.people import World
 from signum.testing.pki import PkiServer, SigningPki
 from tests.e2e.test_signing_flow import (
@@ -166,6 +167,8 @@ async def test_a_visitor_verifies_a_signed_oficio_by_its_qr_by_its_code_and_by_u
     await shows_the_valid_report(desk)
     assert oficio["folio"] in await desk.inner_text(".reporte")
     assert "2 de 2 requeridas" in await desk.inner_text(".reporte")
+    # The short code printed on the paper copy, to compare with it.
+    assert f"Código de verificación\n{short_code(oficio['id'])}" in await desk.inner_text(".reporte")
     await no_horizontal_scroll(desk)
     await shot(desk, "verificacion-qr-1366.png")
 

@@ -229,6 +229,8 @@ def report_html(result: dict[str, Any]) -> str:
         [
             _row("Documento", _what(result)),
             _row("Firmas", count),
+            # The short code printed on the document: what someone holding the paper copy compares.
+            _row("Código de verificación", result.get("codigo")),
             _row("Huella digital (SHA-256)", f'<code class="huella">{escape(fingerprint)}</code>', raw=True),
         ]
     )

@@ -809,6 +809,7 @@ class RoutingService:
                     if received_by
                     else None,
                     "acuse": d.get("acuse"),
+                    "acuse_pendiente": d.get("acuse_pendiente"),
                     "fecha_limite": d.get("fecha_limite"),
                     "vencido": domain.is_overdue(d, self.today()),
                     "respuesta": d.get("respuesta"),

@@ -465,7 +465,8 @@ function showSent(view) {
     recipientCell(tr, "Estado", estado);
     recipientCell(tr, "Recibido", d.recibido_en
       ? formatDate(d.recibido_en) + (d.recibido_por ? ` por ${d.recibido_por}` : "") : "—");
-    let acuse = d.recibido_en ? "Emitiéndose" : "—";
+    let acuse = "—";
+    if (d.recibido_en) acuse = d.acuse_pendiente ? "Pendiente: el servicio de sellado no está disponible" : "Emitiéndose";
     if (d.acuse && d.acuse.sha256) acuse = link(downloadUrl(oficio.id, d.acuse.sha256), "Acuse (PDF)");
     recipientCell(tr, "Acuse", acuse);
     body.appendChild(tr);
