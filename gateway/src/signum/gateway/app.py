@@ -17,7 +17,9 @@ from signum.gateway.directory.demo import DemoLogin, load_demo
 from signum.gateway.directory.install import install_directory
 from signum.gateway.directory.repository import DirectoryRepository
 from signum.gateway.error_pages import install_error_pages
+from signum.gateway.identity.limits import AddressLimiter
 from signum.gateway.identity.oidc import OidcClient, OidcConfig
+from signum.gateway.identity.passwords import PasswordWorkers
 from signum.gateway.identity.repository import IdentityRepository
 from signum.gateway.identity.service import IdentityService, LoginPolicy
 from signum.gateway.routes import (
@@ -70,6 +72,8 @@ def build_identity(
             delay_base_seconds=settings.login_delay_base_seconds,
             delay_max_seconds=settings.login_delay_max_seconds,
         ),
+        workers=PasswordWorkers(settings.password_threads, settings.password_queue),
+        addresses=AddressLimiter(settings.login_address_max_failures, settings.login_address_window_seconds),
     )
 
 
@@ -156,6 +160,7 @@ def build(settings: Settings | None = None) -> FastAPI:
                 yield
             finally:
                 await services.aclose()
+                identity.close()
                 if oidc is not None:
                     await oidc.aclose()
 

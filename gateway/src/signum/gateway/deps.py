@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from signum.gateway.clients import ServiceClients
-from signum.gateway.identity.errors import CsrfError, SessionRequiredError
+from signum.gateway.identity.errors import CsrfError, PasswordChangeRequiredError, SessionRequiredError
 from signum.gateway.identity.service import IdentityService
 from signum.platform.errors import SignumError
 from signum.platform.identity import Caller
@@ -32,8 +32,11 @@ def clients(request: Request) -> ServiceClients:
     return request.app.state.clients  # type: ignore[no-any-return]
 
 
-async def authenticate(request: Request) -> Caller:
-    """The caller: a bearer token (API key or session token) or the session cookie (+ CSRF)."""
+async def authenticate(request: Request, *, temporary_password_ok: bool = False) -> Caller:
+    """The caller: a bearer token (API key or session token) or the session cookie (+ CSRF).
+
+    A session opened with an administrator's temporary password is refused (403
+    `password_change_required`) unless `temporary_password_ok` (changing it, logging out)."""
     service = identity(request)
     authorization = request.headers.get("authorization", "")
     scheme, _, token = authorization.partition(" ")
@@ -41,17 +44,26 @@ async def authenticate(request: Request) -> Caller:
         token = token.strip()
         if token.startswith("sgk_"):
             return await service.api_key_caller(token)
-        caller, _ = await service.session_caller(token)
-        return caller
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
-        raise SessionRequiredError("Se requiere iniciar sesión.")
-    caller, session = await service.session_caller(cookie)
-    if request.method not in SAFE_METHODS and not service.csrf_matches(
-        session, request.headers.get(CSRF_HEADER)
-    ):
-        raise CsrfError
+        caller, session = await service.session_caller(token)
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            raise SessionRequiredError("Se requiere iniciar sesión.")
+        caller, session = await service.session_caller(cookie)
+        if request.method not in SAFE_METHODS and not service.csrf_matches(
+            session, request.headers.get(CSRF_HEADER)
+        ):
+            raise CsrfError
+    if session.debe_cambiar and not temporary_password_ok:
+        raise PasswordChangeRequiredError
     return caller
+
+
+def session_token(request: Request) -> str:
+    """The session token of the request (bearer or cookie); empty for none or an API key."""
+    token = request.headers.get("authorization", "").partition(" ")[2].strip()
+    token = token or request.cookies.get(SESSION_COOKIE, "")
+    return "" if token.startswith("sgk_") else token
 
 
 async def viewer(request: Request) -> Caller | None:
@@ -66,24 +78,27 @@ async def viewer(request: Request) -> Caller | None:
             token = token.strip()
             if token.startswith("sgk_"):
                 return await service.api_key_caller(token)
-            return (await service.session_caller(token))[0]
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if cookie:
-            return (await service.session_caller(cookie))[0]
+        else:
+            token = request.cookies.get(SESSION_COOKIE, "")
+        if token:
+            caller, session = await service.session_caller(token)
+            # A temporary password's session sees what a visitor sees until it is changed.
+            return None if session.debe_cambiar else caller
     except SignumError:
         return None
     return None
 
 
-def require(action: Action) -> Callable[[Request], Awaitable[Caller]]:
+def require(action: Action, *, temporary_password_ok: bool = False) -> Callable[[Request], Awaitable[Caller]]:
     """A dependency that authenticates the caller and checks they may attempt `action`.
 
     Decisions that need the resource (the oficio, the unit) are made again by the route and by the
-    service that owns the resource, with the same policy module.
+    service that owns the resource, with the same policy module. Only the routes that change the
+    password or log out pass `temporary_password_ok`.
     """
 
     async def dependency(request: Request) -> Caller:
-        caller = await authenticate(request)
+        caller = await authenticate(request, temporary_password_ok=temporary_password_ok)
         if not may_attempt(caller, action):
             authorize(caller, action)  # raises the 403 with the policy's decision
         request.state.caller = caller

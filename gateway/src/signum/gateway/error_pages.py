@@ -83,7 +83,9 @@ def _correlation_id(request: Request) -> str:
 def _page_for(request: Request, exc: Exception) -> HTMLResponse:
     correlation_id = _correlation_id(request)
     if isinstance(exc, SignumError):
-        return error_page(exc.status_code, exc.message, correlation_id=correlation_id)
+        page = error_page(exc.status_code, exc.message, correlation_id=correlation_id)
+        page.headers.update(exc.headers)
+        return page
     if isinstance(exc, RequestValidationError):
         return error_page(422, "La dirección o los datos enviados no son válidos.")
     if isinstance(exc, StarletteHTTPException):

@@ -26,6 +26,15 @@ class Settings(ServiceSettings):
     login_lock_minutes: int = Field(default=15, ge=1)
     login_delay_base_seconds: float = Field(default=0.5, ge=0)
     login_delay_max_seconds: float = Field(default=8.0, ge=0)
+    # Failed logins per client address in a sliding window (in memory, per replica); past it, 429.
+    login_address_max_failures: int = Field(default=30, ge=1)
+    login_address_window_seconds: float = Field(default=300.0, gt=0)
+    # Password checks (argon2) run in this many threads; past `password_queue` waiting, 429.
+    password_threads: int = Field(default=1, ge=1)
+    password_queue: int = Field(default=64, ge=0)
+    # Behind a proxy: the header it sets with the client's address (e.g. X-Forwarded-For); empty
+    # means the socket's peer. Set it only when every request passes through that proxy.
+    client_ip_header: str = ""
     # OpenID Connect with the city's identity provider; disabled while `oidc_issuer` is empty.
     oidc_issuer: str = ""
     oidc_client_id: str = ""

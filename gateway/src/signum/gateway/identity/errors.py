@@ -27,6 +27,43 @@ class AccountLockedError(SignumError):
     )
 
 
+class TooManyAttemptsError(SignumError):
+    """Too many failed logins from one address in the window; `Retry-After` says when to retry."""
+
+    code = "too_many_attempts"
+    status_code = 429
+    retryable = True
+    message = (
+        "Hubo demasiados intentos fallidos de inicio de sesión desde esta dirección. "
+        "Espere unos minutos e intente de nuevo."
+    )
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            headers={"Retry-After": str(max(1, retry_after))}, details={"reintentar_en_s": retry_after}
+        )
+
+
+class LoginBusyError(SignumError):
+    """More logins are waiting for a password check than the gateway keeps in line."""
+
+    code = "login_busy"
+    status_code = 429
+    retryable = True
+    message = "Hay demasiados inicios de sesión en curso. Intente de nuevo en unos segundos."
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "5"})
+
+
+class PasswordChangeRequiredError(SignumError):
+    """The session came from a temporary password: only changing it and logging out are allowed."""
+
+    code = "password_change_required"
+    status_code = 403
+    message = "Debe cambiar la contraseña temporal que le dio el administrador antes de continuar."
+
+
 class SessionRequiredError(UnauthorizedError):
     code = "login_required"
     message = "Su sesión no es válida o expiró. Inicie sesión de nuevo."

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorDatabase
-from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 
 def local_part(usuario: str) -> str:
@@ -32,6 +32,7 @@ class Session:
     csrf: str
     expira: datetime
     via: str
+    debe_cambiar: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,10 @@ class IdentityRepository:
         self.sessions = db["sesiones"]
         self.api_keys = db["api_keys"]
         self.oidc_states = db["oidc_estados"]
+        # One document per failed login still counted against a user name (`<key>:<n>`, n from 1
+        # to the limit). Inserting under a unique `_id` is the one write FerretDB does atomically
+        # (it loses concurrent `$inc`), so parallel attempts can never claim more than the limit.
+        self.attempts = db["intentos_fallidos"]
 
     async def ensure_indexes(self) -> None:
         await self.accounts.create_index("usuario", unique=True)
@@ -65,6 +70,7 @@ class IdentityRepository:
         await self.sessions.create_index("funcionario_id")
         await self.sessions.create_index("expira")
         await self.oidc_states.create_index("expira")
+        await self.attempts.create_index("expira")
 
     # --- accounts ---------------------------------------------------------------------------
 
@@ -101,24 +107,37 @@ class IdentityRepository:
             upsert=True,
         )
 
-    async def record_failure(self, funcionario_id: str, lock_after: int, locked_until: datetime) -> int:
-        """Count one failed login; lock the account when the count reaches `lock_after`."""
-        doc = await self.accounts.find_one_and_update(
-            {"_id": funcionario_id},
-            {"$inc": {"fallidos": 1}},
-            return_document=ReturnDocument.AFTER,
-        )
-        failures = int(doc["fallidos"]) if doc else 0
-        if failures >= lock_after:
-            await self.accounts.update_one(
-                {"_id": funcionario_id}, {"$set": {"bloqueada_hasta": locked_until}}
-            )
-        return failures
+    async def claim_attempt(self, key: str, limit: int, now: datetime, expira: datetime) -> int | None:
+        """Claim the next of `limit` attempt slots of `key` (1-based); None when all are taken.
+
+        A slot whose time ran out is freed and claimed again. The claim is released
+        (`clear_attempts`) when the password was right, and kept when it was wrong."""
+        for n in range(1, limit + 1):
+            slot = f"{key}:{n}"
+            for _ in range(2):
+                try:
+                    await self.attempts.insert_one({"_id": slot, "clave": key, "expira": expira})
+                    return n
+                except DuplicateKeyError:
+                    freed = await self.attempts.delete_one({"_id": slot, "expira": {"$lte": now}})
+                    if freed.deleted_count == 0:
+                        break
+        return None
+
+    async def extend_attempts(self, key: str, limit: int, expira: datetime) -> None:
+        """Keep every slot of `key` taken until `expira` (the account stays locked until then)."""
+        slots = [f"{key}:{n}" for n in range(1, limit + 1)]
+        await self.attempts.update_many({"_id": {"$in": slots}}, {"$set": {"expira": expira}})
+
+    async def clear_attempts(self, key: str, limit: int) -> None:
+        """Forget the failures counted against `key` (right password, unlock, new password)."""
+        slots = [f"{key}:{n}" for n in range(1, limit + 1)]
+        await self.attempts.delete_many({"_id": {"$in": slots}})
 
     async def record_success(self, funcionario_id: str, now: datetime) -> None:
         await self.accounts.update_one(
             {"_id": funcionario_id},
-            {"$set": {"fallidos": 0, "bloqueada_hasta": None, "ultimo_acceso": now}},
+            {"$set": {"ultimo_acceso": now}},
         )
 
     async def unlock(self, funcionario_id: str) -> bool:
@@ -151,6 +170,7 @@ class IdentityRepository:
                 "csrf": session.csrf,
                 "expira": session.expira,
                 "via": session.via,
+                "debe_cambiar": session.debe_cambiar,
                 "creada": now,
             }
         )
@@ -159,19 +179,35 @@ class IdentityRepository:
         doc = await self.sessions.find_one({"_id": token_hash})
         if doc is None:
             return None
-        return Session(doc["_id"], doc["funcionario_id"], doc["csrf"], doc["expira"], doc["via"])
+        return Session(
+            doc["_id"],
+            doc["funcionario_id"],
+            doc["csrf"],
+            doc["expira"],
+            doc["via"],
+            bool(doc.get("debe_cambiar", False)),
+        )
 
     async def delete_session(self, token_hash: str) -> None:
         await self.sessions.delete_one({"_id": token_hash})
 
-    async def delete_sessions_of(self, funcionario_id: str) -> None:
-        await self.sessions.delete_many({"funcionario_id": funcionario_id})
+    async def delete_sessions_of(self, funcionario_id: str, *, except_token_hash: str | None = None) -> None:
+        """End every session of an official (but the one given, if any)."""
+        query: dict[str, Any] = {"funcionario_id": funcionario_id}
+        if except_token_hash is not None:
+            query["_id"] = {"$ne": except_token_hash}
+        await self.sessions.delete_many(query)
+
+    async def password_changed(self, token_hash: str) -> None:
+        """The session that changed its temporary password may now do everything."""
+        await self.sessions.update_one({"_id": token_hash}, {"$set": {"debe_cambiar": False}})
 
     async def purge_expired(self, now: datetime) -> int:
         """FerretDB has no TTL indexes: expired sessions and OIDC states are removed here."""
         sessions = await self.sessions.delete_many({"expira": {"$lt": now}})
         states = await self.oidc_states.delete_many({"expira": {"$lt": now}})
-        return int(sessions.deleted_count + states.deleted_count)
+        attempts = await self.attempts.delete_many({"expira": {"$lt": now}})
+        return int(sessions.deleted_count + states.deleted_count + attempts.deleted_count)
 
     # --- API keys ---------------------------------------------------------------------------
 

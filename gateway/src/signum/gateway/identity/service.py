@@ -1,5 +1,9 @@
 """Identity use cases: log in (slowed, then locked, on repeated failures), sessions, API keys, and
-the `Caller` of each request, built from the directory (roles, own unit, units overseen)."""
+the `Caller` of each request, built from the directory (roles, own unit, units overseen).
+
+A user name with no account is treated as one with an account and a wrong password: the same
+check against a dummy hash, the same counted failures, the same lock and the same answers, so
+nothing tells whether an account exists."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import asyncio
 import hmac
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
@@ -21,7 +25,8 @@ from signum.gateway.identity.errors import (
     InvalidCredentialsError,
     SessionRequiredError,
 )
-from signum.gateway.identity.repository import Account, ApiKey, IdentityRepository, Session
+from signum.gateway.identity.limits import AddressLimiter
+from signum.gateway.identity.repository import Account, ApiKey, IdentityRepository, Session, local_part
 from signum.platform.errors import NotFoundError, ValidationFailedError
 from signum.platform.identity import Caller
 from signum.platform.policy import API_KEY_ACTIONS
@@ -74,33 +79,36 @@ class IdentityService:
         *,
         session_ttl: timedelta = timedelta(hours=10),
         login_policy: LoginPolicy = LoginPolicy(),
+        workers: passwords.PasswordWorkers | None = None,
+        addresses: AddressLimiter | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        self._sleep = sleep
         self._repo = repository
         self._directory = directory
         self._ttl = session_ttl
         self._login = login_policy
         self._clock = clock
         self._callers: dict[str, tuple[float, Caller]] = {}
-        # Failures for user names with no account: slowed like real ones, so nothing tells them apart.
-        self._unknown_failures: dict[str, int] = {}
+        self._workers = workers or passwords.PasswordWorkers()
+        self._addresses = addresses or AddressLimiter(limit=30, window_seconds=300)
 
     # --- log in and out ---------------------------------------------------------------------
 
-    async def login(self, usuario: str, contrasena: str) -> IssuedSession:
-        now = self._clock()
+    async def login(self, usuario: str, contrasena: str, *, client: str = "") -> IssuedSession:
+        """Check a local login; `client` is the caller's address (limited separately)."""
+        mark = self._addresses.begin(client)
         account = await self._account_of(usuario)
-        if account is not None and account.bloqueada_hasta is not None and account.bloqueada_hasta > now:
-            raise AccountLockedError
-        valid = passwords.verify_password(account.password_hash if account else None, contrasena)
-        if not valid or account is None:
-            await self._fail(account, usuario, now)
-        assert account is not None
+        # Failures count per account, or per typed name when there is none (the same way).
+        key = account.funcionario_id if account else f"usuario:{local_part(usuario)[:320]}"
+        await self._check_password(key, account.password_hash if account else None, contrasena)
+        assert account is not None  # a right password implies an account
         funcionario = await self._directory.funcionario(account.funcionario_id)
         if funcionario is None or not funcionario.activo:
             raise InvalidCredentialsError
-        await self._repo.record_success(account.funcionario_id, now)
-        self._unknown_failures.pop(usuario.strip().lower(), None)
+        self._addresses.succeeded(client, mark)
+        await self._repo.record_success(account.funcionario_id, self._clock())
         return await self.open_session(account.funcionario_id, via="local", debe_cambiar=account.debe_cambiar)
 
     async def _account_of(self, usuario: str) -> Account | None:
@@ -112,23 +120,32 @@ class IdentityService:
             raise AmbiguousUserError
         return found[0] if found else None
 
-    async def _fail(self, account: Account | None, usuario: str, now: datetime) -> None:
+    async def _check_password(
+        self, key: str, stored_hash: str | None, password: str, wrong: InvalidCredentialsError | None = None
+    ) -> None:
+        """Check a password against the failures counted for `key`; raise on a wrong one.
+
+        An attempt first claims one of the `lock_after` slots of `key` (an atomic insert), so
+        however many arrive at once, at most `lock_after` passwords are checked before the lock."""
         policy = self._login
-        if account is None:
-            key = usuario.strip().lower()[:320]
-            failures = self._unknown_failures.get(key, 0) + 1
-            if len(self._unknown_failures) > 10_000:
-                self._unknown_failures.clear()
-            self._unknown_failures[key] = failures
-        else:
-            locked_until = now + timedelta(minutes=policy.lock_minutes)
-            failures = await self._repo.record_failure(
-                account.funcionario_id, policy.lock_after, locked_until
-            )
-        await asyncio.sleep(policy.delay(failures))
-        if account is not None and failures >= policy.lock_after:
+        now = self._clock()
+        slot = await self._repo.claim_attempt(
+            key, policy.lock_after, now, now + timedelta(minutes=policy.lock_minutes)
+        )
+        if slot is None:
             raise AccountLockedError
-        raise InvalidCredentialsError
+        if stored_hash is not None and await self._workers.verify(stored_hash, password):
+            await self._repo.clear_attempts(key, policy.lock_after)
+            return
+        if stored_hash is None:
+            await self._workers.verify(None, password)  # the same cost as a real check
+        if slot >= policy.lock_after:
+            locked_until = self._clock() + timedelta(minutes=policy.lock_minutes)
+            await self._repo.extend_attempts(key, policy.lock_after, locked_until)
+        await self._sleep(policy.delay(slot))
+        if slot >= policy.lock_after:
+            raise AccountLockedError
+        raise wrong or InvalidCredentialsError()
 
     async def open_session(
         self, funcionario_id: str, *, via: str, debe_cambiar: bool = False
@@ -136,9 +153,13 @@ class IdentityService:
         caller = await self.caller_of(funcionario_id)
         token, csrf = tokens.new_secret(), tokens.new_secret()
         now = self._clock()
-        session = Session(tokens.digest(token), funcionario_id, csrf, now + self._ttl, via)
+        session = Session(tokens.digest(token), funcionario_id, csrf, now + self._ttl, via, debe_cambiar)
         await self._repo.create_session(session, now)
         return IssuedSession(token, csrf, session.expira, caller, debe_cambiar)
+
+    def close(self) -> None:
+        """Stop the password threads (at shutdown)."""
+        self._workers.close()
 
     async def logout(self, token: str) -> None:
         await self._repo.delete_session(tokens.digest(token))
@@ -209,10 +230,11 @@ class IdentityService:
         await self._repo.upsert_account(
             funcionario_id,
             usuario or funcionario.correo,
-            passwords.hash_password(temporary),
+            await self._workers.hash(temporary),
             debe_cambiar=True,
             now=self._clock(),
         )
+        await self._repo.clear_attempts(funcionario_id, self._login.lock_after)
         await self._repo.delete_sessions_of(funcionario_id)
         return temporary
 
@@ -221,30 +243,47 @@ class IdentityService:
         await self._repo.upsert_account(
             funcionario_id,
             usuario,
-            passwords.hash_password(contrasena),
+            await self._workers.hash(contrasena),
             debe_cambiar=False,
             now=self._clock(),
         )
+        await self._repo.clear_attempts(funcionario_id, self._login.lock_after)
 
     async def reset_password(self, funcionario_id: str) -> str:
         if await self._repo.account(funcionario_id) is None:
             raise NotFoundError("El funcionario no tiene cuenta local.", code="account_not_found")
         temporary = passwords.temporary_password()
-        await self._repo.set_password(funcionario_id, passwords.hash_password(temporary), debe_cambiar=True)
+        await self._repo.set_password(funcionario_id, await self._workers.hash(temporary), debe_cambiar=True)
+        await self._repo.clear_attempts(funcionario_id, self._login.lock_after)
         await self._repo.delete_sessions_of(funcionario_id)
         return temporary
 
     async def unlock(self, funcionario_id: str) -> None:
         if not await self._repo.unlock(funcionario_id):
             raise NotFoundError("El funcionario no tiene cuenta local.", code="account_not_found")
+        await self._repo.clear_attempts(funcionario_id, self._login.lock_after)
 
-    async def change_password(self, funcionario_id: str, actual: str, nueva: str) -> None:
+    async def change_password(
+        self, funcionario_id: str, actual: str, nueva: str, *, session_token: str
+    ) -> None:
+        """Change one's own password from a session: a wrong `actual` counts as a failed login;
+        every other session of the official ends, and this one may do everything again."""
         account = await self._repo.account(funcionario_id)
-        if account is None or not passwords.verify_password(account.password_hash, actual):
+        if account is None:
             raise InvalidCredentialsError("La contraseña actual no es correcta.")
         if actual == nueva:
             raise ValidationFailedError("La nueva contraseña debe ser distinta.", code="password_unchanged")
-        await self._repo.set_password(funcionario_id, passwords.hash_password(nueva), debe_cambiar=False)
+        passwords.check_strength(nueva)
+        await self._check_password(
+            funcionario_id,
+            account.password_hash,
+            actual,
+            InvalidCredentialsError("La contraseña actual no es correcta."),
+        )
+        await self._repo.set_password(funcionario_id, await self._workers.hash(nueva), debe_cambiar=False)
+        token_hash = tokens.digest(session_token)
+        await self._repo.delete_sessions_of(funcionario_id, except_token_hash=token_hash)
+        await self._repo.password_changed(token_hash)
 
     # --- API keys ---------------------------------------------------------------------------
 

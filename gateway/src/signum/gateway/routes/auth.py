@@ -14,11 +14,12 @@ from signum.gateway.deps import (
     IdentityDep,
     public,
     require,
+    session_token,
 )
 from signum.gateway.identity.errors import OidcError
 from signum.gateway.identity.oidc import OidcClient
 from signum.gateway.identity.service import IssuedSession
-from signum.platform.errors import NotFoundError
+from signum.platform.errors import ForbiddenError, NotFoundError
 from signum.platform.identity import Caller
 from signum.platform.policy import Action
 
@@ -77,6 +78,19 @@ class ChangePasswordRequest(BaseModel):
     nueva: str = Field(min_length=1, max_length=1024)
 
 
+def client_address(request: Request) -> str:
+    """The caller's address: the socket's peer, or behind a proxy the configured header's value.
+
+    Only a header the proxy sets is trusted (`SIGNUM_GATEWAY_CLIENT_IP_HEADER`); of a list
+    (`X-Forwarded-For: a, b`) the last entry, the one the proxy itself saw."""
+    header = request.app.state.settings.client_ip_header
+    if header:
+        given = request.headers.get(header, "").rsplit(",", 1)[-1].strip()
+        if given:
+            return given[:64]
+    return request.client.host if request.client else ""
+
+
 def set_session_cookies(request: Request, response: Response, issued: IssuedSession) -> None:
     secure = request.app.state.settings.public_url.startswith("https://")
     max_age = int((issued.expira - datetime.now(UTC)).total_seconds())
@@ -94,7 +108,7 @@ def set_session_cookies(request: Request, response: Response, issued: IssuedSess
 async def login(
     body: LoginRequest, request: Request, response: Response, identity: IdentityDep
 ) -> LoginResponse:
-    issued = await identity.login(body.usuario, body.contrasena)
+    issued = await identity.login(body.usuario, body.contrasena, client=client_address(request))
     set_session_cookies(request, response, issued)
     return LoginResponse(
         funcionario=CallerResponse.of(issued.caller),
@@ -109,8 +123,8 @@ async def login(
     dependencies=[Depends(public())],
     summary="Obtener un token de acceso para la API",
 )
-async def token(body: LoginRequest, identity: IdentityDep) -> TokenResponse:
-    issued = await identity.login(body.usuario, body.contrasena)
+async def token(body: LoginRequest, request: Request, identity: IdentityDep) -> TokenResponse:
+    issued = await identity.login(body.usuario, body.contrasena, client=client_address(request))
     expires_in = int((issued.expira - datetime.now(UTC)).total_seconds())
     return TokenResponse(access_token=issued.token, expires_in=expires_in)
 
@@ -120,11 +134,10 @@ async def logout(
     request: Request,
     response: Response,
     identity: IdentityDep,
-    _: Caller = Depends(require(Action.SESION_LEER)),
+    _: Caller = Depends(require(Action.SESION_LEER, temporary_password_ok=True)),
 ) -> Response:
-    authorization = request.headers.get("authorization", "")
-    token = authorization.partition(" ")[2].strip() or request.cookies.get(SESSION_COOKIE, "")
-    if token and not token.startswith("sgk_"):
+    token = session_token(request)
+    if token:
         await identity.logout(token)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE)
@@ -140,10 +153,14 @@ async def whoami(caller: Caller = Depends(require(Action.SESION_LEER))) -> Calle
 @router.post("/auth/contrasena", status_code=204, summary="Cambiar mi contraseña")
 async def change_password(
     body: ChangePasswordRequest,
+    request: Request,
     identity: IdentityDep,
-    caller: Caller = Depends(require(Action.SESION_LEER)),
+    caller: Caller = Depends(require(Action.SESION_LEER, temporary_password_ok=True)),
 ) -> Response:
-    await identity.change_password(caller.id, body.actual, body.nueva)
+    """Ends every other session of the official; a temporary password's session may do all again."""
+    if caller.kind != "official":
+        raise ForbiddenError("Una clave de API no tiene contraseña.", code="api_key_no_password")
+    await identity.change_password(caller.id, body.actual, body.nueva, session_token=session_token(request))
     return Response(status_code=204)
 
 

@@ -16,6 +16,7 @@ class SignumError(Exception):
     status_code: int = 400
     retryable: bool = False
     message: str = "La solicitud no se pudo procesar."
+    headers: dict[str, str] = {}  # noqa: RUF012 - replaced per instance, never mutated
 
     def __init__(
         self,
@@ -25,7 +26,10 @@ class SignumError(Exception):
         status_code: int | None = None,
         retryable: bool | None = None,
         details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
+        if headers is not None:
+            self.headers = headers
         if message is not None:
             self.message = message
         if code is not None:

@@ -68,7 +68,7 @@ _ERROR_CLASSES: dict[int, type[SignumError]] = {
 
 def error_response(error: SignumError) -> JSONResponse:
     """Render a SignumError as its JSON body and status."""
-    return JSONResponse(error.to_body(), status_code=error.status_code)
+    return JSONResponse(error.to_body(), status_code=error.status_code, headers=error.headers or None)
 
 
 def install_error_handlers(app: FastAPI) -> None:
