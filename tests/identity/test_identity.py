@@ -18,6 +18,7 @@ from signum.gateway.identity.errors import (
     SessionRequiredError,
     WeakPasswordError,
 )
+from signum.gateway.identity.limits import AddressLimiter
 from signum.gateway.identity.repository import IdentityRepository
 from signum.gateway.identity.service import IdentityService, LoginPolicy
 from tests.identity.conftest import DirectoryStub, funcionario
@@ -186,3 +187,69 @@ async def test_a_stand_in_oversees_the_absent_titular_units(
     assert "titular" in caller.roles
     assert caller.unidad_id == "SIGA-DGTI-DS"
     assert caller.ambito == {"SIGA-DGTI", "SIGA-DGTI-DS"}
+
+
+class CountingWorkers(passwords.PasswordWorkers):
+    """The real password threads, counting how many passwords they check."""
+
+    def __init__(self) -> None:
+        super().__init__(threads=1, queue=64)
+        self.checked = 0
+
+    async def verify(self, stored_hash: str | None, password: str) -> bool:
+        self.checked += 1
+        return await super().verify(stored_hash, password)
+
+
+async def test_40_parallel_wrong_passwords_check_at_most_the_limit(
+    identity_repo: IdentityRepository, directory: DirectoryStub, login_policy: LoginPolicy
+) -> None:
+    workers = CountingWorkers()
+    identity = IdentityService(
+        identity_repo,
+        directory,
+        login_policy=login_policy,
+        workers=workers,
+        addresses=AddressLimiter(1000, 60),
+    )
+    await identity.set_password("1001", "ana@monterrey.gob.mx", PASSWORD)
+    results = await asyncio.gather(
+        *(identity.login("ana@monterrey.gob.mx", f"mala-{n}") for n in range(40)), return_exceptions=True
+    )
+    assert workers.checked == login_policy.lock_after
+    assert sum(isinstance(r, InvalidCredentialsError) for r in results) == login_policy.lock_after - 1
+    assert sum(isinstance(r, AccountLockedError) for r in results) == 40 - login_policy.lock_after + 1
+    with pytest.raises(AccountLockedError):
+        await identity.login("ana@monterrey.gob.mx", PASSWORD)
+    assert workers.checked == login_policy.lock_after  # locked: not even checked
+    workers.close()
+
+
+async def test_an_unknown_user_name_costs_and_answers_like_a_known_one(
+    identity_repo: IdentityRepository, directory: DirectoryStub, login_policy: LoginPolicy
+) -> None:
+    workers = CountingWorkers()
+    identity = IdentityService(
+        identity_repo,
+        directory,
+        login_policy=login_policy,
+        workers=workers,
+        addresses=AddressLimiter(1000, 60),
+    )
+    await identity.set_password("1001", "ana@monterrey.gob.mx", PASSWORD)
+
+    async def attempts(usuario: str) -> list[tuple[str, str, int]]:
+        found = []
+        for n in range(login_policy.lock_after + 2):
+            before = workers.checked
+            try:
+                await identity.login(usuario, f"mala-{n}")
+            except (InvalidCredentialsError, AccountLockedError) as error:
+                found.append((error.code, error.message, workers.checked - before))
+        return found
+
+    known, unknown = await attempts("ana@monterrey.gob.mx"), await attempts("nadie@monterrey.gob.mx")
+    assert known == unknown
+    # One argon2 check per counted attempt (against a dummy hash when there is no account), none once locked.
+    assert [checks for _, _, checks in known] == [1] * login_policy.lock_after + [0, 0]
+    workers.close()
