@@ -29,7 +29,7 @@ pytestmark = pytest.mark.stack
 
 ADDRESS_LIMIT = 30
 LOCK_AFTER = 5
-NEW_PASSWORD = "OtraClaveSegura2027"  # noqa: S105 - a test password
+NEW_PASSWORD = "OtraClaveSegura2027"
 
 
 @pytest.fixture(scope="module")

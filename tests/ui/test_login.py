@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx
 import pytest
 from playwright.async_api import Browser
 
 from signum.testing.people import PASSWORD, World
+
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 pytestmark = pytest.mark.stack
 
@@ -56,3 +61,62 @@ async def test_the_user_part_of_the_email_is_enough_and_the_unit_shows_by_name(
     assert "Dirección de Pruebas A" in main
     assert person.unidad not in main  # the name, not the code
     await page.context.close()
+
+
+async def test_a_temporary_password_asks_for_a_new_one_before_anything_else(
+    browser: Browser, world: World
+) -> None:
+    key = "auditor@B"
+    person = world.people[key]
+    admin = await world.fresh("administrador@A")
+    try:
+        reset = await admin.post(f"/api/v1/admin/cuentas/{person.numero_empleado}/restablecer")
+        assert reset.status_code == 200, reset.text
+    finally:
+        await admin.aclose()
+    stale = world.clients.pop(key, None)  # the reset ended that session
+    if stale is not None:
+        await stale.aclose()
+    temporary = reset.json()["contrasena_temporal"]
+    new_password = "ClaveNuevaDePrueba2027"
+
+    page = await (await browser.new_context()).new_page()
+    page.set_default_timeout(20_000)
+    try:
+        await page.goto(world.gateway + "/")
+        await page.fill("#usuario", person.correo)
+        await page.fill("#contrasena", temporary)
+        await page.click("#entrar button[type=submit]")
+        await page.wait_for_selector("#cambiar-caja:not([hidden])")
+        assert await page.is_hidden("#entrar")
+        assert "contraseña temporal" in await page.inner_text("#cambiar-caja")
+        SCREENSHOTS.mkdir(exist_ok=True)
+        await page.screenshot(path=SCREENSHOTS / "cambiar-contrasena.png", full_page=True)
+        # Until it is changed, the start page is the login page again (the API refuses the rest).
+        other = await page.context.new_page()
+        await other.goto(world.gateway + "/")
+        assert await other.inner_text("h2") == "Iniciar sesión"
+        refused = await other.evaluate("fetch('/api/v1/sesion').then(r => r.json())")
+        assert refused["code"] == "password_change_required"
+        await other.close()
+
+        await page.fill("#nueva", new_password)
+        await page.fill("#confirmar", new_password + "x")
+        await page.click("#cambiar button[type=submit]")
+        await page.wait_for_function("document.getElementById('error-cambiar').textContent.length > 0")
+        assert await page.inner_text("#error-cambiar") == "Las dos contraseñas no coinciden."
+        await page.fill("#confirmar", new_password)
+        await page.click("#cambiar button[type=submit]")
+        await page.wait_for_selector("#salir")
+        assert person.nombre in await page.inner_text("h2")
+    finally:
+        await page.context.close()
+    # Back to the test password, for the tests that log in as this person later.
+    async with httpx.AsyncClient(base_url=world.gateway, timeout=30) as client:
+        login = await client.post(
+            "/api/v1/auth/login", json={"usuario": person.correo, "contrasena": new_password}
+        )
+        assert (login.status_code, login.json()["debe_cambiar_contrasena"]) == (200, False)
+        client.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+        back = await client.post("/api/v1/auth/contrasena", json={"actual": new_password, "nueva": PASSWORD})
+        assert back.status_code == 204, back.text

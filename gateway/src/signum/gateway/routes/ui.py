@@ -34,10 +34,11 @@ async def _session_caller(request: Request) -> Caller | None:
     if not token:
         return None
     try:
-        caller, _ = await identity(request).session_caller(token)
+        caller, session = await identity(request).session_caller(token)
     except SignumError:
         return None
-    return caller
+    # A temporary password's session signs in again, where the page asks for a new password.
+    return None if session.debe_cambiar else caller
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -17,6 +17,8 @@ async function api(method, path, body) {
 }
 
 const loginForm = document.getElementById("entrar");
+const changeForm = document.getElementById("cambiar");
+let temporaryPassword = "";
 if (loginForm) {
   loginForm.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -25,11 +27,42 @@ if (loginForm) {
       contrasena: loginForm.contrasena.value,
     });
     if (response.ok) {
+      const answer = await response.json();
+      if (answer.debe_cambiar_contrasena && changeForm) {
+        // An administrator's temporary password: nothing else works until it is changed.
+        temporaryPassword = loginForm.contrasena.value;
+        loginForm.contrasena.value = "";
+        loginForm.closest(".card").hidden = true;
+        document.getElementById("cambiar-caja").hidden = false;
+        changeForm.nueva.focus();
+        return;
+      }
       location.href = "/";
       return;
     }
     const error = await response.json().catch(() => ({ message: "No se pudo iniciar sesión." }));
     document.getElementById("error").textContent = error.message;
+  });
+}
+if (changeForm) {
+  changeForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const shown = document.getElementById("error-cambiar");
+    if (changeForm.nueva.value !== changeForm.confirmar.value) {
+      shown.textContent = "Las dos contraseñas no coinciden.";
+      return;
+    }
+    const response = await api("POST", "/api/v1/auth/contrasena", {
+      actual: temporaryPassword,
+      nueva: changeForm.nueva.value,
+    });
+    if (response.ok) {
+      temporaryPassword = "";
+      location.href = "/";
+      return;
+    }
+    const error = await response.json().catch(() => ({ message: "No se pudo cambiar la contraseña." }));
+    shown.textContent = error.message;
   });
 }
 
