@@ -157,7 +157,7 @@ async def change_password(
     identity: IdentityDep,
     caller: Caller = Depends(require(Action.SESION_LEER, temporary_password_ok=True)),
 ) -> Response:
-    """Ends every other session of the official; a temporary password's session may do all again."""
+    # Ends every other session of the official; a temporary password's session may do all again.
     if caller.kind != "official":
         raise ForbiddenError("Una clave de API no tiene contraseña.", code="api_key_no_password")
     await identity.change_password(caller.id, body.actual, body.nueva, session_token=session_token(request))
