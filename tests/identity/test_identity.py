@@ -253,4 +253,7 @@ async def test_an_unknown_user_name_costs_and_answers_like_a_known_one(
     assert known == unknown
     # One argon2 check per counted attempt (against a dummy hash when there is no account), none once locked.
     assert [checks for _, _, checks in known] == [1] * login_policy.lock_after + [0, 0]
+    # Each name typed counts on its own, with or without an account: locking the e-mail says
+    # nothing through the user part.
+    assert await attempts("ana") == await attempts("nadie")
     workers.close()

@@ -8,7 +8,10 @@ its turn there instead of stopping the event loop, and is refused once too many 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import secrets
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -57,11 +60,20 @@ def temporary_password() -> str:
     return f"{secrets.token_urlsafe(12)}9a"
 
 
+def _lower_priority() -> None:
+    """On Linux a thread has its own nice value (inherited by the threads argon2 starts): the event
+    loop thread comes first when the CPU is short, so a login storm does not slow other requests."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
 class PasswordWorkers:
     """Hash and verify off the event loop: `threads` at a time, at most `queue` waiting."""
 
     def __init__(self, threads: int = 1, queue: int = 64) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="argon2")
+        self._pool = ThreadPoolExecutor(
+            max_workers=threads, thread_name_prefix="argon2", initializer=_lower_priority
+        )
         self._slots = asyncio.Semaphore(threads + queue)
         self._capacity = threads + queue
 

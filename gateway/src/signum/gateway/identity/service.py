@@ -100,10 +100,15 @@ class IdentityService:
         """Check a local login; `client` is the caller's address (limited separately)."""
         mark = self._addresses.begin(client)
         account = await self._account_of(usuario)
-        # Failures count per account, or per typed name when there is none (the same way).
-        key = account.funcionario_id if account else f"usuario:{local_part(usuario)[:320]}"
-        await self._check_password(key, account.password_hash if account else None, contrasena)
+        # Failures count per user name as typed (the e-mail, or its user part), whether an account
+        # has it or not: keyed by account, "ana" and "ana@..." would share a counter only when the
+        # account exists, and locking one then trying the other would tell. So an account gets the
+        # limit under each of its two names.
+        await self._check_password(
+            _attempt_key(usuario), account.password_hash if account else None, contrasena
+        )
         assert account is not None  # a right password implies an account
+        await self._forget_failures(account.usuario)
         funcionario = await self._directory.funcionario(account.funcionario_id)
         if funcionario is None or not funcionario.activo:
             raise InvalidCredentialsError
@@ -135,8 +140,7 @@ class IdentityService:
         if slot is None:
             raise AccountLockedError
         if stored_hash is not None and await self._workers.verify(stored_hash, password):
-            await self._repo.clear_attempts(key, policy.lock_after)
-            return
+            return  # the caller forgets the failures
         if stored_hash is None:
             await self._workers.verify(None, password)  # the same cost as a real check
         if slot >= policy.lock_after:
@@ -146,6 +150,11 @@ class IdentityService:
         if slot >= policy.lock_after:
             raise AccountLockedError
         raise wrong or InvalidCredentialsError()
+
+    async def _forget_failures(self, usuario: str) -> None:
+        """Forget the failures counted against both names of an account."""
+        for name in {usuario, local_part(usuario)}:
+            await self._repo.clear_attempts(_attempt_key(name), self._login.lock_after)
 
     async def open_session(
         self, funcionario_id: str, *, via: str, debe_cambiar: bool = False
@@ -234,7 +243,7 @@ class IdentityService:
             debe_cambiar=True,
             now=self._clock(),
         )
-        await self._repo.clear_attempts(funcionario_id, self._login.lock_after)
+        await self._forget_failures(usuario or funcionario.correo)
         await self._repo.delete_sessions_of(funcionario_id)
         return temporary
 
@@ -247,21 +256,23 @@ class IdentityService:
             debe_cambiar=False,
             now=self._clock(),
         )
-        await self._repo.clear_attempts(funcionario_id, self._login.lock_after)
+        await self._forget_failures(usuario)
 
     async def reset_password(self, funcionario_id: str) -> str:
-        if await self._repo.account(funcionario_id) is None:
+        account = await self._repo.account(funcionario_id)
+        if account is None:
             raise NotFoundError("El funcionario no tiene cuenta local.", code="account_not_found")
         temporary = passwords.temporary_password()
         await self._repo.set_password(funcionario_id, await self._workers.hash(temporary), debe_cambiar=True)
-        await self._repo.clear_attempts(funcionario_id, self._login.lock_after)
+        await self._forget_failures(account.usuario)
         await self._repo.delete_sessions_of(funcionario_id)
         return temporary
 
     async def unlock(self, funcionario_id: str) -> None:
-        if not await self._repo.unlock(funcionario_id):
+        account = await self._repo.account(funcionario_id)
+        if account is None or not await self._repo.unlock(funcionario_id):
             raise NotFoundError("El funcionario no tiene cuenta local.", code="account_not_found")
-        await self._repo.clear_attempts(funcionario_id, self._login.lock_after)
+        await self._forget_failures(account.usuario)
 
     async def change_password(
         self, funcionario_id: str, actual: str, nueva: str, *, session_token: str
@@ -275,12 +286,13 @@ class IdentityService:
             raise ValidationFailedError("La nueva contraseña debe ser distinta.", code="password_unchanged")
         passwords.check_strength(nueva)
         await self._check_password(
-            funcionario_id,
+            _attempt_key(account.usuario),
             account.password_hash,
             actual,
             InvalidCredentialsError("La contraseña actual no es correcta."),
         )
         await self._repo.set_password(funcionario_id, await self._workers.hash(nueva), debe_cambiar=False)
+        await self._forget_failures(account.usuario)
         token_hash = tokens.digest(session_token)
         await self._repo.delete_sessions_of(funcionario_id, except_token_hash=token_hash)
         await self._repo.password_changed(token_hash)
@@ -343,3 +355,8 @@ class IdentityService:
     async def revoke_api_key(self, key_id: str) -> None:
         if not await self._repo.revoke_api_key(key_id, self._clock()):
             raise NotFoundError("No existe la clave de API o ya estaba revocada.", code="api_key_not_found")
+
+
+def _attempt_key(usuario: str) -> str:
+    """What failed logins are counted against: the user name as typed, normalized."""
+    return "usuario:" + usuario.strip().lower()[:320]
