@@ -64,14 +64,8 @@ async def test_odd_ids_headers_and_deep_json_answer_4xx_and_stay_out_of_the_log(
     await probe("entrega ?", author, "GET", "/api/v1/entregas/E%3Fx")
 
     # A correlation id that is not short printable ASCII is replaced by a fresh one, not echoed.
-    for label, value in (("utf-8", "ñandú-€".encode()), ("control", b"a\x0bb"), ("long", b"a" * 500)):
-        response = await probe(
-            f"correlation {label}",
-            author,
-            "GET",
-            f"/api/v1/oficios/{oficio_id}",
-            headers={"X-Correlation-ID": value},
-        )
+    for label, value in (("utf-8", "ñandú-€".encode()), ("tab and space", b"a\tb c"), ("long", b"a" * 500)):
+        response = await author.get(f"/api/v1/oficios/{oficio_id}", headers={"X-Correlation-ID": value})
         assert response.status_code == 200, (label, response.text[:200])
         echoed = response.headers["X-Correlation-ID"]
         assert echoed.encode() != value
