@@ -100,3 +100,11 @@ async def test_a_too_deep_body_is_refused_with_422_whatever_its_content_type(app
         assert streamed.status_code == 422
         other = await client.post("/eco", content=deep, headers={"Content-Type": "text/plain"})
         assert other.status_code != 500
+
+
+def test_a_body_without_content_type_is_scanned_only_if_it_looks_like_json() -> None:
+    binary = b"%PDF-1.7\n" + b"[{" * 500  # a raw PDF posted without a content type
+    assert not JsonDepthScanner(sniff=True).too_deep(binary)
+    scanner = JsonDepthScanner(sniff=True)
+    assert not scanner.too_deep(b"  \n")
+    assert scanner.too_deep(b" " + b"[" * (MAX_JSON_DEPTH + 1))

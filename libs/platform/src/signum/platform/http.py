@@ -10,7 +10,7 @@ import time
 import traceback
 from collections.abc import AsyncIterable, Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 from uuid import uuid4
 
@@ -154,14 +154,28 @@ class JsonDepthScanner:
     """Follows the brackets of a JSON text outside strings, chunk by chunk (no parsing): says when
     arrays/objects nest deeper than `limit`."""
 
-    def __init__(self, limit: int = MAX_JSON_DEPTH) -> None:
+    def __init__(self, limit: int = MAX_JSON_DEPTH, *, sniff: bool = False) -> None:
         self.limit = limit
         self.depth = 0
         self.in_string = False
         self.escaped = False
+        # `sniff`: the body may not be JSON at all (no content type): it is scanned only if it
+        # starts with `{` or `[`; anything else (a PDF, say) is left alone (`off`).
+        self.sniff = sniff
+        self.off = False
 
     def too_deep(self, chunk: bytes) -> bool:
         """Feed the next chunk; True once the nesting went past the limit."""
+        if self.off:
+            return False
+        if self.sniff:
+            start = chunk.lstrip()
+            if not start:
+                return False
+            self.sniff = False
+            if start[:1] not in (b"{", b"["):
+                self.off = True
+                return False
         depth, in_string, escaped = self.depth, self.in_string, self.escaped
         exceeded = False
         for byte in chunk:
@@ -192,20 +206,22 @@ def _too_deep_error(limit: int) -> ValidationFailedError:
 
 
 class JsonDepthLimit:
-    """ASGI middleware: a JSON body (or one without a content type, which FastAPI reads as JSON)
-    nested deeper than `MAX_JSON_DEPTH` is refused with 422 before the app parses it: deep nesting
-    reached recursion limits and the database's nesting limit. The first MiB is held back and
-    scanned; past it the body streams on, still scanned (a deep tail ends the read with a 4xx)."""
+    """ASGI middleware: a JSON body nested deeper than `MAX_JSON_DEPTH` is refused with 422 before
+    the app parses it (deep nesting reached recursion limits and the database's nesting limit). A
+    body without a content type is checked too if it starts like JSON (FastAPI reads it as JSON); a
+    raw PDF without one is left alone. The first MiB is held back and scanned; past it the body
+    streams on, still scanned (a deep tail ends the read with a 4xx)."""
 
     def __init__(self, app: Any, limit: int = MAX_JSON_DEPTH) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not _may_be_json(scope):
+        kind = _json_kind(scope) if scope["type"] == "http" else None
+        if kind is None:
             await self.app(scope, receive, send)
             return
-        scanner = JsonDepthScanner(self.limit)
+        scanner = JsonDepthScanner(self.limit, sniff=kind == "maybe")
         held: list[dict[str, Any]] = []
         size = 0
         while True:
@@ -218,7 +234,7 @@ class JsonDepthLimit:
                 await error_response(_too_deep_error(self.limit))(scope, receive, send)
                 return
             size += len(body)
-            if not message.get("more_body", False) or size > _JSON_PREFIX:
+            if not message.get("more_body", False) or size > _JSON_PREFIX or scanner.off:
                 break
         pending = iter(held)
 
@@ -234,12 +250,13 @@ class JsonDepthLimit:
         await self.app(scope, replay, send)
 
 
-def _may_be_json(scope: Any) -> bool:
+def _json_kind(scope: Any) -> Literal["json", "maybe"] | None:
+    """ "json" for a JSON content type, "maybe" without one (FastAPI reads it as JSON), else None."""
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
             kind = bytes(value).split(b";", 1)[0].strip().lower()
-            return kind == b"application/json" or kind.endswith(b"+json")
-    return True  # no content type: FastAPI parses the body as JSON
+            return "json" if kind == b"application/json" or kind.endswith(b"+json") else None
+    return "maybe"
 
 
 def install_request_middleware(app: FastAPI, metrics: ServiceMetrics) -> None:
