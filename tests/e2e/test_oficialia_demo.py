@@ -152,8 +152,8 @@ async def test_mail_to_an_office_reaches_the_nearest_oficialia_up_the_unit_tree(
         # SAY and SAY-DJ: both in the mailbox of SAY-OP's oficialía, read by Claudia.
         mine = await _mailbox(claudia, oficio_id, 2)
         assert {i["motivo"] for i in mine} == {"oficialia"}
-        entrega = ok(await claudia.get(f"/api/v1/entregas/{mine[0]['entrega_id']}"))
-        assert entrega["estado"] == "recibido"  # she opened it: the acuse de recibo is hers
+        entrega = ok(await claudia.post(f"/api/v1/entregas/{mine[0]['entrega_id']}/acuse"))
+        assert entrega["estado"] == "recibido"  # she received it: the acuse de recibo is hers
 
         async def reads() -> bool:
             return (await claudia.get(f"/api/v1/oficios/{oficio_id}")).status_code == 200

@@ -107,9 +107,9 @@ async def _refused_everything(world: World, key: str, oficio_id: str, digests: d
 
 
 async def _acuse(world: World, key: str, entrega_id: str) -> str:
-    """Open the delivery (records the receipt); the sealed acuse's SHA-256 once signing issued it."""
+    """Acknowledge the delivery (records the receipt); the sealed acuse's SHA-256 once signing issued it."""
     client = await world.as_(key)
-    ok(await client.get(f"/api/v1/entregas/{entrega_id}"))
+    ok(await client.post(f"/api/v1/entregas/{entrega_id}/acuse"))
 
     async def sealed() -> Any:
         d = ok(await client.get(f"/api/v1/entregas/{entrega_id}"))

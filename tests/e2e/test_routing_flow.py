@@ -109,9 +109,13 @@ async def test_send_acuse_turnar_answer_close_on_the_timeline(
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content().startswith(b"%PDF")
 
-    # --- acuse de recibo: opening it records the receipt; the sealed acuse follows ----------------
+    # --- acuse de recibo: reading changes nothing; the POST records it; the sealed acuse follows --
     entrega_c = titular_c["entrega_id"]
-    opened = ok(await titular_client.get(f"/api/v1/entregas/{entrega_c}"))
+    read = ok(await titular_client.get(f"/api/v1/entregas/{entrega_c}"))
+    assert read["estado"] == "enviado"
+    assert read["recibido_en"] is None
+    assert read["puede_acusar"]
+    opened = ok(await titular_client.post(f"/api/v1/entregas/{entrega_c}/acuse", json={"forma": "apertura"}))
     assert opened["estado"] == "recibido"
     assert opened["recibido_en"]
     assert opened["recibido_por"] == unit_c["titular@C"].numero_empleado

@@ -81,7 +81,7 @@ async def test_the_sender_sees_the_oficio_sent_and_each_recipient_s_state(
     # The recipient opens it (acuse de recibo) and turns it: the sender sees both, with the time.
     delivery = await wait_item(world, "titular@B", oficio_id)
     titular = await world.as_("titular@B")
-    opened = ok(await titular.get(f"/api/v1/entregas/{delivery['entrega_id']}"))
+    opened = ok(await titular.post(f"/api/v1/entregas/{delivery['entrega_id']}/acuse"))
     ok(
         await titular.post(
             f"/api/v1/entregas/{delivery['entrega_id']}/turnos",

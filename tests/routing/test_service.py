@@ -172,8 +172,34 @@ async def test_inbox_filters_search_unread_counts_and_stable_pages(service: Rout
     assert bad.value.code == "invalid_cursor"
 
     entrega = (await service.inbox_page(ING_TITULAR, "recibidos", limite=1))["elementos"][0]["entrega_id"]
-    await service.get_delivery(ING_TITULAR, entrega)  # opening it: read and acknowledged
+    read = await service.get_delivery(ING_TITULAR, entrega)  # reading it changes nothing
+    assert read["estado"] == "enviado"
+    assert read["recibido_en"] is None
+    assert read["puede_acusar"] is True
+    assert (await service.unread_counts(ING_TITULAR))["recibidos"] == 7
+    await service.acknowledge(ING_TITULAR, entrega, forma="apertura")  # the page posts the receipt
     assert (await service.unread_counts(ING_TITULAR))["recibidos"] == 6
+    assert (await service.get_delivery(ING_TITULAR, entrega))["puede_acusar"] is False
+
+
+async def test_reading_a_delivery_records_no_receipt(service: RoutingService) -> None:
+    oficio_id = await send(service, ["80001"])
+    entrega = next(iter(await deliveries(service, oficio_id)))
+    for _ in range(2):
+        read = await service.get_delivery(ING_TITULAR, entrega)
+        assert read["estado"] == "enviado"
+        assert read["recibido_en"] is None
+        assert read["puede_acusar"] is True
+    doc = await service.oficios.collection.find_one({"_id": oficio_id})
+    assert doc["entregas"][entrega]["estado"] == "enviado"
+    assert "recibido_en" not in doc["entregas"][entrega] or doc["entregas"][entrega]["recibido_en"] is None
+    assert not [e for e in doc["_outbox"] if e["type"] == "delivery.acknowledged"]
+    assert not [t for t in doc["timeline"] if t.get("type") == "delivery.acknowledged"]
+    received = await service.acknowledge(ING_TITULAR, entrega, forma="apertura")
+    assert received["estado"] == "recibido"
+    doc = await service.oficios.collection.find_one({"_id": oficio_id})
+    acknowledged = [e for e in doc["_outbox"] if e["type"] == "delivery.acknowledged"]
+    assert [e["payload"]["forma"] for e in acknowledged] == ["apertura"]
 
 
 async def test_the_receipt_is_never_lost_when_signing_is_down(
@@ -243,7 +269,7 @@ async def test_turnar_down_two_levels_with_a_tree_and_only_to_subordinates(servi
     )
     turno = next(d for d in (await deliveries(service, oficio_id)).values() if d["funcionario_id"] == "70002")
     assert turno["fecha_limite"] == service.calendar.add_working_days(service.today(), 3).isoformat()
-    opened = await service.get_delivery(EGR_SUB, turno["id"])
+    opened = await service.acknowledge(EGR_SUB, turno["id"])
     assert opened["nombres"] == {"turnado_por": PEOPLE["70001"], "recibido_por": PEOPLE["70002"]}
     await service.forward(EGR_SUB, turno["id"], destinatarios=["70003"], instruccion="para_su_respuesta")
     tree = await service.tree(EGR_TITULAR, entrega)
@@ -480,7 +506,7 @@ async def test_an_office_mailbox_goes_to_the_nearest_oficialia_up_the_unit_tree(
     assert [i["oficio_id"] for i in page["elementos"]] == [oficio_id, oficio_id]
     assert (await service.inbox_page(EGR_OFICIALIA, "recibidos", buzon="oficialia"))["elementos"] == []
     # She acts on them (the acuse is hers) and reads the oficio; someone who received nothing does not.
-    opened = await service.get_delivery(oficialia, page["elementos"][0]["entrega_id"])
+    opened = await service.acknowledge(oficialia, page["elementos"][0]["entrega_id"])
     assert opened["estado"] == "recibido"
     assert (await service.tracking(oficialia, oficio_id))["_id"] == oficio_id
     with pytest.raises(SignumError) as refused:

@@ -1,6 +1,7 @@
 """The inbox in a real browser (Debian chromium, Playwright): a signed oficio appears live (server-sent
-events) in the recipient's Recibidos with its unread count, opening it records the acuse de recibo,
-turning it to a subordinate shows it in the subordinate's "Turnados a mí", and filters narrow the list."""
+events) in the recipient's Recibidos with its unread count, opening it posts the acuse de recibo (a
+GET records nothing), turning it to a subordinate shows it in the subordinate's "Turnados a mí", and
+filters narrow the list."""
 
 from __future__ import annotations
 
@@ -72,7 +73,8 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     counter = titular.locator("#carpetas button[data-carpeta=recibidos] .contador")
     assert (await counter.inner_text()).startswith("(")
 
-    # Opening it records the receipt (acuse de recibo) and shows the delivery.
+    # Opening it shows the delivery and the page posts the receipt (acuse de recibo): a GET alone
+    # records nothing (issue 13), the POST with the CSRF token does.
     await row.click()
     await titular.wait_for_selector("#detalle:not([hidden])")
     assert folio in await titular.inner_text("#detalle-titulo")
@@ -81,6 +83,7 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     )
     assert "no-leido" not in (await row.get_attribute("class") or "")
     assert await titular.is_hidden("#accion-acuse")
+    assert await titular.inner_text("#aviso") == "Acuse de recibo registrado."
     await titular.wait_for_function(  # the PDF drawn, or why not (until recipients may read it)
         "/^([0-9]+ página|No se pudo)/.test(document.querySelector('#visor-estado').textContent)"
     )

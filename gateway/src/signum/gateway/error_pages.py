@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from signum.gateway.ui import render
 from signum.platform.errors import SignumError
+from signum.platform.http import log_unexpected
 from signum.platform.logging import get_logger
 
 log = get_logger(__name__)
@@ -94,7 +95,7 @@ def _page_for(request: Request, exc: Exception) -> HTMLResponse:
         if exc.headers:
             response.headers.update(exc.headers)
         return response
-    log.exception("unhandled error", error=repr(exc))
+    log_unexpected(exc)
     return error_page(500, UNEXPECTED, correlation_id=correlation_id)
 
 

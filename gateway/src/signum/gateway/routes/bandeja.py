@@ -27,6 +27,7 @@ from signum.platform.http import (
     CORRELATION_HEADER,
     INTERNAL_TOKEN_HEADER,
     current_correlation_id,
+    segment,
 )
 from signum.platform.identity import Caller
 from signum.platform.policy import Action, UnitAccess, authorize
@@ -55,6 +56,15 @@ class TurnarRequest(BaseModel):
     nota: str = Field(default="", max_length=2000)
     fecha_limite: dt.date | None = None
     dias_habiles: int | None = Field(default=None, ge=1, le=120, description="Plazo en días hábiles.")
+
+
+class AcuseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    forma: Literal["apertura", "explicita"] = Field(
+        default="explicita",
+        description="«apertura»: la página la registra al mostrar la entrega; «explicita»: con el botón.",
+    )
 
 
 class ConcluirRequest(BaseModel):
@@ -131,7 +141,7 @@ async def seguimiento(
     # its unit or an auditor; a recipient sees their own delivery, not the others'.
     return await services.routing.request(
         "GET",
-        f"/internal/oficios/{oficio_id}/seguimiento",
+        f"/internal/oficios/{segment(oficio_id)}/seguimiento",
         caller=caller,
         correlation_id=current_correlation_id(),
     )
@@ -142,12 +152,17 @@ async def instrucciones(services: ClientsDep, caller: Caller = Depends(require(A
     return await services.routing.request("GET", "/internal/instrucciones", caller=caller)
 
 
-@router.get("/entregas/{entrega_id}", summary="Abrir una entrega (registra el acuse de recibo)")
+@router.get(
+    "/entregas/{entrega_id}", summary="Una entrega (solo lectura: el acuse se registra con POST .../acuse)"
+)
 async def entrega(
     services: ClientsDep, entrega_id: str = EntregaId, caller: Caller = Depends(require(Action.ENTREGA_LEER))
 ) -> Any:
     return await services.routing.request(
-        "GET", f"/internal/entregas/{entrega_id}", caller=caller, correlation_id=current_correlation_id()
+        "GET",
+        f"/internal/entregas/{segment(entrega_id)}",
+        caller=caller,
+        correlation_id=current_correlation_id(),
     )
 
 
@@ -155,12 +170,14 @@ async def entrega(
 async def acuse(
     services: ClientsDep,
     entrega_id: str = EntregaId,
+    body: AcuseRequest | None = None,
     caller: Caller = Depends(require(Action.ENTREGA_ACUSAR)),
 ) -> Any:
     return await services.routing.request(
         "POST",
-        f"/internal/entregas/{entrega_id}/acuse",
+        f"/internal/entregas/{segment(entrega_id)}/acuse",
         caller=caller,
+        json=(body or AcuseRequest()).model_dump(),
         correlation_id=current_correlation_id(),
     )
 
@@ -174,7 +191,7 @@ async def turnar(
 ) -> Any:
     return await services.routing.request(
         "POST",
-        f"/internal/entregas/{entrega_id}/turnos",
+        f"/internal/entregas/{segment(entrega_id)}/turnos",
         caller=caller,
         correlation_id=current_correlation_id(),
         json=body.model_dump(mode="json"),
@@ -188,14 +205,18 @@ async def turnar(
 async def historial(
     services: ClientsDep, entrega_id: str = EntregaId, caller: Caller = Depends(require(Action.ENTREGA_LEER))
 ) -> Any:
-    return await services.routing.request("GET", f"/internal/entregas/{entrega_id}/historial", caller=caller)
+    return await services.routing.request(
+        "GET", f"/internal/entregas/{segment(entrega_id)}/historial", caller=caller
+    )
 
 
 @router.get("/entregas/{entrega_id}/turnos", summary="Árbol de turnos de una entrega")
 async def arbol(
     services: ClientsDep, entrega_id: str = EntregaId, caller: Caller = Depends(require(Action.ENTREGA_LEER))
 ) -> Any:
-    return await services.routing.request("GET", f"/internal/entregas/{entrega_id}/turnos", caller=caller)
+    return await services.routing.request(
+        "GET", f"/internal/entregas/{segment(entrega_id)}/turnos", caller=caller
+    )
 
 
 @router.post("/entregas/{entrega_id}/conclusion", summary="Concluir sin oficio de respuesta (con motivo)")
@@ -207,7 +228,7 @@ async def concluir(
 ) -> Any:
     return await services.routing.request(
         "POST",
-        f"/internal/entregas/{entrega_id}/conclusion",
+        f"/internal/entregas/{segment(entrega_id)}/conclusion",
         caller=caller,
         correlation_id=current_correlation_id(),
         json=body.model_dump(),
@@ -222,7 +243,7 @@ async def archivar(
 ) -> Any:
     return await services.routing.request(
         "POST",
-        f"/internal/entregas/{entrega_id}/archivo",
+        f"/internal/entregas/{segment(entrega_id)}/archivo",
         caller=caller,
         correlation_id=current_correlation_id(),
     )
@@ -248,7 +269,7 @@ async def responder(
 ) -> Any:
     basis = await services.routing.request(
         "GET",
-        f"/internal/entregas/{entrega_id}/respuesta",
+        f"/internal/entregas/{segment(entrega_id)}/respuesta",
         caller=caller,
         correlation_id=current_correlation_id(),
     )

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import RedirectResponse
 
 from signum.gateway.deps import ClientsDep, require
-from signum.platform.http import current_correlation_id
+from signum.platform.http import current_correlation_id, segment
 from signum.platform.identity import Caller
 from signum.platform.policy import Action
 
@@ -58,7 +58,7 @@ async def download(
     # Storage decides on the oficio first, then checks that the object belongs to it.
     signed = await services.storage.request(
         "POST",
-        f"/internal/objetos/sha256/{digest}/url",
+        f"/internal/objetos/sha256/{segment(digest)}/url",
         caller=caller,
         correlation_id=current_correlation_id(),
         params={"oficio_id": oficio_id},
@@ -74,7 +74,7 @@ async def timeline(
 ) -> Any:
     return await services.storage.request(
         "GET",
-        f"/internal/oficios/{oficio_id}/linea-de-tiempo",
+        f"/internal/oficios/{segment(oficio_id)}/linea-de-tiempo",
         caller=caller,
         correlation_id=current_correlation_id(),
     )

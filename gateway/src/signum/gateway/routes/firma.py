@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 from signum.gateway.deps import ClientsDep, require
 from signum.gateway.routes.oficios import binary_response
 from signum.platform.errors import ValidationFailedError
-from signum.platform.http import current_correlation_id
+from signum.platform.http import current_correlation_id, segment
 from signum.platform.identity import Caller
 from signum.platform.policy import Action
 
@@ -88,7 +88,7 @@ async def complete(
     # The prepared signature remembers its oficio; the service checks it and the signer's turn again.
     return await services.signing.request(
         "POST",
-        f"/internal/firmas/{preparacion_id}/completar",
+        f"/internal/firmas/{segment(preparacion_id)}/completar",
         caller=caller,
         correlation_id=current_correlation_id(),
         json={"firma": body.firma, "oficio_id": oficio_id},
@@ -126,7 +126,7 @@ async def document_to_sign(
 ) -> Response:
     found = await services.signing.request(
         "GET",
-        f"/internal/firmas/{oficio_id}/documento",
+        f"/internal/firmas/{segment(oficio_id)}/documento",
         caller=caller,
         correlation_id=current_correlation_id(),
     )

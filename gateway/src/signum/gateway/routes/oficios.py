@@ -29,7 +29,7 @@ from signum.gateway.schemas import (
     VerdictRequest,
 )
 from signum.platform.errors import NotFoundError, SignumError, ValidationFailedError
-from signum.platform.http import current_correlation_id
+from signum.platform.http import current_correlation_id, segment
 from signum.platform.identity import Caller
 from signum.platform.policy import Action, UnitAccess, authorize
 
@@ -102,12 +102,15 @@ async def get_oficio(
 ) -> OficioResponse:
     # Drafting decides with the same policy whether this caller may read the oficio.
     draft = await services.drafting.request(
-        "GET", f"/internal/oficios/{oficio_id}", caller=caller, correlation_id=current_correlation_id()
+        "GET",
+        f"/internal/oficios/{segment(oficio_id)}",
+        caller=caller,
+        correlation_id=current_correlation_id(),
     )
     try:
         tracking = await services.routing.request(
             "GET",
-            f"/internal/oficios/{oficio_id}/tracking",
+            f"/internal/oficios/{segment(oficio_id)}/tracking",
             caller=caller,
             correlation_id=current_correlation_id(),
         )
@@ -139,7 +142,7 @@ async def update_oficio(
             changes["version"] = version
     draft = await services.drafting.request(
         "PATCH",
-        f"/internal/oficios/{oficio_id}",
+        f"/internal/oficios/{segment(oficio_id)}",
         caller=caller,
         correlation_id=current_correlation_id(),
         json=changes,
@@ -156,7 +159,7 @@ async def list_versions(
 ) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = await services.drafting.request(
         "GET",
-        f"/internal/oficios/{oficio_id}/versiones",
+        f"/internal/oficios/{segment(oficio_id)}/versiones",
         caller=caller,
         correlation_id=current_correlation_id(),
     )
@@ -172,7 +175,7 @@ async def get_version(
 ) -> dict[str, Any]:
     found: dict[str, Any] = await services.drafting.request(
         "GET",
-        f"/internal/oficios/{oficio_id}/versiones/{n}",
+        f"/internal/oficios/{segment(oficio_id)}/versiones/{segment(n)}",
         caller=caller,
         correlation_id=current_correlation_id(),
     )
@@ -193,7 +196,7 @@ async def diff(
 ) -> DiffResponse:
     found = await services.drafting.request(
         "GET",
-        f"/internal/oficios/{oficio_id}/diferencias",
+        f"/internal/oficios/{segment(oficio_id)}/diferencias",
         caller=caller,
         correlation_id=current_correlation_id(),
         params={"desde": desde, "hasta": hasta},
@@ -214,7 +217,7 @@ async def diff_unsaved(
 ) -> DiffResponse:
     found = await services.drafting.request(
         "POST",
-        f"/internal/oficios/{oficio_id}/diferencias",
+        f"/internal/oficios/{segment(oficio_id)}/diferencias",
         caller=caller,
         correlation_id=current_correlation_id(),
         json=body.model_dump(mode="json"),
@@ -231,7 +234,7 @@ async def list_comments(
 ) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = await services.drafting.request(
         "GET",
-        f"/internal/oficios/{oficio_id}/comentarios",
+        f"/internal/oficios/{segment(oficio_id)}/comentarios",
         caller=caller,
         correlation_id=current_correlation_id(),
     )
@@ -247,7 +250,7 @@ async def add_comment(
 ) -> dict[str, Any]:
     found: dict[str, Any] = await services.drafting.request(
         "POST",
-        f"/internal/oficios/{oficio_id}/comentarios",
+        f"/internal/oficios/{segment(oficio_id)}/comentarios",
         caller=caller,
         correlation_id=current_correlation_id(),
         json=body.model_dump(mode="json"),
@@ -269,7 +272,7 @@ async def reply(
 ) -> dict[str, Any]:
     found: dict[str, Any] = await services.drafting.request(
         "POST",
-        f"/internal/oficios/{oficio_id}/comentarios/{comentario_id}/respuestas",
+        f"/internal/oficios/{segment(oficio_id)}/comentarios/{segment(comentario_id)}/respuestas",
         caller=caller,
         correlation_id=current_correlation_id(),
         json=body.model_dump(mode="json"),
@@ -289,7 +292,7 @@ async def resolve(
 ) -> dict[str, Any]:
     found: dict[str, Any] = await services.drafting.request(
         "POST",
-        f"/internal/oficios/{oficio_id}/comentarios/{comentario_id}/resolucion",
+        f"/internal/oficios/{segment(oficio_id)}/comentarios/{segment(comentario_id)}/resolucion",
         caller=caller,
         correlation_id=current_correlation_id(),
         json=body.model_dump(mode="json"),
@@ -309,7 +312,7 @@ async def request_review(
 ) -> OficioResponse:
     draft = await services.drafting.request(
         "POST",
-        f"/internal/oficios/{oficio_id}/revisiones",
+        f"/internal/oficios/{segment(oficio_id)}/revisiones",
         caller=caller,
         correlation_id=current_correlation_id(),
         json=body.model_dump(mode="json"),
@@ -330,7 +333,7 @@ async def review(
 ) -> OficioResponse:
     draft = await services.drafting.request(
         "POST",
-        f"/internal/oficios/{oficio_id}/dictamenes",
+        f"/internal/oficios/{segment(oficio_id)}/dictamenes",
         caller=caller,
         correlation_id=current_correlation_id(),
         json=body.model_dump(mode="json"),
@@ -348,7 +351,7 @@ async def finalize(
 ) -> OficioResponse:
     draft = await services.drafting.request(
         "POST",
-        f"/internal/oficios/{oficio_id}/finalizacion",
+        f"/internal/oficios/{segment(oficio_id)}/finalizacion",
         caller=caller,
         correlation_id=current_correlation_id(),
     )
@@ -364,7 +367,7 @@ async def cancel(
 ) -> OficioResponse:
     draft = await services.drafting.request(
         "POST",
-        f"/internal/oficios/{oficio_id}/cancelacion",
+        f"/internal/oficios/{segment(oficio_id)}/cancelacion",
         caller=caller,
         correlation_id=current_correlation_id(),
         json=body.model_dump(mode="json"),
@@ -387,7 +390,7 @@ async def preview(
 ) -> Response:
     found = await services.drafting.request(
         "GET",
-        f"/internal/oficios/{oficio_id}/vista-previa",
+        f"/internal/oficios/{segment(oficio_id)}/vista-previa",
         caller=caller,
         correlation_id=current_correlation_id(),
         params={"formato": formato, "pagina": pagina},
@@ -411,7 +414,7 @@ async def preview_unsaved(
 ) -> Response:
     found = await services.drafting.request(
         "POST",
-        f"/internal/oficios/{oficio_id}/vista-previa",
+        f"/internal/oficios/{segment(oficio_id)}/vista-previa",
         caller=caller,
         correlation_id=current_correlation_id(),
         params={"formato": formato, "pagina": pagina},

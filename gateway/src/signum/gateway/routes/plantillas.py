@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response, status
 from signum.gateway.deps import ClientsDep, require
 from signum.gateway.routes.oficios import BINARY_RESPONSES, Formato, binary_response
 from signum.gateway.schemas import TemplateUpdateRequest
-from signum.platform.http import current_correlation_id
+from signum.platform.http import current_correlation_id, segment
 from signum.platform.identity import Caller
 from signum.platform.policy import Action
 
@@ -62,7 +62,7 @@ async def get_template(
 ) -> dict[str, Any]:
     found: dict[str, Any] = await services.drafting.request(
         "GET",
-        f"/internal/plantillas/{plantilla_id}",
+        f"/internal/plantillas/{segment(plantilla_id)}",
         caller=caller,
         correlation_id=current_correlation_id(),
         params=None if version is None else {"version": version},
@@ -79,7 +79,7 @@ async def update_template(
 ) -> dict[str, Any]:
     found: dict[str, Any] = await services.drafting.request(
         "PUT",
-        f"/internal/plantillas/{plantilla_id}",
+        f"/internal/plantillas/{segment(plantilla_id)}",
         caller=caller,
         correlation_id=current_correlation_id(),
         json=body.model_dump(mode="json"),
@@ -98,7 +98,7 @@ async def retire_template(
 ) -> Response:
     await services.drafting.request(
         "DELETE",
-        f"/internal/plantillas/{plantilla_id}",
+        f"/internal/plantillas/{segment(plantilla_id)}",
         caller=caller,
         correlation_id=current_correlation_id(),
     )
@@ -124,7 +124,7 @@ async def preview_template(
         params["version"] = version
     found = await services.drafting.request(
         "GET",
-        f"/internal/plantillas/{plantilla_id}/vista-previa",
+        f"/internal/plantillas/{segment(plantilla_id)}/vista-previa",
         caller=caller,
         correlation_id=current_correlation_id(),
         params=params,

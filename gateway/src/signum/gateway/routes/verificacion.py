@@ -22,8 +22,8 @@ from signum.gateway.clients import ServiceClients
 from signum.gateway.deps import ClientsDep, public, viewer
 from signum.gateway.ui import render
 from signum.gateway.verification import for_viewer, report_html
-from signum.platform.errors import SignumError, ValidationFailedError
-from signum.platform.http import current_correlation_id
+from signum.platform.errors import NotFoundError, SignumError, ValidationFailedError
+from signum.platform.http import current_correlation_id, segment
 
 ID_MAX = 200
 
@@ -56,10 +56,17 @@ async def _verify_pdf(services: ServiceClients, pdf: bytes) -> dict[str, Any]:
     return result
 
 
+def _valid_id(document_id: str) -> bool:
+    """A verification id or code as printed (letters, digits, a few separators): no control characters."""
+    return 0 < len(document_id) <= ID_MAX and document_id.isprintable()
+
+
 async def _verify_id(services: ServiceClients, document_id: str) -> dict[str, Any]:
+    if not _valid_id(document_id):
+        raise NotFoundError("Ese código de verificación no es válido.", code="verification_id_invalid")
     result: dict[str, Any] = await services.signing.request(
         "GET",
-        f"/internal/verificacion/{quote(document_id, safe='')}",
+        f"/internal/verificacion/{segment(document_id)}",
         correlation_id=current_correlation_id(),
     )
     return result
@@ -146,7 +153,7 @@ async def verification_upload_page(request: Request, services: ClientsDep) -> HT
 @pages.get("/verificar/{document_id}", response_class=HTMLResponse)
 async def verification_report_page(request: Request, document_id: str, services: ClientsDep) -> HTMLResponse:
     """The QR's link: the document's report, verified now."""
-    if len(document_id) > ID_MAX:
+    if not _valid_id(document_id):
         return _page(error="Ese código de verificación no es válido.", status=404)
     try:
         result = await _verify_id(services, document_id)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import hmac
 import json as json_module
+import re
 import time
+import traceback
 from collections.abc import AsyncIterable, Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import quote
 from uuid import uuid4
 
 import httpx
@@ -44,6 +47,17 @@ _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=N
 def current_correlation_id() -> str:
     """The correlation id of the request being served (a new one outside a request)."""
     return _correlation_id.get() or uuid4().hex
+
+
+def segment(value: str | int) -> str:
+    """One path segment of an internal URL, percent-encoded: `?`, `#`, `/`, control characters or
+    `..` in an id stay inside that segment instead of reaching another route. Build every internal
+    path with it: `f"/internal/oficios/{segment(oficio_id)}/versiones"`."""
+    text = str(value)
+    if text in {"", ".", ".."}:
+        # An empty or dot segment would be dropped or resolved by URL normalisation.
+        return text.replace(".", "%2E") or "%20"
+    return quote(text, safe="")
 
 
 _HTTP_STATUS_MESSAGES = {
@@ -103,20 +117,156 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", error=repr(exc))
+        log_unexpected(exc)
         return JSONResponse(
             {"code": "internal_error", "message": "Ocurrió un error inesperado. Intente de nuevo."},
             status_code=500,
         )
 
 
+def log_unexpected(exc: BaseException) -> None:
+    """Log an unexpected error by its type and where it happened, never by its message: the
+    message of a validation error quotes the data (a request or response body, an oficio)."""
+    log.error(
+        "unhandled error",
+        error=type(exc).__name__,
+        where="".join(traceback.format_tb(exc.__traceback__)[-8:]),
+    )
+
+
+# A correlation id we echo and pass on: short printable ASCII (a UUID, a trace id). Anything else
+# (non-ASCII, control characters, too long) is replaced by a fresh one, never echoed.
+_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
+
+
+def valid_correlation_id(value: str | None) -> str:
+    """`value` if it is a usable correlation id, else a new one."""
+    if value and _CORRELATION_ID.fullmatch(value):
+        return value
+    return uuid4().hex
+
+
+MAX_JSON_DEPTH = 32
+_JSON_PREFIX = 1 << 20  # bytes held back to answer 422 before the app reads the body
+
+
+class JsonDepthScanner:
+    """Follows the brackets of a JSON text outside strings, chunk by chunk (no parsing): says when
+    arrays/objects nest deeper than `limit`."""
+
+    def __init__(self, limit: int = MAX_JSON_DEPTH, *, sniff: bool = False) -> None:
+        self.limit = limit
+        self.depth = 0
+        self.in_string = False
+        self.escaped = False
+        # `sniff`: the body may not be JSON at all (no content type): it is scanned only if it
+        # starts with `{` or `[`; anything else (a PDF, say) is left alone (`off`).
+        self.sniff = sniff
+        self.off = False
+
+    def too_deep(self, chunk: bytes) -> bool:
+        """Feed the next chunk; True once the nesting went past the limit."""
+        if self.off:
+            return False
+        if self.sniff:
+            start = chunk.lstrip()
+            if not start:
+                return False
+            self.sniff = False
+            if start[:1] not in (b"{", b"["):
+                self.off = True
+                return False
+        depth, in_string, escaped = self.depth, self.in_string, self.escaped
+        exceeded = False
+        for byte in chunk:
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif byte == 0x5C:  # backslash
+                    escaped = True
+                elif byte == 0x22:  # quote
+                    in_string = False
+            elif byte == 0x22:
+                in_string = True
+            elif byte in (0x5B, 0x7B):  # [ {
+                depth += 1
+                if depth > self.limit:
+                    exceeded = True
+                    break
+            elif byte in (0x5D, 0x7D):  # ] }
+                depth -= 1
+        self.depth, self.in_string, self.escaped = depth, in_string, escaped
+        return exceeded
+
+
+def _too_deep_error(limit: int) -> ValidationFailedError:
+    return ValidationFailedError(
+        f"Los datos enviados tienen demasiados niveles anidados (máximo {limit}).", code="json_too_deep"
+    )
+
+
+class JsonDepthLimit:
+    """ASGI middleware: a JSON body nested deeper than `MAX_JSON_DEPTH` is refused with 422 before
+    the app parses it (deep nesting reached recursion limits and the database's nesting limit). A
+    body without a content type is checked too if it starts like JSON (FastAPI reads it as JSON); a
+    raw PDF without one is left alone. The first MiB is held back and scanned; past it the body
+    streams on, still scanned (a deep tail ends the read with a 4xx)."""
+
+    def __init__(self, app: Any, limit: int = MAX_JSON_DEPTH) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        kind = _json_kind(scope) if scope["type"] == "http" else None
+        if kind is None:
+            await self.app(scope, receive, send)
+            return
+        scanner = JsonDepthScanner(self.limit, sniff=kind == "maybe")
+        held: list[dict[str, Any]] = []
+        size = 0
+        while True:
+            message = await receive()
+            held.append(message)
+            if message["type"] != "http.request":
+                break
+            body = message.get("body", b"")
+            if scanner.too_deep(body):
+                await error_response(_too_deep_error(self.limit))(scope, receive, send)
+                return
+            size += len(body)
+            if not message.get("more_body", False) or size > _JSON_PREFIX or scanner.off:
+                break
+        pending = iter(held)
+
+        async def replay() -> Any:
+            message = next(pending, None)
+            if message is not None:
+                return message
+            message = await receive()
+            if message["type"] == "http.request" and scanner.too_deep(message.get("body", b"")):
+                raise _too_deep_error(self.limit)
+            return message
+
+        await self.app(scope, replay, send)
+
+
+def _json_kind(scope: Any) -> Literal["json", "maybe"] | None:
+    """ "json" for a JSON content type, "maybe" without one (FastAPI reads it as JSON), else None."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            kind = bytes(value).split(b";", 1)[0].strip().lower()
+            return "json" if kind == b"application/json" or kind.endswith(b"+json") else None
+    return "maybe"
+
+
 def install_request_middleware(app: FastAPI, metrics: ServiceMetrics) -> None:
-    """Bind a correlation id to each request and record request count and duration by route."""
+    """Bind a correlation id to each request, record request count and duration by route, and
+    refuse JSON bodies nested too deep (`JsonDepthLimit`)."""
+    app.add_middleware(JsonDepthLimit)
 
     @app.middleware("http")
     async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        correlation_id = request.headers.get(CORRELATION_HEADER) or uuid4().hex
-        request.state.correlation_id = correlation_id[:128]
+        request.state.correlation_id = valid_correlation_id(request.headers.get(CORRELATION_HEADER))
         _correlation_id.set(request.state.correlation_id)
         bind_correlation_id(request.state.correlation_id)
         started = time.perf_counter()

@@ -17,7 +17,6 @@ caller on this model asks routing, the owner, once more (`confirm`) before it an
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
 
@@ -25,7 +24,7 @@ from signum.contracts import Event
 from signum.contracts.routing import DeliveryCreated, DeliveryCreatedPayload
 from signum.platform.consumer import Handler
 from signum.platform.errors import SignumError
-from signum.platform.http import InternalClient
+from signum.platform.http import InternalClient, segment
 from signum.platform.logging import get_logger
 from signum.platform.policy import office_mailbox
 
@@ -82,7 +81,7 @@ class OficioReaders:
         leaves the model as it was: the caller is refused as before, never let in by an error)."""
         if self._routing is not None:
             try:
-                path = f"/internal/oficios/{quote(oficio_id, safe='')}/lectores"
+                path = f"/internal/oficios/{segment(oficio_id)}/lectores"
                 body = await self._routing.request("GET", path)
             except SignumError as exc:
                 log.warning("routing did not confirm the readers", oficio_id=oficio_id, error=exc.code)

@@ -6,7 +6,7 @@ import base64
 import binascii
 import datetime as dt
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
@@ -49,6 +49,10 @@ class TurnarRequest(_Body):
     dias_habiles: int | None = Field(
         default=None, description="Plazo en días hábiles (alternativa a la fecha)."
     )
+
+
+class AcuseRequest(_Body):
+    forma: Literal["apertura", "explicita"] = "explicita"
 
 
 class ConcluirRequest(_Body):
@@ -138,8 +142,9 @@ def router(service: RoutingService, guard: InternalGuard) -> APIRouter:
         return await service.get_delivery(caller_from_request(request), entrega_id)
 
     @api.post("/entregas/{entrega_id}/acuse")
-    async def acuse(entrega_id: str, request: Request) -> dict[str, Any]:
-        return await service.acknowledge(caller_from_request(request), entrega_id)
+    async def acuse(entrega_id: str, request: Request, body: AcuseRequest | None = None) -> dict[str, Any]:
+        forma = body.forma if body is not None else "explicita"
+        return await service.acknowledge(caller_from_request(request), entrega_id, forma=forma)
 
     @api.post("/entregas/{entrega_id}/turnos")
     async def turnar(entrega_id: str, body: TurnarRequest, request: Request) -> dict[str, Any]:

@@ -47,6 +47,7 @@ from signum.contracts.signing import OficioSigned, SignatureAdded
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.errors import NotFoundError, SignumError, UnavailableError, ValidationFailedError
 from signum.platform.event_descriptions import describe_event
+from signum.platform.http import segment
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.policy import Action, OficioAccess, authorize
@@ -913,15 +914,17 @@ class RoutingService:
             raise DeliveryNotFoundError()
         return doc, delivery
 
-    async def get_delivery(self, caller: Caller, entrega: str, *, abrir: bool = True) -> dict[str, Any]:
-        """The delivery; opening it as its recipient records the acuse de recibo."""
+    async def get_delivery(self, caller: Caller, entrega: str) -> dict[str, Any]:
+        """The delivery, read only: reading never records the acuse de recibo (`acknowledge` does).
+
+        `puede_acusar` tells the page the caller is its recipient and has not received it yet: the
+        page then posts the receipt (a POST with the CSRF check; a GET changes nothing).
+        """
         doc, delivery = await self._load(entrega)
         if not await self._may_view(caller, doc, delivery):
             raise DeliveryNotFoundError()
-        if abrir and await self._may_act(caller, delivery) and not delivery.get("recibido_en"):
-            await self.acknowledge(caller, entrega, forma="apertura")
-            doc, delivery = await self._load(entrega)
-        return await self._view(doc, delivery)
+        pending = not delivery.get("recibido_en") and await self._may_act(caller, delivery)
+        return await self._view(doc, delivery) | {"puede_acusar": pending}
 
     async def acknowledge(self, caller: Caller, entrega: str, *, forma: str = "explicita") -> dict[str, Any]:
         doc, delivery = await self._acting(caller, entrega)
@@ -1576,7 +1579,7 @@ class RoutingService:
             return {}
         try:
             found = await self.drafting.request(
-                "GET", f"/internal/oficios/{oficio_id}", caller=SYSTEM, correlation_id=correlation_id
+                "GET", f"/internal/oficios/{segment(oficio_id)}", caller=SYSTEM, correlation_id=correlation_id
             )
         except NotFoundError:
             return {}
@@ -1588,7 +1591,10 @@ class RoutingService:
                 "No hay servicio de almacenamiento configurado.", code="storage_unavailable"
             )
         signed = await self.storage.request(
-            "POST", f"/internal/objetos/sha256/{sha256}/url", caller=SYSTEM, params={"oficio_id": oficio_id}
+            "POST",
+            f"/internal/objetos/sha256/{segment(sha256)}/url",
+            caller=SYSTEM,
+            params={"oficio_id": oficio_id},
         )
         return await self._fetch(signed["url"])
 

@@ -42,7 +42,7 @@ from signum.platform.errors import (
     UnavailableError,
     ValidationFailedError,
 )
-from signum.platform.http import CALLER_HEADER, CORRELATION_HEADER, INTERNAL_TOKEN_HEADER
+from signum.platform.http import CALLER_HEADER, CORRELATION_HEADER, INTERNAL_TOKEN_HEADER, segment
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.policy import Action, OficioAccess, authorize
@@ -1046,7 +1046,9 @@ class StorageClient:
         return response
 
     async def fetch(self, clave: str) -> bytes:
-        response = await self._send("GET", f"/internal/objetos/{clave}")
+        # A key is `sha256/<hex>`: each of its parts is one encoded segment.
+        path = "/".join(segment(part) for part in clave.split("/"))
+        response = await self._send("GET", f"/internal/objetos/{path}")
         return bytes(response.content)
 
     async def store(self, oficio_id: str, pdf: bytes, *, correlation_id: str) -> dict[str, Any]:

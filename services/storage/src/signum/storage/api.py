@@ -1,7 +1,7 @@
 """Storage's internal HTTP API (thin: parse, call the service, shape the answer).
 
 Keys are content addresses `sha256/<hex>`, so object routes are `/internal/objetos/sha256/{hex}`:
-a caller builds them as `f"/internal/objetos/{clave}"`.
+a caller builds them from the key's parts, each encoded with `signum.platform.http.segment`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 // The official's inbox: folders with unread counts, filters, search, cursor pages, a delivery's
-// detail (opening it records the acuse de recibo) with the signed PDF drawn in the page (pdf.js,
+// detail (the page posts the acuse de recibo when its recipient first sees it) with the signed PDF drawn in the page (pdf.js,
 // visor-pdf.js), turnar, concluir, archivar, responder; the sender's read-only view of a sent oficio
 // (each recipient's state, acuse and the trajectory); live updates through server-sent events.
 // Every decision is the server's; this page only shows it. On a narrow screen the list and the
@@ -216,10 +216,23 @@ async function openItem(item) {
     return;
   }
   showError("");
+  notice("");
   try {
-    // Opening a delivery records its receipt (acuse de recibo) for its recipient.
-    const entrega = await call("GET", `/api/v1/entregas/${encodeURIComponent(item.entrega_id)}`);
+    // Reading a delivery changes nothing; when its recipient sees it for the first time the page
+    // records the receipt (acuse de recibo) with a POST, and shows the delivery as received.
+    const path = `/api/v1/entregas/${encodeURIComponent(item.entrega_id)}`;
+    let entrega = await call("GET", path);
     showDelivery(entrega);
+    if (entrega.puede_acusar) {
+      try {
+        entrega = await call("POST", `${path}/acuse`, { forma: "apertura" });
+      } catch (error) {
+        showError(`No se registró el acuse de recibo: ${error.message}`);
+        return;
+      }
+      if (state.entrega && state.entrega.id === entrega.id) showDelivery(entrega);
+      notice("Acuse de recibo registrado.");
+    }
   } catch (error) {
     showError(error.message);
     return;
@@ -334,7 +347,7 @@ function showDelivery(entrega) {
 
   const open = OPEN_STATES.has(entrega.estado) && entrega.motivo !== "copia";
   $("acciones").hidden = false;
-  $("accion-acuse").hidden = Boolean(entrega.recibido_en);
+  $("accion-acuse").hidden = Boolean(entrega.recibido_en) || entrega.puede_acusar === false;
   $("accion-responder").hidden = !open;
   $("accion-archivar").hidden = entrega.archivado || (open && entrega.motivo !== "copia");
   $("turnar").hidden = !open;
