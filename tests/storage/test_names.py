@@ -46,7 +46,9 @@ def _parsed(header: str) -> tuple[str, dict[str, str]]:
     return disposition.group(0).lower(), params
 
 
-async def test_a_name_with_quotes_newlines_and_accents_downloads_under_its_own_name(parts: Components) -> None:
+async def test_a_name_with_quotes_newlines_and_accents_downloads_as_itself(
+    parts: Components,
+) -> None:
     oficio_id = await stored_oficio(parts, author="mgarza")
     data = pdf_bytes()
     stored = await parts.service.upload(
@@ -64,14 +66,16 @@ async def test_a_name_with_quotes_newlines_and_accents_downloads_under_its_own_n
         response = await http.get(signed["url"])
     assert response.status_code == 200
     header = response.headers["content-disposition"]
-    assert "\n" not in header and "\r" not in header
+    assert "\n" not in header
+    assert "\r" not in header
     assert header.count('"') == 2  # the fallback's own quotes only: nothing breaks out of it
     assert "filename*=UTF-8''" in header
     disposition, params = _parsed(header)
     assert disposition == "attachment"
     assert set(params) == {"filename", "filename*"}
     assert params["filename*"] == TRICKY.replace("\n", " ")  # what a browser saves (RFC 6266)
-    assert params["filename"].isascii() and "ano" in params["filename"]
+    assert params["filename"].isascii()
+    assert "ano" in params["filename"]
 
 
 @pytest.mark.parametrize("nombre", ["factura\u202efdp.exe", "anexo\x00.pdf", "a\u2066b.pdf"])

@@ -357,7 +357,7 @@ def _from_document(doc: dict[str, Any]) -> Draft:
     return Draft(
         id=doc["_id"],
         kind=_choice(doc.get("kind"), OficioKind, "oficio"),
-        asunto=doc.get("asunto") if isinstance(doc.get("asunto"), str) else "",
+        asunto=_text(doc.get("asunto")),
         office_id=_text(doc.get("office_id")),
         author_id=_text(doc.get("author_id")),
         colaboradores=tuple(
@@ -382,7 +382,7 @@ def _from_document(doc: dict[str, Any]) -> Draft:
             Review(
                 revisor_id=r["revisor_id"],
                 estado=_choice(r.get("estado"), ReviewState, "pendiente"),
-                version=r.get("version") if isinstance(r.get("version"), int) else 0,
+                version=_positive(r.get("version"), default=0),
                 comentario=_text(r.get("comentario")),
                 solicitada_en=_aware(r["solicitada_en"])
                 if isinstance(r.get("solicitada_en"), datetime)
@@ -416,8 +416,9 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _positive(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 1
+def _positive(value: Any, default: int = 1) -> int:
+    """A stored version number (1 onwards; a review not answered yet keeps 0)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= default else default
 
 
 def _date(value: Any) -> dt.date | None:

@@ -57,6 +57,7 @@ from signum.platform.logging import get_logger
 from signum.platform.outbox import OutboxRelay
 from signum.platform.policy import Action, OficioAccess, UnitAccess, authorize, decide
 from signum.platform.readers import OficioReaders
+from signum.platform.text import check_safe_text
 from signum.platform.verification_code import short_code
 
 PrefixOf = Callable[[str], Awaitable[str]]
@@ -777,7 +778,7 @@ async def _unit_as_prefix(unidad_id: str) -> str:
 
 
 def _comment_text(texto: str) -> str:
-    cleaned = texto.strip()
+    cleaned = check_safe_text(texto, campo="texto").strip()
     if not cleaned:
         raise ValidationFailedError("El comentario no puede estar vacío.", code="comment_empty")
     if len(cleaned) > 5000:
