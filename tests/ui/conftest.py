@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 
 from signum.testing.people import PASSWORD, World
 
@@ -19,6 +19,29 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+# What Chromium reports as blocked by the pages' Content-Security-Policy during the current test.
+CSP_VIOLATIONS: list[str] = []
+
+
+def watch_csp(page: Page) -> Page:
+    """Record on `page` every Content-Security-Policy violation (the test then fails)."""
+
+    def seen(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            CSP_VIOLATIONS.append(f"{page.url}: {message.text}")
+
+    page.on("console", seen)
+    return page
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations() -> Iterator[None]:
+    """Every page watched by `watch_csp` (all of `logged_in`) works under its CSP."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, "\n".join(CSP_VIOLATIONS)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +65,7 @@ async def log_in(page: Page, world: World, key: str) -> None:
 
 async def logged_in(browser: Browser, world: World, key: str) -> Page:
     """A page of a fresh browser context (its own cookies) with `key` logged in."""
-    page = await (await browser.new_context()).new_page()
+    page = watch_csp(await (await browser.new_context()).new_page())
     page.set_default_timeout(20_000)
     await log_in(page, world, key)
     return page

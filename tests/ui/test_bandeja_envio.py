@@ -24,7 +24,7 @@ from tests.routing.helpers import (
     save_content,
     wait_item,
 )
-from tests.ui.conftest import log_in
+from tests.ui.conftest import log_in, watch_csp
 
 pytestmark = pytest.mark.stack
 
@@ -34,7 +34,7 @@ DESKTOP = {"width": 1366, "height": 900}
 
 
 async def person(browser: Browser, world: World, key: str, viewport: dict[str, int]) -> Page:
-    page = await (await browser.new_context(viewport=viewport)).new_page()  # type: ignore[arg-type]
+    page = watch_csp(await (await browser.new_context(viewport=viewport)).new_page())  # type: ignore[arg-type]
     page.set_default_timeout(20_000)
     await log_in(page, world, key)
     return page

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Request
 from signum.testing.people import World
 from signum.testing.pki import Issued, PkiServer, SigningPki
 from tests.e2e.test_signing_flow import SIGNER_1, SIGNER_2, _name, efirma, finalized_oficio, rfc_of, sat_name
-from tests.ui.conftest import log_in
+from tests.ui.conftest import log_in, watch_csp
 
 pytestmark = pytest.mark.stack
 
@@ -68,7 +68,7 @@ async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
     mine = efirma(world, pki, SIGNER_1)
     key_file = sat_key_file(mine, KEY_PASSWORD, tmp_path)
 
-    page = await browser.new_page()
+    page = watch_csp(await browser.new_page())
     sent: list[Request] = []
     page.on("request", lambda request: sent.append(request))
     await log_in(page, world, SIGNER_1)
@@ -163,7 +163,7 @@ async def test_the_page_opens_sat_s_own_test_fiel_and_shows_the_refusal_in_spani
     """SAT's published FIEL (its real key format) opens in the browser; signing refuses it (expired)."""
     sat = Path(__file__).parents[1] / "signing" / "fixtures" / "sat-efirma-pruebas" / "FIEL_AAA010101AAA"
     oficio = await finalized_oficio(world, "Firma con la e.firma de pruebas del SAT")
-    page = await browser.new_page()
+    page = watch_csp(await browser.new_page())
     await log_in(page, world, SIGNER_1)
     await page.goto(world.gateway + "/firmar")
     await page.check(f"input.elegir[value='{oficio['id']}']")
