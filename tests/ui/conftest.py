@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
@@ -23,6 +26,26 @@ CHROMIUM_ARGS = [
 
 # What Chromium reports as blocked by the pages' Content-Security-Policy during the current test.
 CSP_VIOLATIONS: list[str] = []
+
+
+async def wait_until(page: Page, expression: str, arg: Any = None, *, timeout: float = 20_000) -> None:  # noqa: ASYNC109
+    """Wait until `expression` (or the function it holds, called with `arg`) is truthy in `page`.
+
+    `Page.wait_for_function` compiles its predicate inside the page with `eval`, which the pages'
+    Content-Security-Policy forbids; this evaluates it through the DevTools protocol instead, as
+    `page.evaluate` does, checking again every animation-frame-sized interval until `timeout` ms.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        handle = await page.evaluate_handle(expression, arg)
+        try:
+            if await handle.evaluate("(value) => Boolean(value)"):
+                return
+        finally:
+            await handle.dispose()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not true within {timeout:.0f} ms: {expression}")
+        await asyncio.sleep(0.02)
 
 
 def watch_csp(page: Page) -> Page:

@@ -6,6 +6,7 @@ import pytest
 from playwright.async_api import Browser
 
 from signum.testing.people import PASSWORD, World
+from tests.ui.conftest import wait_until
 
 pytestmark = pytest.mark.stack
 
@@ -20,7 +21,7 @@ async def test_an_official_logs_in_sees_their_page_and_logs_out(browser: Browser
     await page.fill("#usuario", person.correo)
     await page.fill("#contrasena", "no-es-la-contraseña")
     await page.click("button[type=submit]")
-    await page.wait_for_function("document.getElementById('error').textContent.length > 0")
+    await wait_until(page, "document.getElementById('error').textContent.length > 0")
     assert await page.inner_text("#error") == "Usuario o contraseña incorrectos."
 
     await page.fill("#contrasena", PASSWORD)
