@@ -4,7 +4,7 @@ Every response: `X-Content-Type-Options: nosniff` and `Referrer-Policy: same-ori
 also get a Content-Security-Policy: scripts, styles, fonts and workers (pdf.js) only from the
 gateway itself, no inline script (the one of `/docs` carries the request's nonce), no framing
 (`frame-ancestors 'none'`). `blob:`/`data:` only on the pages that show a preview made in the
-browser (the PDF or PNG of the drafting and template pages); `connect-src` adds the object store,
+browser (the PDF or PNG of the drafting and template pages: shown, read back, downloaded); `connect-src` adds the object store,
 where the inbox's viewer follows the download redirect.
 """
 
@@ -37,7 +37,7 @@ def content_security_policy(path: str, nonce: str, object_store: str = "") -> st
         "style-src": "'self' 'unsafe-inline'" if docs else "'self'",
         "img-src": "'self' data: blob:" if preview else "'self' data:" if docs else "'self'",
         "font-src": "'self'",
-        "connect-src": " ".join(filter(None, ["'self'", _origin(object_store)])),
+        "connect-src": " ".join(filter(None, ["'self'", _origin(object_store), "blob:" if preview else ""])),
         "worker-src": "'self'",
         "frame-src": "'self' blob:" if preview else "'self'",
         "object-src": "'none'",
