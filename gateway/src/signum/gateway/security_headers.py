@@ -4,8 +4,8 @@ Every response: `X-Content-Type-Options: nosniff` and `Referrer-Policy: same-ori
 also get a Content-Security-Policy: scripts, styles, fonts and workers (pdf.js) only from the
 gateway itself, no inline script (the one of `/docs` carries the request's nonce), no framing
 (`frame-ancestors 'none'`). `blob:`/`data:` only on the pages that show a preview made in the
-browser (the PDF or PNG of the drafting and template pages: shown, read back, downloaded); `connect-src` adds the object store,
-where the inbox's viewer follows the download redirect.
+browser (the PDF or PNG of the drafting and template pages: shown, read back, downloaded);
+`connect-src` adds the object store, where the inbox's viewer follows the download redirect.
 """
 
 from __future__ import annotations
