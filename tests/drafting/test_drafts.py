@@ -362,3 +362,26 @@ async def test_unsaved_text_is_compared_and_previewed_without_being_stored(draft
     assert (await drafting.get_draft(AUTHOR, draft.id)).version == 1  # nothing stored
     with pytest.raises(ForbiddenError):  # a reader who may not write previews only what is saved
         await drafting.preview(official("titular"), draft.id, "pdf", unsaved={"contenido": mine})
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"prioridad": None}, "null_not_allowed"),
+        ({"kind": None}, "null_not_allowed"),
+        ({"kind": "carta"}, "value_invalid"),
+        ({"asunto": "factura\u202efdp.exe"}, "unsafe_text"),
+        ({"folio": "X"}, "field_not_editable"),
+    ],
+)
+async def test_a_save_with_a_bad_value_is_refused_and_nothing_is_written(
+    drafting: DraftingService, changes: dict[str, Any], code: str
+) -> None:
+    draft = await _draft(drafting)
+    with pytest.raises(ValidationFailedError) as refused:
+        await drafting.update_draft(
+            caller=AUTHOR, oficio_id=draft.id, expected_version=1, changes=changes, correlation_id="c"
+        )
+    assert refused.value.code == code
+    stored = await drafting.get_draft(AUTHOR, draft.id)
+    assert (stored.version, stored.kind, stored.prioridad) == (1, "oficio", "urgente")

@@ -12,7 +12,7 @@ from playwright.async_api import Browser
 from signum.testing.people import World
 from signum.testing.processes import ServiceProcess
 from tests.routing.helpers import content, efirma, new_draft, review_finalize_sign, save_content
-from tests.ui.conftest import logged_in
+from tests.ui.conftest import logged_in, wait_until
 
 pytestmark = pytest.mark.stack
 
@@ -44,7 +44,7 @@ async def test_the_page_says_the_sealed_acuse_is_pending_while_signing_is_down(
             await page.reload()
             await page.locator("#elementos tbody tr", has_text=final["folio"]).click()
             await page.wait_for_selector("#detalle:not([hidden])")
-            await page.wait_for_function("document.querySelector('#detalle-enlaces').textContent.length > 0")
+            await wait_until(page, "document.querySelector('#detalle-enlaces').textContent.length > 0")
             return await page.inner_text("#detalle-enlaces")
 
         links = await reopen()

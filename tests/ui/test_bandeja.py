@@ -14,7 +14,7 @@ from signum.platform.event_descriptions import EVENT_DESCRIPTIONS
 from signum.testing.kafka import eventually
 from signum.testing.people import World
 from tests.routing.helpers import content, efirma, new_draft, ok, review_finalize_sign, save_content
-from tests.ui.conftest import logged_in
+from tests.ui.conftest import logged_in, wait_until
 from tests.ui.test_bandeja_envio import DESKTOP, no_horizontal_scroll, shot
 
 pytestmark = pytest.mark.stack
@@ -49,7 +49,7 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
 ) -> None:
     pki = signing_pki[0]
     titular = await _inbox(browser, world, "titular@B")
-    await titular.wait_for_function("document.querySelector('#titulo-carpeta').textContent === 'Recibidos'")
+    await wait_until(titular, "document.querySelector('#titulo-carpeta').textContent === 'Recibidos'")
     await titular.wait_for_selector("body[data-escuchando='1']")  # its live stream is open
 
     asunto = "Solicitud de apoyo logístico para la feria municipal"
@@ -78,14 +78,13 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     await row.click()
     await titular.wait_for_selector("#detalle:not([hidden])")
     assert folio in await titular.inner_text("#detalle-titulo")
-    await titular.wait_for_function(
-        "document.querySelector('#detalle-datos').textContent.includes('Recibido')"
-    )
+    await wait_until(titular, "document.querySelector('#detalle-datos').textContent.includes('Recibido')")
     assert "no-leido" not in (await row.get_attribute("class") or "")
     assert await titular.is_hidden("#accion-acuse")
     assert await titular.inner_text("#aviso") == "Acuse de recibo registrado."
-    await titular.wait_for_function(  # the PDF drawn, or why not (until recipients may read it)
-        "/^([0-9]+ página|No se pudo)/.test(document.querySelector('#visor-estado').textContent)"
+    await wait_until(
+        titular,  # the PDF drawn, or why not (until recipients may read it)
+        "/^([0-9]+ página|No se pudo)/.test(document.querySelector('#visor-estado').textContent)",
     )
     await titular.set_viewport_size(DESKTOP)
     await no_horizontal_scroll(titular)
@@ -101,7 +100,7 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     await titular.fill("#turnar-nota", "Favor de coordinar con Protección Civil.")
     await titular.fill("#turnar-dias", "5")
     await titular.click("#boton-turnar")
-    await titular.wait_for_function("document.querySelector('#aviso').textContent === 'Turnado.'")
+    await wait_until(titular, "document.querySelector('#aviso').textContent === 'Turnado.'")
     assert await titular.inner_text("#error") == ""
     await titular.wait_for_selector("#arbol-turnos li")
     tree = await titular.inner_text("#arbol-turnos")
@@ -109,7 +108,7 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     assert subordinate.nombre in tree  # people by name, not by employee number
 
     # The oficio's trajectory, oldest first, says what happened and who did it.
-    await titular.wait_for_function("document.querySelector('#trayectoria').textContent.includes('Se turnó')")
+    await wait_until(titular, "document.querySelector('#trayectoria').textContent.includes('Se turnó')")
     steps = await titular.locator("#trayectoria li").all_inner_texts()
     said = [label for step in steps for label in LABELS if label in step]
     assert said == [label for label in LABELS if label in said]  # once each, in the order they happened
@@ -142,7 +141,7 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     await sub.fill("#desde", "2026-12-31")
     await sub.fill("#hasta", "2026-01-01")
     await sub.click("#filtros button[type=submit]")
-    await sub.wait_for_function("document.querySelector('#error').textContent.includes('anterior')")
+    await wait_until(sub, "document.querySelector('#error').textContent.includes('anterior')")
     assert "no puede ser anterior" in await sub.inner_text("#error")
 
     # The API agrees with what the pages showed.

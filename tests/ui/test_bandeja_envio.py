@@ -24,7 +24,7 @@ from tests.routing.helpers import (
     save_content,
     wait_item,
 )
-from tests.ui.conftest import log_in
+from tests.ui.conftest import log_in, wait_until, watch_csp
 
 pytestmark = pytest.mark.stack
 
@@ -34,7 +34,7 @@ DESKTOP = {"width": 1366, "height": 900}
 
 
 async def person(browser: Browser, world: World, key: str, viewport: dict[str, int]) -> Page:
-    page = await (await browser.new_context(viewport=viewport)).new_page()  # type: ignore[arg-type]
+    page = watch_csp(await (await browser.new_context(viewport=viewport)).new_page())  # type: ignore[arg-type]
     page.set_default_timeout(20_000)
     await log_in(page, world, key)
     return page
@@ -52,8 +52,10 @@ async def no_horizontal_scroll(page: Page) -> None:
 
 async def pdf_drawn(page: Page) -> int:
     """Pages drawn by the viewer, after checking the first one is not blank (dark pixels of text)."""
-    await page.wait_for_function(
-        "/^[0-9]+ páginas?[.]$/.test(document.querySelector('#visor-estado').textContent)", timeout=30_000
+    await wait_until(
+        page,
+        "/^[0-9]+ páginas?[.]$/.test(document.querySelector('#visor-estado').textContent)",
+        timeout=30_000,
     )
     dark = await page.eval_on_selector(
         "#visor-paginas canvas.pagina-pdf",
@@ -151,9 +153,7 @@ async def test_the_sender_follows_each_recipient_live_and_reads_the_pdf_in_the_p
     await shot(reader, "bandeja-lista-390")
     await mine.click()
     await reader.wait_for_selector("#detalle:not([hidden])")
-    await reader.wait_for_function(
-        "document.querySelector('#detalle-datos').textContent.includes('Recibido')"
-    )
+    await wait_until(reader, "document.querySelector('#detalle-datos').textContent.includes('Recibido')")
     assert await reader.is_hidden("#lista")  # the detail takes the list's place
     assert await reader.is_visible("#volver")
     # Reading: the PDF in the page once the recipient may read the oficio (issue 12, item 1);
@@ -169,9 +169,10 @@ async def test_the_sender_follows_each_recipient_live_and_reads_the_pdf_in_the_p
         assert await pdf_drawn(reader) >= 1
     else:
         assert allowed.status_code == 403, allowed.text
-        await reader.wait_for_function(
+        await wait_until(
+            reader,
             "document.querySelector('#visor-estado').textContent.startsWith('No se pudo mostrar')"
-            " && document.querySelector('#visor.sin-pdf')"
+            " && document.querySelector('#visor.sin-pdf')",
         )
     await no_horizontal_scroll(reader)
     await shot(reader, "bandeja-detalle-390")
@@ -180,9 +181,10 @@ async def test_the_sender_follows_each_recipient_live_and_reads_the_pdf_in_the_p
     assert await reader.is_hidden("#detalle")
 
     # --- the sender's view follows, live: received, at the acuse's time, by whom ----------------
-    await sender.wait_for_function(
+    await wait_until(
+        sender,
         "[...document.querySelectorAll('#envio-destinatarios tbody tr')].some("
-        "r => r.dataset.estado === 'recibido')"
+        "r => r.dataset.estado === 'recibido')",
     )
     received = await recipient_row.inner_text()
     assert "Recibido" in received
@@ -192,13 +194,15 @@ async def test_the_sender_follows_each_recipient_live_and_reads_the_pdf_in_the_p
         entrega["recibido_en"],
     )
     assert shown in received
-    await sender.wait_for_function(
+    await wait_until(
+        sender,
         f"[...document.querySelectorAll('#elementos tbody tr')].some(r => r.textContent.includes({folio!r})"
-        " && r.textContent.includes('Recibido'))"
+        " && r.textContent.includes('Recibido'))",
     )
     # The sealed acuse, once issued, is the sender's to download too.
     acuse = recipient_row.locator("a", has_text="Acuse (PDF)")
-    await sender.wait_for_function(
+    await wait_until(
+        sender,
         "[...document.querySelectorAll('#envio-destinatarios tbody tr')].some("
         "r => r.dataset.estado === 'recibido' && r.querySelector('a'))",
         timeout=60_000,

@@ -10,6 +10,7 @@ from playwright.async_api import Browser, Page
 
 from signum.testing.people import World
 from tests.routing.helpers import new_draft, ok
+from tests.ui.conftest import wait_until
 from tests.ui.test_bandeja_envio import DESKTOP, PHONE, no_horizontal_scroll, person, shot
 
 pytestmark = pytest.mark.stack
@@ -24,8 +25,10 @@ async def test_a_review_request_reaches_the_reviewer_live_and_waits_in_por_revis
     browser: Browser, world: World
 ) -> None:
     reviewer = await person(browser, world, "titular@A", DESKTOP)
-    await reviewer.wait_for_function(
-        "/^[0-9]+$/.test(document.querySelector('#pendientes a[data-pendiente=vencidos] .cifra').textContent)"
+    await wait_until(
+        reviewer,
+        "/^[0-9]+$/.test("
+        "document.querySelector('#pendientes a[data-pendiente=vencidos] .cifra').textContent)",
     )
     before = await count(reviewer, "por_revisar")
     for key in ("por_firmar", "recibidos_sin_abrir", "vencidos"):
@@ -38,22 +41,21 @@ async def test_a_review_request_reaches_the_reviewer_live_and_waits_in_por_revis
     ok(await author.post(f"/api/v1/oficios/{oficio_id}/revisiones", json={}))
 
     # Live, without reloading: who asked, for which oficio, and the count grows by one.
-    await reviewer.wait_for_function(
-        f"document.querySelector('#aviso').textContent.includes({asunto!r})", timeout=30_000
+    await wait_until(
+        reviewer, f"document.querySelector('#aviso').textContent.includes({asunto!r})", timeout=30_000
     )
     assert world.people["autor@A"].nombre in await reviewer.inner_text("#aviso")
-    await reviewer.wait_for_function(
+    await wait_until(
+        reviewer,
         "Number(document.querySelector('#pendientes a[data-pendiente=por_revisar] .cifra').textContent)"
-        f" === {before + 1}"
+        f" === {before + 1}",
     )
     await no_horizontal_scroll(reviewer)
     await shot(reviewer, "inicio-1366")
 
     # The count leads to the Por revisar folder, where the oficio waits (bold: not done yet).
     await reviewer.click("#pendientes a[data-pendiente=por_revisar]")
-    await reviewer.wait_for_function(
-        "document.querySelector('#titulo-carpeta').textContent === 'Por revisar'"
-    )
+    await wait_until(reviewer, "document.querySelector('#titulo-carpeta').textContent === 'Por revisar'")
     row = reviewer.locator("#elementos tbody tr", has_text=asunto)
     await row.wait_for()
     assert "no-leido" in (await row.get_attribute("class") or "")
@@ -65,9 +67,10 @@ async def test_a_review_request_reaches_the_reviewer_live_and_waits_in_por_revis
 
     # The other counts lead to their folders too.
     phone = await person(browser, world, "titular@A", PHONE)
-    await phone.wait_for_function(
+    await wait_until(
+        phone,
         "/^[0-9]+$/.test("
-        "document.querySelector('#pendientes a[data-pendiente=por_revisar] .cifra').textContent)"
+        "document.querySelector('#pendientes a[data-pendiente=por_revisar] .cifra').textContent)",
     )
     await no_horizontal_scroll(phone)
     await shot(phone, "inicio-390")
@@ -78,7 +81,7 @@ async def test_a_review_request_reaches_the_reviewer_live_and_waits_in_por_revis
     ):
         await phone.goto(world.gateway + "/")
         await phone.click(f"#pendientes a[data-pendiente={key}]")
-        await phone.wait_for_function(f"document.querySelector('#titulo-carpeta').textContent === {folder!r}")
+        await wait_until(phone, f"document.querySelector('#titulo-carpeta').textContent === {folder!r}")
         await no_horizontal_scroll(phone)
     assert await phone.input_value("#estado") == ""  # the last one: overdue ones, of every state
     assert await phone.is_checked("#vencidos")

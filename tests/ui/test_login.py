@@ -9,6 +9,7 @@ import pytest
 from playwright.async_api import Browser
 
 from signum.testing.people import PASSWORD, World
+from tests.ui.conftest import wait_until
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
@@ -25,7 +26,7 @@ async def test_an_official_logs_in_sees_their_page_and_logs_out(browser: Browser
     await page.fill("#usuario", person.correo)
     await page.fill("#contrasena", "no-es-la-contraseña")
     await page.click("button[type=submit]")
-    await page.wait_for_function("document.getElementById('error').textContent.length > 0")
+    await wait_until(page, "document.getElementById('error').textContent.length > 0")
     assert await page.inner_text("#error") == "Usuario o contraseña incorrectos."
 
     await page.fill("#contrasena", PASSWORD)
@@ -103,7 +104,7 @@ async def test_a_temporary_password_asks_for_a_new_one_before_anything_else(
         await page.fill("#nueva", new_password)
         await page.fill("#confirmar", new_password + "x")
         await page.click("#cambiar button[type=submit]")
-        await page.wait_for_function("document.getElementById('error-cambiar').textContent.length > 0")
+        await wait_until(page, "document.getElementById('error-cambiar').textContent.length > 0")
         assert await page.inner_text("#error-cambiar") == "Las dos contraseñas no coinciden."
         await page.fill("#confirmar", new_password)
         await page.click("#cambiar button[type=submit]")

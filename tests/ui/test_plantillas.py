@@ -14,7 +14,7 @@ from playwright.async_api import Browser, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from signum.testing.people import World
-from tests.ui.conftest import logged_in
+from tests.ui.conftest import logged_in, wait_until
 
 pytestmark = pytest.mark.stack
 
@@ -47,8 +47,8 @@ async def _move(page: Page, kind: str, steps: int) -> None:
 
 async def _notice(page: Page, text: str) -> str:
     try:
-        await page.wait_for_function(
-            "t => document.getElementById('aviso').textContent.includes(t)", arg=text, timeout=20_000
+        await wait_until(
+            page, "t => document.getElementById('aviso').textContent.includes(t)", arg=text, timeout=20_000
         )
     except PlaywrightTimeout:
         raise AssertionError(
@@ -58,8 +58,8 @@ async def _notice(page: Page, text: str) -> str:
 
 
 async def _error(page: Page, text: str) -> str:
-    await page.wait_for_function(
-        "t => document.getElementById('error').textContent.includes(t)", arg=text, timeout=20_000
+    await wait_until(
+        page, "t => document.getElementById('error').textContent.includes(t)", arg=text, timeout=20_000
     )
     return await page.inner_text("#error")
 
@@ -137,9 +137,10 @@ async def test_an_admin_designs_saves_previews_and_retires_a_template(
 
     # Previews: the PNG is shown as an image, the PDF comes back as a PDF.
     await page.click("#vista-png")
-    await page.wait_for_function(
+    await wait_until(
+        page,
         "() => { const i = document.getElementById('vista-imagen');"
-        " return i && i.complete && i.naturalWidth > 0; }"
+        " return i && i.complete && i.naturalWidth > 0; }",
     )
     assert await page.get_attribute("#vista-previa", "data-tipo") == "image/png"
     width = await page.eval_on_selector("#vista-imagen", "i => i.naturalWidth")
@@ -182,9 +183,7 @@ async def test_an_admin_designs_saves_previews_and_retires_a_template(
     # Reopened at the latest version, saved again, then retired.
     await page.click("#cerrar")
     await page.click(f"#lista button[data-plantilla='{template_id}']")
-    await page.wait_for_function(
-        "() => document.getElementById('editor-titulo').textContent.includes('versión 2')"
-    )
+    await wait_until(page, "() => document.getElementById('editor-titulo').textContent.includes('versión 2')")
     await page.fill("#p-nombre", "Oficio de la Dirección de Pruebas (revisado)")
     await page.click("#guardar")
     assert "Se guardó la versión 3" in await _notice(page, "Se guardó")

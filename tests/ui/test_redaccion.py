@@ -14,15 +14,15 @@ from pypdf import PdfReader
 
 from signum.testing.kafka import eventually
 from signum.testing.people import World
-from tests.ui.conftest import logged_in
+from tests.ui.conftest import logged_in, wait_until
 
 pytestmark = pytest.mark.stack
 
 
 async def _notice(page: Page, text: str) -> str:
     try:
-        await page.wait_for_function(
-            "t => document.getElementById('aviso').textContent.includes(t)", arg=text, timeout=30_000
+        await wait_until(
+            page, "t => document.getElementById('aviso').textContent.includes(t)", arg=text, timeout=30_000
         )
     except PlaywrightTimeout:
         raise AssertionError(
@@ -32,8 +32,8 @@ async def _notice(page: Page, text: str) -> str:
 
 
 async def _error(page: Page, text: str) -> str:
-    await page.wait_for_function(
-        "t => document.getElementById('error').textContent.includes(t)", arg=text, timeout=30_000
+    await wait_until(
+        page, "t => document.getElementById('error').textContent.includes(t)", arg=text, timeout=30_000
     )
     return await page.inner_text("#error")
 
@@ -82,8 +82,9 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     await _notice(page, "Se creó el borrador")
     assert await page.inner_text("#version") == "1"
     assert await page.inner_text("#estado") == "Borrador"
-    await page.wait_for_function(  # the template by its name, not its id
-        "document.querySelector('#plantilla').textContent.startsWith('Oficio homologado')"
+    await wait_until(
+        page,  # the template by its name, not its id
+        "document.querySelector('#plantilla').textContent.startsWith('Oficio homologado')",
     )
     oficio_id = page.url.split("oficio=")[1]
 
@@ -202,7 +203,7 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     kept = (await author.get(f"/api/v1/oficios/{oficio_id}")).json()
     assert (kept["version"], kept["asunto"]) == (4, "Solicitud de información de obra pública 2026")
     # The editor now shows version 4; this person's asunto is kept in the conflict box, as a diff.
-    await page.wait_for_function("() => document.getElementById('version').textContent === '4'")
+    await wait_until(page, "() => document.getElementById('version').textContent === '4'")
     assert await page.input_value("#e-asunto") == "Solicitud de información de obra pública 2026"
     box = page.locator("#conflicto [data-bloque=asunto]")
     await box.wait_for()
@@ -220,7 +221,7 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     # The reviewer comments, the author answers, the reviewer gives visto bueno.
     review_page = await logged_in(browser, world, reviewer_key)
     await review_page.goto(f"{world.gateway}/redaccion?oficio={oficio_id}")
-    await review_page.wait_for_function("() => document.getElementById('version').textContent === '4'")
+    await wait_until(review_page, "() => document.getElementById('version').textContent === '4'")
     # A reviewer is offered what a reviewer may do: no save, no fields to change, no sender button.
     for control in (
         "#guardar",
@@ -243,21 +244,21 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     assert "¿El informe es anual o trimestral?" in await thread.inner_text()
     await thread.locator("input").fill("Anual, como pide el Ayuntamiento.")
     await thread.locator("text=Responder").click()
-    await page.wait_for_function(
-        "() => document.getElementById('comentarios').textContent.includes('Anual, como pide')"
+    await wait_until(
+        page, "() => document.getElementById('comentarios').textContent.includes('Anual, como pide')"
     )
     await review_page.fill("#dictamen-comentario", "Correcto.")
     await review_page.click("#visto-bueno")
     await _notice(review_page, "Dio su visto bueno")
-    await review_page.wait_for_function(
-        "n => document.getElementById('revisiones').textContent.includes(n)", arg=reviewer_name
+    await wait_until(
+        review_page, "n => document.getElementById('revisiones').textContent.includes(n)", arg=reviewer_name
     )
     assert "visto bueno (versión 4)" in await review_page.inner_text("#revisiones")
 
     # The titular of the unit finalizes: the folio is shown; the preview is the PDF.
     titular_page = await logged_in(browser, world, "titular@A")
     await titular_page.goto(f"{world.gateway}/redaccion?oficio={oficio_id}")
-    await titular_page.wait_for_function("() => document.getElementById('version').textContent === '4'")
+    await wait_until(titular_page, "() => document.getElementById('version').textContent === '4'")
     await titular_page.click("#finalizar")
     notice = await _notice(titular_page, "Oficio listo para firma con el folio")
     folio = await titular_page.inner_text("#folio")
@@ -269,7 +270,7 @@ async def test_author_writes_reviewer_approves_titular_finalizes(browser: Browse
     assert await titular_page.get_attribute("#vista-previa", "data-tipo") == "application/pdf"
 
     await page.reload()
-    await page.wait_for_function("() => document.getElementById('folio').textContent.length > 0")
+    await wait_until(page, "() => document.getElementById('folio').textContent.length > 0")
     assert await page.inner_text("#folio") == folio
 
     pdf = await author.get(f"/api/v1/oficios/{oficio_id}/vista-previa")

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Request
 from signum.testing.people import World
 from signum.testing.pki import Issued, PkiServer, SigningPki
 from tests.e2e.test_signing_flow import SIGNER_1, SIGNER_2, _name, efirma, finalized_oficio, rfc_of, sat_name
-from tests.ui.conftest import log_in
+from tests.ui.conftest import log_in, wait_until, watch_csp
 
 pytestmark = pytest.mark.stack
 
@@ -68,7 +68,7 @@ async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
     mine = efirma(world, pki, SIGNER_1)
     key_file = sat_key_file(mine, KEY_PASSWORD, tmp_path)
 
-    page = await browser.new_page()
+    page = watch_csp(await browser.new_page())
     sent: list[Request] = []
     page.on("request", lambda request: sent.append(request))
     await log_in(page, world, SIGNER_1)
@@ -96,7 +96,7 @@ async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
     # A wrong password is caught in the page; nothing is prepared on the server.
     await page.fill("#contrasena", "no-es-la-contrasena")
     await page.click("#boton-firmar")
-    await page.wait_for_function("document.getElementById('error').textContent.length > 0")
+    await wait_until(page, "document.getElementById('error').textContent.length > 0")
     assert (await page.inner_text("#error")).startswith("La contraseña de la clave privada es incorrecta.")
 
     # The .key of another e.firma does not match the certificate.
@@ -104,7 +104,7 @@ async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
     await page.set_input_files("#key", file_payload("otra.key", other_key))
     await page.fill("#contrasena", KEY_PASSWORD)
     await page.click("#boton-firmar")
-    await page.wait_for_function("document.getElementById('error').textContent.includes('no corresponde')")
+    await wait_until(page, "document.getElementById('error').textContent.includes('no corresponde')")
     assert "no corresponde al certificado" in await page.inner_text("#error")
     assert not [r for r in sent if "/firmas/" in r.url and r.method == "POST"]
 
@@ -112,8 +112,8 @@ async def test_a_signer_signs_two_oficios_in_the_browser_with_one_unlock(
     await page.set_input_files("#key", file_payload("firma.key", key_file))
     await page.fill("#contrasena", KEY_PASSWORD)
     await page.click("#boton-firmar")
-    await page.wait_for_function(
-        "document.getElementById('estado').textContent.startsWith('Se firmaron')", timeout=60_000
+    await wait_until(
+        page, "document.getElementById('estado').textContent.startsWith('Se firmaron')", timeout=60_000
     )
     assert await page.inner_text("#estado") == "Se firmaron 2 de 2 oficios."
     holder = await page.inner_text("#titular")
@@ -163,7 +163,7 @@ async def test_the_page_opens_sat_s_own_test_fiel_and_shows_the_refusal_in_spani
     """SAT's published FIEL (its real key format) opens in the browser; signing refuses it (expired)."""
     sat = Path(__file__).parents[1] / "signing" / "fixtures" / "sat-efirma-pruebas" / "FIEL_AAA010101AAA"
     oficio = await finalized_oficio(world, "Firma con la e.firma de pruebas del SAT")
-    page = await browser.new_page()
+    page = watch_csp(await browser.new_page())
     await log_in(page, world, SIGNER_1)
     await page.goto(world.gateway + "/firmar")
     await page.check(f"input.elegir[value='{oficio['id']}']")
@@ -171,8 +171,8 @@ async def test_the_page_opens_sat_s_own_test_fiel_and_shows_the_refusal_in_spani
     await page.set_input_files("#key", str(sat / "private_key.key"))
     await page.fill("#contrasena", (sat / "password.txt").read_text(encoding="ascii"))
     await page.click("#boton-firmar")
-    await page.wait_for_function(
-        "document.getElementById('estado').textContent.startsWith('Se firmaron')", timeout=60_000
+    await wait_until(
+        page, "document.getElementById('estado').textContent.startsWith('Se firmaron')", timeout=60_000
     )
     assert await page.inner_text("#error") == ""  # the key was decrypted and matched its certificate
     assert await page.inner_text("#estado") == "Se firmaron 0 de 1 oficios."

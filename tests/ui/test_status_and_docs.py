@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Browser, Request
 
 from signum.testing.people import World
-from tests.ui.conftest import logged_in
+from tests.ui.conftest import logged_in, watch_csp
 
 pytestmark = pytest.mark.stack
 
@@ -58,7 +58,7 @@ async def test_only_administrators_see_the_platform_status_in_spanish(browser: B
 
 
 async def test_the_api_documentation_renders_from_the_gateway_alone(browser: Browser, world: World) -> None:
-    page = await (await browser.new_context()).new_page()
+    page = watch_csp(await (await browser.new_context()).new_page())
     sent: list[Request] = []
     page.on("request", lambda request: sent.append(request))
     failed: list[str] = []

@@ -27,6 +27,7 @@ from playwright.async_api import Browser, Page
 from signum.testing.people import PASSWORD, World
 from signum.testing.pki import Issued
 from tests.e2e.test_oficialia_demo import _load_demo, _nombre
+from tests.ui.conftest import wait_until
 from tests.ui.journeys.screens import screenshot_path
 from tests.ui.test_redaccion import _notice
 from tests.ui.test_signing import KEY_PASSWORD, file_payload, sat_key_file
@@ -102,7 +103,7 @@ async def _sign_in_browser(page: Page, oficio_id: str, fiel: Issued, folder: Pat
     await page.set_input_files("#key", file_payload("firma.key", sat_key_file(fiel, KEY_PASSWORD, folder)))
     await page.fill("#contrasena", KEY_PASSWORD)
     await page.click("#boton-firmar")
-    await page.wait_for_function("document.getElementById('estado').textContent.startsWith('Se firmaron')")
+    await wait_until(page, "document.getElementById('estado').textContent.startsWith('Se firmaron')")
     assert await page.inner_text("#estado") == "Se firmaron 1 de 1 oficios."
     assert await page.inner_text("#error") == ""
 
@@ -252,7 +253,7 @@ async def test_an_oficio_is_drafted_signed_received_turned_and_answered(
         await eduardo.fill("#turnar-nota", "Prepare la respuesta para mi firma.")
         await eduardo.fill("#turnar-dias", "5")
         await eduardo.click("#boton-turnar")
-        await eduardo.wait_for_function("document.querySelector('#aviso').textContent === 'Turnado.'")
+        await wait_until(eduardo, "document.querySelector('#aviso').textContent === 'Turnado.'")
 
         sergio = await _inbox(browser, gw, correo[SERGIO])
         pages.append(sergio)

@@ -15,7 +15,7 @@ from playwright.async_api import Browser, Page
 
 from signum.testing.kafka import eventually
 from signum.testing.people import World
-from tests.ui.conftest import logged_in
+from tests.ui.conftest import logged_in, wait_until
 from tests.ui.journeys.screens import screenshot_path
 from tests.ui.test_redaccion import _notice
 
@@ -92,7 +92,8 @@ async def test_a_funcionaria_drafts_and_her_director_signs(browser: Browser, wor
         assert (saved["permisos"]["editar"], saved["permisos"]["finalizar"]) == (True, True)
 
         await page.click("#vista-previa-pdf")
-        await page.wait_for_function(
+        await wait_until(
+            page,
             "t => document.getElementById('vista-previa-nota').textContent.includes(t)",
             arg="tal como está guardada",
         )
@@ -108,7 +109,7 @@ async def test_a_funcionaria_drafts_and_her_director_signs(browser: Browser, wor
         assert asked.status_code == 200, asked.text
         # She makes the colleague an editor instead: the review stays, and nobody is awaited.
         await page.reload()
-        await page.wait_for_function("() => document.getElementById('estado').dataset.status === 'borrador'")
+        await wait_until(page, "() => document.getElementById('estado').dataset.status === 'borrador'")
         role = page.locator(f"#colaboradores li[data-funcionario='{colleague.numero_empleado}'] select")
         await role.select_option("editor")
         await page.wait_for_selector("#sin-guardar", state="visible")

@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Browser, Dialog, Page
 
 from signum.testing.people import World
-from tests.ui.conftest import logged_in
+from tests.ui.conftest import logged_in, wait_until
 from tests.ui.journeys.screens import screenshot_path
 from tests.ui.test_redaccion import _error, _notice
 
@@ -33,9 +33,7 @@ async def _draft(world: World, asunto: str, colaboradores: list[dict[str, str]])
 
 async def _open(page: Page, world: World, oficio_id: str, version: int) -> None:
     await page.goto(f"{world.gateway}/redaccion?oficio={oficio_id}")
-    await page.wait_for_function(
-        "v => document.getElementById('version').textContent === v", arg=str(version)
-    )
+    await wait_until(page, "v => document.getElementById('version').textContent === v", arg=str(version))
 
 
 async def _type_in_body(page: Page, text: str) -> None:
@@ -145,7 +143,7 @@ async def test_the_second_saver_keeps_their_text_sees_the_diff_and_reapplies_it(
         saved = await _saved(world, oficio_id)
         assert saved["version"] == 2
         assert _body_text(saved) == "La autora pide el informe anual."
-        await second.wait_for_function("() => document.getElementById('version').textContent === '2'")
+        await wait_until(second, "() => document.getElementById('version').textContent === '2'")
         assert "La autora pide el informe anual." in await second.inner_text("#cuerpo")
         assert await second.input_value("#e-iniciales") == "ALG/ed"  # only the editor changed it: kept
         box = second.locator("#conflicto")

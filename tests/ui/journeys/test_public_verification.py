@@ -35,6 +35,7 @@ from tests.e2e.test_signing_flow import (
     rfc_of,
     sat_name,
 )
+from tests.ui.conftest import watch_csp
 
 pytestmark = pytest.mark.stack
 
@@ -91,7 +92,7 @@ async def visitor(browser: Browser, viewport: ViewportSize) -> Page:
     """A fresh browser context: nobody logged in (a touch screen at phone width)."""
     phone = viewport["width"] < 600
     context = await browser.new_context(viewport=viewport, locale="es-MX", is_mobile=phone, has_touch=phone)
-    page = await context.new_page()
+    page = watch_csp(await context.new_page())
     page.set_default_timeout(30_000)
     return page
 

@@ -16,7 +16,7 @@ from playwright.async_api import Browser, Page
 
 from signum.testing.people import World
 from tests.routing.helpers import content, efirma, new_draft, ok, review_finalize_sign, save_content
-from tests.ui.conftest import log_in
+from tests.ui.conftest import log_in, wait_until
 
 pytestmark = pytest.mark.stack
 
@@ -97,7 +97,7 @@ async def _open_first_delivery(page: Page) -> None:
     await row.wait_for(timeout=60_000)
     await row.click()
     await page.wait_for_selector("#detalle:not([hidden])")
-    await page.wait_for_function("document.querySelector('#detalle-datos').textContent.includes('Recibido')")
+    await wait_until(page, "document.querySelector('#detalle-datos').textContent.includes('Recibido')")
 
 
 def pages(sent: dict[str, Any]) -> dict[str, Shown]:

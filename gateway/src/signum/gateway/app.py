@@ -34,6 +34,7 @@ from signum.gateway.routes import (
     verificacion,
 )
 from signum.gateway.routes import directory as directory_routes
+from signum.gateway.security_headers import SecurityHeaders
 from signum.gateway.settings import Settings
 from signum.gateway.ui import STATIC_DIR
 from signum.platform.health import CheckFailed
@@ -145,6 +146,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         ],
     )
     install_error_pages(app)
+    app.add_middleware(SecurityHeaders, object_store=settings.public_s3_url or settings.infra.s3_url)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.settings = settings
     app.state.clients = services

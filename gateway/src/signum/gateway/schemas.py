@@ -6,7 +6,9 @@ import datetime as dt
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from signum.platform.text import SafeText, refuse_null
 
 
 class Colaborador(BaseModel):
@@ -24,7 +26,7 @@ class CreateOficioRequest(BaseModel):
     kind: Literal["oficio", "memorandum", "circular"] = Field(
         default="oficio", description="oficio, memorándum (interno) o circular."
     )
-    asunto: str = Field(min_length=1, max_length=500, description="Asunto del oficio.")
+    asunto: SafeText = Field(min_length=1, max_length=500, description="Asunto del oficio.")
     unidad_id: str | None = Field(
         default=None, max_length=64, description="Unidad que emite; por omisión, la de quien lo crea."
     )
@@ -67,7 +69,7 @@ class UnsavedOficio(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    asunto: str | None = Field(default=None, max_length=500)
+    asunto: SafeText | None = Field(default=None, max_length=500)
     contenido: dict[str, Any] | None = None
 
 
@@ -86,7 +88,7 @@ class UpdateOficioRequest(BaseModel):
 
     version: int | None = Field(default=None, ge=1, description="O el encabezado If-Match.")
     kind: Kind | None = None
-    asunto: str | None = Field(default=None, min_length=1, max_length=500)
+    asunto: SafeText | None = Field(default=None, min_length=1, max_length=500)
     colaboradores: list[Colaborador] | None = Field(default=None, max_length=50)
     confidencialidad: Confidencialidad | None = None
     contenido: dict[str, Any] | None = Field(
@@ -97,6 +99,11 @@ class UpdateOficioRequest(BaseModel):
     fecha_limite_respuesta: dt.date | None = None
     clasificacion: Clasificacion | None = None
     en_respuesta_a: str | None = Field(default=None, max_length=64)
+
+    # Left out: unchanged. Null: only where it means "none" (the dates, classification, reply-to).
+    _not_null = field_validator(
+        "kind", "asunto", "colaboradores", "confidencialidad", "contenido", "prioridad", mode="before"
+    )(refuse_null)
 
 
 class ReviewRequest(BaseModel):
@@ -114,13 +121,13 @@ class VerdictRequest(BaseModel):
 
     resultado: Literal["visto_bueno", "cambios_solicitados"]
     version: int = Field(ge=1, description="Versión revisada.")
-    comentario: str = Field(default="", max_length=2000)
+    comentario: SafeText = Field(default="", max_length=2000)
 
 
 class CancelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    motivo: str = Field(default="", max_length=2000)
+    motivo: SafeText = Field(default="", max_length=2000)
 
 
 class Ancla(BaseModel):
@@ -131,21 +138,21 @@ class Ancla(BaseModel):
     bloque: str = Field(min_length=1, max_length=40, description="asunto, cuerpo, destinatarios, ...")
     inicio: int | None = Field(default=None, ge=0)
     fin: int | None = Field(default=None, ge=0)
-    texto_citado: str = Field(default="", max_length=2000)
+    texto_citado: SafeText = Field(default="", max_length=2000)
     version: int | None = Field(default=None, ge=1)
 
 
 class CommentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    texto: str = Field(min_length=1, max_length=5000)
+    texto: SafeText = Field(min_length=1, max_length=5000)
     ancla: Ancla
 
 
 class ReplyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    texto: str = Field(min_length=1, max_length=5000)
+    texto: SafeText = Field(min_length=1, max_length=5000)
 
 
 class ResolveRequest(BaseModel):

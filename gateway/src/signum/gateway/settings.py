@@ -16,6 +16,9 @@ class Settings(ServiceSettings):
     service_name: str = "gateway"
     port: int = 8000
     public_url: str = "http://127.0.0.1:8000"
+    # Where browsers fetch presigned downloads (the PDF viewer): allowed in the pages' CSP.
+    # Empty: SIGNUM_S3_URL (set it like SIGNUM_STORAGE_PUBLIC_S3_URL when that one is set).
+    public_s3_url: str = ""
     drafting_url: str = "http://127.0.0.1:8101"
     routing_url: str = "http://127.0.0.1:8102"
     signing_url: str = "http://127.0.0.1:8103"

@@ -31,6 +31,7 @@ from signum.platform.http import (
 )
 from signum.platform.identity import Caller
 from signum.platform.policy import Action, UnitAccess, authorize
+from signum.platform.text import SafeText
 
 router = APIRouter(prefix="/api/v1", tags=["bandeja"])
 
@@ -53,7 +54,7 @@ class TurnarRequest(BaseModel):
         "para_opinion",
         "para_archivo",
     ]
-    nota: str = Field(default="", max_length=2000)
+    nota: SafeText = Field(default="", max_length=2000)
     fecha_limite: dt.date | None = None
     dias_habiles: int | None = Field(default=None, ge=1, le=120, description="Plazo en días hábiles.")
 
@@ -70,7 +71,7 @@ class AcuseRequest(BaseModel):
 class ConcluirRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    motivo: str = Field(min_length=1, max_length=2000, description="Por qué se concluye sin oficio.")
+    motivo: SafeText = Field(min_length=1, max_length=2000, description="Por qué se concluye sin oficio.")
 
 
 @router.get("/bandeja", summary="Bandeja: una carpeta, con filtros, búsqueda y paginación por cursor")

@@ -15,6 +15,7 @@ from signum.gateway.deps import ClientsDep, require
 from signum.platform.http import current_correlation_id, segment
 from signum.platform.identity import Caller
 from signum.platform.policy import Action
+from signum.platform.text import SafeText
 
 router = APIRouter(prefix="/api/v1", tags=["documentos"])
 
@@ -30,7 +31,7 @@ async def upload_attachment(
     oficio_id: str,
     request: Request,
     services: ClientsDep,
-    nombre: str | None = Query(default=None, max_length=300),
+    nombre: SafeText | None = Query(default=None, max_length=300),
     serie: str | None = Query(default=None, max_length=64),
     caller: Caller = Depends(require(Action.DOCUMENTO_SUBIR)),
 ) -> Any:

@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 from signum.gateway.deps import ClientsDep, require
 from signum.gateway.routes.oficios import binary_response
 from signum.platform.errors import ValidationFailedError
-from signum.platform.http import current_correlation_id, segment
+from signum.platform.http import content_disposition, current_correlation_id, segment
 from signum.platform.identity import Caller
 from signum.platform.policy import Action
 
@@ -131,7 +131,7 @@ async def document_to_sign(
         correlation_id=current_correlation_id(),
     )
     response = binary_response(found)
-    response.headers["Content-Disposition"] = 'inline; filename="oficio.pdf"'
+    response.headers["Content-Disposition"] = content_disposition("oficio.pdf", "inline")
     return response
 
 

@@ -8,6 +8,7 @@ import json as json_module
 import re
 import time
 import traceback
+import unicodedata
 from collections.abc import AsyncIterable, Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any, Literal
@@ -34,6 +35,12 @@ from signum.platform.errors import (
 from signum.platform.identity import Caller
 from signum.platform.logging import bind_correlation_id, get_logger
 from signum.platform.metrics import ServiceMetrics
+from signum.platform.text import (
+    NULL_NOT_ALLOWED_CODE,
+    NULL_NOT_ALLOWED_MESSAGE,
+    UNSAFE_TEXT_CODE,
+    UNSAFE_TEXT_MESSAGE,
+)
 
 CORRELATION_HEADER = "X-Correlation-ID"
 INTERNAL_TOKEN_HEADER = "X-Signum-Internal-Token"  # noqa: S105 - a header name, not a secret
@@ -80,6 +87,24 @@ _ERROR_CLASSES: dict[int, type[SignumError]] = {
 }
 
 
+_VALIDATION_RULES = {
+    UNSAFE_TEXT_CODE: (UNSAFE_TEXT_CODE, UNSAFE_TEXT_MESSAGE),
+    NULL_NOT_ALLOWED_CODE: (NULL_NOT_ALLOWED_CODE, NULL_NOT_ALLOWED_MESSAGE),
+}
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """A `Content-Disposition` value for `filename` (RFC 6266): an ASCII fallback and `filename*`.
+
+    Quotes, backslashes and control characters cannot break out of the quoted fallback; the exact
+    name travels percent-encoded in UTF-8 (RFC 5987).
+    """
+    name = "".join(" " if unicodedata.category(c) == "Cc" else c for c in filename).strip() or "archivo"
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    fallback = "".join("_" if c in '"\\%' else c for c in ascii_name).strip() or "archivo"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 def error_response(error: SignumError) -> JSONResponse:
     """Render a SignumError as its JSON body and status."""
     return JSONResponse(error.to_body(), status_code=error.status_code, headers=error.headers or None)
@@ -101,12 +126,12 @@ def install_error_handlers(app: FastAPI) -> None:
             }
             for err in exc.errors()
         ]
-        return error_response(
-            ValidationFailedError(
-                "Los datos enviados no son válidos. Revise los campos indicados.",
-                details={"campos": fields},
-            )
-        )
+        # One known rule broken by every field: its own stable code and message.
+        kinds = {f["error"] for f in fields}
+        code, message = "validation_failed", "Los datos enviados no son válidos. Revise los campos indicados."
+        if len(kinds) == 1 and (known := _VALIDATION_RULES.get(next(iter(kinds)))):
+            code, message = known
+        return error_response(ValidationFailedError(message, code=code, details={"campos": fields}))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -36,6 +36,7 @@ from signum.drafting.rendering.content import (
 from signum.drafting.templates.errors import ContentInvalidError, problems_from
 from signum.drafting.templates.text import clean_line
 from signum.platform.errors import ConflictError, ValidationFailedError
+from signum.platform.text import NULL_NOT_ALLOWED_CODE, NULL_NOT_ALLOWED_MESSAGE, check_safe_text
 
 OficioKind = Literal["oficio", "memorandum", "circular"]
 # `firmado` and `enviado` follow signing's and routing's events (lifecycle.py); drafting never sets them.
@@ -287,7 +288,7 @@ class Draft:
 
 
 def clean_asunto(asunto: str) -> str:
-    cleaned = " ".join(asunto.split())
+    cleaned = " ".join(check_safe_text(asunto, campo="asunto").split())
     if not cleaned:
         raise ValidationFailedError("El asunto no puede estar vacío.", code="asunto_empty")
     if len(cleaned) > ASUNTO_MAX:
@@ -374,6 +375,19 @@ def not_editable(draft: Draft) -> StateConflictError:
 # --- changes ------------------------------------------------------------------------------------
 
 
+# What a save may change; null means "none" only for the last three (the others are left out to keep them).
+SAVED_FIELDS = frozenset(
+    {"kind", "asunto", "colaboradores", "confidencialidad", "contenido", "prioridad"}
+    | {"fecha_limite_respuesta", "clasificacion", "en_respuesta_a"}
+)
+NULLABLE_FIELDS = frozenset({"fecha_limite_respuesta", "clasificacion", "en_respuesta_a"})
+CHOICES: dict[str, tuple[str, ...]] = {
+    "kind": get_args(OficioKind),
+    "confidencialidad": get_args(Confidencialidad),
+    "prioridad": get_args(Prioridad),
+}
+
+
 def apply_changes(draft: Draft, changes: dict[str, Any]) -> tuple[Draft, list[str]]:
     """The draft with `changes` applied (fields of a save), and the names of what changed."""
     if draft.status not in EDITABLE:
@@ -381,6 +395,16 @@ def apply_changes(draft: Draft, changes: dict[str, Any]) -> tuple[Draft, list[st
     updated = draft
     changed: list[str] = []
     for name, value in changes.items():
+        if name not in SAVED_FIELDS:
+            raise ValidationFailedError(f"El campo «{name}» no se puede guardar.", code="field_not_editable")
+        if value is None and name not in NULLABLE_FIELDS:
+            raise ValidationFailedError(
+                NULL_NOT_ALLOWED_MESSAGE, code=NULL_NOT_ALLOWED_CODE, details={"campo": name}
+            )
+        if name in CHOICES and value not in CHOICES[name]:
+            raise ValidationFailedError(
+                f"El valor de «{name}» no es válido.", code="value_invalid", details={"campo": name}
+            )
         if name == "asunto":
             value = clean_asunto(value)
         elif name == "colaboradores":

@@ -74,6 +74,16 @@ class DirectoryResolver:
         found = await self._dir.funcionario(funcionario_id)
         return found if found is not None and found.activo else None
 
+    async def check_officials(self, funcionario_ids: list[str]) -> None:
+        """422 `collaborator_not_in_directory` if an id is not an active official of the directory."""
+        unknown = [f for f in funcionario_ids if await self._holder(f) is None]
+        if unknown:
+            raise ValidationFailedError(
+                "Un colaborador no es un funcionario activo del directorio.",
+                code="collaborator_not_in_directory",
+                details={"funcionarios": unknown},
+            )
+
     async def resolve(self, tipo: str, id_: str) -> Resolved | None:
         """Name, title and dependencia of a directory entity; None if unknown or inactive."""
         if tipo == "funcionario":

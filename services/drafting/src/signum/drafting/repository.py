@@ -14,22 +14,32 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 from motor.motor_asyncio import AsyncIOMotorDatabase
+from pydantic import ValidationError
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from signum.contracts import Event
 from signum.drafting.domain import (
     Clasificacion,
+    CollaboratorRole,
+    Confidencialidad,
     Draft,
     DraftContent,
     FolioAssignment,
+    OficioKind,
+    Prioridad,
     Review,
+    ReviewState,
+    Status,
 )
 from signum.drafting.templates import Template
+from signum.platform.logging import get_logger
 from signum.platform.outbox import insert_with_events, update_with_events
+
+log = get_logger(__name__)
 
 STALE_CLAIM = timedelta(seconds=10)
 
@@ -338,44 +348,99 @@ def _snapshot(draft: Draft, saved_by: str) -> dict[str, Any]:
 
 
 def _from_document(doc: dict[str, Any]) -> Draft:
+    """The draft of a stored document. Reading never fails on what is stored: a field missing,
+    null or of an unexpected value (an older version, a hand edit) reads as its default."""
     folio = doc.get("folio")
     limit = doc.get("fecha_limite_respuesta")
-    clas = doc.get("clasificacion")
+    created = doc.get("created_at")
+    updated = doc.get("updated_at")
     return Draft(
         id=doc["_id"],
-        kind=doc["kind"],
-        asunto=doc["asunto"],
-        office_id=doc["office_id"],
-        author_id=doc["author_id"],
-        colaboradores=tuple((c["funcionario_id"], c["rol"]) for c in doc.get("colaboradores", [])),
-        confidencialidad=doc.get("confidencialidad", "publica"),
-        status=doc["status"],
-        created_at=_aware(doc["created_at"]),
-        version=doc["version"],
-        contenido=DraftContent.model_validate(_loaded(doc.get("contenido")) or {}),
-        prioridad=doc.get("prioridad", "ordinaria"),
-        fecha_limite_respuesta=None if limit is None else dt.date.fromisoformat(limit),
-        clasificacion=None if clas is None else Clasificacion.model_validate(clas),
-        en_respuesta_a=doc.get("en_respuesta_a"),
-        plantilla_id=doc.get("plantilla_id", ""),
-        plantilla_version=doc.get("plantilla_version", 1),
+        kind=_choice(doc.get("kind"), OficioKind, "oficio"),
+        asunto=_text(doc.get("asunto")),
+        office_id=_text(doc.get("office_id")),
+        author_id=_text(doc.get("author_id")),
+        colaboradores=tuple(
+            (c["funcionario_id"], c["rol"])
+            for c in _list(doc.get("colaboradores"))
+            if isinstance(c, dict)
+            and isinstance(c.get("funcionario_id"), str)
+            and c.get("rol") in get_args(CollaboratorRole)
+        ),
+        confidencialidad=_choice(doc.get("confidencialidad"), Confidencialidad, "publica"),
+        status=_choice(doc.get("status"), Status, "borrador"),
+        created_at=_aware(created) if isinstance(created, datetime) else datetime.fromtimestamp(0, UTC),
+        version=_positive(doc.get("version")),
+        contenido=_content(doc.get("contenido")),
+        prioridad=_choice(doc.get("prioridad"), Prioridad, "ordinaria"),
+        fecha_limite_respuesta=_date(limit),
+        clasificacion=_classification(doc.get("clasificacion")),
+        en_respuesta_a=doc.get("en_respuesta_a") if isinstance(doc.get("en_respuesta_a"), str) else None,
+        plantilla_id=_text(doc.get("plantilla_id")),
+        plantilla_version=_positive(doc.get("plantilla_version")),
         revisiones=tuple(
             Review(
                 revisor_id=r["revisor_id"],
-                estado=r["estado"],
-                version=r["version"],
-                comentario=r.get("comentario", ""),
-                solicitada_en=_aware(r["solicitada_en"]),
-                respondida_en=None if r.get("respondida_en") is None else _aware(r["respondida_en"]),
+                estado=_choice(r.get("estado"), ReviewState, "pendiente"),
+                version=_positive(r.get("version"), default=0),
+                comentario=_text(r.get("comentario")),
+                solicitada_en=_aware(r["solicitada_en"])
+                if isinstance(r.get("solicitada_en"), datetime)
+                else datetime.fromtimestamp(0, UTC),
+                respondida_en=_aware(r["respondida_en"])
+                if isinstance(r.get("respondida_en"), datetime)
+                else None,
             )
-            for r in doc.get("revisiones") or []
+            for r in _list(doc.get("revisiones"))
+            if isinstance(r, dict) and isinstance(r.get("revisor_id"), str)
         ),
-        rev=doc.get("rev", 1),
-        updated_at=None if doc.get("updated_at") is None else _aware(doc["updated_at"]),
-        folio=None if not folio else FolioAssignment(folio["folio"], folio["consecutivo"], folio["anio"]),
-        documento=doc.get("documento"),
-        finalizacion=doc.get("finalizacion"),
+        rev=_positive(doc.get("rev")),
+        updated_at=_aware(updated) if isinstance(updated, datetime) else None,
+        folio=FolioAssignment(folio["folio"], folio["consecutivo"], folio["anio"])
+        if isinstance(folio, dict) and {"folio", "consecutivo", "anio"} <= folio.keys()
+        else None,
+        documento=doc.get("documento") if isinstance(doc.get("documento"), dict) else None,
+        finalizacion=doc.get("finalizacion") if isinstance(doc.get("finalizacion"), dict) else None,
     )
+
+
+def _choice(value: Any, allowed: Any, default: str) -> Any:
+    return value if value in get_args(allowed) else default
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _positive(value: Any, default: int = 1) -> int:
+    """A stored version number (1 onwards; a review not answered yet keeps 0)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= default else default
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _classification(value: Any) -> Clasificacion | None:
+    try:
+        return None if not isinstance(value, dict) else Clasificacion.model_validate(value)
+    except ValidationError:
+        return None
+
+
+def _content(value: Any) -> DraftContent:
+    try:
+        return DraftContent.model_validate(_loaded(value) if isinstance(value, dict) else {})
+    except ValidationError:
+        log.warning("stored content unreadable, shown empty")
+        return DraftContent()
 
 
 # FerretDB 1.x refuses arrays directly inside arrays ("nested arrays are not supported"), which a

@@ -6,7 +6,7 @@ import datetime as dt
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from signum.drafting.domain import (
     Clasificacion,
@@ -19,6 +19,7 @@ from signum.drafting.domain import (
 )
 from signum.drafting.service import permissions_of
 from signum.platform.identity import Caller
+from signum.platform.text import SafeText, refuse_null
 
 
 class _Request(BaseModel):
@@ -32,7 +33,7 @@ class Collaborator(_Request):
 
 class CreateDraftRequest(_Request):
     kind: OficioKind = "oficio"
-    asunto: str = Field(min_length=1, max_length=2000)
+    asunto: SafeText = Field(min_length=1, max_length=2000)
     office_id: str = Field(min_length=1, max_length=64)
     colaboradores: list[Collaborator] = Field(default_factory=list, max_length=50)
     confidencialidad: Confidencialidad = "publica"
@@ -52,7 +53,7 @@ class UpdateDraftRequest(_Request):
 
     version: int | None = Field(default=None, ge=1, description="Or the If-Match header.")
     kind: OficioKind | None = None
-    asunto: str | None = Field(default=None, min_length=1, max_length=2000)
+    asunto: SafeText | None = Field(default=None, min_length=1, max_length=2000)
     colaboradores: list[Collaborator] | None = Field(default=None, max_length=50)
     confidencialidad: Confidencialidad | None = None
     contenido: dict[str, Any] | None = None
@@ -60,6 +61,11 @@ class UpdateDraftRequest(_Request):
     fecha_limite_respuesta: dt.date | None = None
     clasificacion: Clasificacion | None = None
     en_respuesta_a: str | None = Field(default=None, max_length=64)
+
+    # Left out: unchanged. Null: only where it means "none" (the dates, classification, reply-to).
+    _not_null = field_validator(
+        "kind", "asunto", "colaboradores", "confidencialidad", "contenido", "prioridad", mode="before"
+    )(refuse_null)
 
     def changes(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.model_fields_set if name != "version"}
@@ -71,7 +77,7 @@ class UpdateDraftRequest(_Request):
 class UnsavedRequest(_Request):
     """Text not saved yet (what the editor holds): previewed or compared, never stored."""
 
-    asunto: str | None = Field(default=None, max_length=2000)
+    asunto: SafeText | None = Field(default=None, max_length=2000)
     contenido: dict[str, Any] | None = None
 
 
@@ -86,11 +92,11 @@ class ReviewRequest(_Request):
 class VerdictRequest(_Request):
     resultado: Verdict
     version: int = Field(ge=1, description="Versión revisada.")
-    comentario: str = Field(default="", max_length=2000)
+    comentario: SafeText = Field(default="", max_length=2000)
 
 
 class CancelRequest(_Request):
-    motivo: str = Field(default="", max_length=2000)
+    motivo: SafeText = Field(default="", max_length=2000)
 
 
 class Anchor(_Request):
@@ -99,17 +105,17 @@ class Anchor(_Request):
     bloque: str = Field(min_length=1, max_length=40, description="asunto, cuerpo, destinatarios, ...")
     inicio: int | None = Field(default=None, ge=0)
     fin: int | None = Field(default=None, ge=0)
-    texto_citado: str = Field(default="", max_length=2000)
+    texto_citado: SafeText = Field(default="", max_length=2000)
     version: int | None = Field(default=None, ge=1)
 
 
 class CommentRequest(_Request):
-    texto: str = Field(min_length=1, max_length=5000)
+    texto: SafeText = Field(min_length=1, max_length=5000)
     ancla: Anchor
 
 
 class ReplyRequest(_Request):
-    texto: str = Field(min_length=1, max_length=5000)
+    texto: SafeText = Field(min_length=1, max_length=5000)
 
 
 class ResolveRequest(_Request):

@@ -57,6 +57,7 @@ from signum.platform.logging import get_logger
 from signum.platform.outbox import OutboxRelay
 from signum.platform.policy import Action, OficioAccess, UnitAccess, authorize, decide
 from signum.platform.readers import OficioReaders
+from signum.platform.text import check_safe_text
 from signum.platform.verification_code import short_code
 
 PrefixOf = Callable[[str], Awaitable[str]]
@@ -249,6 +250,16 @@ class DraftingService:
             )
         return content.model_copy(update=update)
 
+    async def _check_new_collaborators(
+        self, colaboradores: tuple[tuple[str, CollaboratorRole], ...], before: Draft | None = None
+    ) -> None:
+        """Collaborators added now must be active officials of the directory, when it is wired
+        (one kept from before stays even if the directory dropped them since)."""
+        if self._recipients is None:
+            return
+        kept = {official for official, _ in before.colaboradores} if before is not None else set()
+        await self._recipients.check_officials(sorted({official for official, _ in colaboradores} - kept))
+
     async def _with_directory(self, draft: Draft) -> Draft:
         """The draft as the PDF shows it: recipients as the directory says today."""
         return dataclass_replace(draft, contenido=await self._resolved(draft.contenido))
@@ -274,6 +285,7 @@ class DraftingService:
         plantilla_version: int | None = None,
     ) -> Draft:
         authorize(caller, Action.OFICIO_CREAR, UnitAccess(office_id))
+        await self._check_new_collaborators(colaboradores)
         template_id, template_version = DEFAULT_TEMPLATE_ID, 1
         if self._templates is not None:
             if plantilla_id is not None and plantilla_version is None:
@@ -361,6 +373,8 @@ class DraftingService:
         if draft.version != expected_version:
             raise VersionConflictError(details={"version_vigente": draft.version})
         self._check_not_finalizing(draft)
+        if changes.get("colaboradores") is not None:
+            await self._check_new_collaborators(tuple(changes["colaboradores"]), draft)
         if changes.get("contenido") is not None and draft.status in domain.EDITABLE:
             changes = {**changes, "contenido": await self._resolved(DraftContent.parse(changes["contenido"]))}
         updated, changed = domain.apply_changes(draft, changes)
@@ -764,7 +778,7 @@ async def _unit_as_prefix(unidad_id: str) -> str:
 
 
 def _comment_text(texto: str) -> str:
-    cleaned = texto.strip()
+    cleaned = check_safe_text(texto, campo="texto").strip()
     if not cleaned:
         raise ValidationFailedError("El comentario no puede estar vacío.", code="comment_empty")
     if len(cleaned) > 5000:

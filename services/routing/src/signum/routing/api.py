@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from signum.platform.errors import ValidationFailedError
 from signum.platform.http import InternalGuard, caller_from_request
+from signum.platform.text import SafeText
 from signum.routing import domain
 from signum.routing.service import RoutingService
 
@@ -44,7 +45,7 @@ class _Body(BaseModel):
 class TurnarRequest(_Body):
     destinatarios: list[str] = Field(min_length=1, max_length=50, description="Funcionarios (ids).")
     instruccion: str = Field(min_length=1, max_length=64, description="Clave del catálogo de instrucciones.")
-    nota: str = Field(default="", max_length=2000)
+    nota: SafeText = Field(default="", max_length=2000)
     fecha_limite: dt.date | None = None
     dias_habiles: int | None = Field(
         default=None, description="Plazo en días hábiles (alternativa a la fecha)."
@@ -56,7 +57,7 @@ class AcuseRequest(_Body):
 
 
 class ConcluirRequest(_Body):
-    motivo: str = Field(default="", max_length=2000)
+    motivo: SafeText = Field(default="", max_length=2000)
 
 
 class RegistroRequest(_Body):

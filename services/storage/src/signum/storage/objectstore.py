@@ -16,6 +16,7 @@ from minio.error import S3Error
 from minio.retention import Retention
 from minio.versioningconfig import VersioningConfig
 
+from signum.platform.http import content_disposition
 from signum.platform.settings import InfraSettings
 
 # Logical bucket -> (object lock, versioning). Object lock can only be enabled at creation and
@@ -116,7 +117,7 @@ class ObjectStore:
     def presigned_get(self, logical: str, key: str, seconds: int, *, filename: str | None = None) -> str:
         headers: dict[str, Any] | None = None
         if filename:
-            headers = {"response-content-disposition": f'attachment; filename="{filename}"'}
+            headers = {"response-content-disposition": content_disposition(filename)}
         return self._presigner.presigned_get_object(
             self.bucket(logical), key, expires=timedelta(seconds=seconds), response_headers=headers
         )

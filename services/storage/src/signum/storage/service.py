@@ -28,6 +28,7 @@ from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.policy import Action, OficioAccess, authorize, decide
 from signum.platform.readers import OficioReaders
+from signum.platform.text import check_safe_text
 from signum.storage.domain import (
     PDF,
     UPLOAD_BUCKETS,
@@ -224,6 +225,8 @@ class StorageService:
         expected_sha256: str | None = None,
     ) -> dict[str, Any]:
         """Validate and store a streamed upload; the same bytes give the same key (idempotent)."""
+        if nombre is not None:
+            check_safe_text(nombre, campo="nombre")
         if bucket not in UPLOAD_BUCKETS:
             raise ValidationFailedError("Bucket desconocido.", code="bucket_invalid")
         await self.authorize_oficio(caller, Action.DOCUMENTO_SUBIR, oficio_id)
@@ -338,6 +341,8 @@ class StorageService:
         sha256: str | None,
     ) -> dict[str, Any]:
         """A presigned PUT URL to a staging key; `confirm_direct_upload` validates and stores it."""
+        if nombre is not None:
+            check_safe_text(nombre, campo="nombre")
         if bucket not in UPLOAD_BUCKETS:
             raise ValidationFailedError("Bucket desconocido.", code="bucket_invalid")
         if tamano is not None and tamano > self.max_bytes:
