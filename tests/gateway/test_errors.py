@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -18,8 +19,8 @@ CALLER = Caller(kind="official", id="1001", roles=frozenset({"funcionario"}), un
 class SignedIn:
     """Stands in for identity: every bearer token is the same official (the real one is in e2e)."""
 
-    async def session_caller(self, token: str) -> tuple[Caller, object]:
-        return CALLER, object()
+    async def session_caller(self, token: str) -> tuple[Caller, SimpleNamespace]:
+        return CALLER, SimpleNamespace(debe_cambiar=False)  # a session with its own password
 
 
 @pytest.fixture

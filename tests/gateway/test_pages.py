@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -28,8 +29,8 @@ class SignedIn:
     def __init__(self, caller: Caller) -> None:
         self.caller = caller
 
-    async def session_caller(self, token: str) -> tuple[Caller, object]:
-        return self.caller, object()
+    async def session_caller(self, token: str) -> tuple[Caller, SimpleNamespace]:
+        return self.caller, SimpleNamespace(debe_cambiar=False)  # a session with its own password
 
 
 class NoUnits:
