@@ -79,7 +79,13 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     await titular.wait_for_selector("#detalle:not([hidden])")
     assert folio in await titular.inner_text("#detalle-titulo")
     await wait_until(titular, "document.querySelector('#detalle-datos').textContent.includes('Recibido')")
-    assert "no-leido" not in (await row.get_attribute("class") or "")
+    # The list follows once the receipt is posted: the row is no longer unread.
+    await wait_until(
+        titular,
+        "(f) => [...document.querySelectorAll('#elementos tbody tr')]"
+        ".some((tr) => tr.textContent.includes(f) && !tr.classList.contains('no-leido'))",
+        folio,
+    )
     assert await titular.is_hidden("#accion-acuse")
     assert await titular.inner_text("#aviso") == "Acuse de recibo registrado."
     await wait_until(
