@@ -350,6 +350,16 @@ def service_name(service: str) -> str:
     return SERVICE_NAMES.get(service, "interno")
 
 
+# A client drops an idle connection well before any server of ours does (ServiceSettings.
+# http_keep_alive_seconds), so it never sends on a connection the server is closing.
+INTERNAL_KEEPALIVE_SECONDS = 30.0
+
+
+def internal_limits() -> httpx.Limits:
+    """Connection pool limits of every service-to-service client."""
+    return httpx.Limits(keepalive_expiry=INTERNAL_KEEPALIVE_SECONDS)
+
+
 class InternalClient:
     """Calls another service's internal API with the token, the caller and the correlation id.
 
@@ -360,7 +370,7 @@ class InternalClient:
     def __init__(self, service: str, base_url: str, token: SecretStr, *, timeout: float = 10.0) -> None:
         self.service = service
         self._token = token
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=internal_limits())
 
     async def aclose(self) -> None:
         """Close the connection pool."""

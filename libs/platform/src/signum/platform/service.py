@@ -275,6 +275,18 @@ def create_app(
     return app
 
 
+def server_config(app: FastAPI, settings: ServiceSettings) -> uvicorn.Config:
+    """The uvicorn configuration of a service: its address and how long idle connections live."""
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_keep_alive=settings.http_keep_alive_seconds,
+    )
+
+
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Run the app with uvicorn on the configured address (one process)."""
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    uvicorn.Server(server_config(app, settings)).run()

@@ -42,7 +42,13 @@ from signum.platform.errors import (
     UnavailableError,
     ValidationFailedError,
 )
-from signum.platform.http import CALLER_HEADER, CORRELATION_HEADER, INTERNAL_TOKEN_HEADER, segment
+from signum.platform.http import (
+    CALLER_HEADER,
+    CORRELATION_HEADER,
+    INTERNAL_TOKEN_HEADER,
+    internal_limits,
+    segment,
+)
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.policy import Action, OficioAccess, authorize
@@ -1016,7 +1022,7 @@ class StorageClient:
             INTERNAL_TOKEN_HEADER: token,
             CALLER_HEADER: caller.model_dump_json(),
         }
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=internal_limits())
 
     async def aclose(self) -> None:
         await self._client.aclose()
