@@ -12,26 +12,10 @@ import copy
 from datetime import datetime
 from html import escape
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from signum.platform.dates import long_datetime
 from signum.platform.identity import Caller
 from signum.platform.policy import Action, decide
-
-CITY_TIME = ZoneInfo("America/Mexico_City")
-MONTHS = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-]
 
 # What an official calls each PAdES baseline level; the level itself goes in the details line.
 LEVEL_WORDS = {
@@ -94,14 +78,14 @@ def _replace_in_texts(node: Any, hidden: dict[str, str]) -> Any:
 
 
 def local_time(value: str | None) -> str | None:
-    """An ISO time as `23 de noviembre de 2026, 14:05:09 h` in Mexico City's time."""
+    """An ISO time as `23 de noviembre de 2026, 14:05:09 h` in the city's time."""
     if not value:
         return None
     try:
-        moment = datetime.fromisoformat(value).astimezone(CITY_TIME)
+        moment = datetime.fromisoformat(value)
     except ValueError:
         return value
-    return f"{moment.day} de {MONTHS[moment.month - 1]} de {moment.year}, {moment:%H:%M:%S} h"
+    return long_datetime(moment, seconds=True)
 
 
 # --- the report as HTML (every value escaped) -------------------------------------------------

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import typst
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from signum.signing.domain import _MONTHS, LOCAL_TIME
+from signum.platform.dates import long_datetime
 
 SEAL_FIELD = "sello-acuse"
 # The visible seal block (x1, y1, x2, y2 in points on a US-letter page, origin bottom-left).
@@ -88,9 +88,7 @@ def _shorten(text: str, limit: int) -> str:
 
 def fecha_hora(moment: datetime) -> str:
     """`23 de noviembre de 2026, 15:56:25 h (hora de Monterrey, Nuevo León)`."""
-    local = moment.astimezone(LOCAL_TIME)
-    month = _MONTHS[local.month - 1]
-    return f"{local.day} de {month} de {local.year}, {local:%H:%M:%S} h (hora de Monterrey, Nuevo León)"
+    return f"{long_datetime(moment, seconds=True)} (hora de Monterrey, Nuevo León)"
 
 
 def render(data: AcuseData) -> bytes:

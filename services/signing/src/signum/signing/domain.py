@@ -5,38 +5,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
+from signum.platform.dates import CITY_TIME, long_datetime
 from signum.signing import errors
-
-# Oficios are dated in the city's time; Monterrey keeps UTC-6 all year since 2022.
-LOCAL_TIME = ZoneInfo("America/Monterrey")
-
-_MONTHS = (
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-)
-
-
-def fecha_larga(moment: datetime) -> str:
-    """`23 de noviembre de 2026, 14:05 h` in the city's time."""
-    local = moment.astimezone(LOCAL_TIME)
-    return f"{local.day} de {_MONTHS[local.month - 1]} de {local.year}, {local:%H:%M} h"
 
 
 def fecha_corta(moment: datetime) -> str:
     """`23/11/2026 14:05:09 (UTC-06:00)`: what fits in a signature block."""
-    local = moment.astimezone(LOCAL_TIME)
+    local = moment.astimezone(CITY_TIME)
     offset = local.strftime("%z")
     return f"{local:%d/%m/%Y %H:%M:%S} (UTC{offset[:3]}:{offset[3:]})"
 
@@ -78,14 +54,14 @@ class CertificateInfo:
             raise errors.with_details(
                 errors.NotYetValidError(
                     "El certificado de la e.firma todavía no es válido: su vigencia empieza el "
-                    f"{fecha_larga(self.not_before)}."
+                    f"{long_datetime(self.not_before)}."
                 ),
                 **self.summary(),
             )
         if now > self.not_after:
             raise errors.with_details(
                 errors.ExpiredError(
-                    f"El certificado de la e.firma venció el {fecha_larga(self.not_after)}. "
+                    f"El certificado de la e.firma venció el {long_datetime(self.not_after)}. "
                     "Renueve su e.firma ante el SAT para poder firmar."
                 ),
                 **self.summary(),

@@ -25,6 +25,7 @@ from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from signum.platform.dates import long_datetime
 from signum.signing import errors, sat
 from signum.signing.credentials import TrustPolicy
 from signum.signing.domain import (
@@ -34,7 +35,6 @@ from signum.signing.domain import (
     PadesLevel,
     SignatureReport,
     VerificationReport,
-    fecha_larga,
 )
 
 logger = logging.getLogger(__name__)
@@ -207,7 +207,7 @@ def _summary(report_fields: dict[str, Any], info: CertificateInfo | None) -> str
     if status is not CertificateStatus.VALID:
         return f"Firma de {who} íntegra, pero: {CERTIFICATE_STATUS_TEXT[status].lower()}."
     when = report_fields["timestamp_time"] or report_fields["signing_time"]
-    moment = f", el {fecha_larga(when)}" if when else ""
+    moment = f", el {long_datetime(when)}" if when else ""
     sealed = " con sello de tiempo" if report_fields["timestamp_time"] else ""
     return f"Firma válida de {who}{moment}{sealed}."
 

@@ -11,10 +11,10 @@ from signum.drafting.rendering.content import (
     Signer,
     Verification,
 )
-from signum.drafting.rendering.dates import long_date
 from signum.drafting.rendering.fields import Box, SignatureArea, add_signature_fields
 from signum.drafting.rendering.renderer import Layout, RenderedPdf, Renderer, RenderFailedError
 from signum.drafting.rendering.sample import sample_content
+from signum.platform.dates import long_date
 
 __all__ = [
     "Absent",

@@ -15,11 +15,11 @@ import qrcode
 
 from signum.drafting.rendering.body import BodyDocument, LineBreak, ListBlock, Paragraph, Table, TextRun
 from signum.drafting.rendering.content import OficioContent
-from signum.drafting.rendering.dates import long_date
 from signum.drafting.rendering.names import title_and_office
 from signum.drafting.templates import images, placeholders
 from signum.drafting.templates.model import PAGE_SIZES_MM, Block, Identity, Template
 from signum.drafting.templates.text import breakable, family_characters
+from signum.platform.dates import long_date
 
 FALLBACK_FONTS = ("Noto Sans Arabic", "Noto Sans Hebrew", "Symbola")
 LONG_PARAGRAPH = 3_000  # characters; longer body paragraphs are always broken into lines greedily
