@@ -8,21 +8,13 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from signum.contracts import Actor
-from signum.gateway.directory.repository import DirectoryRepository
-from signum.gateway.directory.service import DirectoryService
-from signum.gateway.identity import passwords
-from signum.gateway.identity.repository import IdentityRepository
-from signum.platform.mongo import build_mongo_client
-from signum.platform.settings import InfraSettings
-from signum.testing.people import PASSWORD, Person, directory_csv, people
+from signum.testing.people import PASSWORD, Person, people, seed
 from signum.testing.processes import ServiceProcess
 
 pytestmark = pytest.mark.stack
@@ -50,31 +42,13 @@ def gateway(stack_env: dict[str, str], log_dir: Path, everyone: dict[str, Person
         "SIGNUM_GATEWAY_LOGIN_DELAY_BASE_SECONDS": "0.05",
         "SIGNUM_GATEWAY_LOGIN_DELAY_MAX_SECONDS": "0.1",
     }
-    asyncio.run(_seed(env, everyone))
+    asyncio.run(seed(env, everyone, services=()))  # only the gateway runs here
     process = ServiceProcess("gateway", env, log_dir / ns).start()
     try:
         process.wait_healthy("/healthz", timeout=60)
         yield process.url
     finally:
         process.stop()
-
-
-async def _seed(env: dict[str, str], everyone: dict[str, Person]) -> None:
-    infra = InfraSettings(mongo_url=env["SIGNUM_MONGO_URL"], mongo_db_prefix=env["SIGNUM_MONGO_DB_PREFIX"])
-    client = build_mongo_client(infra)
-    db: Any = client[infra.database_name("gateway")]
-    try:
-        service = DirectoryService(DirectoryRepository(db))
-        await service.import_csv(directory_csv(everyone), actor=Actor.system("tests"), correlation_id="seed")
-        accounts = IdentityRepository(db)
-        await accounts.ensure_indexes()
-        hashed = passwords.hash_password(PASSWORD)
-        for person in everyone.values():
-            await accounts.upsert_account(
-                person.numero_empleado, person.correo, hashed, debe_cambiar=False, now=datetime.now(UTC)
-            )
-    finally:
-        client.close()
 
 
 def _from(address: str) -> dict[str, str]:

@@ -113,8 +113,11 @@ def directory_csv(everyone: dict[str, Person]) -> bytes:
     return to_csv(rows)
 
 
-async def seed(env: dict[str, str], everyone: dict[str, Person]) -> None:
-    """Import the people into the gateway's directory and give each a login."""
+async def seed(
+    env: dict[str, str], everyone: dict[str, Person], *, services: tuple[str, ...] | None = None
+) -> None:
+    """Import the people into the gateway's directory and give each a login; then wait until the
+    `services` running (by default drafting, routing and signing) know them."""
     infra = InfraSettings(mongo_url=env["SIGNUM_MONGO_URL"], mongo_db_prefix=env["SIGNUM_MONGO_DB_PREFIX"])
     client = build_mongo_client(infra)
     db: Any = client[infra.database_name("gateway")]
@@ -128,7 +131,9 @@ async def seed(env: dict[str, str], everyone: dict[str, Person]) -> None:
             await accounts.upsert_account(
                 person.numero_empleado, person.correo, hashed, debe_cambiar=False, now=datetime.now(UTC)
             )
-        await wait_for_read_models(client, infra, [p.numero_empleado for p in everyone.values()])
+        await wait_for_read_models(
+            client, infra, [p.numero_empleado for p in everyone.values()], services=services
+        )
     finally:
         client.close()
 
@@ -136,13 +141,20 @@ async def seed(env: dict[str, str], everyone: dict[str, Person]) -> None:
 READ_MODEL_SERVICES = ("drafting", "routing", "signing")
 
 
-async def wait_for_read_models(client: Any, infra: InfraSettings, ids: list[str], within: float = 60) -> None:
+async def wait_for_read_models(
+    client: Any,
+    infra: InfraSettings,
+    ids: list[str],
+    within: float = 60,
+    *,
+    services: tuple[str, ...] | None = None,
+) -> None:
     """Wait until the services' read models of the directory know these officials.
 
     They learn of them from directory events (eventually); a test that names an official right after
     the import would otherwise race the consumers, as no person would in a real office."""
     deadline = asyncio.get_running_loop().time() + within
-    for service in READ_MODEL_SERVICES:
+    for service in READ_MODEL_SERVICES if services is None else services:
         coll = client[infra.database_name(service)]["directory_funcionarios"]
         while await coll.count_documents({"_id": {"$in": ids}}) < len(set(ids)):
             if asyncio.get_running_loop().time() > deadline:
