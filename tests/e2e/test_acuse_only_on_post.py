@@ -9,15 +9,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import World
-from tests.routing.helpers import (
-    content,
-    efirma,
-    new_draft,
-    ok,
-    review_finalize_sign,
-    save_content,
-    wait_item,
-)
+from tests.routing.helpers import ok, sent_oficio, wait_item
 
 pytestmark = pytest.mark.stack
 
@@ -30,22 +22,8 @@ async def _recipient(world: World, oficio_id: str) -> tuple[dict[str, Any], list
 
 
 async def test_only_a_post_with_the_csrf_token_records_the_acuse(world: World, signing_pki: Any) -> None:
-    pki = signing_pki[0]
-    oficio_id = await new_draft(world, "autor@A", "Padrón de proveedores 2027")
-    await save_content(
-        world,
-        "autor@A",
-        oficio_id,
-        content(
-            world,
-            "autor@A",
-            ["autor@A"],
-            destinatarios=[{"tipo": "funcionario", "id": world.people["titular@B"].numero_empleado}],
-        ),
-    )
-    await review_finalize_sign(
-        world, oficio_id, "autor@A", None, [("autor@A", efirma(world, pki, "autor@A"))]
-    )
+    recipient = {"tipo": "funcionario", "id": world.people["titular@B"].numero_empleado}
+    oficio_id, _ = await sent_oficio(world, signing_pki[0], "Padrón de proveedores 2027", [recipient])
     entrega_id = (await wait_item(world, "titular@B", oficio_id))["entrega_id"]
     path = f"/api/v1/entregas/{entrega_id}"
 

@@ -21,7 +21,7 @@ from signum.platform.settings import InfraSettings
 from signum.testing.kafka import eventually
 from signum.testing.people import World
 from signum.testing.processes import ServiceProcess, free_port
-from tests.routing.helpers import content, efirma, new_draft, review_finalize_sign, save_content
+from tests.routing.helpers import sent_oficio
 
 pytestmark = pytest.mark.stack
 
@@ -29,15 +29,9 @@ pytestmark = pytest.mark.stack
 async def test_a_read_model_that_has_not_heard_yet_asks_routing(
     world: World, platform: dict[str, ServiceProcess], infra: InfraSettings, signing_pki: Any
 ) -> None:
-    oficio_id = await new_draft(world, "autor@A", "Consulta sobre el padrón de proveedores")
-    await save_content(
-        world,
-        "autor@A",
-        oficio_id,
-        content(world, "autor@A", ["autor@A"], destinatarios=[{"tipo": "unidad", "id": "PRU-B"}]),
-    )
-    await review_finalize_sign(
-        world, oficio_id, "autor@A", None, [("autor@A", efirma(world, signing_pki[0], "autor@A"))]
+    office = {"tipo": "unidad", "id": "PRU-B"}
+    oficio_id, _ = await sent_oficio(
+        world, signing_pki[0], "Consulta sobre el padrón de proveedores", [office]
     )
     recipient = world.people["titular@B"].numero_empleado
 

@@ -13,13 +13,10 @@ import pytest
 from signum.testing.kafka import eventually
 from tests.e2e.conftest import World
 from tests.routing.helpers import (
-    content,
-    efirma,
     name_of,
     new_draft,
     ok,
-    review_finalize_sign,
-    save_content,
+    sent_oficio,
     wait_item,
 )
 
@@ -34,23 +31,13 @@ async def _sent(world: World, key: str, oficio_id: str) -> dict[str, Any]:
 async def test_the_sender_sees_the_oficio_sent_and_each_recipient_s_state(
     world: World, signing_pki: Any
 ) -> None:
-    pki = signing_pki[0]
     people = world.people
-    oficio_id = await new_draft(world, "autor@A", "Calendario de mantenimiento de alumbrado")
-    await save_content(
+    oficio_id, final = await sent_oficio(
         world,
-        "autor@A",
-        oficio_id,
-        content(
-            world,
-            "autor@A",
-            ["autor@A"],
-            destinatarios=[{"tipo": "funcionario", "id": people["titular@B"].numero_empleado}],
-            ccp=[{"tipo": "funcionario", "id": people["auditor@A"].numero_empleado}],
-        ),
-    )
-    final = await review_finalize_sign(
-        world, oficio_id, "autor@A", None, [("autor@A", efirma(world, pki, "autor@A"))]
+        signing_pki[0],
+        "Calendario de mantenimiento de alumbrado",
+        destinatarios=[{"tipo": "funcionario", "id": people["titular@B"].numero_empleado}],
+        ccp=[{"tipo": "funcionario", "id": people["auditor@A"].numero_empleado}],
     )
     author = await world.as_("autor@A")
 

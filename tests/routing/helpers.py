@@ -205,6 +205,23 @@ async def new_draft(
     return str(ok(await client.post("/api/v1/oficios", json=body), 201)["id"])
 
 
+async def sent_oficio(
+    world: World,
+    pki: Any,
+    asunto: str,
+    destinatarios: list[dict[str, Any]],
+    ccp: list[dict[str, Any]] | None = None,
+    *,
+    author: str = "autor@A",
+) -> tuple[str, dict[str, Any]]:
+    """An oficio the author drafted, finalized and signed alone, on its way to its recipients:
+    its id and the finalization (with the folio)."""
+    oficio_id = await new_draft(world, author, asunto)
+    await save_content(world, author, oficio_id, content(world, author, [author], destinatarios, ccp))
+    final = await review_finalize_sign(world, oficio_id, author, None, [(author, efirma(world, pki, author))])
+    return oficio_id, final
+
+
 async def save_content(world: World, author: str, oficio_id: str, body: dict[str, Any]) -> None:
     client = await world.as_(author)
 
