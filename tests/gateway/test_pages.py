@@ -147,6 +147,29 @@ async def test_the_platform_status_page_is_for_administrators_only(client: Clien
     assert (await admin.get("/readyz")).json()["ready"] is False  # operators keep their JSON
 
 
+def _menu(page: httpx.Response) -> list[str]:
+    nav = re.search(r'<header>.*?<nav aria-label="Principal">(.*?)</nav>', page.text, re.S)
+    assert nav, page.text
+    return re.findall(r'<a href="([^"]+)"', nav.group(1))
+
+
+async def test_every_page_has_the_same_menu_with_only_what_the_person_may_open(client: Client) -> None:
+    clerk = client(official("funcionario", "titular"))
+    everyone = ["/", "/bandeja", "/redaccion", "/firmar"]
+    for path in everyone:
+        page = await clerk.get(path, headers=HTML)
+        assert _menu(page) == everyone, path
+        assert f'<a href="{path}" aria-current="page">' in page.text
+        assert "<title>Signum — " in page.text and '<html lang="es-MX">' in page.text
+    admin = client(official("funcionario", "administrador"))
+    for path in (*everyone, "/plantillas", "/estado"):
+        assert _menu(await admin.get(path, headers=HTML)) == [*everyone, "/plantillas", "/estado"], path
+    # Pages anyone may see lead home only; the sign-in page has no menu.
+    assert _menu(await client().get("/verificar", headers=HTML)) == ["/"]
+    assert _menu(await client().get("/no-existe", headers=HTML)) == ["/"]
+    assert '<nav aria-label="Principal">' not in (await client().get("/", headers=HTML)).text
+
+
 async def test_docs_load_only_local_assets_that_answer(client: Client) -> None:
     anonymous = client()
     docs = await anonymous.get("/docs", headers=HTML)

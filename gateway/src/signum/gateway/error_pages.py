@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from signum.gateway.ui import render
+from signum.gateway import ui
 from signum.platform.errors import SignumError
 from signum.platform.http import log_unexpected
 from signum.platform.logging import get_logger
@@ -71,7 +71,7 @@ def error_page(status: int, message: str, *, correlation_id: str = "") -> HTMLRe
             '<p class="muted">Si el problema continúa, comunique este código de seguimiento a la mesa '
             f"de ayuda: <code>{escape(correlation_id)}</code></p>"
         )
-    page = render(
+    page = ui.page(
         "error.html", titulo=title, estado=str(status), mensaje=message, raw={"seguimiento": follow_up}
     )
     return HTMLResponse(page, status_code=status)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from signum.gateway.deps import SESSION_COOKIE, identity, public
 from signum.gateway.error_pages import error_page
-from signum.gateway.ui import render
+from signum.gateway.ui import page
 from signum.platform.errors import SignumError
 from signum.platform.identity import Caller
 from signum.platform.policy import Action, decide
@@ -27,6 +27,7 @@ ROLE_NAMES = {
 OIDC_LINK = '<p><a href="/api/v1/auth/oidc/login">Entrar con la cuenta del municipio</a></p>'
 STATUS_LINK = '<li><a href="/estado">Estado de la plataforma</a></li>'
 TEMPLATES_LINK = '<li><a href="/plantillas">Diseñar plantillas</a></li>'
+TAGLINE = "<span>Oficios digitales del municipio de Monterrey</span>"
 
 
 async def _session_caller(request: Request) -> Caller | None:
@@ -46,7 +47,9 @@ async def home(request: Request) -> HTMLResponse:
     caller = await _session_caller(request)
     if caller is None:
         oidc = OIDC_LINK if request.app.state.oidc is not None else ""
-        return HTMLResponse(render("login.html", raw={"oidc": oidc}))
+        return HTMLResponse(
+            page("login.html", titulo="Iniciar sesión", encabezado=TAGLINE, raw={"oidc": oidc})
+        )
     roles = ", ".join(ROLE_NAMES.get(r, r) for r in sorted(caller.roles))
     # The unit by its name ("Dirección General de Tecnologías de la Información"), not its code.
     unidad = await request.app.state.directory.unidad(caller.unidad_id) if caller.unidad_id else None
@@ -55,8 +58,12 @@ async def home(request: Request) -> HTMLResponse:
     status_link = STATUS_LINK if decide(caller, Action.PLATAFORMA_ESTADO) else ""
     templates_link = TEMPLATES_LINK if decide(caller, Action.PLANTILLA_ADMINISTRAR) else ""
     return HTMLResponse(
-        render(
+        page(
             "home.html",
+            titulo="Inicio",
+            caller=caller,
+            current="/",
+            clase="pagina-inicio",
             nombre=caller.nombre or caller.id,
             unidad=unidad_nombre,
             roles=roles,
@@ -76,7 +83,9 @@ async def template_designer(request: Request) -> HTMLResponse | RedirectResponse
         return RedirectResponse("/", status_code=303)
     if not caller.has_role("administrador"):
         return error_page(403, "Solo el personal administrador puede diseñar plantillas.")
-    return HTMLResponse(render("plantillas.html", nombre=caller.nombre or caller.id))
+    return HTMLResponse(
+        page("plantillas.html", titulo="Diseñador de plantillas", caller=caller, current="/plantillas")
+    )
 
 
 @router.get("/redaccion", response_class=HTMLResponse, response_model=None)
@@ -86,11 +95,12 @@ async def drafting_page(request: Request) -> HTMLResponse | RedirectResponse:
     if caller is None:
         return RedirectResponse("/", status_code=303)
     return HTMLResponse(
-        render(
+        page(
             "redaccion.html",
-            nombre=caller.nombre or caller.id,
-            yo=caller.id,
-            unidad=caller.unidad_id or "",
+            titulo="Redacción de oficios",
+            caller=caller,
+            current="/redaccion",
+            datos={"yo": caller.id, "unidad": caller.unidad_id or ""},
         )
     )
 
@@ -105,12 +115,17 @@ async def inbox_page(request: Request) -> HTMLResponse | RedirectResponse:
     if caller is None:
         return RedirectResponse("/", status_code=303)
     return HTMLResponse(
-        render(
+        page(
             "bandeja.html",
-            nombre=caller.nombre or caller.id,
-            yo=caller.id,
-            unidad=caller.unidad_id or "",
-            oficialia="1" if caller.has_role("oficialia") else "0",
+            titulo="Bandeja",
+            caller=caller,
+            current="/bandeja",
+            clase="pagina-bandeja",
+            datos={
+                "oficialia": "1" if caller.has_role("oficialia") else "0",
+                "unidad": caller.unidad_id or "",
+                "yo": caller.id,
+            },
         )
     )
 
@@ -124,7 +139,7 @@ async def signing_page(request: Request) -> HTMLResponse | RedirectResponse:
     caller = await _session_caller(request)
     if caller is None:
         return RedirectResponse("/", status_code=303)
-    return HTMLResponse(render("firmar.html", nombre=caller.nombre or caller.id))
+    return HTMLResponse(page("firmar.html", titulo="Por firmar", caller=caller, current="/firmar"))
 
 
 # --- platform status (administrators) -------------------------------------------------------
@@ -169,11 +184,13 @@ async def status_page(request: Request) -> HTMLResponse | RedirectResponse:
         else "Hay servicios que no están disponibles: los usuarios pueden ver errores."
     )
     return HTMLResponse(
-        render(
+        page(
             "estado.html",
-            nombre=caller.nombre or caller.id,
+            titulo="Estado de la plataforma",
+            caller=caller,
+            current="/estado",
             resumen=summary,
-            clase="estado-ok" if ready else "estado-mal",
+            clase_resumen="estado-ok" if ready else "estado-mal",
             raw={"filas": rows},
         ),
         status_code=200,

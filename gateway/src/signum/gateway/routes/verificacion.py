@@ -18,9 +18,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import UploadFile
 
+from signum.gateway import ui
 from signum.gateway.clients import ServiceClients
 from signum.gateway.deps import ClientsDep, public, viewer
-from signum.gateway.ui import render
 from signum.gateway.verification import for_viewer, report_html
 from signum.platform.errors import NotFoundError, SignumError, ValidationFailedError
 from signum.platform.http import current_correlation_id, segment
@@ -109,7 +109,7 @@ def _page(
     else:
         title = "Verificar un documento"
     notice = f'<p class="error verificar-error" role="alert">{escape(error)}</p>' if error else ""
-    page = render(
+    page = ui.page(
         "verificar.html",
         titulo=title,
         codigo=code,

@@ -1,4 +1,8 @@
-"""The web UI's pages and static files, rendered with every value HTML-escaped."""
+"""The web UI's pages and static files, rendered with every value HTML-escaped.
+
+Every page shares one frame (`_pagina.html`: head, header and menu); a page's own file holds only
+what goes under the header. The menu offers a signed-in person only what they may open.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,22 @@ from html import escape
 from pathlib import Path
 from string import Template
 
+from signum.platform.identity import Caller
+from signum.platform.policy import Action, decide
+
 UI_DIR = Path(__file__).parent
 STATIC_DIR = UI_DIR / "static"
+
+# (path, label, the action that opens it, or None for every signed-in person)
+MENU: tuple[tuple[str, str, Action | None], ...] = (
+    ("/", "Inicio", None),
+    ("/bandeja", "Bandeja", None),
+    ("/redaccion", "Redactar", None),
+    ("/firmar", "Por firmar", None),
+    ("/plantillas", "Plantillas", Action.PLANTILLA_ADMINISTRAR),
+    ("/estado", "Estado", Action.PLATAFORMA_ESTADO),
+)
+PUBLIC_MENU = '<nav aria-label="Principal"><a href="/">Inicio</a></nav>'
 
 
 @cache
@@ -17,6 +35,49 @@ def _template(name: str) -> Template:
 
 
 def render(name: str, *, raw: dict[str, str] | None = None, **values: str) -> str:
-    """Fill a page; `values` are escaped, `raw` (fixed markup built by the server) is not."""
+    """Fill a template; `values` are escaped, `raw` (fixed markup built by the server) is not."""
     fields = {key: escape(value) for key, value in values.items()} | (raw or {})
     return _template(name).substitute(fields)
+
+
+def menu(caller: Caller, current: str) -> str:
+    """The header's menu for a signed-in person, then their name."""
+    links = []
+    for path, label, action in MENU:
+        if action is not None and not decide(caller, action):
+            continue
+        here = ' aria-current="page"' if path == current else ""
+        links.append(f'<a href="{path}"{here}>{label}</a>')
+    name = escape(caller.nombre or caller.id)
+    return f'<nav aria-label="Principal">{" · ".join(links)}</nav><span id="quien">{name}</span>'
+
+
+def page(
+    name: str,
+    *,
+    titulo: str,
+    caller: Caller | None = None,
+    current: str = "",
+    clase: str = "",
+    datos: dict[str, str] | None = None,
+    encabezado: str | None = None,
+    raw: dict[str, str] | None = None,
+    **values: str,
+) -> str:
+    """A whole page: the frame with its title and header around the page's own template.
+
+    `datos` become the body's `data-*` attributes (what the page's script reads); `encabezado`
+    replaces the menu (the sign-in page); without a caller the menu leads home only."""
+    attributes = f' class="{escape(clase)}"' if clase else ""
+    attributes += "".join(f' data-{key}="{escape(value)}"' for key, value in (datos or {}).items())
+    if encabezado is None:
+        encabezado = menu(caller, current) if caller is not None else PUBLIC_MENU
+    return render(
+        "_pagina.html",
+        titulo=titulo,
+        raw={
+            "atributos": attributes,
+            "encabezado": encabezado,
+            "contenido": render(name, raw=raw, titulo=titulo, **values),
+        },
+    )
