@@ -160,7 +160,8 @@ async def test_every_page_has_the_same_menu_with_only_what_the_person_may_open(c
         page = await clerk.get(path, headers=HTML)
         assert _menu(page) == everyone, path
         assert f'<a href="{path}" aria-current="page">' in page.text
-        assert "<title>Signum — " in page.text and '<html lang="es-MX">' in page.text
+        assert "<title>Signum — " in page.text
+        assert '<html lang="es-MX">' in page.text
     admin = client(official("funcionario", "administrador"))
     for path in (*everyone, "/plantillas", "/estado"):
         assert _menu(await admin.get(path, headers=HTML)) == [*everyone, "/plantillas", "/estado"], path
