@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
 from signum.gateway.deps import ClientsDep, require
+from signum.gateway.limits import scan_limit, settings_of
 from signum.platform.errors import ValidationFailedError
 from signum.platform.http import (
     CALLER_HEADER,
@@ -32,6 +33,7 @@ from signum.platform.http import (
 from signum.platform.identity import Caller
 from signum.platform.policy import Action, UnitAccess, authorize
 from signum.platform.text import SafeText
+from signum.platform.uploads import read_form
 
 router = APIRouter(prefix="/api/v1", tags=["bandeja"])
 
@@ -313,7 +315,6 @@ REGISTRO_FIELDS = (
     "prioridad",
     "fecha_limite",
 )
-MAX_SCAN_BYTES = 30 * 1024 * 1024
 
 
 @router.post(
@@ -329,20 +330,22 @@ async def registrar(
             "Envíe un formulario multipart con el PDF escaneado en «archivo» y los datos.",
             code="multipart_required",
         )
-    form = await request.form()
-    upload = form.get("archivo")
-    if not isinstance(upload, UploadFile):
-        raise ValidationFailedError("Adjunte el PDF escaneado en el campo «archivo».", code="file_missing")
-    data = await upload.read(MAX_SCAN_BYTES + 1)
-    if len(data) > MAX_SCAN_BYTES:
-        raise ValidationFailedError(
-            "El PDF escaneado excede 30 MB; escanéelo a menor resolución.", code="scan_too_large"
-        )
-    body: dict[str, Any] = {}
-    for name in REGISTRO_FIELDS:
-        value = form.get(name)
-        if isinstance(value, str) and value.strip():
-            body[name] = value.strip()
+    # The scan is refused as soon as it passes its limit (413 scan_too_large), spooled to disk.
+    form = await read_form(request, {"archivo": scan_limit(settings_of(request))})
+    try:
+        upload = form.get("archivo")
+        if not isinstance(upload, UploadFile):
+            raise ValidationFailedError(
+                "Adjunte el PDF escaneado en el campo «archivo».", code="file_missing"
+            )
+        data = await upload.read()
+        body: dict[str, Any] = {}
+        for name in REGISTRO_FIELDS:
+            value = form.get(name)
+            if isinstance(value, str) and value.strip():
+                body[name] = value.strip()
+    finally:
+        await form.close()
     return await services.routing.request(
         "POST",
         "/internal/registros",

@@ -8,6 +8,7 @@ from signum.contracts import Topic
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import InternalClient, internal_token_guard
 from signum.platform.service import ServiceRuntime, create_app, serve
+from signum.platform.uploads import MULTIPART_ENVELOPE, BodyRule, Limit
 from signum.routing import api
 from signum.routing.directory_cache import CachedDirectory
 from signum.routing.domain import WorkCalendar
@@ -63,7 +64,22 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.every(settings.acuse_retry_seconds, retry_acuses)
     runtime.every(settings.deadline_job_seconds, check_deadlines)
     guard = internal_token_guard(token)
-    app = create_app(runtime, title="Signum — turnado", routers=[api.router(service, guard)])
+    app = create_app(
+        runtime,
+        title="Signum — turnado",
+        routers=[api.router(service, guard)],
+        body_rules=[
+            BodyRule(
+                "POST",
+                "/internal/registros",
+                Limit(
+                    settings.max_scan_bytes * 4 // 3 + MULTIPART_ENVELOPE,
+                    "scan_too_large",
+                    "El PDF escaneado excede el máximo permitido.",
+                ),
+            )
+        ],
+    )
     app.state.service = service
     return app
 
