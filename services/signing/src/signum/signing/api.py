@@ -6,6 +6,7 @@ Binary fields travel either as multipart files or as base64 strings in a JSON bo
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ from signum.platform.uploads import (
     field_limit,
     is_multipart,
     read_form,
+    spool,
 )
 from signum.signing.errors import pdf_limit
 from signum.signing.service import AcuseRequest, SigningService
@@ -153,7 +155,9 @@ def router(service: SigningService, guard: InternalGuard, caps: Mapping[str, Lim
         if request.headers.get("content-type", "").startswith("application/json"):
             pdf = _required(await read_fields(request, caps), "pdf")
         else:
-            pdf = await request.body()
+            # Spooled (disk past 1 MiB) and refused as soon as it passes the PDF limit.
+            with await spool(request.stream(), caps["pdf"]) as spooled:
+                pdf = await asyncio.to_thread(spooled.read)
         return await service.verify(pdf)
 
     @api.get(
