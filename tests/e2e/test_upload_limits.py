@@ -158,7 +158,8 @@ def _pids(platform: dict[str, ServiceProcess]) -> dict[str, int]:
     pids = {}
     for name in ("gateway", "signing"):
         proc = platform[name].proc
-        assert proc is not None and proc.poll() is None
+        assert proc is not None
+        assert proc.poll() is None
         pids[name] = proc.pid
     return pids
 
