@@ -24,6 +24,7 @@ from signum.platform.uploads import (
     BodyRule,
     BodyTooLargeError,
     Limit,
+    MultipartBody,
     field_limit,
     format_size,
     read_form,
@@ -185,3 +186,15 @@ async def test_a_spool_refuses_past_its_limit_and_keeps_what_fits() -> None:
     with pytest.raises(BodyTooLargeError) as refused:
         await spool(_chunks(3 * MIB), limit)
     assert refused.value.status_code == 413
+
+
+async def test_a_form_made_on_the_fly_reads_back_field_by_field(app: FastAPI) -> None:
+    app.user_middleware.clear()
+    app.middleware_stack = None
+    fields = {"password": "contraseña «segura»\r\n--no es un separador", "oficio_ids": "OF-1"}
+    body = MultipartBody(fields, "archivo", "escaneo del día.pdf", _chunks(2 * MIB + 3), "application/pdf")
+    async with _client(app) as client:
+        answer = await client.post(
+            "/formulario", content=body.stream(), headers={"content-type": body.content_type}
+        )
+    assert answer.json() == {"password": fields["password"], "oficio_ids": ["OF-1"], "archivo": 2 * MIB + 3}

@@ -7,7 +7,6 @@ recipient, their suplente, the office's oficialía de partes, or whoever turned 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import time
@@ -33,7 +32,7 @@ from signum.platform.http import (
 from signum.platform.identity import Caller
 from signum.platform.policy import Action, UnitAccess, authorize
 from signum.platform.text import SafeText
-from signum.platform.uploads import read_form
+from signum.platform.uploads import MultipartBody, read_form, upload_chunks
 
 router = APIRouter(prefix="/api/v1", tags=["bandeja"])
 
@@ -330,7 +329,8 @@ async def registrar(
             "Envíe un formulario multipart con el PDF escaneado en «archivo» y los datos.",
             code="multipart_required",
         )
-    # The scan is refused as soon as it passes its limit (413 scan_too_large), spooled to disk.
+    # The scan is refused as soon as it passes its limit (413 scan_too_large), spooled to disk
+    # and streamed on to routing (which streams it to storage): never held whole in memory.
     form = await read_form(request, {"archivo": scan_limit(settings_of(request))})
     try:
         upload = form.get("archivo")
@@ -338,21 +338,21 @@ async def registrar(
             raise ValidationFailedError(
                 "Adjunte el PDF escaneado en el campo «archivo».", code="file_missing"
             )
-        data = await upload.read()
-        body: dict[str, Any] = {}
+        fields: dict[str, str] = {}
         for name in REGISTRO_FIELDS:
             value = form.get(name)
             if isinstance(value, str) and value.strip():
-                body[name] = value.strip()
+                fields[name] = value.strip()
+        body = MultipartBody(fields, "archivo", "escaneo.pdf", upload_chunks(upload), "application/pdf")
+        return await services.routing.stream_upload(
+            "/internal/registros",
+            body.stream(),
+            caller=caller,
+            correlation_id=current_correlation_id(),
+            content_type=body.content_type,
+        )
     finally:
         await form.close()
-    return await services.routing.request(
-        "POST",
-        "/internal/registros",
-        caller=caller,
-        correlation_id=current_correlation_id(),
-        json=body | {"pdf": base64.b64encode(data).decode("ascii")},
-    )
 
 
 @router.get("/notificaciones", summary="Notificaciones en tiempo real (server-sent events)")

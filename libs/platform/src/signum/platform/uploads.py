@@ -16,6 +16,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping, Seq
 from dataclasses import dataclass, field
 from tempfile import SpooledTemporaryFile
 from typing import Any, BinaryIO
+from urllib.parse import quote
+from uuid import uuid4
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -288,3 +290,35 @@ async def upload_chunks(upload: UploadFile) -> AsyncIterator[bytes]:
     await upload.seek(0)
     while chunk := await upload.read(CHUNK):
         yield chunk
+
+
+@dataclass(frozen=True)
+class MultipartBody:
+    """A multipart/form-data body to send: text fields, then one file streamed from `chunks`."""
+
+    fields: Mapping[str, str]
+    file_field: str
+    filename: str
+    chunks: AsyncIterable[bytes]
+    file_type: str = "application/octet-stream"
+    boundary: str = field(default_factory=lambda: uuid4().hex)
+
+    @property
+    def content_type(self) -> str:
+        """The request's `Content-Type`, with the boundary."""
+        return f"multipart/form-data; boundary={self.boundary}"
+
+    def _disposition(self, name: str, filename: str | None = None) -> str:
+        quoted = quote(name, safe="")
+        text = f'--{self.boundary}\r\nContent-Disposition: form-data; name="{quoted}"'
+        if filename is not None:
+            text += f'; filename="{quote(filename, safe="")}"\r\nContent-Type: {self.file_type}'
+        return text + "\r\n\r\n"
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The body, chunk by chunk (the file is never held whole)."""
+        head = "".join(self._disposition(n, None) + f"{v}\r\n" for n, v in self.fields.items())
+        yield (head + self._disposition(self.file_field, self.filename)).encode("utf-8")
+        async for chunk in self.chunks:
+            yield chunk
+        yield f"\r\n--{self.boundary}--\r\n".encode()

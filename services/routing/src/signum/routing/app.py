@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import FastAPI
 
 from signum.contracts import Topic
@@ -64,19 +66,21 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.every(settings.acuse_retry_seconds, retry_acuses)
     runtime.every(settings.deadline_job_seconds, check_deadlines)
     guard = internal_token_guard(token)
+    scan = Limit(
+        settings.max_scan_bytes,
+        "scan_too_large",
+        "El PDF escaneado excede {maximo}; escanéelo a menor resolución.",
+    )
     app = create_app(
         runtime,
         title="Signum — turnado",
-        routers=[api.router(service, guard)],
+        routers=[api.router(service, guard, scan)],
+        # A registro is a form: the scan (capped on its own) and a few short fields.
         body_rules=[
             BodyRule(
                 "POST",
                 "/internal/registros",
-                Limit(
-                    settings.max_scan_bytes * 4 // 3 + MULTIPART_ENVELOPE,
-                    "scan_too_large",
-                    "El PDF escaneado excede el máximo permitido.",
-                ),
+                replace(scan, bytes=settings.max_scan_bytes + MULTIPART_ENVELOPE),
             )
         ],
     )
