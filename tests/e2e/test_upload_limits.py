@@ -258,6 +258,26 @@ async def test_signing_itself_refuses_a_300_mb_pdf_to_verify_with_flat_memory(
     assert rss.growth_mb("signing") < RSS_GROWTH_LIMIT_MB
 
 
+async def test_routing_itself_refuses_a_300_mb_scan_with_flat_memory(
+    platform: dict[str, ServiceProcess],
+) -> None:
+    """The oficialía's scan travels gateway → routing as a form: routing caps it as it streams."""
+    routing = platform["routing"].proc
+    assert routing is not None
+    form = Form({"asunto": "Escrito", "remitente_nombre": "Ciudadano"}, "archivo", 300 * MB, "s.pdf")
+    async with httpx.AsyncClient(base_url=platform["routing"].url) as internal:
+        with rss_peak({"routing": routing.pid}) as rss:
+            refused = await _post(
+                internal,
+                "/internal/registros",
+                form.chunks(),
+                content_type=form.content_type,
+                headers=_internal_headers(),
+            )
+    _refused(refused, "scan_too_large", "El PDF escaneado excede 30 MB")
+    assert rss.growth_mb("routing") < RSS_GROWTH_LIMIT_MB
+
+
 # --- every upload route: its 413, declared or chunked -----------------------------------------
 
 
