@@ -74,6 +74,27 @@ class RegistroRequest(_Body):
     fecha_limite: dt.date | None = None
 
 
+_REGISTRO_SCHEMA = RegistroRequest.model_json_schema()
+_REGISTRO_DOC = {
+    "requestBody": {
+        "required": True,
+        "description": "Formulario multipart: el PDF escaneado en `archivo` y los datos del registro.",
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "archivo": {"type": "string", "format": "binary"},
+                        **_REGISTRO_SCHEMA["properties"],
+                    },
+                    "required": ["archivo", *_REGISTRO_SCHEMA.get("required", [])],
+                }
+            }
+        },
+    }
+}
+
+
 def router(service: RoutingService, guard: InternalGuard, scan: Limit) -> APIRouter:
     """Routing's internal API; `scan` is the limit of a registered paper document's PDF."""
     api = APIRouter(prefix="/internal", dependencies=[Depends(guard)], tags=["turnado"])
@@ -181,7 +202,11 @@ def router(service: RoutingService, guard: InternalGuard, scan: Limit) -> APIRou
         return await service.archive(caller_from_request(request), entrega_id)
 
     @api.post(
-        "/registros", status_code=201, summary="Registrar un documento en papel (multipart: archivo + datos)"
+        "/registros",
+        status_code=201,
+        summary="Registrar un documento en papel (multipart: archivo + datos)",
+        openapi_extra=_REGISTRO_DOC,
+        responses={413: {"description": "El PDF escaneado excede el máximo (scan_too_large)."}},
     )
     async def registrar(request: Request) -> dict[str, Any]:
         caller = caller_from_request(request)
