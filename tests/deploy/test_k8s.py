@@ -362,6 +362,22 @@ def test_ingress_sends_the_public_host_to_the_gateway_over_tls(base: list[dict[s
     assert tls["secretName"]
 
 
+def test_the_ingress_lets_through_every_body_the_gateway_accepts(base: list[dict[str, Any]]) -> None:
+    """The gateway refuses an oversized upload with its own Spanish 413; a lower proxy limit would
+    answer first with nginx's English page."""
+    from signum.gateway.settings import Settings
+
+    annotations = of_kind(base, "Ingress")["gateway"]["metadata"]["annotations"]
+    size = annotations["nginx.ingress.kubernetes.io/proxy-body-size"]
+    assert size.endswith("m"), size
+    largest = max(
+        value
+        for name, value in Settings().model_dump().items()
+        if name.startswith("max_") and name.endswith("_bytes")
+    )
+    assert int(size[:-1]) * 1024 * 1024 > largest
+
+
 def test_the_namespace_enforces_the_restricted_pod_security_standard(base: list[dict[str, Any]]) -> None:
     namespace = of_kind(base, "Namespace")["signum"]
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"

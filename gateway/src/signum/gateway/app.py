@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
@@ -16,12 +17,13 @@ from signum.gateway.deps import require
 from signum.gateway.directory.demo import DemoLogin, load_demo
 from signum.gateway.directory.install import install_directory
 from signum.gateway.directory.repository import DirectoryRepository
-from signum.gateway.error_pages import install_error_pages
+from signum.gateway.error_pages import install_error_pages, render_error
 from signum.gateway.identity.limits import AddressLimiter
 from signum.gateway.identity.oidc import OidcClient, OidcConfig
 from signum.gateway.identity.passwords import PasswordWorkers
 from signum.gateway.identity.repository import IdentityRepository
 from signum.gateway.identity.service import IdentityService, LoginPolicy
+from signum.gateway.limits import scan_limit, verify_limit
 from signum.gateway.routes import (
     admin,
     auth,
@@ -40,6 +42,7 @@ from signum.gateway.ui import STATIC_DIR
 from signum.platform.health import CheckFailed
 from signum.platform.http import InternalClient
 from signum.platform.service import ServiceRuntime, create_app, serve
+from signum.platform.uploads import MULTIPART_ENVELOPE, BodyRule, Limit
 
 PURGE_EVERY_SECONDS = 600.0
 
@@ -95,6 +98,40 @@ def build_oidc(settings: Settings, repository: IdentityRepository) -> OidcClient
     )
 
 
+def body_rules(settings: Settings, directory_max_bytes: int) -> list[BodyRule]:
+    """The limit of every route that takes more than a small JSON body (the rest:
+    `SIGNUM_GATEWAY_MAX_BODY_BYTES`). A form's limit leaves room for its envelope; each file in it
+    has its own cap where the route reads it."""
+    envelope = MULTIPART_ENVELOPE
+    pdf = replace(verify_limit(settings), bytes=settings.max_verify_bytes + envelope)
+    scan = replace(scan_limit(settings), bytes=settings.max_scan_bytes + envelope)
+    attachment = Limit(
+        settings.max_attachment_bytes,
+        "file_too_large",
+        "El archivo excede el tamaño máximo permitido de {maximo}.",
+    )
+    directory_csv = Limit(
+        directory_max_bytes + envelope,
+        "directory_import_too_large",
+        "El archivo excede el máximo de {maximo}. Divídalo por dependencia e impórtelo por partes.",
+    )
+    template = Limit(settings.max_template_bytes)
+    credential = Limit(settings.max_credential_bytes)
+    return [
+        BodyRule("POST", "/api/v1/verificar", pdf),
+        BodyRule("POST", "/verificar", pdf),
+        BodyRule("POST", "/api/v1/oficios/{oficio_id}/anexos", attachment),
+        BodyRule("POST", "/api/v1/oficialia/registros", scan),
+        BodyRule("POST", "/api/v1/directorio/importaciones", directory_csv),
+        BodyRule("POST", "/api/v1/plantillas", template),
+        BodyRule("PUT", "/api/v1/plantillas/{plantilla_id}", template),
+        BodyRule("POST", "/api/v1/oficios/{oficio_id}/firmas/credencial", credential),
+        BodyRule("POST", "/api/v1/firmas/lote", credential),
+        BodyRule("POST", "/api/v1/oficios/{oficio_id}/firmas/preparacion", credential),
+        BodyRule("POST", "/api/v1/oficios/{oficio_id}/firmas/{preparacion_id}/completar", credential),
+    ]
+
+
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, uses_s3=False)
@@ -130,6 +167,8 @@ def build(settings: Settings | None = None) -> FastAPI:
         description="API pública de Signum: oficios digitales con firma electrónica avanzada.",
         docs_url=None,  # served from vendored files by `docs.router`
         redoc_url=None,
+        body_rules=body_rules(settings, directory_service.max_bytes),
+        render_error=render_error,
         routers=[
             auth.router,
             oficios.router,

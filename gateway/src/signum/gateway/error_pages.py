@@ -17,10 +17,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import Scope
 
 from signum.gateway import ui
 from signum.platform.errors import SignumError
-from signum.platform.http import log_unexpected
+from signum.platform.http import error_response, log_unexpected
 from signum.platform.logging import get_logger
 
 log = get_logger(__name__)
@@ -97,6 +98,12 @@ def _page_for(request: Request, exc: Exception) -> HTMLResponse:
         return response
     log_unexpected(exc)
     return error_page(500, UNEXPECTED, correlation_id=correlation_id)
+
+
+def render_error(scope: Scope, error: SignumError) -> Response:
+    """An error answered before the application runs (a body past its limit): a page or JSON."""
+    request = Request(scope)
+    return _page_for(request, error) if wants_page(request) else error_response(error)
 
 
 def install_error_pages(app: FastAPI) -> None:

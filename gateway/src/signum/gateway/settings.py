@@ -45,6 +45,15 @@ class Settings(ServiceSettings):
     oidc_claim: str = "email"
     oidc_maps_to: Literal["correo", "numero_empleado"] = "correo"
     oidc_scopes: str = "openid email profile"
+    # Upload limits (bytes), enforced while the body streams (signum.platform.uploads): past one,
+    # 413 with the route's code. Keep them in step with the services' own (SIGNUM_SIGNING_MAX_PDF_BYTES,
+    # SIGNUM_STORAGE_MAX_UPLOAD_BYTES, SIGNUM_ROUTING_MAX_SCAN_BYTES, SIGNUM_DRAFTING_MAX_TEMPLATE_BYTES).
+    max_verify_bytes: int = Field(default=30 * 1024 * 1024, ge=1024, description="PDF to verify.")
+    max_attachment_bytes: int = Field(default=250 * 1024 * 1024, ge=1024, description="One anexo.")
+    max_scan_bytes: int = Field(default=30 * 1024 * 1024, ge=1024, description="Oficialía's scanned PDF.")
+    max_template_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, description="A template (images).")
+    max_credential_bytes: int = Field(default=256 * 1024, ge=1024, description="A signing call's body.")
+    max_credential_file_bytes: int = Field(default=32 * 1024, ge=1024, description="Its .cer or .key.")
     # Demo data (directory and demo logins) is loaded at start when set; never in production.
     demo_data: bool = False
     demo_password: SecretStr = SecretStr("Monterrey2026")

@@ -7,7 +7,6 @@ recipient, their suplente, the office's oficialía de partes, or whoever turned 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import time
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
 from signum.gateway.deps import ClientsDep, require
+from signum.gateway.limits import scan_limit, settings_of
 from signum.platform.errors import ValidationFailedError
 from signum.platform.http import (
     CALLER_HEADER,
@@ -32,6 +32,7 @@ from signum.platform.http import (
 from signum.platform.identity import Caller
 from signum.platform.policy import Action, UnitAccess, authorize
 from signum.platform.text import SafeText
+from signum.platform.uploads import MultipartBody, read_form, upload_chunks
 
 router = APIRouter(prefix="/api/v1", tags=["bandeja"])
 
@@ -313,7 +314,6 @@ REGISTRO_FIELDS = (
     "prioridad",
     "fecha_limite",
 )
-MAX_SCAN_BYTES = 30 * 1024 * 1024
 
 
 @router.post(
@@ -329,27 +329,30 @@ async def registrar(
             "Envíe un formulario multipart con el PDF escaneado en «archivo» y los datos.",
             code="multipart_required",
         )
-    form = await request.form()
-    upload = form.get("archivo")
-    if not isinstance(upload, UploadFile):
-        raise ValidationFailedError("Adjunte el PDF escaneado en el campo «archivo».", code="file_missing")
-    data = await upload.read(MAX_SCAN_BYTES + 1)
-    if len(data) > MAX_SCAN_BYTES:
-        raise ValidationFailedError(
-            "El PDF escaneado excede 30 MB; escanéelo a menor resolución.", code="scan_too_large"
+    # The scan is refused as soon as it passes its limit (413 scan_too_large), spooled to disk
+    # and streamed on to routing (which streams it to storage): never held whole in memory.
+    form = await read_form(request, {"archivo": scan_limit(settings_of(request))})
+    try:
+        upload = form.get("archivo")
+        if not isinstance(upload, UploadFile):
+            raise ValidationFailedError(
+                "Adjunte el PDF escaneado en el campo «archivo».", code="file_missing"
+            )
+        fields: dict[str, str] = {}
+        for name in REGISTRO_FIELDS:
+            value = form.get(name)
+            if isinstance(value, str) and value.strip():
+                fields[name] = value.strip()
+        body = MultipartBody(fields, "archivo", "escaneo.pdf", upload_chunks(upload), "application/pdf")
+        return await services.routing.stream_upload(
+            "/internal/registros",
+            body.stream(),
+            caller=caller,
+            correlation_id=current_correlation_id(),
+            content_type=body.content_type,
         )
-    body: dict[str, Any] = {}
-    for name in REGISTRO_FIELDS:
-        value = form.get(name)
-        if isinstance(value, str) and value.strip():
-            body[name] = value.strip()
-    return await services.routing.request(
-        "POST",
-        "/internal/registros",
-        caller=caller,
-        correlation_id=current_correlation_id(),
-        json=body | {"pdf": base64.b64encode(data).decode("ascii")},
-    )
+    finally:
+        await form.close()
 
 
 @router.get("/notificaciones", summary="Notificaciones en tiempo real (server-sent events)")

@@ -2,12 +2,12 @@
 
 # No `from __future__ import annotations`: FastAPI must see the `Annotated` dependencies built
 # inside `router()` as objects, not as names it cannot resolve.
+import asyncio
 from collections.abc import Callable
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from starlette.datastructures import UploadFile
 
 from signum.gateway.directory.importer import ImportFileError
 from signum.gateway.directory.schemas import (
@@ -23,9 +23,10 @@ from signum.gateway.directory.schemas import (
     encode_cursor,
 )
 from signum.gateway.directory.service import DirectoryService
-from signum.platform.errors import SignumError
+from signum.platform.errors import ValidationFailedError
 from signum.platform.identity import Caller
 from signum.platform.policy import Action
+from signum.platform.uploads import Limit, is_multipart, read_form, spool
 
 Require = Callable[[Action], Callable[..., Any]]
 """The authorization dependency factory: `require(action)` authenticates and checks `action`."""
@@ -187,40 +188,30 @@ def _forget(request: Request, funcionario_id: str) -> None:
 
 
 async def _uploaded_csv(request: Request, max_bytes: int) -> bytes:
-    """The CSV of the request: a multipart form's file part, or the body itself."""
-    limit = max_bytes + 64 * 1024  # room for the multipart envelope
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(max_bytes)
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise _too_large(max_bytes)
-    content_type = request.headers.get("content-type", "")
-    if not content_type.lower().startswith("multipart/form-data"):
-        return bytes(body)
-    # The standard library's MIME parser reads the form: no extra dependency for one upload.
-    message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + bytes(body)
+    """The CSV of the request: a multipart form's file part (`archivo`, or the first file), or the
+    body itself; refused as soon as it passes `max_bytes` and spooled to disk until then."""
+    limit = Limit(
+        max_bytes,
+        "directory_import_too_large",
+        f"El archivo excede el máximo de {max_bytes / 1_048_576:.0f} MB. Divídalo por dependencia "
+        "e impórtelo por partes.",
     )
-    if not message.is_multipart():
-        raise ImportFileError("El formulario no se pudo leer.", code="directory_import_bad_form")
-    for part in message.iter_parts():
-        if part.get_param("name", header="content-disposition") == "archivo" or part.get_filename():
-            payload = part.get_payload(decode=True)
-            if isinstance(payload, bytes):
-                return payload
+    if not is_multipart(request):
+        with await spool(request.stream(), limit) as body:
+            return await asyncio.to_thread(body.read)
+    try:
+        form = await read_form(request, {"archivo": limit}, default=max_bytes)
+    except ValidationFailedError:
+        raise ImportFileError("El formulario no se pudo leer.", code="directory_import_bad_form") from None
+    try:
+        files = [v for _, v in form.multi_items() if isinstance(v, UploadFile) and v.filename]
+        chosen = form.get("archivo") if isinstance(form.get("archivo"), UploadFile) else None
+        upload = chosen or (files[0] if files else None)
+        if isinstance(upload, UploadFile):
+            return await upload.read()
+    finally:
+        await form.close()
     raise ImportFileError(
         "El formulario no trae el archivo: envíe el CSV en el campo «archivo».",
         code="directory_import_missing_file",
-    )
-
-
-def _too_large(max_bytes: int) -> SignumError:
-    return ImportFileError(
-        f"El archivo excede el máximo de {max_bytes / 1_048_576:.0f} MB. Divídalo por dependencia "
-        "e impórtelo por partes.",
-        code="directory_import_too_large",
-        status_code=413,
     )

@@ -17,11 +17,13 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from signum.gateway.deps import ClientsDep, require
+from signum.gateway.limits import credential_caps, settings_of
 from signum.gateway.routes.oficios import binary_response
 from signum.platform.errors import ValidationFailedError
 from signum.platform.http import content_disposition, current_correlation_id, segment
 from signum.platform.identity import Caller
 from signum.platform.policy import Action
+from signum.platform.uploads import is_multipart, read_form
 
 router = APIRouter(tags=["firma"])
 
@@ -35,18 +37,22 @@ class CompletionRequest(BaseModel):
 
 
 async def _credential_fields(request: Request) -> dict[str, Any]:
-    """cer, key (base64) and password from a multipart form or a JSON body."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        fields: dict[str, Any] = {}
-        for name in ("cer", "key"):
-            value = form.get(name)
-            if isinstance(value, UploadFile):
-                fields[name] = base64.b64encode(await value.read()).decode("ascii")
-        password = form.get("password")
-        if isinstance(password, str):
-            fields["password"] = password
-        fields["oficio_ids"] = [str(v) for v in form.getlist("oficio_ids")]
+    """cer, key (base64) and password from a multipart form or a JSON body. Each field of a form
+    has a small cap (`credential_caps`), checked as it streams; the whole body has the route's."""
+    if is_multipart(request):
+        form = await read_form(request, credential_caps(settings_of(request)))
+        try:
+            fields: dict[str, Any] = {}
+            for name in ("cer", "key"):
+                value = form.get(name)
+                if isinstance(value, UploadFile):
+                    fields[name] = base64.b64encode(await value.read()).decode("ascii")
+            password = form.get("password")
+            if isinstance(password, str):
+                fields["password"] = password
+            fields["oficio_ids"] = [str(v) for v in form.getlist("oficio_ids")]
+        finally:
+            await form.close()
         return fields
     try:
         body = await request.json()

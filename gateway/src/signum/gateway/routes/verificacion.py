@@ -10,6 +10,7 @@ CURP (`signum.gateway.verification`).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from html import escape
 from typing import Any
 from urllib.parse import quote
@@ -21,9 +22,11 @@ from starlette.datastructures import UploadFile
 from signum.gateway import ui
 from signum.gateway.clients import ServiceClients
 from signum.gateway.deps import ClientsDep, public, viewer
+from signum.gateway.limits import settings_of, verify_limit
 from signum.gateway.verification import for_viewer, report_html
 from signum.platform.errors import NotFoundError, SignumError, ValidationFailedError
 from signum.platform.http import current_correlation_id, segment
+from signum.platform.uploads import file_chunks, is_multipart, read_form, spool, upload_chunks
 
 ID_MAX = 200
 
@@ -31,28 +34,34 @@ router = APIRouter(tags=["verificación"], dependencies=[Depends(public())])
 pages = APIRouter(include_in_schema=False, dependencies=[Depends(public())])
 
 
-async def _once(data: bytes) -> AsyncIterator[bytes]:
-    yield data
+@asynccontextmanager
+async def _uploaded_pdf(request: Request) -> AsyncIterator[AsyncIterator[bytes]]:
+    """The uploaded PDF (the `archivo` field of a multipart form, or the raw body) spooled to disk
+    past 1 MiB and refused as soon as it passes `SIGNUM_GATEWAY_MAX_VERIFY_BYTES`; yields its
+    chunks for signing."""
+    limit = verify_limit(settings_of(request))
+    if is_multipart(request):
+        form = await read_form(request, {"archivo": limit})
+        try:
+            upload = form.get("archivo")
+            if not isinstance(upload, UploadFile):
+                raise ValidationFailedError("Adjunte el PDF en el campo «archivo».", code="file_missing")
+            yield upload_chunks(upload)
+        finally:
+            await form.close()
+        return
+    with await spool(request.stream(), limit) as pdf:
+        yield file_chunks(pdf)
 
 
-async def _pdf_from(request: Request) -> bytes:
-    """The uploaded PDF: the `archivo` field of a multipart form, or the raw body."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("archivo")
-        if not isinstance(upload, UploadFile):
-            raise ValidationFailedError("Adjunte el PDF en el campo «archivo».", code="file_missing")
-        return await upload.read()
-    return await request.body()
-
-
-async def _verify_pdf(services: ServiceClients, pdf: bytes) -> dict[str, Any]:
-    result: dict[str, Any] = await services.signing.stream_upload(
-        "/internal/verificacion",
-        _once(pdf),
-        correlation_id=current_correlation_id(),
-        content_type="application/pdf",
-    )
+async def _verify_pdf(services: ServiceClients, request: Request) -> dict[str, Any]:
+    async with _uploaded_pdf(request) as pdf:
+        result: dict[str, Any] = await services.signing.stream_upload(
+            "/internal/verificacion",
+            pdf,
+            correlation_id=current_correlation_id(),
+            content_type="application/pdf",
+        )
     return result
 
 
@@ -77,7 +86,7 @@ async def _verify_id(services: ServiceClients, document_id: str) -> dict[str, An
 
 @router.post("/api/v1/verificar", summary="Verificar las firmas de un PDF (público)")
 async def verify_upload(request: Request, services: ClientsDep) -> Any:
-    result = await _verify_pdf(services, await _pdf_from(request))
+    result = await _verify_pdf(services, request)
     return for_viewer(result, await viewer(request))
 
 
@@ -144,7 +153,7 @@ async def verification_page(
 async def verification_upload_page(request: Request, services: ClientsDep) -> HTMLResponse:
     """The report of an uploaded PDF."""
     try:
-        result = await _verify_pdf(services, await _pdf_from(request))
+        result = await _verify_pdf(services, request)
     except SignumError as exc:
         return _page(error=exc.message, status=exc.status_code)
     return _page(result=for_viewer(result, await viewer(request)))

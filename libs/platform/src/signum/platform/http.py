@@ -9,7 +9,7 @@ import re
 import time
 import traceback
 import unicodedata
-from collections.abc import AsyncIterable, Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from typing import Any, Literal
 from urllib.parse import quote
@@ -41,6 +41,7 @@ from signum.platform.text import (
     UNSAFE_TEXT_CODE,
     UNSAFE_TEXT_MESSAGE,
 )
+from signum.platform.uploads import BodyLimit, BodyRule, ErrorRenderer, render_json
 
 CORRELATION_HEADER = "X-Correlation-ID"
 INTERNAL_TOKEN_HEADER = "X-Signum-Internal-Token"  # noqa: S105 - a header name, not a secret
@@ -172,6 +173,7 @@ def valid_correlation_id(value: str | None) -> str:
 
 
 MAX_JSON_DEPTH = 32
+DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024  # a route without a limit of its own (JSON, small forms)
 _JSON_PREFIX = 1 << 20  # bytes held back to answer 422 before the app reads the body
 
 
@@ -284,10 +286,19 @@ def _json_kind(scope: Any) -> Literal["json", "maybe"] | None:
     return "maybe"
 
 
-def install_request_middleware(app: FastAPI, metrics: ServiceMetrics) -> None:
-    """Bind a correlation id to each request, record request count and duration by route, and
-    refuse JSON bodies nested too deep (`JsonDepthLimit`)."""
+def install_request_middleware(
+    app: FastAPI,
+    metrics: ServiceMetrics,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    body_rules: Sequence[BodyRule] = (),
+    render_error: ErrorRenderer = render_json,
+) -> None:
+    """Bind a correlation id to each request, record request count and duration by route, refuse
+    a body past its route's limit while it streams (`BodyLimit`: `body_rules`, else
+    `max_body_bytes`) and JSON bodies nested too deep (`JsonDepthLimit`)."""
     app.add_middleware(JsonDepthLimit)
+    app.add_middleware(BodyLimit, default=max_body_bytes, rules=body_rules, render=render_error)
 
     @app.middleware("http")
     async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -29,6 +29,7 @@ from signum.platform.logging import configure_logging, get_logger
 from signum.platform.metrics import CONTENT_TYPE_LATEST, ServiceMetrics
 from signum.platform.outbox import OutboxRelay, ensure_outbox_indexes
 from signum.platform.settings import ServiceSettings
+from signum.platform.uploads import BodyRule, ErrorRenderer, render_json
 
 StartupHook = Callable[[], Awaitable[None]]
 # What a process needs to serve requests itself (see `ServiceRuntime.readiness`).
@@ -253,11 +254,14 @@ def create_app(
     description: str = "",
     docs_url: str | None = "/docs",
     redoc_url: str | None = "/redoc",
+    body_rules: Sequence[BodyRule] = (),
+    render_error: ErrorRenderer = render_json,
 ) -> FastAPI:
     """The FastAPI app of a service, with health, metrics, errors and its routers.
 
     `docs_url`/`redoc_url` None leaves out FastAPI's documentation pages (they load from a CDN);
-    the gateway serves its own from vendored files."""
+    the gateway serves its own from vendored files. Request bodies are limited by `body_rules`
+    (the upload routes), else `settings.max_body_bytes`; `render_error` renders the 413."""
     app = FastAPI(
         title=title,
         description=description,
@@ -268,7 +272,13 @@ def create_app(
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    install_request_middleware(app, runtime.metrics)
+    install_request_middleware(
+        app,
+        runtime.metrics,
+        max_body_bytes=runtime.settings.max_body_bytes,
+        body_rules=body_rules,
+        render_error=render_error,
+    )
     app.include_router(health_router(runtime))
     for router in routers:
         app.include_router(router)

@@ -86,3 +86,6 @@ class ServiceSettings(BaseSettings):
     # (our internal clients: INTERNAL_KEEPALIVE_SECONDS; httpx: 5 s; an ingress: 60 s), or a client
     # reuses a connection in the instant the server closes it and the request fails unanswered.
     http_keep_alive_seconds: int = Field(default=75, ge=1)
+    # The largest request body of a route without a limit of its own (JSON, small forms); upload
+    # routes take theirs from their service's settings (signum.platform.uploads.BodyRule).
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)

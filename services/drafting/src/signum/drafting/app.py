@@ -16,6 +16,7 @@ from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import InternalClient, internal_token_guard
 from signum.platform.readers import OficioReaders
 from signum.platform.service import ServiceRuntime, create_app, serve
+from signum.platform.uploads import BodyRule, Limit
 
 
 def build(settings: Settings | None = None) -> FastAPI:
@@ -66,7 +67,16 @@ def build(settings: Settings | None = None) -> FastAPI:
         public_url=settings.public_url,
     )
     guard = internal_token_guard(settings.infra.internal_token)
-    return create_app(runtime, title="Signum — redacción", routers=[api.router(service, templates, guard)])
+    template = Limit(settings.max_template_bytes)
+    return create_app(
+        runtime,
+        title="Signum — redacción",
+        routers=[api.router(service, templates, guard)],
+        body_rules=[
+            BodyRule("POST", "/internal/plantillas", template),
+            BodyRule("PUT", "/internal/plantillas/{plantilla_id}", template),
+        ],
+    )
 
 
 def main() -> None:

@@ -30,6 +30,8 @@ class Settings(ServiceSettings):
         description="Dirección pública de Signum: el QR y la página de verificación que imprime el oficio.",
     )
     municipality: str = "Monterrey"
+    # A template's JSON (up to 8 images of 1 MB, base64): past it, 413 while the body streams.
+    max_template_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     state: str = "Nuevo León"
 
     @field_validator("folio_format")

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.datastructures import UploadFile
 
 from signum.platform.errors import ValidationFailedError
 from signum.platform.http import InternalGuard, caller_from_request
 from signum.platform.text import SafeText
+from signum.platform.uploads import Limit, read_form, upload_chunks
 from signum.routing import domain
 from signum.routing.service import RoutingService
 
@@ -71,10 +72,31 @@ class RegistroRequest(_Body):
     destinatario_id: str = Field(min_length=1, max_length=64)
     prioridad: str = Field(default="ordinaria", pattern="^(ordinaria|urgente)$")
     fecha_limite: dt.date | None = None
-    pdf: str = Field(min_length=8, description="The scanned PDF, base64.")
 
 
-def router(service: RoutingService, guard: InternalGuard) -> APIRouter:
+_REGISTRO_SCHEMA = RegistroRequest.model_json_schema()
+_REGISTRO_DOC = {
+    "requestBody": {
+        "required": True,
+        "description": "Formulario multipart: el PDF escaneado en `archivo` y los datos del registro.",
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "archivo": {"type": "string", "format": "binary"},
+                        **_REGISTRO_SCHEMA["properties"],
+                    },
+                    "required": ["archivo", *_REGISTRO_SCHEMA.get("required", [])],
+                }
+            }
+        },
+    }
+}
+
+
+def router(service: RoutingService, guard: InternalGuard, scan: Limit) -> APIRouter:
+    """Routing's internal API; `scan` is the limit of a registered paper document's PDF."""
     api = APIRouter(prefix="/internal", dependencies=[Depends(guard)], tags=["turnado"])
 
     @api.get("/oficios/{oficio_id}/lectores", response_model=ReadersResponse)
@@ -179,14 +201,34 @@ def router(service: RoutingService, guard: InternalGuard) -> APIRouter:
     async def archivar(entrega_id: str, request: Request) -> dict[str, Any]:
         return await service.archive(caller_from_request(request), entrega_id)
 
-    @api.post("/registros", status_code=201)
-    async def registrar(body: RegistroRequest, request: Request) -> dict[str, Any]:
+    @api.post(
+        "/registros",
+        status_code=201,
+        summary="Registrar un documento en papel (multipart: archivo + datos)",
+        openapi_extra=_REGISTRO_DOC,
+        responses={413: {"description": "El PDF escaneado excede el máximo (scan_too_large)."}},
+    )
+    async def registrar(request: Request) -> dict[str, Any]:
+        caller = caller_from_request(request)
+        # The scan is refused as soon as it passes its limit and spooled to disk, then streamed on.
+        form = await read_form(request, {"archivo": scan})
         try:
-            pdf = base64.b64decode(body.pdf, validate=True)
-        except (ValueError, binascii.Error):
-            raise ValidationFailedError("El PDF no está en base64.", code="scan_not_base64") from None
-        fields = body.model_dump(exclude={"pdf"})
-        return await service.register_paper(caller_from_request(request), pdf=pdf, **fields)
+            upload = form.get("archivo")
+            if not isinstance(upload, UploadFile):
+                raise ValidationFailedError(
+                    "Adjunte el PDF escaneado en el campo «archivo».", code="file_missing"
+                )
+            text = {name: value for name, value in form.multi_items() if isinstance(value, str)}
+            try:
+                fields = RegistroRequest.model_validate(text)
+            except ValidationError as exc:
+                raise RequestValidationError(exc.errors()) from None
+            head = await upload.read(8)
+            return await service.register_paper(
+                caller, pdf_head=head, pdf=upload_chunks(upload), **fields.model_dump()
+            )
+        finally:
+            await form.close()
 
     @api.get("/notificaciones")
     async def notificaciones(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import FastAPI
 
 from signum.contracts import Topic
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import InternalClient, internal_token_guard
 from signum.platform.service import ServiceRuntime, create_app, serve
+from signum.platform.uploads import MULTIPART_ENVELOPE, BodyRule, Limit
 from signum.routing import api
 from signum.routing.directory_cache import CachedDirectory
 from signum.routing.domain import WorkCalendar
@@ -63,7 +66,24 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.every(settings.acuse_retry_seconds, retry_acuses)
     runtime.every(settings.deadline_job_seconds, check_deadlines)
     guard = internal_token_guard(token)
-    app = create_app(runtime, title="Signum — turnado", routers=[api.router(service, guard)])
+    scan = Limit(
+        settings.max_scan_bytes,
+        "scan_too_large",
+        "El PDF escaneado excede {maximo}; escanéelo a menor resolución.",
+    )
+    app = create_app(
+        runtime,
+        title="Signum — turnado",
+        routers=[api.router(service, guard, scan)],
+        # A registro is a form: the scan (capped on its own) and a few short fields.
+        body_rules=[
+            BodyRule(
+                "POST",
+                "/internal/registros",
+                replace(scan, bytes=settings.max_scan_bytes + MULTIPART_ENVELOPE),
+            )
+        ],
+    )
     app.state.service = service
     return app
 

@@ -1242,7 +1242,8 @@ class RoutingService:
         self,
         caller: Caller,
         *,
-        pdf: bytes,
+        pdf_head: bytes,
+        pdf: AsyncIterator[bytes],
         asunto: str,
         remitente_nombre: str,
         remitente_cargo: str,
@@ -1254,13 +1255,14 @@ class RoutingService:
         prioridad: str = "ordinaria",
         fecha_limite: dt.date | None = None,
     ) -> dict[str, Any]:
-        """Oficialía de partes: a scanned paper document enters the same flow as a signed oficio."""
+        """Oficialía de partes: a scanned paper document enters the same flow as a signed oficio.
+        `pdf` streams the scan to storage (`pdf_head`: its first bytes, to check it is a PDF)."""
         if caller.kind != "official" or not caller.has_role("oficialia") or not caller.unidad_id:
             raise DeliveryForbiddenError(
                 "Solo la oficialía de partes registra documentos recibidos en papel.",
                 code="registry_forbidden",
             )
-        if not pdf.startswith(b"%PDF"):
+        if not pdf_head.startswith(b"%PDF"):
             raise ValidationFailedError("El documento escaneado debe ser un PDF.", code="scan_not_pdf")
         if fecha_limite is not None and fecha_limite < self.today():
             raise domain.DeadlineInPastError()
@@ -1285,7 +1287,7 @@ class RoutingService:
         oficio_id = str(uuid7())
         stored = await self.storage.stream_upload(
             "/internal/objetos",
-            _once(pdf),
+            pdf,
             caller=SYSTEM,
             params={
                 "oficio_id": oficio_id,
@@ -1618,10 +1620,6 @@ class RoutingService:
         )
         authorize(caller, action, access)
         return doc
-
-
-async def _once(data: bytes) -> AsyncIterator[bytes]:
-    yield data
 
 
 async def _http_get(url: str) -> bytes:

@@ -28,6 +28,8 @@ class Settings(ServiceSettings):
     holidays: list[dt.date] = Field(default_factory=list)
     """Non-working days besides weekends and the federal ones (e.g. local holidays, vacations)."""
     federal_holidays: bool = True
+    # The largest scanned PDF the oficialía registers (base64 in the registro's JSON: a third more).
+    max_scan_bytes: int = Field(default=30 * 1024 * 1024, ge=1024)
     reminder_working_days: int = 2
     deadline_job_seconds: float = 60.0
     acuse_retry_seconds: float = 10.0

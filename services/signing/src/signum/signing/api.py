@@ -6,8 +6,10 @@ Binary fields travel either as multipart files or as base64 strings in a JSON bo
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -16,10 +18,23 @@ from starlette.datastructures import UploadFile
 
 from signum.platform.errors import ValidationFailedError
 from signum.platform.http import InternalGuard, caller_from_request, current_correlation_id
+from signum.platform.uploads import (
+    MIB,
+    MULTIPART_ENVELOPE,
+    BodyRule,
+    Limit,
+    field_limit,
+    is_multipart,
+    read_form,
+    spool,
+)
+from signum.signing.errors import pdf_limit
 from signum.signing.service import AcuseRequest, SigningService
 from signum.signing.tsa import QUERY_CONTENT_TYPE, REPLY_CONTENT_TYPE, TimestampAuthority
 
 BINARY_FIELDS = frozenset({"cer", "key", "pdf", "pdfs", "firma"})
+SMALL_FIELD_BYTES = 1024  # a password, an oficio id
+DEFAULT_FIELD_BYTES = 16 * 1024
 LIST_FIELDS = frozenset({"pdfs", "oficio_ids"})
 
 
@@ -34,20 +49,61 @@ def _decode(name: str, value: Any) -> bytes:
         raise ValidationFailedError(f"El campo «{name}» no es base64 válido.", code="field_invalid") from None
 
 
-async def read_fields(request: Request) -> dict[str, Any]:
-    """The request's fields from multipart/form-data or JSON (binary ones base64-decoded)."""
+def field_caps(*, max_pdf_bytes: int, max_credential_file_bytes: int) -> dict[str, Limit]:
+    """The cap of each field of a form or JSON body (binary ones as decoded bytes); others get
+    `DEFAULT_FIELD_BYTES`."""
+    credential_file = field_limit(max_credential_file_bytes)
+    pdf = pdf_limit(max_pdf_bytes)
+    small = field_limit(SMALL_FIELD_BYTES)
+    return {
+        "cer": credential_file,
+        "key": credential_file,
+        "password": small,
+        "contrasena": small,
+        "pdf": pdf,
+        "pdfs": pdf,
+        "firma": field_limit(DEFAULT_FIELD_BYTES),
+        "oficio_id": small,
+        "oficio_ids": small,
+    }
+
+
+def body_rules(*, max_pdf_bytes: int) -> list[BodyRule]:
+    """The routes that take PDFs (raw, in a form or base64 in JSON: a third more) take bodies past
+    `SIGNUM_SIGNING_MAX_BODY_BYTES`; each field has its cap too (`field_caps`)."""
+    verification = Limit(max_pdf_bytes * 4 // 3 + MULTIPART_ENVELOPE)
+    with_pdfs = Limit(max_pdf_bytes * 4 // 3 + MIB)
+    return [
+        BodyRule("POST", "/internal/verificacion", verification),
+        BodyRule("POST", "/internal/firmas/credencial", with_pdfs),
+        BodyRule("POST", "/internal/firmas/lote", with_pdfs),
+        BodyRule("POST", "/internal/firmas/preparacion", with_pdfs),
+    ]
+
+
+async def read_fields(request: Request, caps: Mapping[str, Limit]) -> dict[str, Any]:
+    """The request's fields from multipart/form-data or JSON (binary ones base64-decoded), each
+    refused with 413 past its cap in `caps` (a form's as it streams)."""
     content_type = request.headers.get("content-type", "")
     fields: dict[str, Any] = {}
-    if content_type.startswith("multipart/form-data") or content_type.startswith(
-        "application/x-www-form-urlencoded"
-    ):
+    if is_multipart(request):
+        form = await read_form(request, caps, default=DEFAULT_FIELD_BYTES)
+        try:
+            for name, value in form.multi_items():
+                data: Any = await value.read() if isinstance(value, UploadFile) else value
+                if name in LIST_FIELDS:
+                    fields.setdefault(name, []).append(data)
+                else:
+                    fields[name] = data
+        finally:
+            await form.close()
+    elif content_type.startswith("application/x-www-form-urlencoded"):
         form = await request.form()
         for name, value in form.multi_items():
-            data: Any = await value.read() if isinstance(value, UploadFile) else value
             if name in LIST_FIELDS:
-                fields.setdefault(name, []).append(data)
+                fields.setdefault(name, []).append(value)
             else:
-                fields[name] = data
+                fields[name] = value
     else:
         try:
             body = await request.json()
@@ -59,6 +115,10 @@ async def read_fields(request: Request) -> dict[str, Any]:
     for name in BINARY_FIELDS & fields.keys():
         value = fields[name]
         fields[name] = [_decode(name, v) for v in value] if isinstance(value, list) else _decode(name, value)
+        cap = caps.get(name)
+        for item in fields[name] if isinstance(fields[name], list) else [fields[name]]:
+            if cap is not None and len(item) > cap.bytes:
+                raise cap.error(name)
     return fields
 
 
@@ -87,15 +147,17 @@ def _oficio_id(fields: dict[str, Any]) -> str | None:
     return str(value)
 
 
-def router(service: SigningService, guard: InternalGuard) -> APIRouter:
+def router(service: SigningService, guard: InternalGuard, caps: Mapping[str, Limit]) -> APIRouter:
     api = APIRouter(prefix="/internal", dependencies=[Depends(guard)], tags=["firma"])
 
     @api.post("/verificacion", summary="Verificar las firmas de un PDF (cuerpo en crudo o JSON con `pdf`)")
     async def verify(request: Request) -> dict[str, Any]:
         if request.headers.get("content-type", "").startswith("application/json"):
-            pdf = _required(await read_fields(request), "pdf")
+            pdf = _required(await read_fields(request, caps), "pdf")
         else:
-            pdf = await request.body()
+            # Spooled (disk past 1 MiB) and refused as soon as it passes the PDF limit.
+            with await spool(request.stream(), caps["pdf"]) as spooled:
+                pdf = await asyncio.to_thread(spooled.read)
         return await service.verify(pdf)
 
     @api.get(
@@ -127,7 +189,7 @@ def router(service: SigningService, guard: InternalGuard) -> APIRouter:
     )
     async def sign_with_credential(request: Request) -> dict[str, Any]:
         caller = caller_from_request(request)
-        fields = await read_fields(request)
+        fields = await read_fields(request, caps)
         oficio_id = _oficio_id(fields)
         if oficio_id is not None:
             # Authorization before anything of the credential is read.
@@ -146,7 +208,7 @@ def router(service: SigningService, guard: InternalGuard) -> APIRouter:
     @api.post("/firmas/lote", summary="Firmar varios documentos con una sola apertura de la e.firma")
     async def sign_batch(request: Request) -> dict[str, Any]:
         caller = caller_from_request(request)
-        fields = await read_fields(request)
+        fields = await read_fields(request, caps)
         oficio_ids = [str(o) for o in fields.get("oficio_ids") or []]
         for oficio_id in oficio_ids:
             await service.pending(caller, oficio_id)
@@ -163,7 +225,7 @@ def router(service: SigningService, guard: InternalGuard) -> APIRouter:
     @api.post("/firmas/preparacion", summary="Firma en el navegador, paso 1: los bytes a firmar")
     async def prepare(request: Request) -> dict[str, Any]:
         caller = caller_from_request(request)
-        fields = await read_fields(request)
+        fields = await read_fields(request, caps)
         oficio_id = _oficio_id(fields)
         if oficio_id is not None:
             await service.pending(caller, oficio_id)
@@ -179,7 +241,7 @@ def router(service: SigningService, guard: InternalGuard) -> APIRouter:
     @api.post("/firmas/{prepared_id}/completar", summary="Firma en el navegador, paso 2: incrustar la firma")
     async def complete(prepared_id: str, request: Request) -> dict[str, Any]:
         caller = caller_from_request(request)
-        fields = await read_fields(request)
+        fields = await read_fields(request, caps)
         if _oficio_id(fields) is not None:
             await service.pending(caller, str(_oficio_id(fields)))
         return await service.complete(

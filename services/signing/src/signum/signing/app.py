@@ -126,10 +126,18 @@ def build(settings: Settings | None = None, parts: Components | None = None) -> 
     settings = settings or Settings()
     parts = parts or components(settings)
     guard = internal_token_guard(settings.infra.internal_token)
-    routers: list[APIRouter] = [api.router(parts.service, guard)]
+    caps = api.field_caps(
+        max_pdf_bytes=settings.max_pdf_bytes, max_credential_file_bytes=settings.max_credential_file_bytes
+    )
+    routers: list[APIRouter] = [api.router(parts.service, guard, caps)]
     if parts.authority is not None and settings.development:
         routers.append(api.tsa_router(parts.authority))
-    return create_app(parts.runtime, title="Signum — firma electrónica", routers=routers)
+    return create_app(
+        parts.runtime,
+        title="Signum — firma electrónica",
+        routers=routers,
+        body_rules=api.body_rules(max_pdf_bytes=settings.max_pdf_bytes),
+    )
 
 
 def main() -> None:

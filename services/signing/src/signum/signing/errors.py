@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from signum.platform.errors import SignumError
+from signum.platform.uploads import Limit
 
 
 class CredentialError(SignumError):
@@ -152,3 +153,8 @@ def with_details(error: SignumError, **details: Any) -> SignumError:
     """Attach details (never secrets) to an error before raising it."""
     error.details.update(details)
     return error
+
+
+def pdf_limit(max_bytes: int) -> Limit:
+    """A PDF past `max_bytes` (to sign or verify): 413 `pdf_too_large`."""
+    return Limit(max_bytes, "pdf_too_large", "El PDF excede el máximo de {maximo}.")

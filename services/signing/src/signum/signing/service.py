@@ -207,9 +207,7 @@ class SigningEngine:
         if not pdf:
             raise errors.PdfInvalidError("No se recibió ningún PDF.")
         if len(pdf) > self.max_pdf_bytes:
-            raise ValidationFailedError(
-                f"El PDF pesa más de {self.max_pdf_bytes // (1024 * 1024)} MB.", code="pdf_too_large"
-            )
+            raise errors.pdf_limit(self.max_pdf_bytes).error()
 
     async def verify(self, pdf: bytes) -> dict[str, Any]:
         self.check_size(pdf)

@@ -42,6 +42,8 @@ class Settings(ServiceSettings):
     # How long a browser-path prepared signature waits for the browser's RSA signature.
     prepared_ttl_seconds: int = Field(default=900, ge=30)
     max_pdf_bytes: int = Field(default=30 * 1024 * 1024, ge=1024)
+    # A .cer or .key (a SAT e.firma's are about 2 KB): refused past it while the form streams.
+    max_credential_file_bytes: int = Field(default=32 * 1024, ge=1024)
 
     @property
     def development(self) -> bool:

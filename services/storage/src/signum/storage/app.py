@@ -11,6 +11,7 @@ from signum.platform.http import InternalClient, internal_token_guard
 from signum.platform.readers import OficioReaders
 from signum.platform.s3 import build_s3_client
 from signum.platform.service import ServiceRuntime, create_app, serve
+from signum.platform.uploads import BodyRule, Limit
 from signum.storage import api
 from signum.storage.domain import Catalogue
 from signum.storage.handlers import handlers
@@ -82,6 +83,18 @@ def build(settings: Settings | None = None) -> FastAPI:
         runtime,
         title="Signum — almacenamiento",
         routers=[api.router(parts.service, parts.audit, guard)],
+        # The upload itself is also counted and spooled to disk by the service (same limit).
+        body_rules=[
+            BodyRule(
+                "POST",
+                "/internal/objetos",
+                Limit(
+                    settings.max_upload_bytes,
+                    "file_too_large",
+                    "El archivo excede el tamaño máximo permitido de {maximo}.",
+                ),
+            )
+        ],
     )
 
 
