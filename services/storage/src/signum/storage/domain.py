@@ -5,13 +5,13 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
-import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from signum.platform.errors import SignumError
+from signum.storage.archives import UNREADABLE, ArchiveLimits, read_part
 
 Bucket = Literal["documents", "drafts", "attachments"]
 UPLOAD_BUCKETS: tuple[Bucket, ...] = ("documents", "drafts", "attachments")
@@ -135,11 +135,14 @@ class TextSniffer:
             self.is_text = False
 
 
-def detect_type(path: Path, head: bytes, *, is_text: bool, declared: str | None) -> str:
-    """The media type of a spooled file, by content; raises if it is not an allowed type."""
+def detect_type(
+    path: Path, head: bytes, *, is_text: bool, declared: str | None, limits: ArchiveLimits | None = None
+) -> str:
+    """The media type of a spooled file, by content; raises if it is not an allowed type or a zip
+    past `limits`. Blocking (it may inflate up to the limits' budget): run it in a worker."""
     kind = sniff(head)
     if kind == "zip":
-        return _ooxml_type(path)
+        return _ooxml_type(path, limits)
     if kind is not None:
         return kind
     if is_text:
@@ -147,11 +150,11 @@ def detect_type(path: Path, head: bytes, *, is_text: bool, declared: str | None)
     raise FileTypeNotAllowedError()
 
 
-def _ooxml_type(path: Path) -> str:
+def _ooxml_type(path: Path, limits: ArchiveLimits | None) -> str:
     try:
-        with zipfile.ZipFile(path) as archive:
-            types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
-    except (zipfile.BadZipFile, KeyError, OSError):
+        with path.open("rb") as fp:
+            types = read_part(fp, "[Content_Types].xml", limits).decode("utf-8", "replace")
+    except UNREADABLE:
         raise FileTypeNotAllowedError() from None
     for media_type, main in _OOXML_MAIN.items():
         if main in types:
