@@ -10,6 +10,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
+from pyhanko.pdf_utils.misc import PdfDecodeLimitError, PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+
 from signum.platform.errors import SignumError
 from signum.storage.archives import UNREADABLE, ArchiveLimits, read_part
 
@@ -67,6 +71,15 @@ class PdfMalformedError(SignumError):
     code = "pdf_malformed"
     status_code = 422
     message = "El PDF está dañado o no se puede leer."
+
+
+class PdfLimitsError(SignumError):
+    code = "pdf_limits_exceeded"
+    status_code = 422
+    message = (
+        "El PDF contiene datos comprimidos que crecen de forma anómala al leerlo. No se acepta; "
+        "genere el PDF de nuevo (por ejemplo, imprimiéndolo como PDF)."
+    )
 
 
 class ObjectTamperedError(SignumError):
@@ -162,23 +175,55 @@ def _ooxml_type(path: Path, limits: ArchiveLimits | None) -> str:
     raise FileTypeNotAllowedError()
 
 
-def check_pdf(path: Path) -> None:
-    """Refuse encrypted or unreadable PDFs (the whole page tree must parse)."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+# What reading a PDF's structure may decode: object and cross-reference streams (images and page
+# contents are never decoded here). pyHanko enforces it per stream (object streams also by ratio,
+# 100 to 1 past 4 MiB) and for the whole document, so neither one stream nor many add up to a bomb.
+PDF_DECODE_LIMITS = DecodeLimits(
+    per_stream=StreamDecodeLimits(max_output_size=64 * 1024 * 1024),
+    document_budget=DocumentDecodeBudget(base_allowance=64 * 1024 * 1024, max_ratio=1),
+)
+MAX_PDF_PAGES = 100_000
+MAX_PAGE_TREE_DEPTH = 64
 
+
+def check_pdf(path: Path) -> None:
+    """Refuse encrypted or unreadable PDFs (the whole page tree must parse) and PDFs whose structure
+    inflates past `PDF_DECODE_LIMITS`. Blocking: run it in a worker."""
     try:
-        reader = PdfReader(path)
-        if reader.is_encrypted:
-            raise PdfEncryptedError()
-        if len(reader.pages) < 1:
-            raise PdfMalformedError("El PDF no tiene páginas.")
-        for page in reader.pages:
-            page.mediabox  # noqa: B018 - touching each page makes pypdf parse it
+        with path.open("rb") as fp:
+            reader = PdfFileReader(fp, strict=False, decode_limits=PDF_DECODE_LIMITS)
+            if reader.encrypted:
+                raise PdfEncryptedError()
+            if _count_pages(reader.root["/Pages"]) < 1:
+                raise PdfMalformedError("El PDF no tiene páginas.")
     except SignumError:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+    except PdfDecodeLimitError:
+        raise PdfLimitsError() from None
+    except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:
         raise PdfMalformedError(details={"detalle": str(exc)[:200]}) from None
+
+
+def _count_pages(root: Any) -> int:
+    """Walk the page tree (each node parsed, cycles and depth refused) and count its pages."""
+    pages = 0
+    seen: dict[int, Any] = {}  # by identity (the reader hands out one object per reference)
+    stack: list[tuple[Any, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen or depth > MAX_PAGE_TREE_DEPTH:
+            raise PdfMalformedError("El árbol de páginas del PDF es circular o demasiado profundo.")
+        seen[id(node)] = node
+        kind = node.get("/Type")
+        if kind == "/Pages":
+            stack.extend((kid.get_object(), depth + 1) for kid in node["/Kids"])
+        elif kind == "/Page" or "/Contents" in node or "/MediaBox" in node:
+            pages += 1
+            if pages > MAX_PDF_PAGES:
+                raise PdfMalformedError("El PDF tiene demasiadas páginas.")
+        else:
+            raise PdfMalformedError("El árbol de páginas del PDF no es válido.")
+    return pages
 
 
 # --- retention --------------------------------------------------------------------------------
