@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import statistics
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -67,6 +68,7 @@ class Watch:
 @dataclass
 class Figures:
     worst_ms: float
+    median_ms: float
     answers: int
     rss_before_mib: int
     rss_max_mib: int
@@ -116,6 +118,7 @@ async def _bombard(
     assert len(watch.latencies) >= 5, watch.latencies
     figures = Figures(
         worst_ms=max(watch.latencies) * 1000,
+        median_ms=statistics.median(watch.latencies) * 1000,
         answers=len(watch.latencies),
         rss_before_mib=rss_before // 1024,
         rss_max_mib=watch.max_rss_kb // 1024,

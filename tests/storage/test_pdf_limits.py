@@ -6,11 +6,12 @@ from __future__ import annotations
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from signum.storage.domain import PdfLimitsError, PdfMalformedError, check_pdf
-from tests.storage.pdfs import MiB, pdf_with_object_streams
+from signum.testing.bombs import MiB, pdf_with_catalog_in_stream, pdf_with_object_streams
 
 
 def _check(tmp_path: Path, data: bytes) -> None:
@@ -25,8 +26,9 @@ def test_a_pdf_with_object_streams_is_read_whole(tmp_path: Path) -> None:
         _check(tmp_path, pdf_with_object_streams(0))
 
 
-def test_one_object_stream_that_inflates_to_256_mib_is_refused(tmp_path: Path) -> None:
-    data = pdf_with_object_streams(1, pad=256 * MiB)
+@pytest.mark.parametrize("build", [pdf_with_catalog_in_stream, lambda pad: pdf_with_object_streams(1, pad)])
+def test_one_object_stream_that_inflates_to_256_mib_is_refused(tmp_path: Path, build: Any) -> None:
+    data = build(256 * MiB)
     assert len(data) < MiB
     with pytest.raises(PdfLimitsError) as info:
         _check(tmp_path, data)

@@ -1,5 +1,5 @@
-"""PDFs whose structure hides compressed data: each page object alone in an object stream, padded
-with zeros that are deflated as they are written (the test never holds the padding)."""
+"""PDFs whose structure hides compressed data (decompression bombs for tests): objects kept in object
+streams padded with bytes that are deflated as they are written, so a test never holds the padding."""
 
 from __future__ import annotations
 
@@ -24,6 +24,28 @@ def _deflated(head: bytes, pad: int, *, noise: bool) -> bytes:
         left -= MiB
     parts.append(compressor.flush())
     return b"".join(parts)
+
+
+def pdf_with_catalog_in_stream(pad: int) -> bytes:
+    """A PDF whose catalog and page tree live in one object stream that decodes to `pad` more zero
+    bytes: a reader inflates it before it learns anything about the document."""
+    catalog = b"<< /Type /Catalog /Pages 2 0 R >>"
+    pages = b"<< /Type /Pages /Kids [] /Count 0 >>"
+    header = b"1 0 2 %d " % len(catalog)
+    data = _deflated(header + catalog + pages, pad, noise=False)
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    stream_at = len(out)
+    out += b"3 0 obj\n<< /Type /ObjStm /N 2 /First %d /Filter /FlateDecode /Length %d >>\nstream\n" % (
+        len(header),
+        len(data),
+    )
+    out += data + b"\nendstream\nendobj\n"
+    xref_at = len(out)
+    rows = [(0, 0, 65535), (2, 3, 0), (2, 3, 1), (1, stream_at, 0), (1, xref_at, 0)]
+    xref = b"".join(struct.pack(">BLH", *row) for row in rows)
+    out += b"4 0 obj\n<< /Type /XRef /Size 5 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % len(xref)
+    out += xref + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at
+    return bytes(out)
 
 
 def pdf_with_object_streams(pages: int, pad: int = 0, *, noise: bool = False) -> bytes:
