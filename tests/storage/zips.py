@@ -21,7 +21,8 @@ DOCX_TYPES = (
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Default Extension="xlsx" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"/>'
+    '<Default Extension="xlsx" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.sheet"/>'
     '<Override PartName="/word/document.xml" ContentType="application/'
     'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
     "</Types>"
@@ -43,7 +44,7 @@ RELS = (
 
 def _document(paragraphs: int) -> str:
     body = "".join(
-        f"<w:p><w:r><w:t>Párrafo {n}: se informa a esa Dirección el avance del programa municipal.</w:t></w:r></w:p>"
+        f"<w:p><w:r><w:t>Párrafo {n}: se informa a esa Dirección el avance del programa.</w:t></w:r></w:p>"
         for n in range(paragraphs)
     )
     return (

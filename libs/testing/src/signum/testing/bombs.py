@@ -17,7 +17,9 @@ def _deflated(head: bytes, pad: int, *, noise: bool) -> bytes:
     compressor = zlib.compressobj(1 if noise else 6)
     parts = [compressor.compress(head)]
     # Zeros inflate about 1,000 to 1; random zeros and ones (one bit per byte) about 7 to 1.
-    block = random.Random(pad).randbytes(MiB).translate(_BITS) if noise else bytes(MiB)
+    block = bytes(MiB)
+    if noise:
+        block = random.Random(pad).randbytes(MiB).translate(_BITS)  # noqa: S311 - filler, not a secret
     left = pad
     while left > 0:
         parts.append(compressor.compress(block[: min(left, MiB)]))
@@ -50,7 +52,8 @@ def pdf_with_catalog_in_stream(pad: int) -> bytes:
 
 def pdf_with_object_streams(pages: int, pad: int = 0, *, noise: bool = False) -> bytes:
     """A PDF of `pages` pages; page n is object 10+2n, stored in object stream 11+2n, which decodes
-    to the page and `pad` bytes after it (zeros, or `noise`: random zeros and ones). A cross-reference stream indexes them (PDF 1.5)."""
+    to the page and `pad` bytes after it (zeros, or `noise`: random zeros and ones). A
+    cross-reference stream indexes them (PDF 1.5)."""
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets: dict[int, int] = {}
     compressed: dict[int, tuple[int, int]] = {}

@@ -200,7 +200,16 @@ def check_pdf(path: Path) -> None:
         raise
     except PdfDecodeLimitError:
         raise PdfLimitsError() from None
-    except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:
+    except (
+        PdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OSError,
+        RecursionError,
+    ) as exc:
         raise PdfMalformedError(details={"detalle": str(exc)[:200]}) from None
 
 

@@ -46,4 +46,6 @@ class Settings(ServiceSettings):
     archive_max_ratio: float = Field(
         default=200.0, gt=1, description="How much one part of a zip may expand (parts past 1 MiB)."
     )
-    archive_max_members: int = Field(default=5_000, ge=1, description="Members a zip may hold, nested ones included.")
+    archive_max_members: int = Field(
+        default=5_000, ge=1, description="Members a zip may hold, nested ones included."
+    )
