@@ -8,10 +8,8 @@ import asyncio
 import json
 import os
 import statistics
-import threading
-import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -21,7 +19,7 @@ from signum.platform.http import CALLER_HEADER, INTERNAL_TOKEN_HEADER
 from signum.platform.settings import InfraSettings
 from signum.testing.kafka import eventually
 from signum.testing.people import World
-from signum.testing.processes import ServiceProcess
+from signum.testing.processes import HealthWatch, ServiceProcess, status_kb
 from tests.storage.zips import DOCX, GiB, MiB, docx, docx_bomb
 
 pytestmark = pytest.mark.stack
@@ -29,40 +27,6 @@ pytestmark = pytest.mark.stack
 BOMBS = 6  # sent at once: more than one inspection thread and its queue's first places
 HEALTH_LIMIT = 0.2  # seconds
 RSS_LIMIT = 64 * MiB
-
-
-def _status_kb(pid: int, field_name: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field_name}:"):
-            return int(line.split()[1])
-    raise AssertionError(f"no {field_name}")
-
-
-@dataclass
-class Watch:
-    """Polls a process's `/healthz` back to back and samples its resident memory, in a thread of
-    its own (so the test's event loop cannot slow the measurements)."""
-
-    url: str
-    pid: int
-    latencies: list[float] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    max_rss_kb: int = 0
-    stop: threading.Event = field(default_factory=threading.Event)
-
-    def run(self) -> None:
-        with httpx.Client(timeout=10) as http:
-            while not self.stop.is_set():
-                started = time.monotonic()
-                try:
-                    response = http.get(self.url)
-                except httpx.HTTPError as exc:
-                    self.failures.append(repr(exc))
-                    continue
-                self.latencies.append(time.monotonic() - started)
-                if response.status_code != 200:
-                    self.failures.append(f"{response.status_code} {response.text[:200]}")
-                self.max_rss_kb = max(self.max_rss_kb, _status_kb(self.pid, "VmRSS"))
 
 
 @dataclass
@@ -91,18 +55,12 @@ async def _bombard(
 
     warm = await upload("previo.docx", docx(5))
     assert warm.status_code == 201, warm.text
-    rss_before = _status_kb(pid, "VmRSS")
-    watch = Watch(storage.url + "/healthz", pid)
-    poller = threading.Thread(target=watch.run, daemon=True)
-    poller.start()
-    try:
+    rss_before = status_kb(pid, "VmRSS")
+    with HealthWatch(storage.url + "/healthz", pid) as watch:
         refusals = await asyncio.gather(*(upload(f"informe{n}.docx", bomb) for n in range(BOMBS)))
         ordinary = docx(300)
         accepted = await upload("informe.docx", ordinary)
-    finally:
-        watch.stop.set()
-        poller.join(timeout=15)
-    rss_after = _status_kb(pid, "VmRSS")
+    rss_after = status_kb(pid, "VmRSS")
 
     for refused in refusals:
         assert refused.status_code == 422, refused.text
