@@ -48,9 +48,14 @@ class Workers:
         )
         self._slots = asyncio.Semaphore(threads + queue)
 
+    @property
+    def full(self) -> bool:
+        """Every thread busy and every place in the queue taken: the next `run` is refused."""
+        return self._slots.locked()
+
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         """`fn(*args)` in a worker thread; `WorkersBusyError` if the queue is full."""
-        if self._slots.locked():
+        if self.full:
             raise WorkersBusyError()
         async with self._slots:
             loop = asyncio.get_running_loop()
