@@ -27,12 +27,18 @@ async def test_work_runs_in_the_pool_at_a_lower_priority() -> None:
 
 async def test_past_the_queue_work_is_refused_at_once() -> None:
     workers = Workers("prueba", threads=1, queue=1)
-    release = threading.Event()
+    release, started = threading.Event(), threading.Event()
+
+    def job() -> bool:
+        started.set()
+        return release.wait(10)
+
     try:
-        running = asyncio.ensure_future(workers.run(release.wait, 10))
-        waiting = asyncio.ensure_future(workers.run(release.wait, 10))
-        while not workers.full:  # until both hold their places
-            await asyncio.sleep(0)
+        running = asyncio.ensure_future(workers.run(job))
+        waiting = asyncio.ensure_future(workers.run(job))
+        # The first job runs in the thread; both tasks took their places in the same loop turn.
+        assert await asyncio.to_thread(started.wait, 10)
+        assert workers.full
         with pytest.raises(WorkersBusyError) as info:
             await workers.run(release.wait, 10)
         assert (info.value.status_code, info.value.code, info.value.retryable) == (503, "server_busy", True)
