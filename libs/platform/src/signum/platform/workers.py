@@ -1,9 +1,11 @@
 """A small, bounded pool of threads for CPU work a request needs (parsing, inflating, hashing).
 
 Such work must not run on the event loop: while it runs, every other request of the process waits
-(health checks included). `Workers` runs it in a few threads at a lower scheduling priority, so
-the loop comes first when the CPU is short, and refuses at once (503, retryable) once too many
+(health checks included). `Workers` runs it in a few threads at a lower scheduling priority (`nice`),
+so the loop comes first when the CPU is short, and refuses at once (503, retryable) once too many
 requests wait, instead of queueing without end. The gateway's argon2 pool follows the same pattern.
+Work that holds the GIL (parsing in Python) still shares it with the loop, which gets it back every
+switch interval (5 ms) while the thread runs.
 """
 
 from __future__ import annotations
@@ -33,18 +35,22 @@ class WorkersBusyError(SignumError):
         super().__init__(headers={"Retry-After": "2"})
 
 
-def _lower_priority() -> None:
+def _lower_priority(nice: int) -> None:
     # On Linux a thread has its own nice value: the event loop's thread keeps the higher priority.
     with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
 
 
 class Workers:
-    """Run functions off the event loop: `threads` at a time, at most `queue` more waiting."""
+    """Run functions off the event loop: `threads` at a time, at most `queue` more waiting, each
+    thread at `nice` (0: the process's own priority)."""
 
-    def __init__(self, name: str, *, threads: int = 1, queue: int = 16) -> None:
+    def __init__(self, name: str, *, threads: int = 1, queue: int = 16, nice: int = 10) -> None:
         self._pool = ThreadPoolExecutor(
-            max_workers=threads, thread_name_prefix=name, initializer=_lower_priority
+            max_workers=threads,
+            thread_name_prefix=name,
+            initializer=_lower_priority if nice else None,
+            initargs=(nice,) if nice else (),
         )
         self._slots = asyncio.Semaphore(threads + queue)
 
