@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import threading
 from collections.abc import Callable
@@ -49,8 +50,7 @@ class Workers:
         self._pool = ThreadPoolExecutor(
             max_workers=threads,
             thread_name_prefix=name,
-            initializer=_lower_priority if nice else None,
-            initargs=(nice,) if nice else (),
+            initializer=functools.partial(_lower_priority, nice) if nice else None,
         )
         self._slots = asyncio.Semaphore(threads + queue)
 
