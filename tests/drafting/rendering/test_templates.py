@@ -231,3 +231,11 @@ def test_versions_go_up_by_one_and_compare() -> None:
     other = Template.model_validate({**v1.model_dump(), "id": "otra"})
     with pytest.raises(ValueError, match="different templates"):
         compare_versions(v1, other)
+
+
+def test_an_image_that_would_decode_to_too_many_pixels_is_refused_before_decoding() -> None:
+    out = io.BytesIO()
+    Image.new("1", (6_000, 6_000)).save(out, "PNG")  # 36 million pixels in a few kilobytes
+    assert len(out.getvalue()) < 100_000
+    problems = _problems(_with_logo(out.getvalue()))
+    assert any("dimensiones de la imagen son demasiado grandes" in m for m in problems), problems

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,3 +83,49 @@ class ServiceProcess:
             self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.kill()
+
+
+def status_kb(pid: int, field_name: str) -> int:
+    """A figure of `/proc/<pid>/status` in KiB (e.g. `VmRSS`, `VmHWM`)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field_name}:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no {field_name} for process {pid}")
+
+
+@dataclass
+class HealthWatch:
+    """Polls a process's `/healthz` back to back and samples its resident memory, in a thread of
+    its own (so the test's event loop cannot slow the measurements): `with HealthWatch(...) as w:`."""
+
+    url: str
+    pid: int
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    max_rss_kb: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=10) as http:
+            while not self._stop.is_set():
+                started = time.monotonic()
+                try:
+                    response = http.get(self.url)
+                except httpx.HTTPError as exc:
+                    self.failures.append(repr(exc))
+                    continue
+                self.latencies.append(time.monotonic() - started)
+                if response.status_code != 200:
+                    self.failures.append(f"{response.status_code} {response.text[:200]}")
+                self.max_rss_kb = max(self.max_rss_kb, status_kb(self.pid, "VmRSS"))
+
+    def __enter__(self) -> HealthWatch:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=15)

@@ -130,7 +130,8 @@ class TemplateService:
 
     async def create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
         authorize(caller, Action.PLANTILLA_ADMINISTRAR)
-        template = validate_template({**data, "version": 1})
+        # Validating decodes every image and compiles the template: CPU work, kept off the event loop.
+        template = await asyncio.to_thread(validate_template, {**data, "version": 1})
         if not await self._repo.insert(template, by=caller.id):
             raise ConflictError("Ya existe una plantilla con ese identificador.", code="plantilla_exists")
         return await self.get(caller, template.id, 1)
@@ -147,7 +148,9 @@ class TemplateService:
             raise VersionConflictError(
                 f"La plantilla cambió: la última versión es la {latest['version']}, no la {expected_version}."
             )
-        template = validate_template({**data, "id": plantilla_id, "version": expected_version + 1})
+        template = await asyncio.to_thread(
+            validate_template, {**data, "id": plantilla_id, "version": expected_version + 1}
+        )
         if not await self._repo.insert(template, by=caller.id):
             raise VersionConflictError("Otra persona guardó una versión de la plantilla al mismo tiempo.")
         return await self.get(caller, plantilla_id, template.version)

@@ -125,6 +125,14 @@ class PdfInvalidError(SignumError):
     message = "El archivo no es un PDF válido o está dañado."
 
 
+class PdfLimitsError(SignumError):
+    code = "pdf_limits_exceeded"
+    status_code = 422
+    message = (
+        "El PDF contiene datos comprimidos que crecen de forma anómala al leerlo; no se puede verificar."
+    )
+
+
 class PdfUnsignedError(SignumError):
     code = "pdf_unsigned"
     status_code = 422

@@ -29,7 +29,7 @@ import aiohttp
 from asn1crypto import algos, x509
 from asn1crypto import cms as asn1_cms
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.misc import PdfDecodeLimitError, PdfError
 from pyhanko.sign import fields
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, Signer
@@ -45,6 +45,7 @@ from signum.signing.appearance import SignatureBlockStyle
 from signum.signing.cms import CmsTemplate, claimed_title_attribute, digest
 from signum.signing.credentials import CertificateCheck, TrustPolicy
 from signum.signing.domain import CertificateInfo, SignerBlock
+from signum.signing.verification import UNTRUSTED_PDF_LIMITS
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +157,9 @@ def _lay_out(
 ) -> _Layout:
     """Add the signature field, dictionary, appearance and placeholder; digest the byte range."""
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False, decode_limits=UNTRUSTED_PDF_LIMITS)
+    except PdfDecodeLimitError:
+        raise errors.PdfLimitsError() from None
     except (PdfError, ValueError, IndexError, KeyError) as exc:
         raise errors.PdfInvalidError() from exc
     block = SignerBlock(

@@ -7,10 +7,11 @@ closed within the call, never stored, logged or put on an event.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 from uuid import uuid4
@@ -53,6 +54,7 @@ from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.policy import Action, OficioAccess, authorize
 from signum.platform.verification_code import short_code
+from signum.platform.workers import Workers
 from signum.signing import acuse, errors, pades, verification
 from signum.signing.credentials import (
     Credential,
@@ -188,6 +190,10 @@ def signer_json(info: CertificateInfo) -> dict[str, Any]:
     }
 
 
+def _verify_blocking(pdf: bytes, trust: TrustPolicy) -> VerificationReport:
+    return asyncio.run(verification.verify_pdf(pdf, trust))
+
+
 @dataclass
 class SigningEngine:
     """The engine with this deployment's trust roots, TSA and public URL."""
@@ -196,6 +202,9 @@ class SigningEngine:
     timestamper: Timestamper | None
     public_url: str
     max_pdf_bytes: int = 30 * 1024 * 1024
+    # Verifying parses the PDF, inflates its streams and compares its revisions: CPU work that runs
+    # in these threads (with an event loop of their own), never on the service's loop.
+    workers: Workers = field(default_factory=lambda: Workers("verify"))
 
     def level(self, revocation_checked: bool = False) -> Literal["B-B", "B-T", "B-LT"]:
         """The PAdES level a signature made now gets (B-LT needs the signer's revocation data)."""
@@ -211,7 +220,7 @@ class SigningEngine:
 
     async def verify(self, pdf: bytes) -> dict[str, Any]:
         self.check_size(pdf)
-        return report_json(await verification.verify_pdf(pdf, self.trust))
+        return report_json(await self.workers.run(_verify_blocking, pdf, self.trust))
 
     async def unlock(self, cer: bytes, key: bytes, password: str) -> Credential:
         return await load_credential(cer, key, password, trust=self.trust)

@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from asn1crypto import core, crl, ocsp
-from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
+from pyhanko.pdf_utils.misc import PdfDecodeLimitError, PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades import cades_asn1  # noqa: F401 - registers signer-attributes-v2 with asn1crypto
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
@@ -56,10 +57,22 @@ _UNTRUSTED = {
 }
 
 
+MiB = 1024 * 1024
+# PDFs anyone can send (public verification, a PDF to sign): what pyHanko may inflate from them, per
+# stream (object streams also by ratio, 100 to 1 past 4 MiB, pyHanko's default) and per document.
+# pyHanko's own budget, 100 times the file, would let a 30 MB PDF inflate 3 GB.
+UNTRUSTED_PDF_LIMITS = DecodeLimits(
+    per_stream=StreamDecodeLimits(max_output_size=64 * MiB),
+    document_budget=DocumentDecodeBudget(base_allowance=128 * MiB, max_ratio=2),
+)
+
+
 def _read(pdf: bytes) -> PdfFileReader:
     try:
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False, decode_limits=UNTRUSTED_PDF_LIMITS)
         signatures = reader.embedded_signatures
+    except PdfDecodeLimitError:
+        raise errors.PdfLimitsError() from None
     except (PdfError, ValueError, IndexError, KeyError, TypeError) as exc:
         raise errors.PdfInvalidError() from exc
     if not signatures:

@@ -12,7 +12,9 @@ from signum.platform.readers import OficioReaders
 from signum.platform.s3 import build_s3_client
 from signum.platform.service import ServiceRuntime, create_app, serve
 from signum.platform.uploads import BodyRule, Limit
+from signum.platform.workers import Workers
 from signum.storage import api
+from signum.storage.archives import ArchiveLimits
 from signum.storage.domain import Catalogue
 from signum.storage.handlers import handlers
 from signum.storage.objectstore import ObjectStore
@@ -54,6 +56,12 @@ def components(settings: Settings) -> Components:
         presign_seconds=settings.presign_seconds,
         notify=relay.notify,
         readers=OficioReaders(runtime.db, routing),
+        workers=Workers("inspect", threads=settings.inspect_threads, queue=settings.inspect_queue),
+        archive_limits=ArchiveLimits(
+            max_uncompressed_bytes=settings.archive_max_uncompressed_bytes,
+            max_ratio=settings.archive_max_ratio,
+            max_members=settings.archive_max_members,
+        ),
     )
     audit = AuditService(audit_repo, store, oficios, head_retention_days=settings.audit_head_retention_days)
     return Components(runtime=runtime, store=store, service=service, audit=audit)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
-import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
+from pyhanko.pdf_utils.misc import PdfDecodeLimitError, PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+
 from signum.platform.errors import SignumError
+from signum.storage.archives import UNREADABLE, ArchiveLimits, read_part
 
 Bucket = Literal["documents", "drafts", "attachments"]
 UPLOAD_BUCKETS: tuple[Bucket, ...] = ("documents", "drafts", "attachments")
@@ -67,6 +71,15 @@ class PdfMalformedError(SignumError):
     code = "pdf_malformed"
     status_code = 422
     message = "El PDF está dañado o no se puede leer."
+
+
+class PdfLimitsError(SignumError):
+    code = "pdf_limits_exceeded"
+    status_code = 422
+    message = (
+        "El PDF contiene datos comprimidos que crecen de forma anómala al leerlo. No se acepta; "
+        "genere el PDF de nuevo (por ejemplo, imprimiéndolo como PDF)."
+    )
 
 
 class ObjectTamperedError(SignumError):
@@ -135,11 +148,14 @@ class TextSniffer:
             self.is_text = False
 
 
-def detect_type(path: Path, head: bytes, *, is_text: bool, declared: str | None) -> str:
-    """The media type of a spooled file, by content; raises if it is not an allowed type."""
+def detect_type(
+    path: Path, head: bytes, *, is_text: bool, declared: str | None, limits: ArchiveLimits | None = None
+) -> str:
+    """The media type of a spooled file, by content; raises if it is not an allowed type or a zip
+    past `limits`. Blocking (it may inflate up to the limits' budget): run it in a worker."""
     kind = sniff(head)
     if kind == "zip":
-        return _ooxml_type(path)
+        return _ooxml_type(path, limits)
     if kind is not None:
         return kind
     if is_text:
@@ -147,11 +163,11 @@ def detect_type(path: Path, head: bytes, *, is_text: bool, declared: str | None)
     raise FileTypeNotAllowedError()
 
 
-def _ooxml_type(path: Path) -> str:
+def _ooxml_type(path: Path, limits: ArchiveLimits | None) -> str:
     try:
-        with zipfile.ZipFile(path) as archive:
-            types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
-    except (zipfile.BadZipFile, KeyError, OSError):
+        with path.open("rb") as fp:
+            types = read_part(fp, "[Content_Types].xml", limits).decode("utf-8", "replace")
+    except UNREADABLE:
         raise FileTypeNotAllowedError() from None
     for media_type, main in _OOXML_MAIN.items():
         if main in types:
@@ -159,23 +175,64 @@ def _ooxml_type(path: Path) -> str:
     raise FileTypeNotAllowedError()
 
 
-def check_pdf(path: Path) -> None:
-    """Refuse encrypted or unreadable PDFs (the whole page tree must parse)."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+# What reading a PDF's structure may decode: object and cross-reference streams (images and page
+# contents are never decoded here). pyHanko enforces it per stream (object streams also by ratio,
+# 100 to 1 past 4 MiB) and for the whole document, so neither one stream nor many add up to a bomb.
+PDF_DECODE_LIMITS = DecodeLimits(
+    per_stream=StreamDecodeLimits(max_output_size=64 * 1024 * 1024),
+    document_budget=DocumentDecodeBudget(base_allowance=64 * 1024 * 1024, max_ratio=1),
+)
+MAX_PDF_PAGES = 100_000
+MAX_PAGE_TREE_DEPTH = 64
 
+
+def check_pdf(path: Path) -> None:
+    """Refuse encrypted or unreadable PDFs (the whole page tree must parse) and PDFs whose structure
+    inflates past `PDF_DECODE_LIMITS`. Blocking: run it in a worker."""
     try:
-        reader = PdfReader(path)
-        if reader.is_encrypted:
-            raise PdfEncryptedError()
-        if len(reader.pages) < 1:
-            raise PdfMalformedError("El PDF no tiene páginas.")
-        for page in reader.pages:
-            page.mediabox  # noqa: B018 - touching each page makes pypdf parse it
+        with path.open("rb") as fp:
+            reader = PdfFileReader(fp, strict=False, decode_limits=PDF_DECODE_LIMITS)
+            if reader.encrypted:
+                raise PdfEncryptedError()
+            if _count_pages(reader.root["/Pages"]) < 1:
+                raise PdfMalformedError("El PDF no tiene páginas.")
     except SignumError:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+    except PdfDecodeLimitError:
+        raise PdfLimitsError() from None
+    except (
+        PdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OSError,
+        RecursionError,
+    ) as exc:
         raise PdfMalformedError(details={"detalle": str(exc)[:200]}) from None
+
+
+def _count_pages(root: Any) -> int:
+    """Walk the page tree (each node parsed, cycles and depth refused) and count its pages."""
+    pages = 0
+    seen: dict[int, Any] = {}  # by identity (the reader hands out one object per reference)
+    stack: list[tuple[Any, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen or depth > MAX_PAGE_TREE_DEPTH:
+            raise PdfMalformedError("El árbol de páginas del PDF es circular o demasiado profundo.")
+        seen[id(node)] = node
+        kind = node.get("/Type")
+        if kind == "/Pages":
+            stack.extend((kid.get_object(), depth + 1) for kid in node["/Kids"])
+        elif kind == "/Page" or "/Contents" in node or "/MediaBox" in node:
+            pages += 1
+            if pages > MAX_PDF_PAGES:
+                raise PdfMalformedError("El PDF tiene demasiadas páginas.")
+        else:
+            raise PdfMalformedError("El árbol de páginas del PDF no es válido.")
+    return pages
 
 
 # --- retention --------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ from signum.platform.logging import get_logger
 from signum.platform.policy import Action, OficioAccess, authorize, decide
 from signum.platform.readers import OficioReaders
 from signum.platform.text import check_safe_text
+from signum.platform.workers import Workers
+from signum.storage.archives import ArchiveLimits
 from signum.storage.domain import (
     PDF,
     UPLOAD_BUCKETS,
@@ -162,8 +164,13 @@ class StorageService:
         presign_seconds: int,
         notify: Any = None,
         readers: OficioReaders | None = None,
+        workers: Workers | None = None,
+        archive_limits: ArchiveLimits | None = None,
     ) -> None:
         self.readers = readers
+        # Looking into a file (a zip's parts, a PDF's objects) is CPU work: never on the event loop.
+        self.workers = workers or Workers("inspect")
+        self.archive_limits = archive_limits or ArchiveLimits()
         self.store = store
         self.objects = objects
         self.oficios = oficios
@@ -238,16 +245,25 @@ class StorageService:
                 raise UploadMismatchError(
                     details={"sha256_esperado": expected_sha256, "sha256": spooled.sha256}
                 )
-            media_type = detect_type(
-                spooled.path, spooled.head, is_text=spooled.is_text, declared=declared_type
-            )
-            if media_type == PDF:
-                await asyncio.to_thread(check_pdf, spooled.path)
+            media_type = await self.workers.run(self._inspect, spooled, declared_type)
             return await self._store(
                 caller, spooled, media_type, bucket, oficio_id, serie, nombre, correlation_id
             )
         finally:
             _discard(spooled.path)
+
+    def _inspect(self, spooled: Spooled, declared_type: str | None) -> str:
+        """The upload's type by its content, PDFs parsed whole (blocking: runs in a worker)."""
+        media_type = detect_type(
+            spooled.path,
+            spooled.head,
+            is_text=spooled.is_text,
+            declared=declared_type,
+            limits=self.archive_limits,
+        )
+        if media_type == PDF:
+            check_pdf(spooled.path)
+        return media_type
 
     async def _store(
         self,

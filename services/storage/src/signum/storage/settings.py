@@ -34,3 +34,18 @@ class Settings(ServiceSettings):
     retention_check_seconds: float = Field(default=3600.0, gt=0)
     audit_head_seconds: float = Field(default=60.0, gt=0, description="How often the chain head is sealed.")
     audit_head_retention_days: int = Field(default=3650, ge=1, description="Object lock of sealed heads.")
+    inspect_threads: int = Field(
+        default=1, ge=1, description="Threads that look into uploads (zip parts, PDF objects), off the loop."
+    )
+    inspect_queue: int = Field(
+        default=16, ge=0, description="Uploads that may wait for those threads; past it, 503 server_busy."
+    )
+    archive_max_uncompressed_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=1, description="What a zip (DOCX, XLSX) may announce uncompressed."
+    )
+    archive_max_ratio: float = Field(
+        default=200.0, gt=1, description="How much one part of a zip may expand (parts past 1 MiB)."
+    )
+    archive_max_members: int = Field(
+        default=5_000, ge=1, description="Members a zip may hold, nested ones included."
+    )
