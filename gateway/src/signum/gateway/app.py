@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from signum.gateway import docs
+from signum.gateway import docs, openapi
 from signum.gateway.clients import ServiceClients
 from signum.gateway.deps import require
 from signum.gateway.directory.demo import DemoLogin, load_demo
@@ -130,6 +130,9 @@ def build(settings: Settings | None = None) -> FastAPI:
         description="API pública de Signum: oficios digitales con firma electrónica avanzada.",
         docs_url=None,  # served from vendored files by `docs.router`
         redoc_url=None,
+        error_statuses=openapi.error_statuses,
+        security=openapi.security,
+        security_schemes=openapi.SECURITY_SCHEMES,
         routers=[
             auth.router,
             oficios.router,
