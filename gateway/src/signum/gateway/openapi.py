@@ -80,5 +80,7 @@ def security(route: Any, method: str) -> list[dict[str, list[str]]]:
     change) or a bearer token."""
     if route_action(route.dependant) == PUBLIC:
         return []
-    session = {"sesion": [], "csrf": []} if method in MUTATING_METHODS else {"sesion": []}
+    session: dict[str, list[str]] = (
+        {"sesion": [], "csrf": []} if method in MUTATING_METHODS else {"sesion": []}
+    )
     return [session, {"clave_api": []}]
