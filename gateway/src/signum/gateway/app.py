@@ -133,6 +133,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         error_statuses=openapi.error_statuses,
         security=openapi.security,
         security_schemes=openapi.SECURITY_SCHEMES,
+        success=openapi.success,
         routers=[
             auth.router,
             oficios.router,

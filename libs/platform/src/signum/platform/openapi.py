@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, routing
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -45,7 +45,8 @@ class ErrorBody(BaseModel):
     )
 
 
-ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+REF_TEMPLATE = "#/components/schemas/{model}"
+ERROR_REF = {"$ref": REF_TEMPLATE.format(model="ErrorBody")}
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -61,6 +62,35 @@ def _document_error(responses: dict[str, Any], status: int) -> None:
         entry["content"] = {"application/json": {"schema": ERROR_REF}}
     if entry.get("description") in (None, "", "Validation Error"):
         entry["description"] = ERROR_DESCRIPTIONS.get(status, "Error.")
+
+
+def _document_success(responses: dict[str, Any], answers: Mapping[int, Any], schemas: dict[str, Any]) -> None:
+    for key in [k for k in responses if k.startswith("2")]:
+        if int(key) not in answers:
+            del responses[key]
+    for status, kind in answers.items():
+        entry = responses.setdefault(str(status), {})
+        entry.setdefault("description", "Respuesta correcta." if status < 300 else "Redirección.")
+        if kind is None:
+            entry.pop("content", None)
+        elif isinstance(kind, dict):  # the content itself, by media type
+            entry["content"] = kind
+        elif kind is bytes:
+            entry["content"] = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+        else:
+            entry["content"] = {"application/json": {"schema": _schema_of(kind, schemas)}}
+
+
+def _schema_of(kind: Any, schemas: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema of `kind`, its models kept in the document's components."""
+    schema = TypeAdapter(kind).json_schema(ref_template=REF_TEMPLATE, mode="serialization")
+    found = schema.pop("$defs", {})
+    if isinstance(kind, type) and issubclass(kind, BaseModel) and "$ref" not in schema:
+        found[kind.__name__] = schema
+        schema = {"$ref": REF_TEMPLATE.format(model=kind.__name__)}
+    for name, definition in found.items():
+        schemas.setdefault(name, definition)  # a model a route already declares is documented as is
+    return schema
 
 
 def internal_error_statuses(route: Any, method: str, operation: dict[str, Any]) -> set[int]:
@@ -79,6 +109,10 @@ def internal_error_statuses(route: Any, method: str, operation: dict[str, Any]) 
 
 
 StatusRule = Callable[[Any, str, dict[str, Any]], Iterable[int]]
+# The success answers of an operation, when its route returns a service's JSON as it comes: status
+# -> the type of the body (a model, `list[Model]`, `dict[str, int]`, ...), `bytes` for a PDF, a
+# dict for the OpenAPI content itself (by media type), or None for no body (a redirect).
+SuccessRule = Callable[[Any, str], Mapping[int, Any] | None]
 SecurityRule = Callable[[Any, str], list[dict[str, list[str]]] | None]
 
 
@@ -88,10 +122,12 @@ def document_errors(
     *,
     security: SecurityRule | None = None,
     security_schemes: Mapping[str, dict[str, Any]] | None = None,
+    success: SuccessRule | None = None,
 ) -> None:
     """Make `app.openapi()` document, on every operation, the error statuses `statuses(route,
     method, operation)` gives (with `ErrorBody`; FastAPI's own 422 schema is replaced, since the
-    handlers never answer it), and `security(route, method)` when given."""
+    handlers never answer it), `security(route, method)` and `success(route, method)` when given
+    (the latter replaces the success answers FastAPI inferred)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -100,7 +136,7 @@ def document_errors(
         schema = generate()
         components = schema.setdefault("components", {})
         components.setdefault("schemas", {})["ErrorBody"] = ErrorBody.model_json_schema(
-            ref_template="#/components/schemas/{model}"
+            ref_template=REF_TEMPLATE
         )
         if security_schemes:
             components["securitySchemes"] = dict(security_schemes)
@@ -112,6 +148,8 @@ def document_errors(
                 if operation is None:
                     continue
                 responses = operation.setdefault("responses", {})
+                if success is not None and (answers := success(context, method)):
+                    _document_success(responses, answers, components.setdefault("schemas", {}))
                 declared = {int(k) for k in responses if k.isdigit() and int(k) >= 400}
                 for status in sorted(declared | set(statuses(context, method, operation))):
                     _document_error(responses, status)

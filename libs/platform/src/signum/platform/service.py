@@ -28,7 +28,13 @@ from signum.platform.http import install_error_handlers, install_request_middlew
 from signum.platform.kafka import all_topics, build_broker, ensure_topics, publish_event
 from signum.platform.logging import configure_logging, get_logger
 from signum.platform.metrics import CONTENT_TYPE_LATEST, ServiceMetrics
-from signum.platform.openapi import SecurityRule, StatusRule, document_errors, internal_error_statuses
+from signum.platform.openapi import (
+    SecurityRule,
+    StatusRule,
+    SuccessRule,
+    document_errors,
+    internal_error_statuses,
+)
 from signum.platform.outbox import OutboxRelay, ensure_outbox_indexes
 from signum.platform.settings import ServiceSettings
 
@@ -288,6 +294,7 @@ def create_app(
     error_statuses: StatusRule = internal_error_statuses,
     security: SecurityRule | None = None,
     security_schemes: Mapping[str, dict[str, Any]] | None = None,
+    success: SuccessRule | None = None,
 ) -> FastAPI:
     """The FastAPI app of a service, with health, metrics, errors and its routers.
 
@@ -308,7 +315,9 @@ def create_app(
     app.include_router(health_router(runtime))
     for router in routers:
         app.include_router(router)
-    document_errors(app, error_statuses, security=security, security_schemes=security_schemes)
+    document_errors(
+        app, error_statuses, security=security, security_schemes=security_schemes, success=success
+    )
     return app
 
 
