@@ -67,7 +67,11 @@ def test_every_success_answer_is_typed() -> None:
 def test_security_schemes_and_each_operations_security() -> None:
     document = build().openapi()
     schemes = document["components"]["securitySchemes"]
-    assert schemes["sesion"] == schemes["sesion"] | {"type": "apiKey", "in": "cookie", "name": "signum_sesion"}
+    assert schemes["sesion"] == schemes["sesion"] | {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "signum_sesion",
+    }
     assert schemes["csrf"] == schemes["csrf"] | {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"}
     assert schemes["clave_api"] == schemes["clave_api"] | {"type": "http", "scheme": "bearer"}
     routes = gateway_routes()

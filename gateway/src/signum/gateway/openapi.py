@@ -50,6 +50,7 @@ EXTRA: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v1/auth/contrasena"): _LOGIN,
     ("GET", "/api/v1/auth/oidc/callback"): {401, 404},
     ("GET", "/api/v1/auth/oidc/login"): {404},
+    ("POST", "/api/v1/admin/cuentas"): {404},  # the official named in the body
     ("POST", "/api/v1/oficios/{oficio_id}/anexos"): _UPLOAD,
     ("POST", "/api/v1/oficios/{oficio_id}/firmas/credencial"): _UPLOAD,
     ("POST", "/api/v1/firmas/lote"): _UPLOAD,

@@ -46,7 +46,7 @@ class RespuestaComentario(BaseModel):
 class Comentario(BaseModel):
     """Un comentario anclado a un bloque (y, opcionalmente, a un rango de texto) de una versión."""
 
-    id: str = Field(alias="_id")
+    id: str
     oficio_id: str
     autor_id: str
     texto: str
