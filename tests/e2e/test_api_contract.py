@@ -184,8 +184,11 @@ def _run(
             timeout=30,
         )
         failures: tuple[Failure, ...] = ()
+        # `/readyz` answers 503 when a service is slow or down: that is what it is for (documented,
+        # with the readiness report); every other check still applies to it.
+        checks = CHECKS[1:] if label == "GET /readyz" else CHECKS
         try:
-            case.validate_response(response, checks=CHECKS)
+            case.validate_response(response, checks=checks)
         except (FailureGroup, Failure) as found:  # every check that failed; keep going, report them all
             failures = found.exceptions if isinstance(found, FailureGroup) else (found,)
         with tally.lock:
