@@ -133,7 +133,7 @@ RESPONSES: dict[tuple[str, str], dict[int, Any]] = {
     ("GET", "/api/v1/plantillas/{plantilla_id}"): {200: r.Plantilla},
     ("PUT", "/api/v1/plantillas/{plantilla_id}"): {200: r.Plantilla},
     ("POST", "/api/v1/verificar"): {200: r.Verificacion},
-    ("GET", "/api/v1/verificar/{document_id}"): {200: r.Verificacion},
+    ("GET", "/api/v1/verificar/{document_id}"): {200: r.VerificacionDocumento},
     ("GET", f"{_OFICIO}/vista-previa"): _PREVIEW,
     ("POST", f"{_OFICIO}/vista-previa"): _PREVIEW,
     ("GET", "/api/v1/plantillas/{plantilla_id}/vista-previa"): _PREVIEW,

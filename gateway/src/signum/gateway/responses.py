@@ -177,13 +177,29 @@ class FirmaVerificada(BaseModel):
 
 
 class Verificacion(BaseModel):
-    """El informe de verificación de un PDF o de un oficio por su código (RFC enmascarado y sin
-    CURP para quien no es funcionario con sesión)."""
+    """El informe de verificación de un PDF (RFC enmascarado y sin CURP para quien no es
+    funcionario con sesión)."""
 
     valida: bool
     resumen: str | None = None
     sha256: str | None = None
     firmas: list[FirmaVerificada] = Field(default_factory=list)
+
+
+class VerificacionDocumento(BaseModel):
+    """Un oficio (o un acuse, `tipo: acuse`) por su identificador o su código: su estado y el
+    informe de verificación de su PDF vigente."""
+
+    tipo: str | None = None
+    oficio_id: str
+    entrega_id: str | None = None
+    codigo: str
+    folio: str | None = None
+    estado: str | None = None
+    firmas_requeridas: int
+    firmas_realizadas: int
+    documento: dict[str, Any] | None = None
+    reporte: Verificacion
 
 
 # --- inbox and deliveries (routing) --------------------------------------------------------------
@@ -192,15 +208,27 @@ class Verificacion(BaseModel):
 class ElementoBandeja(BaseModel):
     """Un elemento de una carpeta de la bandeja."""
 
-    id: str
+    id: str = Field(description="`o:<oficio>` o `e:<entrega>`.")
+    tipo: str | None = Field(default=None, description="oficio o entrega.")
     carpeta: str | None = None
-    estado: str | None = None
-    leido: bool | None = None
+    fecha: datetime | None = None
     oficio_id: str | None = None
+    entrega_id: str | None = None
+    motivo: str | None = None
     folio: str | None = None
     asunto: str | None = None
+    estado: str | None = None
     prioridad: str | None = None
+    remitente: Any = None
+    remitente_unidad: Any = None
+    leido: bool | None = None
     fecha_limite: str | None = None
+    vencido: bool | None = None
+    instruccion: str | None = None
+    en_lugar_de: str | None = None
+    destinatarios: Any = Field(
+        default=None, description="Enviados: cuántos destinatarios hay en cada estado."
+    )
 
 
 class PaginaBandeja(BaseModel):
