@@ -95,7 +95,8 @@ def _schema_of(kind: Any, schemas: dict[str, Any]) -> dict[str, Any]:
 
 def internal_error_statuses(route: Any, method: str, operation: dict[str, Any]) -> set[int]:
     """What a service's internal route can answer besides success: 403 without the internal token
-    (or the caller), 404 for a resource in its path, 409 on a change, 422 on input, 503."""
+    (or the caller), 404 for a resource in its path, 409 on a change, 422 on input, 413 on an
+    upload, 503."""
     found = {503}
     if route.path_format.startswith("/internal"):
         found.add(403)
@@ -105,6 +106,8 @@ def internal_error_statuses(route: Any, method: str, operation: dict[str, Any]) 
         found.add(409)
     if has_parameters(operation):
         found.add(422)
+    if takes_upload(operation):
+        found.add(413)
     return found
 
 
