@@ -54,6 +54,16 @@ async def test_invalid_body_is_a_422_naming_the_fields(client: httpx.AsyncClient
     assert {f["campo"] for f in body["details"]["campos"]} == {"asunto", "extra"}
 
 
+async def test_a_body_that_cannot_be_read_is_a_422_not_a_400(client: httpx.AsyncClient) -> None:
+    # Not UTF-8 (found by the API contract test: FastAPI answered an undocumented 400).
+    response = await client.post(
+        "/api/v1/auth/login", content=b"4\x1av\xff\xfeI", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "body_unreadable"
+    assert response.json()["message"].startswith("No se pudo leer el cuerpo de la solicitud")
+
+
 async def test_no_credentials_is_a_401_in_spanish(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/sesion", headers={"Authorization": ""})
     assert response.status_code == 401

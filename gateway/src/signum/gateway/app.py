@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from signum.gateway import docs
+from signum.gateway import docs, openapi
 from signum.gateway.clients import ServiceClients
 from signum.gateway.deps import require
 from signum.gateway.directory.demo import DemoLogin, load_demo
@@ -169,6 +169,10 @@ def build(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         body_rules=body_rules(settings, directory_service.max_bytes),
         render_error=render_error,
+        error_statuses=openapi.error_statuses,
+        security=openapi.security,
+        security_schemes=openapi.SECURITY_SCHEMES,
+        success=openapi.success,
         routers=[
             auth.router,
             oficios.router,

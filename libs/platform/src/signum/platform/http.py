@@ -88,6 +88,8 @@ _ERROR_CLASSES: dict[int, type[SignumError]] = {
 }
 
 
+_BODY_UNREADABLE = "No se pudo leer el cuerpo de la solicitud: envíe JSON (UTF-8) o un formulario válido."
+
 _VALIDATION_RULES = {
     UNSAFE_TEXT_CODE: (UNSAFE_TEXT_CODE, UNSAFE_TEXT_MESSAGE),
     NULL_NOT_ALLOWED_CODE: (NULL_NOT_ALLOWED_CODE, NULL_NOT_ALLOWED_MESSAGE),
@@ -136,6 +138,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI/Starlette could not read the body (not UTF-8, a broken multipart form): it is
+            # refused like any other invalid input.
+            return error_response(ValidationFailedError(_BODY_UNREADABLE, code="body_unreadable"))
         code, message = _HTTP_STATUS_MESSAGES.get(
             exc.status_code, ("http_error", "La solicitud no se pudo procesar.")
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import uvicorn
@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
+from pydantic import BaseModel, Field
 
 from signum.contracts import Event, Topic
 from signum.platform import mongo, s3
@@ -27,6 +28,13 @@ from signum.platform.http import install_error_handlers, install_request_middlew
 from signum.platform.kafka import all_topics, build_broker, ensure_topics, publish_event
 from signum.platform.logging import configure_logging, get_logger
 from signum.platform.metrics import CONTENT_TYPE_LATEST, ServiceMetrics
+from signum.platform.openapi import (
+    SecurityRule,
+    StatusRule,
+    SuccessRule,
+    document_errors,
+    internal_error_statuses,
+)
 from signum.platform.outbox import OutboxRelay, ensure_outbox_indexes
 from signum.platform.settings import ServiceSettings
 from signum.platform.uploads import BodyRule, ErrorRenderer, render_json
@@ -221,15 +229,45 @@ class ServiceRuntime:
         return all(r.ok for r in results), results
 
 
+class Health(BaseModel):
+    """El proceso está vivo."""
+
+    status: str
+    service: str
+
+
+class CheckOut(BaseModel):
+    """Una verificación: si pasa y, si no, por qué."""
+
+    ok: bool
+    detail: str | None = None
+
+
+class Readiness(BaseModel):
+    """Si el proceso alcanza lo que usa, verificación por verificación."""
+
+    service: str
+    ready: bool
+    checks: dict[str, CheckOut] = Field(description="Cada verificación por nombre.")
+
+
 def health_router(runtime: ServiceRuntime) -> APIRouter:
     """/healthz, /readyz and /metrics of a service."""
     router = APIRouter(tags=["operación"])
 
-    @router.get("/healthz", summary="El proceso está vivo")
+    @router.get("/healthz", response_model=Health, summary="El proceso está vivo")
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": runtime.name}
 
-    @router.get("/readyz", summary="El proceso alcanza Kafka, MongoDB y S3")
+    @router.get(
+        "/readyz",
+        response_model=None,
+        responses={
+            200: {"model": Readiness, "description": "Listo."},
+            503: {"model": Readiness, "description": "Alguna verificación falla (`checks` dice cuál)."},
+        },
+        summary="El proceso alcanza Kafka, MongoDB y S3",
+    )
     async def readyz(scope: Literal["all", "local"] = "all") -> JSONResponse:
         ready, results = await runtime.readiness(scope)
         body = {
@@ -256,12 +294,18 @@ def create_app(
     redoc_url: str | None = "/redoc",
     body_rules: Sequence[BodyRule] = (),
     render_error: ErrorRenderer = render_json,
+    error_statuses: StatusRule = internal_error_statuses,
+    security: SecurityRule | None = None,
+    security_schemes: Mapping[str, dict[str, Any]] | None = None,
+    success: SuccessRule | None = None,
 ) -> FastAPI:
     """The FastAPI app of a service, with health, metrics, errors and its routers.
 
     `docs_url`/`redoc_url` None leaves out FastAPI's documentation pages (they load from a CDN);
     the gateway serves its own from vendored files. Request bodies are limited by `body_rules`
-    (the upload routes), else `settings.max_body_bytes`; `render_error` renders the 413."""
+    (the upload routes), else `settings.max_body_bytes`; `render_error` renders the 413. Its OpenAPI
+    document gives every operation the error statuses `error_statuses` derives (see
+    `signum.platform.openapi.document_errors`)."""
     app = FastAPI(
         title=title,
         description=description,
@@ -282,6 +326,9 @@ def create_app(
     app.include_router(health_router(runtime))
     for router in routers:
         app.include_router(router)
+    document_errors(
+        app, error_statuses, security=security, security_schemes=security_schemes, success=success
+    )
     return app
 
 
