@@ -15,7 +15,7 @@ from signum.gateway import responses as r
 from signum.gateway.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, route_action
 from signum.gateway.directory.schemas import ReporteImportacion
 from signum.gateway.schemas import OficioResponse
-from signum.platform.openapi import MUTATING_METHODS, has_parameters, path_parameters, takes_upload
+from signum.platform.openapi import MUTATING_METHODS, has_parameters, path_parameters, takes_body
 
 PUBLIC = "publico"
 
@@ -76,7 +76,7 @@ def error_statuses(route: Any, method: str, operation: dict[str, Any]) -> set[in
         found.add(404)
     if method in MUTATING_METHODS and not public:
         found.add(409)  # the resource's state or version changed
-    if takes_upload(operation):
+    if takes_body(operation):
         found.add(413)
     return found
 

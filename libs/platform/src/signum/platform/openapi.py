@@ -106,7 +106,7 @@ def internal_error_statuses(route: Any, method: str, operation: dict[str, Any]) 
         found.add(409)
     if has_parameters(operation):
         found.add(422)
-    if takes_upload(operation):
+    if takes_body(operation):
         found.add(413)
     return found
 
@@ -183,7 +183,7 @@ def path_parameters(operation: dict[str, Any]) -> bool:
     return any(p.get("in") == "path" for p in operation.get("parameters", ()))
 
 
-def takes_upload(operation: dict[str, Any]) -> bool:
-    """Whether the operation's body is a file or bytes (so it can answer 413 past its limit)."""
-    content = operation.get("requestBody", {}).get("content", {})
-    return any(kind != "application/json" for kind in content)
+def takes_body(operation: dict[str, Any]) -> bool:
+    """Whether the operation takes a body: every body has a limit (`signum.platform.uploads`: the
+    route's own, else `max_body_bytes`), so it can answer 413."""
+    return bool(operation.get("requestBody", {}).get("content"))
