@@ -43,6 +43,7 @@ def components(settings: Settings) -> Components:
     catalogue = Catalogue.load(settings.catalogue_path)
     relay = runtime.outbox(objects.collection)
     routing = InternalClient("routing", settings.routing_url, settings.infra.internal_token, timeout=5)
+    drafting = InternalClient("drafting", settings.drafting_url, settings.infra.internal_token, timeout=5)
     service = StorageService(
         store,
         objects,
@@ -53,6 +54,7 @@ def components(settings: Settings) -> Components:
         presign_seconds=settings.presign_seconds,
         notify=relay.notify,
         readers=OficioReaders(runtime.db, routing),
+        drafting=drafting,
     )
     audit = AuditService(audit_repo, store, oficios, head_retention_days=settings.audit_head_retention_days)
     return Components(runtime=runtime, store=store, service=service, audit=audit)
