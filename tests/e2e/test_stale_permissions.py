@@ -53,14 +53,14 @@ SENTINEL = "oficio-de-la-prueba-0000"
 
 def pdf(width: int) -> bytes:
     """A one-page PDF; each width gives other bytes (another anexo: storage keys by content)."""
-    assert 100 <= width <= 999
+    assert 100 <= width <= 999  # three digits: the cross-reference offsets stay right
     return (
         b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
         b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 %d 792]>>endobj\n" % width
-        + b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 WWW 792]>>endobj\n"
+        b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \n"
         b"trailer<</Size 4/Root 1 0 R>>\nstartxref\n164\n%%EOF\n"
-    )
+    ).replace(b"WWW", str(width).encode())
 
 
 def oficio_routes() -> list[tuple[tuple[str, str], str]]:
@@ -199,6 +199,11 @@ async def test_a_removed_editor_and_a_now_confidential_oficio_are_refused_on_eve
     assert (await _upload(callers, AUTHOR, oficio_id, second)).status_code == 201
     digests = [hashlib.sha256(data).hexdigest() for data in (first, second)]
 
+    async def both_on_the_timeline() -> bool:  # `object.stored` comes back through Kafka
+        return all(d in (await author.get(timeline)).text for d in digests)
+
+    await eventually(both_on_the_timeline, within=30, interval=0.3)
+
     remaining = (AUTHOR, DEMOTED, ADDED)
     for who in remaining:
         read = await _call(callers, who, "GET", timeline)
@@ -258,6 +263,10 @@ async def test_a_removed_editor_and_a_now_confidential_oficio_are_refused_on_eve
         return None
 
     problems = [p for p in await asyncio.gather(*(check(c) for c in cases)) if p]
-    assert {c.action for c in cases} >= {"oficio.leer", "oficio.historial", "documento.subir", "oficio.editar"}
+    assert {c.action for c in cases} >= {
+        "oficio.leer",
+        "oficio.historial",
+        "documento.subir",
+        "oficio.editar",
+    }
     assert not problems, f"{len(problems)} of {len(cases)} cases differ:\n" + "\n".join(problems)
-

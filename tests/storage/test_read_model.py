@@ -12,7 +12,7 @@ from signum.contracts.drafting import OficioUpdated, OficioUpdatedPayload
 from signum.platform.errors import ForbiddenError
 from signum.platform.policy import Action
 from signum.storage.app import Components
-from tests.storage.conftest import chunks, oficio_created, official, pdf_bytes
+from tests.storage.conftest import chunks, official, oficio_created, pdf_bytes
 
 pytestmark = pytest.mark.stack
 

@@ -31,7 +31,7 @@ def handlers(service: StorageService, audit: AuditService) -> tuple[dict[str, Ha
     async def any_event(event: Event) -> None:
         await audit.append(event)
 
-    by_type = {
+    by_type: dict[str, Handler] = {
         "oficio.created": oficio_created,
         "oficio.updated": oficio_updated,
         "delivery.created": delivery_created,

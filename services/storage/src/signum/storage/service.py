@@ -208,7 +208,9 @@ class StorageService:
                 body = await self._drafting.request("GET", f"/internal/oficios/{segment(oficio_id)}/acceso")
             except SignumError as exc:
                 if exc.status_code != 404:
-                    log.warning("drafting did not confirm the participants", oficio_id=oficio_id, error=exc.code)
+                    log.warning(
+                        "drafting did not confirm the participants", oficio_id=oficio_id, error=exc.code
+                    )
             else:
                 await self.oficios.record(
                     oficio_id,
