@@ -200,7 +200,8 @@ async def test_a_removed_editor_and_a_now_confidential_oficio_are_refused_on_eve
     digests = [hashlib.sha256(data).hexdigest() for data in (first, second)]
 
     async def both_on_the_timeline() -> bool:  # `object.stored` comes back through Kafka
-        return all(d in (await author.get(timeline)).text for d in digests)
+        text = (await author.get(timeline)).text
+        return all(d in text for d in digests)
 
     await eventually(both_on_the_timeline, within=30, interval=0.3)
 
