@@ -180,16 +180,13 @@ class StorageService:
 
     async def on_oficio_created(self, event: OficioCreated) -> None:
         p = event.payload
-        await self.oficios.record(
-            event.oficio_id,
-            1,
-            {
-                "unidad_id": p.office_id,
-                "participantes": sorted({p.author_id, *p.participantes}),
-                "confidencialidad": p.confidencialidad,
-            },
-        )
-        await self.oficios.set_unit(event.oficio_id, p.office_id)
+        fields = {
+            "unidad_id": p.office_id,
+            "participantes": sorted({p.author_id, *p.participantes}),
+            "confidencialidad": p.confidencialidad,
+        }
+        if not await self.oficios.record(event.oficio_id, 1, fields):
+            await self.oficios.set_unit(event.oficio_id, p.office_id)  # a later save came first
 
     async def on_oficio_updated(self, event: OficioUpdated) -> None:
         """The draft's participants and confidentiality after a save (an older save is ignored)."""
@@ -212,15 +209,14 @@ class StorageService:
                         "drafting did not confirm the participants", oficio_id=oficio_id, error=exc.code
                     )
             else:
-                await self.oficios.record(
-                    oficio_id,
-                    int(body["version"]),
-                    {
-                        "participantes": sorted(set(body["participantes"])),
-                        "confidencialidad": str(body["confidencialidad"]),
-                    },
-                )
-                await self.oficios.set_unit(oficio_id, str(body["unidad_id"]))
+                unidad_id = str(body["unidad_id"])
+                fields = {
+                    "unidad_id": unidad_id,
+                    "participantes": sorted(set(body["participantes"])),
+                    "confidencialidad": str(body["confidencialidad"]),
+                }
+                if not await self.oficios.record(oficio_id, int(body["version"]), fields):
+                    await self.oficios.set_unit(oficio_id, unidad_id)
         return await self.oficios.get(oficio_id)
 
     async def authorize_oficio(self, caller: Caller, action: Action, oficio_id: str) -> None:
