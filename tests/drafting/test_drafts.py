@@ -385,3 +385,48 @@ async def test_a_save_with_a_bad_value_is_refused_and_nothing_is_written(
     assert refused.value.code == code
     stored = await drafting.get_draft(AUTHOR, draft.id)
     assert (stored.version, stored.kind, stored.prioridad) == (1, "oficio", "urgente")
+
+
+async def test_every_change_of_who_takes_part_is_announced_with_the_participants_after_it(
+    drafting: DraftingService,
+) -> None:
+    # Other services decide on `oficio.updated` (storage, routing) or ask `access` (storage).
+    draft = await _draft(drafting, reviewers=("revisor",))
+    assert await drafting.access(draft.id) == {
+        "oficio_id": draft.id,
+        "version": 1,
+        "unidad_id": UNIT,
+        "participantes": ["autor", "editora", "revisor", "titular"],
+        "confidencialidad": "publica",
+    }
+    body = content()
+    body["firmantes"] = body["firmantes"][:1]
+    changes: list[dict[str, Any]] = [
+        {"colaboradores": [("editora", "revisor"), ("revisor", "revisor")]},  # a role changes
+        {"colaboradores": [("revisor", "revisor")]},  # a collaborator is removed
+        {"contenido": body},  # a signer is dropped
+        {"confidencialidad": "confidencial"},
+    ]
+    for version, change in enumerate(changes, start=2):
+        await drafting.update_draft(
+            caller=AUTHOR,
+            oficio_id=draft.id,
+            expected_version=version - 1,
+            changes=change,
+            correlation_id="c",
+        )
+    events = [e for e in await _outbox(drafting, draft.id) if e.type == "oficio.updated"]
+    assert [(e.payload.version, e.payload.participantes, e.payload.confidencialidad) for e in events] == [
+        (2, ["autor", "editora", "revisor", "titular"], "publica"),
+        (3, ["autor", "revisor", "titular"], "publica"),
+        (4, ["autor", "revisor"], "publica"),
+        (5, ["autor", "revisor"], "confidencial"),
+    ]
+    access = await drafting.access(draft.id)
+    assert (access["version"], access["participantes"], access["confidencialidad"]) == (
+        5,
+        ["autor", "revisor"],
+        "confidencial",
+    )
+    with pytest.raises(ForbiddenError):  # drafting decides on its own document at once
+        await drafting.get_draft(EDITOR, draft.id)

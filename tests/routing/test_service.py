@@ -519,3 +519,54 @@ async def test_an_office_mailbox_goes_to_the_nearest_oficialia_up_the_unit_tree(
         if e["type"] == "delivery.created" and e["payload"]["motivo"] == "oficialia"
     )
     assert created_mailboxes == ["-", "DIR-OP", "DIR-OP"]
+
+
+async def test_a_draft_follows_its_saves_in_version_order_whatever_order_they_arrive_in(
+    service: RoutingService,
+) -> None:
+    from signum.contracts import Actor
+    from signum.contracts.drafting import OficioUpdated, OficioUpdatedPayload
+    from signum.contracts.envelope import uuid7
+
+    def saved(version: int, participantes: list[str], confidencialidad: str) -> OficioUpdated:
+        return OficioUpdated(
+            oficio_id=oficio_id,
+            correlation_id="c",
+            actor=Actor(kind="official", id="70003"),
+            payload=OficioUpdatedPayload(
+                version=version,
+                asunto=f"Versión {version}",
+                participantes=participantes,
+                confidencialidad=confidencialidad,  # type: ignore[arg-type]
+            ),
+        )
+
+    oficio_id = new_id()
+    with_editor = saved(2, ["70002", "70003"], "publica")
+    without = saved(3, ["70003"], "confidencial")
+    await service.on_drafting_event(created(oficio_id, author="70003", office="EGR"))
+    await service.on_drafting_event(with_editor)
+    assert [i["oficio_id"] for i in (await service.inbox_page(EGR_SUB, "borradores"))["elementos"]] == [
+        oficio_id
+    ]
+    await service.tracking(EGR_SUB, oficio_id)  # a participant
+    auditor = official("70009", roles=frozenset({"auditor"}))
+    await service.tracking(auditor, oficio_id)  # an auditor, while it is public
+    await service.on_drafting_event(without)
+    await service.on_drafting_event(with_editor.model_copy(update={"event_id": uuid7()}))  # late
+    await service.on_drafting_event(created(oficio_id, author="70003", office="EGR"))  # replayed
+
+    doc = await service.oficios.get(oficio_id)
+    assert doc is not None
+    assert (doc["borrador_version"], doc["participantes"], doc["confidencialidad"], doc["asunto"]) == (
+        3,
+        ["70003"],
+        "confidencial",
+        "Versión 3",
+    )
+    assert (await service.inbox_page(EGR_SUB, "borradores"))["elementos"] == []
+    with pytest.raises(ForbiddenError):  # removed
+        await service.tracking(EGR_SUB, oficio_id)
+    with pytest.raises(ForbiddenError):  # confidential: not for an auditor either
+        await service.tracking(auditor, oficio_id)
+    await service.tracking(EGR_ANALISTA, oficio_id)  # the author

@@ -48,6 +48,8 @@ def _env(profile: Profile) -> dict[str, str]:
     routing = f"http://127.0.0.1:{PROCESSES['routing']}"
     env.setdefault("SIGNUM_DRAFTING_ROUTING_URL", routing)
     env.setdefault("SIGNUM_STORAGE_ROUTING_URL", routing)
+    # Storage asks drafting who takes part in an oficio now before adding a document to it.
+    env.setdefault("SIGNUM_STORAGE_DRAFTING_URL", f"http://127.0.0.1:{PROCESSES['drafting']}")
     env.setdefault("SIGNUM_SIGNING_STORAGE_URL", storage)
     env.setdefault("SIGNUM_SIGNING_PUBLIC_URL", f"http://127.0.0.1:{PROCESSES['gateway']}")
     env.setdefault("SIGNUM_DRAFTING_PUBLIC_URL", f"http://127.0.0.1:{PROCESSES['gateway']}")

@@ -62,8 +62,9 @@ class OficioUpdatedPayload(EventModel):
 class OficioUpdated(Event):
     """A draft was saved: a new version of its content or of its collaborators.
 
-    Produced by drafting on every save. Consumed by routing (timeline, access of new participants)
-    and storage (audit log).
+    Produced by drafting on every save (the only way its participants or confidentiality change).
+    Consumed by routing (timeline, inboxes, access) and storage (access, audit log), which keep the
+    participants and confidentiality of the highest `payload.version` they have seen.
     """
 
     topic: ClassVar[Topic] = Topic.DRAFTING

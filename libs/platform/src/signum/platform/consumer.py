@@ -85,6 +85,39 @@ async def apply_once(
     return bool(result.modified_count or result.upserted_id is not None)
 
 
+async def apply_if_newer(
+    collection: AsyncIOMotorCollection[Any],
+    doc_id: Any,
+    version: int,
+    fields: dict[str, Any],
+    *,
+    version_field: str = "version",
+) -> bool:
+    """Set `fields` on one document, stamped with `version`, unless it holds that version or a later one.
+
+    For read models of a state the owner numbers (a draft's version): applying the same version
+    again changes nothing, and an older one arriving after a newer one is ignored. A missing
+    document is created; a document without a version (written before it was kept) counts as older.
+    Returns whether the fields were written.
+    """
+    older = {"$or": [{version_field: {"$lt": version}}, {version_field: {"$exists": False}}]}
+    for _ in range(3):
+        result = await collection.update_one(
+            {"_id": doc_id, **older}, {"$set": {**fields, version_field: version}}
+        )
+        if result.matched_count:
+            return True
+        try:
+            await collection.insert_one({"_id": doc_id, **fields, version_field: version})
+            return True
+        except DuplicateKeyError:
+            # It exists: at this version or a later one (nothing to do), or someone created it
+            # meanwhile with an older one (try the update again).
+            if await collection.find_one({"_id": doc_id, version_field: {"$gte": version}}, {"_id": 1}):
+                return False
+    return False
+
+
 class EventConsumer:
     """Subscribes a service to topics and applies each event through its handler exactly once."""
 

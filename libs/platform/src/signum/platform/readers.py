@@ -7,7 +7,9 @@ Routing owns deliveries; every service that decides `oficio.leer` learns the ofi
 `runtime.consume([Topic.ROUTING, ...], model.handlers() | ...)`.
 
 Applying an event is a `$addToSet` keyed by the oficio: repeated or out-of-order deliveries change
-nothing. Readers are only added today; an event that takes one away would `$pull` it here.
+nothing. Readers are only ever added because routing never withdraws a delivery: turnar adds one
+below the delivery turned, which stays (an office mailbox's included), and nothing reassigns one.
+An event that took a delivery away would `$pull` its reader here.
 
 The inbox shows a delivery as soon as routing writes it, a moment before `delivery.created` reaches
 this model: a recipient who opens the PDF at once would be refused. So a service that refuses a

@@ -117,7 +117,10 @@ def platform(
         "SIGNUM_DRAFTING_PUBLIC_URL": gateway.url,
         "SIGNUM_DRAFTING_ROUTING_URL": procs["routing"].url,
     }
-    procs["storage"].env = stack_env | {"SIGNUM_STORAGE_ROUTING_URL": procs["routing"].url}
+    procs["storage"].env = stack_env | {
+        "SIGNUM_STORAGE_ROUTING_URL": procs["routing"].url,
+        "SIGNUM_STORAGE_DRAFTING_URL": procs["drafting"].url,
+    }
     procs["signing"].env = (
         stack_env
         | signing_env

@@ -82,6 +82,11 @@ def router(service: DraftingService, templates: TemplateService, guard: Internal
         response.headers["ETag"] = f'"{draft.version}"'
         return DraftResponse.of(draft, caller_from_request(request))
 
+    @api.get("/oficios/{oficio_id}/acceso")
+    async def access(oficio_id: str) -> dict[str, Any]:
+        """Who takes part in the oficio now, for other services (not the gateway: no caller needed)."""
+        return await service.access(oficio_id)
+
     @api.patch("/oficios/{oficio_id}", response_model=DraftResponse)
     async def update_draft(
         oficio_id: str,

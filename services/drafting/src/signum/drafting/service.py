@@ -350,6 +350,18 @@ class DraftingService:
         authorize(caller, Action.OFICIO_LEER, access)
         return draft
 
+    async def access(self, oficio_id: str) -> dict[str, Any]:
+        """What other services decide on (their read models follow `oficio.updated`; storage asks
+        this before adding a document): unit, participants and confidentiality at the draft's version."""
+        draft = await self._load(oficio_id)
+        return {
+            "oficio_id": draft.id,
+            "version": draft.version,
+            "unidad_id": draft.office_id,
+            "participantes": sorted(draft.participantes),
+            "confidencialidad": draft.confidencialidad,
+        }
+
     def _check_not_finalizing(self, draft: Draft) -> None:
         lease = draft.finalizacion
         if lease and _aware(lease["since"]) > datetime.now(UTC) - self._lease:

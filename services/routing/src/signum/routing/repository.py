@@ -24,7 +24,7 @@ from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from signum.contracts import Event
-from signum.platform.consumer import apply_once
+from signum.platform.consumer import apply_if_newer, apply_once
 from signum.platform.outbox import (
     document_locks,
     insert_with_events,
@@ -54,6 +54,14 @@ class OficioRepository:
         assert event.oficio_id is not None
         async with document_locks.hold(self.collection.name, [event.oficio_id]):
             return await apply_once(self.collection, event.oficio_id, event, with_events(update, events))
+
+    async def apply_draft_version(self, oficio_id: str, version: int, fields: dict[str, Any]) -> bool:
+        """Keep what a save of the draft says (participants, confidentiality...) unless a later save
+        is already kept (`borrador_version`): an older event arriving late changes nothing."""
+        async with document_locks.hold(self.collection.name, [oficio_id]):
+            return await apply_if_newer(
+                self.collection, oficio_id, version, fields, version_field="borrador_version"
+            )
 
     async def apply_event_to(
         self, oficio_id: str, event: Event, update: dict[str, Any], events: Sequence[Event] = ()

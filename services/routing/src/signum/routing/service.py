@@ -146,29 +146,41 @@ class RoutingService:
     async def on_drafting_event(self, event: Event) -> None:
         fields: dict[str, Any] = {}
         add_people: list[str] = []
+        # What a save of the draft says (its participants, confidentiality, state) is kept in the
+        # order of the draft's versions: an older save arriving after a newer one is ignored.
         if isinstance(event, OficioCreated):
             p = event.payload
+            await self.oficios.apply_draft_version(
+                event.oficio_id,
+                1,
+                {
+                    "status": "borrador",
+                    "asunto": p.asunto,
+                    "participantes": p.participantes or [p.author_id],
+                    "confidencialidad": p.confidencialidad,
+                    "updated_at": event.occurred_at,
+                },
+            )
             fields = {
-                "status": "borrador",
                 "kind": p.kind,
-                "asunto": p.asunto,
                 "office_id": p.office_id,
                 "author_id": p.author_id,
-                "participantes": p.participantes or [p.author_id],
-                "confidencialidad": p.confidencialidad,
                 "created_at": event.occurred_at,
-                "updated_at": event.occurred_at,
             }
             add_people = [p.author_id, *p.participantes]
         elif isinstance(event, OficioUpdated):
             up = event.payload
-            fields = {
-                "asunto": up.asunto,
-                "participantes": up.participantes,
-                "confidencialidad": up.confidencialidad,
-                "status": up.status,
-                "updated_at": event.occurred_at,
-            }
+            await self.oficios.apply_draft_version(
+                event.oficio_id,
+                up.version,
+                {
+                    "asunto": up.asunto,
+                    "participantes": up.participantes,
+                    "confidencialidad": up.confidencialidad,
+                    "status": up.status,
+                    "updated_at": event.occurred_at,
+                },
+            )
             add_people = list(up.participantes)
         elif isinstance(event, OficioReviewRequested):
             fields = {
@@ -216,7 +228,9 @@ class RoutingService:
             fields = {"status": "cancelado", "updated_at": event.occurred_at}
         else:
             return
-        update: dict[str, Any] = {"$set": fields, "$push": {"timeline": _timeline_entry(event)}}
+        update: dict[str, Any] = {"$push": {"timeline": _timeline_entry(event)}}
+        if fields:
+            update["$set"] = fields
         if add_people:
             update["$addToSet"] = {"conocidos": {"$each": domain.distinct(add_people)}}
         applied = await self.oficios.apply_event(event, update)

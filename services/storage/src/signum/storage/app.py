@@ -46,6 +46,7 @@ def components(settings: Settings) -> Components:
     catalogue = Catalogue.load(settings.catalogue_path)
     relay = runtime.outbox(objects.collection)
     routing = InternalClient("routing", settings.routing_url, settings.infra.internal_token, timeout=5)
+    drafting = InternalClient("drafting", settings.drafting_url, settings.infra.internal_token, timeout=5)
     service = StorageService(
         store,
         objects,
@@ -62,6 +63,7 @@ def components(settings: Settings) -> Components:
             max_ratio=settings.archive_max_ratio,
             max_members=settings.archive_max_members,
         ),
+        drafting=drafting,
     )
     audit = AuditService(audit_repo, store, oficios, head_retention_days=settings.audit_head_retention_days)
     return Components(runtime=runtime, store=store, service=service, audit=audit)

@@ -12,7 +12,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from signum.contracts import Event
-from signum.platform.consumer import apply_once
+from signum.platform.consumer import apply_if_newer
 from signum.platform.outbox import (
     OUTBOX,
     OUTBOX_LEASE,
@@ -104,13 +104,20 @@ class ObjectRepository:
 
 
 class OficioRepository:
-    """`oficios`: what the access policy needs to know of each oficio (from `oficio.created`)."""
+    """`oficios`: what the access policy needs to know of each oficio: its unit, and its participants
+    and confidentiality as of the draft's `version` (from `oficio.created`, `oficio.updated`, or
+    drafting itself when asked)."""
 
     def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
         self.collection = db["oficios"]
 
-    async def record(self, event: Event, fields: dict[str, Any]) -> bool:
-        return await apply_once(self.collection, event.oficio_id, event, {"$set": fields})
+    async def record(self, oficio_id: str, version: int, fields: dict[str, Any]) -> bool:
+        """Keep `fields` as of the draft's `version`, unless a later one is already kept."""
+        return await apply_if_newer(self.collection, oficio_id, version, fields)
+
+    async def set_unit(self, oficio_id: str, unidad_id: str) -> None:
+        """The oficio's unit (it never changes), whatever version the rest is at."""
+        await self.collection.update_one({"_id": oficio_id}, {"$set": {"unidad_id": unidad_id}}, upsert=True)
 
     async def get(self, oficio_id: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": oficio_id}, {"_applied": 0})

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from signum.contracts import Actor, Event, Topic
-from signum.contracts.drafting import OficioCreated
+from signum.contracts.drafting import OficioCreated, OficioUpdated
 from signum.contracts.storage import (
     ObjectStored,
     ObjectStoredPayload,
@@ -24,6 +24,7 @@ from signum.contracts.storage import (
 )
 from signum.platform.errors import NotFoundError, SignumError, ValidationFailedError
 from signum.platform.event_descriptions import describe_event
+from signum.platform.http import InternalClient, segment
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.policy import Action, OficioAccess, authorize, decide
@@ -166,8 +167,10 @@ class StorageService:
         readers: OficioReaders | None = None,
         workers: Workers | None = None,
         archive_limits: ArchiveLimits | None = None,
+        drafting: InternalClient | None = None,
     ) -> None:
         self.readers = readers
+        self._drafting = drafting
         # Looking into a file (a zip's parts, a PDF's objects) is CPU work: never on the event loop.
         self.workers = workers or Workers("inspect")
         self.archive_limits = archive_limits or ArchiveLimits()
@@ -184,20 +187,60 @@ class StorageService:
 
     async def on_oficio_created(self, event: OficioCreated) -> None:
         p = event.payload
+        fields = {
+            "unidad_id": p.office_id,
+            "participantes": sorted({p.author_id, *p.participantes}),
+            "confidencialidad": p.confidencialidad,
+        }
+        if not await self.oficios.record(event.oficio_id, 1, fields):
+            await self.oficios.set_unit(event.oficio_id, p.office_id)  # a later save came first
+
+    async def on_oficio_updated(self, event: OficioUpdated) -> None:
+        """The draft's participants and confidentiality after a save (an older save is ignored)."""
+        p = event.payload
         await self.oficios.record(
-            event,
-            {
-                "unidad_id": p.office_id,
-                "participantes": sorted({p.author_id, *p.participantes}),
-                "confidencialidad": p.confidencialidad,
-            },
+            event.oficio_id,
+            p.version,
+            {"participantes": sorted(set(p.participantes)), "confidencialidad": p.confidencialidad},
         )
 
+    async def _asked(self, oficio_id: str) -> dict[str, Any] | None:
+        """The oficio as drafting, its owner, says it is now (kept here too, if newer than the model);
+        the model as it was if drafting does not know it or does not answer."""
+        if self._drafting is not None:
+            try:
+                body = await self._drafting.request("GET", f"/internal/oficios/{segment(oficio_id)}/acceso")
+            except SignumError as exc:
+                if exc.status_code != 404:
+                    log.warning(
+                        "drafting did not confirm the participants", oficio_id=oficio_id, error=exc.code
+                    )
+            else:
+                unidad_id = str(body["unidad_id"])
+                fields = {
+                    "unidad_id": unidad_id,
+                    "participantes": sorted(set(body["participantes"])),
+                    "confidencialidad": str(body["confidencialidad"]),
+                }
+                if not await self.oficios.record(oficio_id, int(body["version"]), fields):
+                    await self.oficios.set_unit(oficio_id, unidad_id)
+        return await self.oficios.get(oficio_id)
+
     async def authorize_oficio(self, caller: Caller, action: Action, oficio_id: str) -> None:
-        """The policy's decision on an oficio of the read model (system callers need none)."""
+        """The policy's decision on an oficio of the read model (system callers need none).
+
+        The model follows drafting's events (`oficio.created`, `oficio.updated`: participants and
+        confidentiality after every save) and routing's (`delivery.created`: readers). Adding a
+        document is decided on what drafting says now, so a collaborator removed a moment ago adds
+        nothing; reading follows the model, a moment behind drafting. A caller the model would
+        refuse is checked once more with the owners (a grant the events have not brought yet).
+        """
         if caller.kind == "system":
             return
-        doc = await self.oficios.get(oficio_id)
+        asked = action is Action.DOCUMENTO_SUBIR
+        doc = await (self._asked(oficio_id) if asked else self.oficios.get(oficio_id))
+        if doc is None and not asked:
+            doc, asked = await self._asked(oficio_id), True
         lectores = await self.readers.of(oficio_id) if self.readers is not None else frozenset()
         if doc is None:
             if not lectores and self.readers is not None:
@@ -209,10 +252,14 @@ class StorageService:
             doc = {"unidad_id": "", "participantes": [], "confidencialidad": "confidencial"}
         # Its recipients read it too (routing's deliveries, learnt from its events); one this model
         # does not know yet (routing shows a delivery a moment before its event arrives here) is
-        # confirmed with routing before being refused.
+        # confirmed with routing before being refused, as a participant just added is with drafting.
         access = replace(_access(doc), lectores=lectores)
-        if not decide(caller, action, access) and self.readers is not None:
-            access = replace(access, lectores=await self.readers.confirm(oficio_id))
+        if not decide(caller, action, access):
+            if not asked:
+                doc = await self._asked(oficio_id) or doc
+            if self.readers is not None:
+                lectores = await self.readers.confirm(oficio_id)
+            access = replace(_access(doc), lectores=lectores)
         authorize(caller, action, access)
 
     # --- storing ------------------------------------------------------------------------------

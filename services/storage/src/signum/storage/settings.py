@@ -22,6 +22,10 @@ class Settings(ServiceSettings):
     routing_url: str = Field(
         default="http://127.0.0.1:8102", description="Routing: who received an oficio (its readers)."
     )
+    drafting_url: str = Field(
+        default="http://127.0.0.1:8101",
+        description="Drafting: an oficio's participants now (asked before adding a document).",
+    )
     max_upload_bytes: int = Field(default=250 * 1024 * 1024, ge=1, description="Largest object accepted.")
     part_size_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024, description="S3 part size.")
     spool_dir: Path | None = Field(default=None, description="Where uploads are spooled (system temp).")
