@@ -10,7 +10,6 @@ from signum.platform.http import InternalClient, internal_token_guard
 from signum.platform.service import ServiceRuntime, create_app, serve
 from signum.routing import api
 from signum.routing.directory_cache import CachedDirectory
-from signum.routing.domain import WorkCalendar
 from signum.routing.fanout import BroadcastNotifier
 from signum.routing.handlers import handlers
 from signum.routing.mail import Mailer
@@ -43,9 +42,9 @@ def build(settings: Settings | None = None) -> FastAPI:
             settings.smtp_host, settings.smtp_port, settings.smtp_from, starttls=settings.smtp_starttls
         ),
         notifier=notifier,
-        calendar=WorkCalendar(frozenset(settings.holidays), federal=settings.federal_holidays),
+        calendar=settings.calendar.work_calendar(),
         public_url=settings.public_url,
-        timezone=settings.timezone,
+        timezone=settings.calendar.timezone,
         reminder_days=settings.reminder_working_days,
         notify_outbox=relay.notify,
     )
