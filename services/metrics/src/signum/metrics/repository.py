@@ -7,7 +7,8 @@ Two collections:
   `rev` counts the events applied and versions the state.
 - `indicadores`: the pre-aggregated documents, one per unit or official and day or month
   (`domain.aggregate_id`): `contadores` and `etapas` (histograms) are the sums of what every oficio
-  contributes, and `aportes.<oficio>` keeps that contribution with the `rev` it came from. A new
+  contributes, and `aportes.<oficio>` keeps that contribution with the `rev` it came from (as
+  `field=n` strings: FerretDB refuses arrays inside arrays). A new
   contribution replaces the stored one only if it comes from a newer state, in one atomic update
   conditioned on the old `rev` that also `$inc`s the difference: a redelivered event, a crash
   between two aggregates, or two processes working on one oficio can neither count twice nor go
@@ -91,7 +92,7 @@ class MetricsRepository:
             if stored is None and not fields:
                 return False
             update: dict[str, Any] = {
-                "$set": {key: {"rev": rev, "c": [[k, v] for k, v in sorted(fields.items())]}},
+                "$set": {key: {"rev": rev, "c": [f"{k}={v}" for k, v in sorted(fields.items())]}},
                 "$setOnInsert": {"ambito": ambito, "clave": clave, "periodo": periodo, "inicio": inicio},
             }
             if delta:
@@ -123,4 +124,5 @@ def _share(doc: Mapping[str, Any] | None, oficio_id: str) -> tuple[int, dict[str
     share = ((doc or {}).get("aportes") or {}).get(_field_key(oficio_id))
     if not isinstance(share, Mapping) or not isinstance(share.get("rev"), int):
         return None
-    return int(share["rev"]), {str(k): int(v) for k, v in share.get("c") or []}
+    fields = (str(item).rpartition("=") for item in share.get("c") or [])
+    return int(share["rev"]), {k: int(v) for k, _, v in fields}
