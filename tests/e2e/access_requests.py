@@ -183,6 +183,8 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("POST", "/api/v1/entregas/{entrega_id}/archivo"): lambda ctx: Request(
         path_params={"entrega_id": MISSING}
     ),
+    # --- indicators (metrics) ---
+    ("GET", "/api/v1/indicadores"): lambda ctx: Request(params={"unidad_id": ctx.unidad_id}),
     # --- directory ---
     ("POST", "/api/v1/directorio/importaciones"): lambda ctx: Request(
         files={"archivo": ("vacio.csv", b"", "text/csv")}, params={"simulacion": "true"}

@@ -128,7 +128,8 @@ def test_a_unit_receives_an_oficio_once_and_answers_it_late() -> None:
     assert shares["unidad|ING|dia|2026-12-08"]["contadores.recibidos"] == 1
     assert shares["unidad|ING|dia|2026-12-11"]["contadores.respondidos"] == 1
     titular = shares["funcionario|80001|mes|2026-12"]
-    assert titular["contadores.recibidos"] == 1 and titular["contadores.vencidos"] == 1
+    assert titular["contadores.recibidos"] == 1
+    assert titular["contadores.vencidos"] == 1
     assert shares["funcionario|80002|mes|2026-12"]["contadores.respondidos"] == 1
     assert shares["funcionario|90001|mes|2026-12"] == {"contadores.copias": 1}
     assert shares["unidad|SEC|mes|2026-12"] == {"contadores.copias": 1}
@@ -153,7 +154,8 @@ def test_an_open_delivery_counts_as_open_and_then_as_answered_on_time() -> None:
         ],
     )
     opened = domain.contributions(state(life.events), CAL, MTY)["unidad|ING|mes|2026-12"]
-    assert opened["contadores.abiertos"] == 1 and "contadores.en_plazo" not in opened
+    assert opened["contadores.abiertos"] == 1
+    assert "contadores.en_plazo" not in opened
     life.concluded(at("2026-12-16", 18), "of-2_a", "80001")  # the deadline's own day is on time
     closed = domain.contributions(state(life.events), CAL, MTY)["unidad|ING|mes|2026-12"]
     assert "contadores.abiertos" not in closed

@@ -112,7 +112,8 @@ async def test_a_titular_sees_their_units_and_nobody_else_s(service: MetricsServ
     mine = await service.indicadores(titular_ing, Consulta(desde="2026-12", hasta="2026-12"))
     assert mine["alcance"] == {"tipo": "ambito", "id": None, "unidades": ["ING"]}
     totals = mine["totales"]
-    assert totals["contadores"]["recibidos"] == 1 and totals["contadores"]["vencidos"] == 1
+    assert totals["contadores"]["recibidos"] == 1
+    assert totals["contadores"]["vencidos"] == 1
     assert totals["cumplimiento"] == 0
     assert totals["etapas"]["acuse_a_respuesta"]["mediana_dias_habiles"] == 2
     assert totals["etapas"]["acuse_a_respuesta"]["p90_horas"] == 55
@@ -140,9 +141,10 @@ async def test_an_auditor_sees_a_dependencia_as_the_sum_of_its_units(service: Me
     daily = await service.indicadores(
         auditor, Consulta(periodo="dia", desde="2026-12-07", hasta="2026-12-11")
     )
-    assert [s["periodo"] for s in daily["series"]][0] == "2026-12-07"
+    assert next(s["periodo"] for s in daily["series"]) == "2026-12-07"
     sent = {s["periodo"]: s["contadores"]["enviados"] for s in daily["series"]}
-    assert sent["2026-12-08"] == 1 and sum(sent.values()) == 1
+    assert sent["2026-12-08"] == 1
+    assert sum(sent.values()) == 1
     savings = {f["clave"]: f["valor"] for f in tes["ahorros"]}
     assert savings["hojas"] == (2 * 2 + 2 * 1) * 1.0  # two pages × (addressee + C.c.p.) + the file copy
     csv_text = await service.indicadores_csv(
@@ -150,13 +152,15 @@ async def test_an_auditor_sees_a_dependencia_as_the_sum_of_its_units(service: Me
     )
     header, month, total = csv_text.strip().split("\r\n")
     assert header.startswith("periodo,enviados,recibidos")
-    assert month.startswith("2026-12,1,1,") and total.startswith("total,1,1,")
+    assert month.startswith("2026-12,1,1,")
+    assert total.startswith("total,1,1,")
 
 
 async def test_an_official_sees_their_own_figures_by_default(service: MetricsService) -> None:
     for event in scripted().events:
         await service.apply(event)
     mine = await service.indicadores(official("80002", "ING"), Consulta(desde="2026-12", hasta="2026-12"))
-    assert mine["alcance"]["tipo"] == "funcionario" and mine["alcance"]["id"] == "80002"
+    assert mine["alcance"]["tipo"] == "funcionario"
+    assert mine["alcance"]["id"] == "80002"
     assert mine["totales"]["contadores"]["respondidos"] == 1
     assert "por_unidad" not in mine
