@@ -67,9 +67,8 @@ TOPICS = ("signum.drafting", "signum.signing", "signum.routing", "signum.storage
 
 def infra_env_names() -> frozenset[str]:
     """Every shared SIGNUM_* variable (InfraSettings, CalendarSettings), from their fields."""
-    from signum.platform.settings import InfraSettings
-
     from signum.platform.calendar import CalendarSettings
+    from signum.platform.settings import InfraSettings
 
     infra = {f"SIGNUM_{name.upper()}" for name in InfraSettings.model_fields}
     # The working-day calendar is shared too (routing and metrics): `SIGNUM_CALENDAR_*`.

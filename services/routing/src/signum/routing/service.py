@@ -44,10 +44,10 @@ from signum.contracts.routing import (
     Turno,
 )
 from signum.contracts.signing import OficioSigned, SignatureAdded
+from signum.platform.calendar import WorkCalendar
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.errors import NotFoundError, SignumError, UnavailableError, ValidationFailedError
 from signum.platform.event_descriptions import describe_event
-from signum.platform.calendar import WorkCalendar
 from signum.platform.http import segment
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
