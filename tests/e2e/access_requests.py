@@ -225,5 +225,6 @@ OPEN_ROUTES = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("G
 OPEN_ROUTES |= {("GET", "/plantillas"), ("GET", "/redaccion")}
 OPEN_ROUTES |= {("GET", "/firmar")}  # the signing page (a log-in redirect, or the page)
 OPEN_ROUTES |= {("GET", "/bandeja")}  # the inbox page (a log-in redirect, or the page)
+OPEN_ROUTES |= {("GET", "/indicadores")}  # the indicators page (a log-in redirect, or the page)
 OPEN_ROUTES |= {("GET", "/estado")}  # platform status (a log-in redirect, or a Spanish refusal)
 OPEN_ROUTES |= {("GET", "/docs"), ("GET", "/docs/oauth2-redirect")}  # Swagger UI, vendored
