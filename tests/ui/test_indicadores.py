@@ -96,7 +96,7 @@ async def test_a_titular_sees_their_unit_overdue_and_times(
     assert "De la entrega al acuse de recibo" in stages
     assert await page.locator("#ahorros li").count() >= 6
     await page.locator("#ahorros details").first.click()
-    assert "hojas por pagina" in await page.locator("#ahorros details").first.inner_text()
+    assert "Hojas por página: 1" in await page.locator("#ahorros details").first.inner_text()
     assert "formato=csv" in (await page.get_attribute("#csv", "href") or "")
     await _fits(page, "titular")
     await page.context.close()

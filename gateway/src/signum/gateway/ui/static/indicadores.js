@@ -26,6 +26,33 @@ function fmt(value, suffix = "") {
   return value === null || value === undefined ? "—" : numero.format(value) + suffix;
 }
 
+// A duration in hours as a person reads it: minutes under an hour.
+function duration(hours) {
+  if (hours === null || hours === undefined) return "—";
+  if (hours < 1) return `${numero.format(Math.round(hours * 60))} min`;
+  return `${numero.format(hours)} h`;
+}
+
+const SUPUESTOS = {
+  oficios_enviados: "Oficios enviados",
+  paginas: "Páginas",
+  paginas_por_ejemplares: "Páginas por ejemplares (destinatarios y copias)",
+  ejemplares_adicionales: "Ejemplares adicionales por oficio",
+  hojas_por_pagina: "Hojas por página",
+  hojas: "Hojas",
+  impresion_mxn_por_hoja: "Impresión por hoja (MXN)",
+  traslados: "Traslados",
+  traslados_por_oficio: "Traslados por oficio",
+  km_por_traslado: "Kilómetros por traslado",
+  combustible_mxn_por_km: "Combustible por km (MXN)",
+  estacionamiento_mxn_por_traslado: "Estacionamiento por traslado (MXN)",
+  casetas_mxn_por_traslado: "Casetas por traslado (MXN)",
+  horas_por_traslado: "Horas por traslado",
+  kg_co2_por_hoja: "kg de CO2 por hoja",
+  km: "Kilómetros",
+  kg_co2_por_km: "kg de CO2 por km",
+};
+
 function percent(value) {
   return value === null || value === undefined ? "—" : `${numero.format(value * 100)} %`;
 }
@@ -79,7 +106,7 @@ function show(data) {
     const bar = el("meter");
     bar.min = 0; bar.max = top; bar.value = stage ? stage.mediana_horas : 0;
     bar.setAttribute("aria-label", `Mediana de ${s.periodo}`);
-    const text = stage ? `${fmt(stage.mediana_dias_habiles)} días hábiles (${fmt(stage.mediana_horas)} h)` : "sin respuestas";
+    const text = stage ? `${fmt(stage.mediana_dias_habiles)} días hábiles (${duration(stage.mediana_horas)})` : "sin respuestas";
     item.append(el("span", s.periodo, "periodo"), bar, el("span", text, "valor"));
     trend.append(item);
   }
@@ -98,7 +125,7 @@ function show(data) {
   const entries = Object.values(data.totales.etapas);
   if (entries.length === 0) row(stages, ["Sin casos en el periodo", "", "", "", "", ""]);
   for (const e of entries) {
-    row(stages, [e.nombre, fmt(e.n), fmt(e.mediana_dias_habiles), fmt(e.p90_dias_habiles), fmt(e.mediana_horas), fmt(e.p90_horas)]);
+    row(stages, [e.nombre, fmt(e.n), fmt(e.mediana_dias_habiles), fmt(e.p90_dias_habiles), duration(e.mediana_horas), duration(e.p90_horas)]);
   }
 
   const people = $("por-funcionario");
@@ -117,7 +144,7 @@ function show(data) {
     details.append(el("summary", "Supuestos"), el("p", f.formula, "muted"));
     const list = el("ul");
     for (const [name, amount] of Object.entries(f.supuestos)) {
-      list.append(el("li", `${name.replaceAll("_", " ")}: ${numero.format(amount)}`));
+      list.append(el("li", `${SUPUESTOS[name] || name}: ${numero.format(amount)}`));
     }
     details.append(list);
     item.append(details);
@@ -145,6 +172,9 @@ async function load() {
     return;
   }
   $("error").textContent = "";
+  // The period the answer covers (the default: the last twelve months, or thirty days).
+  if (!form.desde.value) form.desde.value = data.desde;
+  if (!form.hasta.value) form.hasta.value = data.hasta;
   offerUnits(data);
   show(data);
   document.body.dataset.cargado = "1";
