@@ -176,13 +176,21 @@ async def test_the_api_s_medians_p90_and_overdue_equal_the_events(
     expected_b = {"recibidos": 4, "turnados": 1, "respondidos": 1, "concluidos": 1, "abiertos": 2}
     expected_b |= {"con_plazo": 4, "en_plazo": 2, "vencidos": 2, "vencidos_abiertos": 2}
 
-    async def caught_up() -> dict[str, Any] | None:
-        body = ok(await _indicators(world, "titular@B", unidad_id="PRU-B", desde=month, hasta=month))
-        counters = body["totales"]["contadores"]
-        return body if all(counters[k] == v for k, v in expected_b.items()) else None
+    expected_a = {"enviados": 4, "recibidos": 1}  # PRU-A received the answer
 
-    b = await eventually(caught_up, within=90, interval=1.0)
-    a = ok(await _indicators(world, "titular@A", unidad_id="PRU-A", desde=month, hasta=month))
+    def samples(body: dict[str, Any], etapa: str) -> int:
+        return int((body["totales"]["etapas"].get(etapa) or {}).get("n", 0))
+
+    async def caught_up() -> tuple[dict[str, Any], dict[str, Any]] | None:
+        # Metrics consumes every partition at its own pace: wait until it has seen the whole workload.
+        b = ok(await _indicators(world, "titular@B", unidad_id="PRU-B", desde=month, hasta=month))
+        a = ok(await _indicators(world, "titular@A", unidad_id="PRU-A", desde=month, hasta=month))
+        done = all(b["totales"]["contadores"][k] == v for k, v in expected_b.items())
+        done = done and all(a["totales"]["contadores"][k] == v for k, v in expected_a.items())
+        done = done and samples(b, "entrega_a_acuse") == 3 and samples(a, "creacion_a_envio") == 4
+        return (a, b) if done else None
+
+    a, b = await eventually(caught_up, within=90, interval=1.0)
     events = await _events(stack_env, {*workload["oficios"], workload["answer"]})
     want = _expected(events, workload, world)
 
@@ -270,29 +278,32 @@ async def test_replaying_the_topics_into_an_empty_database_gives_the_same_indica
             "dependencia_id": "PRU",
             "periodo": "dia",
             "desde": f"{month}-01",
-            "hasta": dt.date.today().isoformat(),
+            "hasta": dt.datetime.now(MTY).date().isoformat(),
         },
     ]
     try:
         replay.wait_healthy("/readyz", timeout=60)
-        live = [
-            await live_client.request("GET", "/internal/indicadores", caller=auditor, params=q)
-            for q in queries
-        ]
-        assert live[1]["totales"]["contadores"]["vencidos"] == 2
 
-        async def same() -> list[Any] | None:
+        async def answers(client: InternalClient) -> list[Any]:
+            return [
+                await client.request("GET", "/internal/indicadores", caller=auditor, params=q)
+                for q in queries
+            ]
+
+        async def same() -> tuple[list[Any], list[Any]] | None:
+            live = await answers(live_client)  # the live process has seen the whole workload too
+            done = live[1]["totales"]["contadores"]["vencidos"] == 2
+            if not done or live[0]["totales"]["contadores"]["enviados"] != 4:
+                return None
             try:
-                rebuilt = [
-                    await replay_client.request("GET", "/internal/indicadores", caller=auditor, params=q)
-                    for q in queries
-                ]
+                rebuilt = await answers(replay_client)
             except SignumError:  # the directory is still arriving (404 unit_not_found)
                 return None
-            return rebuilt if rebuilt == live else None
+            return (live, rebuilt) if rebuilt == live else None
 
-        rebuilt = await eventually(same, within=120, interval=1.0)
+        live, rebuilt = await eventually(same, within=120, interval=1.0)
         assert json.dumps(rebuilt, sort_keys=True) == json.dumps(live, sort_keys=True)
+        assert rebuilt[1]["totales"]["etapas"]["entrega_a_acuse"]["n"] == 3
     finally:
         await live_client.aclose()
         await replay_client.aclose()
