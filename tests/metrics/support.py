@@ -189,7 +189,7 @@ class Life:
     ) -> Life:
         payload = DeliveryCreatedPayload(
             entrega_id=entrega_id,
-            motivo=motivo,  # type: ignore[arg-type]
+            motivo=motivo,
             funcionario_id=funcionario_id,
             unidad_id=unidad_id,
             padre_id=padre_id,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from signum.contracts import Event
+from signum.contracts.routing import DeliveryCreated
 from signum.metrics import domain
 from signum.metrics.domain import Costos, Facts
 from signum.platform.calendar import WorkCalendar
@@ -176,8 +177,8 @@ def test_any_order_and_any_repetition_give_the_same_contributions(seed: int) -> 
 def test_events_of_a_delivery_before_its_creation_wait_for_it() -> None:
     life = scripted()
     without_creation = [
-        e for e in life.events if not (e.type == "delivery.created" and e.payload.entrega_id == "of-1_d")
-    ]  # type: ignore[attr-defined]
+        e for e in life.events if not (isinstance(e, DeliveryCreated) and e.payload.entrega_id == "of-1_d")
+    ]
     shares = domain.contributions(state(without_creation), CAL, MTY)
     assert "funcionario|80002|mes|2026-12" not in shares
 
