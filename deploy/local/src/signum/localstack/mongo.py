@@ -170,8 +170,9 @@ class Mongo(Server):
                  "--disable-pip-version-check", "--no-deps", "--only-binary", ":all:",
                  "--require-hashes", "-r", str(requirements_path())],
             )  # fmt: skip
+            env = _build_env()
             for argv in steps:
-                run_build(argv, cwd=folder, env=_build_env(), log_path=build_log, label=label, progress=progress)
+                run_build(argv, cwd=folder, env=env, log_path=build_log, label=label, progress=progress)
 
         return provision(cache_key(), build, label=label, progress=progress)
 

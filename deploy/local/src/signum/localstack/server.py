@@ -61,3 +61,4 @@ class Server(ABC):
     def settle(self, url: str) -> None:
         """Finish setting up a server this stack just started, once it answers its probe (e.g.
         initiate a replica set); return when it can serve. Raise ServerFailed if it cannot."""
+        return None  # most servers serve as soon as they answer

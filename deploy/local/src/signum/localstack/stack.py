@@ -206,7 +206,8 @@ def _await_healthy(server: Server, profile: Profile, progress: Progress, *, spaw
             server.settle(url)
         except ServerFailed as error:
             terminate(home.pid, server.stop_timeout)
-            raise ServerFailed(f"{error}; stopped it; last lines of {home.log}:\n{log_tail(home.log)}") from None
+            tail = log_tail(home.log)
+            raise ServerFailed(f"{error}; stopped it; last lines of {home.log}:\n{tail}") from None
         progress(f"{server.name}: ready at {url} in {time.monotonic() - started:.1f} s")
     elif external:
         progress(f"{server.name}: using {url} ({server.url_env})")
