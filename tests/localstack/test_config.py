@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from signum.localstack import PROFILES, Endpoints, Profile
+from signum.localstack import PROFILES, Endpoints, Profile, health
 from signum.localstack import kafka as kafka_module
 from signum.localstack import mongo as mongo_module
 from signum.localstack import s3 as s3_module
@@ -205,3 +205,15 @@ def test_the_checkout_is_found_from_a_subfolder_or_from_signum_home(
 
     monkeypatch.setenv("SIGNUM_HOME", str(tmp_path))
     assert repo_root(CHECKOUT) == tmp_path
+
+
+def test_the_mongodb_probe_asks_one_host_directly_unless_the_url_says_otherwise() -> None:
+    """A mongod just started with --replSet has no primary yet; a direct `ping` still answers."""
+    assert health._direct("mongodb://127.0.0.1:29017/") == {"directConnection": True}
+    for url in (
+        "mongodb://a.example:27017,b.example:27017/?replicaSet=rs0",
+        "mongodb://a.example:27017/?replicaSet=rs0",
+        "mongodb://a.example:27017/?directConnection=false",
+        "mongodb+srv://cluster.example/",
+    ):
+        assert health._direct(url) == {}, url
