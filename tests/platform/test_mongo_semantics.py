@@ -1,9 +1,9 @@
 """The MongoDB behaviours Signum's code relies on, checked on whatever server the stack runs.
 
-Switching the MongoDB server (FerretDB, SecantusDB, mongod) is safe when this file passes: a server
-that lacks one of these behaviours fails here, by name, instead of a domain test failing somewhere
-odd or a workaround creeping into domain code. Concurrency is real (20 clients, each with its own
-connection pool, writing at once); "uses the index" is read from the server's own `explain`.
+Switching the MongoDB server (SecantusDB, mongod, a managed MongoDB) is safe when this file passes:
+a server that lacks one of these behaviours fails here, by name, instead of a domain test failing
+somewhere odd or a workaround creeping into domain code. Concurrency is real (20 clients, each with
+its own connection pool, writing at once); "uses the index" is read from the server's own `explain`.
 Change streams are not checked: no code uses them.
 """
 
