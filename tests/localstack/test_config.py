@@ -135,7 +135,8 @@ def test_secantusdb_runs_from_its_environment_in_the_cache_with_the_written_conf
             "port": 29017,
             "storage_path": str((home.root / "data-secantusdb").resolve()),
             "log_level": "WARNING",
-        }
+        },
+        "storage": {"ttl_sweep_seconds": 5},  # tests wait for the TTL monitor: it sweeps often
     }
     assert (home.root / "data-secantusdb").is_dir()
     assert server.implementation() == "SecantusDB 0.7.0b3, replica set secantus"
@@ -162,6 +163,18 @@ def test_cache_keys_name_the_version_and_change_with_the_sources(tmp_path: Path)
     # ...and a change to them gives another.
     assert kafka_module.cache_key(pom) != kafka_key
     assert mongo_module.cache_key(secantusdb) != mongo_key
+
+    # So does a change to SecantusDB's patches.
+    with_requirements = mongo_module.cache_key(secantusdb)
+    patch = mongo_module.patch_paths(secantusdb)[0]
+    patch.write_text(patch.read_text() + "\n")
+    assert mongo_module.cache_key(secantusdb) != with_requirements
+
+
+def test_the_dev_stack_sweeps_expired_documents_at_mongods_pace() -> None:
+    config = tomllib.loads(mongo_module.render_config(PROFILES["dev"], Path("/data")))
+
+    assert config["storage"] == {"ttl_sweep_seconds": 60}
 
 
 def test_secantusdb_is_pinned_exactly_with_every_dependency_hashed() -> None:

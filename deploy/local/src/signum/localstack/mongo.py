@@ -24,6 +24,7 @@ from pymongo.errors import OperationFailure, PyMongoError
 from signum.localstack.cache import build_env, content_hash, provision, run_build
 from signum.localstack.errors import ServerFailed, ToolchainMissing
 from signum.localstack.health import PROBE_TIMEOUT, mongo_ready
+from signum.localstack.patching import apply_patches
 from signum.localstack.paths import ServerHome, cache_dir, deploy_dir
 from signum.localstack.profiles import MONGO_URL_ENV, Profile
 from signum.localstack.server import Launch, Progress, Server
@@ -37,6 +38,11 @@ PRIMARY_TIMEOUT = 60.0
 
 CONFIG_HEADER = "# Written by signum.localstack at every start; edits are lost.\n"
 
+# How often SecantusDB's TTL monitor removes expired documents (mongod: 60 s). Tests wait for it,
+# so the stacks they run on sweep often; the dev stack keeps mongod's pace.
+TTL_SWEEP_SECONDS = {"test": 5, "alt": 5}
+DEFAULT_TTL_SWEEP_SECONDS = 60
+
 
 def source_dir() -> Path:
     return deploy_dir() / "secantusdb"
@@ -45,6 +51,11 @@ def source_dir() -> Path:
 def requirements_path(source: Path | None = None) -> Path:
     """The hash-pinned requirements of SecantusDB's environment (generated from requirements.in)."""
     return (source or source_dir()) / "requirements.txt"
+
+
+def patch_paths(source: Path | None = None) -> list[Path]:
+    """Signum's patches to SecantusDB (GPL-2.0-only, like it), applied in name order at install."""
+    return sorted(((source or source_dir()) / "patches").glob("*.patch"))
 
 
 def secantusdb_version(source: Path | None = None) -> str:
@@ -62,13 +73,22 @@ def python_tag() -> str:
 
 
 def cache_key(source: Path | None = None) -> str:
-    """`secantusdb-<version>-<python>-<hash of requirements.txt>`: any change makes a new environment."""
-    requirements = requirements_path(source)
-    return f"secantusdb-{secantusdb_version(source)}-{python_tag()}-{content_hash(requirements)}"
+    """`secantusdb-<version>-<python>-<hash of requirements.txt and the patches>`.
+
+    Any change to either makes a new environment.
+    """
+    sources = (requirements_path(source), *patch_paths(source))
+    return f"secantusdb-{secantusdb_version(source)}-{python_tag()}-{content_hash(*sources)}"
 
 
 def venv_python(entry: Path) -> Path:
     return entry / "venv" / "bin" / "python"
+
+
+def site_packages(entry: Path) -> Path:
+    """The environment's site-packages (the venv is made from this interpreter)."""
+    major, minor = sys.version_info[:2]
+    return entry / "venv" / "lib" / f"python{major}.{minor}" / "site-packages"
 
 
 def mongod_on_path() -> str | None:
@@ -76,13 +96,17 @@ def mongod_on_path() -> str | None:
 
 
 def render_config(profile: Profile, data_dir: Path) -> str:
-    """secantusd.toml: loopback, the profile's port, data in the profile's folder, quiet logs."""
+    """secantusd.toml: loopback, the profile's port, data in the profile's folder, quiet logs,
+    the profile's TTL sweep."""
+    ttl_sweep = TTL_SWEEP_SECONDS.get(profile.name, DEFAULT_TTL_SWEEP_SECONDS)
     return CONFIG_HEADER + (
         "[server]\n"
         'host = "127.0.0.1"\n'
         f"port = {profile.mongo_port}\n"
         f"storage_path = {_toml_string(str(data_dir))}\n"
         'log_level = "WARNING"\n'
+        "\n[storage]\n"
+        f"ttl_sweep_seconds = {ttl_sweep}\n"
     )
 
 
@@ -173,6 +197,10 @@ class Mongo(Server):
             env = _build_env()
             for argv in steps:
                 run_build(argv, cwd=folder, env=env, log_path=build_log, label=label, progress=progress)
+            patches = patch_paths()
+            if patches:
+                progress(f"{label}: applying {len(patches)} patches (deploy/local/secantusdb/patches)…")
+                apply_patches(patches, site_packages(folder))
 
         return provision(cache_key(), build, label=label, progress=progress)
 
