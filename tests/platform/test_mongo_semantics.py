@@ -441,7 +441,8 @@ async def test_set_of_an_embedded_document_replaces_it(db: AsyncIOMotorDatabase[
 async def test_a_ttl_index_removes_what_expired_and_keeps_the_rest(db: AsyncIOMotorDatabase[Any]) -> None:
     """Sessions, OIDC states and counted failed logins expire by an index on `expira`.
 
-    The server's TTL monitor runs every 60 s (mongod's default, SecantusDB's too): wait for it.
+    The server's TTL monitor runs every 60 s on mongod (its default) and every 5 s on the test
+    stack's SecantusDB (`ttl_sweep_seconds`): wait for it.
     """
     await db.sesiones.create_index([("expira", ASCENDING)], expireAfterSeconds=0, name="expira_ttl")
     now = datetime.now(UTC)
