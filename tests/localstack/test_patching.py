@@ -13,8 +13,10 @@ from signum.localstack.errors import ProvisioningFailed
 from signum.localstack.patching import apply_patches, parse_patch
 
 ORIGINAL = "".join(f"line {n}\n" for n in range(1, 31))
-CHANGED = ORIGINAL.replace("line 3\n", "line 3\nadded\n").replace("line 20\n", "").replace(
-    "line 29\n", "line 29 changed\n"
+CHANGED = (
+    ORIGINAL.replace("line 3\n", "line 3\nadded\n")
+    .replace("line 20\n", "")
+    .replace("line 29\n", "line 29 changed\n")
 )
 
 
@@ -86,5 +88,8 @@ def test_secantusdbs_patches_name_their_licence_and_the_hashes_of_every_file_the
         assert "GPL-2.0-only" in text
         assert "Applied by signumctl" in text
         assert {f.path for f in parse_patch(patch)} <= {
-            "secantus/commands.py", "secantus/storage.py", "secantus/cli.py", "secantus/transactions.py"
+            "secantus/commands.py",
+            "secantus/storage.py",
+            "secantus/cli.py",
+            "secantus/transactions.py",
         }

@@ -100,7 +100,9 @@ def apply_patch(patch: Path, root: Path) -> list[Path]:
             new = [line[1:] for line in body if line[0] != "-"]
             at = start - 1 + shift if old else start + shift
             if [line.rstrip("\n") for line in lines[at : at + len(old)]] != old:
-                raise ProvisioningFailed(f"{patch.name}: a hunk at line {start} of {file_patch.path} does not match")
+                raise ProvisioningFailed(
+                    f"{patch.name}: a hunk at line {start} of {file_patch.path} does not match"
+                )
             lines[at : at + len(old)] = [line + "\n" for line in new]
             shift += len(new) - len(old)
         patched = "".join(lines).encode()
