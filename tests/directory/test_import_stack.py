@@ -1,4 +1,4 @@
-"""Imports against the real MongoDB-wire server (FerretDB here): all or nothing, idempotent,
+"""Imports against the real MongoDB-wire server: all or nothing, idempotent,
 each change stored with its event."""
 
 from __future__ import annotations

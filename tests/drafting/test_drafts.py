@@ -1,4 +1,4 @@
-"""Drafts on the real FerretDB: versions, conflicts, diffs, comments, reviews, finalization, folios."""
+"""Drafts on the real MongoDB server: versions, conflicts, diffs, comments, reviews, finalization, folios."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Drafting's oficio follows signing and routing (`oficio.signed` → firmado, `oficio.dispatched` →
-enviado), forward only, whatever order the two topics deliver in; on the real FerretDB."""
+enviado), forward only, whatever order the two topics deliver in; on the real MongoDB-wire server."""
 
 from __future__ import annotations
 

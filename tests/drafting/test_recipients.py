@@ -1,4 +1,4 @@
-"""Recipients checked against drafting's read model of the directory, on the real FerretDB."""
+"""Recipients checked against drafting's read model of the directory, on the real MongoDB-wire server."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""A body with lists and tables is stored, versioned and diffed on the real FerretDB (which refuses
-arrays directly inside arrays: the repository wraps them)."""
+"""A body with lists and tables is stored, versioned and diffed on the real MongoDB-wire server
+(the repository still wraps arrays inside arrays, as FerretDB, the earlier server, refused them)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,6 @@ import pytest
 
 from signum.localstack.cache import provision, run_build
 from signum.localstack.errors import ProvisioningFailed
-from signum.localstack.mongo import PATCHES, apply_patches
 
 
 def test_an_entry_is_built_once_and_then_reused(tmp_path: Path) -> None:
@@ -108,27 +107,10 @@ def test_a_long_build_step_says_every_heartbeat_that_it_still_runs(tmp_path: Pat
         [sys.executable, "-c", "import time; time.sleep(1.3)"],
         cwd=tmp_path,
         log_path=tmp_path / "build.log",
-        label="mongo: FerretDB",
+        label="mongo: SecantusDB",
         progress=messages.append,
         heartbeat=0.5,
     )
 
     assert len(messages) == 2  # at 0.5 s and 1.0 s
-    assert all(m.startswith("mongo: FerretDB: still working (") for m in messages)
-
-
-def test_ferretdb_patches_apply_exactly_or_refuse(tmp_path: Path) -> None:
-    for relative, old, _, occurrences in PATCHES:
-        path = tmp_path / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = path.read_text() if path.exists() else "package x\n"
-        path.write_text(text + (old + "\n") * occurrences)
-    apply_patches(tmp_path)
-    for relative, old, new, _ in PATCHES:
-        text = (tmp_path / relative).read_text()
-        assert new in text
-        if old not in new:
-            assert old not in text
-    # Patching again finds none of the old texts: a FerretDB that changed is refused, not half-patched.
-    with pytest.raises(ValueError, match="expected"):
-        apply_patches(tmp_path)
+    assert all(m.startswith("mongo: SecantusDB: still working (") for m in messages)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import shutil
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from signum.localstack import PROFILES, Endpoints, Profile
+from signum.localstack import PROFILES, Endpoints, Profile, health
 from signum.localstack import kafka as kafka_module
 from signum.localstack import mongo as mongo_module
 from signum.localstack import s3 as s3_module
@@ -36,14 +38,15 @@ def test_kafka_properties_put_broker_and_controller_on_the_profile_ports() -> No
     assert props["transaction.state.log.min.isr"] == "1"
 
 
-def test_dev_and_test_profiles_share_no_port() -> None:
+def test_the_profiles_share_no_port() -> None:
     def ports(profile: Profile) -> set[int]:
         return {port for server in SERVERS.values() for port in server.ports(profile)}
 
-    dev, test = ports(PROFILES["dev"]), ports(PROFILES["test"])
+    dev, test, alt = ports(PROFILES["dev"]), ports(PROFILES["test"]), ports(PROFILES["alt"])
 
     assert dev == {9092, 9093, 27017, 9000, 9001}
     assert test == {29092, 29093, 29017, 29000, 29001}
+    assert alt == {19092, 19093, 19017, 19000, 19001}
 
 
 def test_kafka_cluster_id_is_what_kafka_accepts() -> None:
@@ -96,7 +99,7 @@ def test_minio_runs_with_the_profile_ports_and_the_configured_credentials(
     assert server.implementation() == f"MinIO ({fake})"
 
 
-def test_a_mongod_on_path_is_used_instead_of_ferretdb_with_its_own_data_folder(
+def test_a_mongod_on_path_is_used_as_a_replica_set_with_its_own_data_folder(
     sandbox: Path, fake_program: FakeProgram
 ) -> None:
     fake = fake_program("mongod", "exit 0")
@@ -107,46 +110,81 @@ def test_a_mongod_on_path_is_used_instead_of_ferretdb_with_its_own_data_folder(
 
     assert launch.argv == [
         str(fake), "--dbpath", str((home.root / "data-mongod").resolve()),
-        "--bind_ip", "127.0.0.1", "--port", "29017",
+        "--bind_ip", "127.0.0.1", "--port", "29017", "--replSet", "signum",
     ]  # fmt: skip
+    assert server.implementation() == f"mongod ({fake}), replica set signum"
 
 
-def test_ferretdb_is_launched_from_the_cache_on_the_profile_port(
+def test_secantusdb_runs_from_its_environment_in_the_cache_with_the_written_config(
     sandbox: Path, fake_program: FakeProgram
 ) -> None:
     entry = cache_dir() / mongo_module.cache_key()
-    entry.mkdir(parents=True)
+    entry.mkdir(parents=True)  # already provisioned: nothing to install
     server = SERVERS["mongo"]
     home = server.home(PROFILES["test"])
 
     launch = server.prepare(PROFILES["test"], home, progress=lambda _: None)
 
+    config = home.root / "secantusd.toml"
     assert launch.argv == [
-        str(entry / "signum-ferretdb"), "-listen-addr", "127.0.0.1:29017",
-        "-data-dir", str(home.data.resolve()), "-log-level", "warn",
+        str(entry / "venv" / "bin" / "python"), "-I", "-m", "secantus", "--config", str(config),
     ]  # fmt: skip
+    assert tomllib.loads(config.read_text()) == {
+        "server": {
+            "host": "127.0.0.1",
+            "port": 29017,
+            "storage_path": str((home.root / "data-secantusdb").resolve()),
+            "log_level": "WARNING",
+        },
+        "storage": {"ttl_sweep_seconds": 5},  # tests wait for the TTL monitor: it sweeps often
+    }
+    assert (home.root / "data-secantusdb").is_dir()
+    assert server.implementation() == "SecantusDB 0.7.0b3, replica set secantus"
 
 
 def test_cache_keys_name_the_version_and_change_with_the_sources(tmp_path: Path) -> None:
     pom = tmp_path / "pom.xml"
     shutil.copy(kafka_module.pom_path(), pom)
-    ferretdb = tmp_path / "ferretdb"
-    shutil.copytree(mongo_module.source_dir(), ferretdb)
+    secantusdb = tmp_path / "secantusdb"
+    shutil.copytree(mongo_module.source_dir(), secantusdb)
 
-    kafka_key, ferretdb_key = kafka_module.cache_key(pom), mongo_module.cache_key(ferretdb)
+    kafka_key, mongo_key = kafka_module.cache_key(pom), mongo_module.cache_key(secantusdb)
     assert kafka_key.startswith("kafka-4.1.1-")
-    assert ferretdb_key.startswith("ferretdb-1.24.2-")
+    assert mongo_key.startswith(f"secantusdb-0.7.0b3-py{'.'.join(map(str, sys.version_info[:3]))}-")
     assert s3_module.cache_key() == f"minio-{s3_module.VERSION}"
     # The same sources give the same key in any folder (a fresh clone reuses the cache)...
     assert kafka_key == kafka_module.cache_key()
-    assert ferretdb_key == mongo_module.cache_key()
+    assert mongo_key == mongo_module.cache_key()
 
     pom.write_text(pom.read_text().replace("<version>1</version>", "<version>2</version>"))
-    (ferretdb / "go.sum").write_text((ferretdb / "go.sum").read_text() + "\n")
+    requirements = secantusdb / "requirements.txt"
+    requirements.write_text(requirements.read_text() + "\n")
 
     # ...and a change to them gives another.
     assert kafka_module.cache_key(pom) != kafka_key
-    assert mongo_module.cache_key(ferretdb) != ferretdb_key
+    assert mongo_module.cache_key(secantusdb) != mongo_key
+
+    # So does a change to SecantusDB's patches.
+    with_requirements = mongo_module.cache_key(secantusdb)
+    patch = mongo_module.patch_paths(secantusdb)[0]
+    patch.write_text(patch.read_text() + "\n")
+    assert mongo_module.cache_key(secantusdb) != with_requirements
+
+
+def test_the_dev_stack_sweeps_expired_documents_at_mongods_pace() -> None:
+    config = tomllib.loads(mongo_module.render_config(PROFILES["dev"], Path("/data")))
+
+    assert config["storage"] == {"ttl_sweep_seconds": 60}
+
+
+def test_secantusdb_is_pinned_exactly_with_every_dependency_hashed() -> None:
+    lines = mongo_module.requirements_path().read_text().splitlines()
+    pins = [line.split()[0] for line in lines if line and not line.startswith((" ", "#"))]
+
+    assert "secantusdb==0.7.0b3" in pins
+    assert all("==" in pin for pin in pins), pins
+    hashed = "\n".join(lines).split("==")[1:]
+    assert all("--hash=sha256:" in block for block in hashed)
 
 
 def test_endpoints_point_at_the_profile_unless_a_url_says_otherwise(
@@ -180,3 +218,15 @@ def test_the_checkout_is_found_from_a_subfolder_or_from_signum_home(
 
     monkeypatch.setenv("SIGNUM_HOME", str(tmp_path))
     assert repo_root(CHECKOUT) == tmp_path
+
+
+def test_the_mongodb_probe_asks_one_host_directly_unless_the_url_says_otherwise() -> None:
+    """A mongod just started with --replSet has no primary yet; a direct `ping` still answers."""
+    assert health._direct("mongodb://127.0.0.1:29017/") == {"directConnection": True}
+    for url in (
+        "mongodb://a.example:27017,b.example:27017/?replicaSet=rs0",
+        "mongodb://a.example:27017/?replicaSet=rs0",
+        "mongodb://a.example:27017/?directConnection=false",
+        "mongodb+srv://cluster.example/",
+    ):
+        assert health._direct(url) == {}, url

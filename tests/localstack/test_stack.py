@@ -1,5 +1,5 @@
 """The real test stack: provisioned (from the cache after the first run), started, used, and
-Kafka stopped and brought back on the same data."""
+Kafka and MongoDB stopped and brought back on the same data."""
 
 from __future__ import annotations
 
@@ -21,10 +21,9 @@ from signum.localstack import (
     stop_server,
     stop_stack,
 )
-from signum.localstack.health import kafka_ready, port_open
-from signum.localstack.mongo import mongod_on_path
+from signum.localstack.health import kafka_ready, mongo_ready, port_open
 
-# The first run builds FerretDB and MinIO: minutes, more than the suite's default timeout.
+# The first run installs SecantusDB and builds MinIO: minutes, more than the suite's default timeout.
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(1800)]
 
 PROFILE = PROFILES["test"]
@@ -93,32 +92,19 @@ async def test_every_server_is_up_and_does_its_job(endpoints: Endpoints) -> None
     s3.remove_bucket(bucket)
 
 
-def test_lookups_by_id_use_the_id_index(endpoints: Endpoints) -> None:
-    """FerretDB is built with PATCHES: a filter with `_id` searches the index instead of scanning."""
-    if mongod_on_path() is not None or _states()["mongo"][0] == "external":
-        pytest.skip("the stack's MongoDB is not the FerretDB this repository builds")
+def test_mongo_is_a_replica_set_primary_with_transactions(endpoints: Endpoints) -> None:
+    """Sessions and multi-document transactions need a replica set, as production runs."""
     mongo: MongoClient[dict[str, object]] = MongoClient(endpoints.mongo_url)
     try:
+        hello = mongo.admin.command("hello")
+        assert hello.get("setName"), hello
+        assert hello.get("isWritablePrimary") is True, hello
         db = mongo[f"localstack_{uuid.uuid4().hex[:8]}"]
-        db.oficios.insert_many([{"_id": f"o{i}", "estado": "enviado"} for i in range(50)])
-        by_id = (
-            {"_id": "o7"},
-            {"_id": "o7", "_applied": {"$ne": "evento"}},
-            {"_id": {"$in": ["o7", "o9", "o70"]}, "estado": "enviado"},
-        )
-        for condition in by_id:
-            plan = db.command("explain", {"find": "oficios", "filter": condition})["queryPlanner"]["Plan"]
-            assert any("USING INDEX" in step and "__id_" in step for step in plan), (condition, plan)
-        for condition in ({"estado": "enviado"}, {"_id": {"$in": ["o7", 7]}}):  # nothing to narrow by
-            plan = db.command("explain", {"find": "oficios", "filter": condition})["queryPlanner"]["Plan"]
-            assert any("SCAN" in step for step in plan), (condition, plan)
-        found_ids = {d["_id"] for d in db.oficios.find({"_id": {"$in": ["o7", "o9", "o70"]}})}
-        assert found_ids == {"o7", "o9"}
-        assert {d["_id"] for d in db.oficios.find({"_id": {"$in": ["o7", 7]}})} == {"o7"}
-        found = db.oficios.update_one({"_id": "o7", "_applied": {"$ne": "e1"}}, {"$push": {"_applied": "e1"}})
-        assert found.modified_count == 1
-        again = db.oficios.update_one({"_id": "o7", "_applied": {"$ne": "e1"}}, {"$push": {"_applied": "e1"}})
-        assert again.modified_count == 0  # the rest of the filter still applies
+        db.create_collection("oficios")
+        with mongo.start_session() as session, session.start_transaction():
+            db.oficios.insert_one({"_id": 1}, session=session)
+            assert db.oficios.find_one({"_id": 1}) is None  # not committed yet
+        assert db.oficios.find_one({"_id": 1}) == {"_id": 1}
         mongo.drop_database(db.name)
     finally:
         mongo.close()
@@ -153,3 +139,33 @@ async def test_kafka_stops_and_comes_back_with_its_data(endpoints: Endpoints) ->
     assert kafka_ready(endpoints.kafka_url)
     assert await _first_message(endpoints.kafka_url, topic) == b"before the restart"
     assert {name: s for name, s in _states().items() if name != "kafka"} == others
+
+
+def test_mongo_stops_and_comes_back_with_its_data(endpoints: Endpoints) -> None:
+    if _states()["mongo"][0] == "external":
+        pytest.skip("MongoDB is SIGNUM_MONGO_URL's server; this test stops the local one")
+    name = f"localstack_restart_{uuid.uuid4().hex[:8]}"
+    mongo: MongoClient[dict[str, object]] = MongoClient(endpoints.mongo_url)
+    try:
+        mongo[name].oficios.insert_one({"_id": "o1", "asunto": "antes de reiniciar"})
+    finally:
+        mongo.close()
+    old_pid = _states()["mongo"][1]
+
+    stop_server(PROFILE, "mongo")
+
+    assert _states()["mongo"] == ("stopped", None, None)
+    assert not port_open("127.0.0.1", PROFILE.mongo_port)
+
+    assert start_server(PROFILE, "mongo") == endpoints.mongo_url
+
+    state, pid, healthy = _states()["mongo"]
+    assert (state, healthy) == ("running", True)
+    assert pid != old_pid
+    assert mongo_ready(endpoints.mongo_url)
+    mongo = MongoClient(endpoints.mongo_url)
+    try:
+        assert mongo[name].oficios.find_one({"_id": "o1"}) == {"_id": "o1", "asunto": "antes de reiniciar"}
+        mongo.drop_database(name)
+    finally:
+        mongo.close()

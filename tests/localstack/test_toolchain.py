@@ -1,7 +1,8 @@
-"""A missing Java, Maven or Go: one line saying what to install, exit code 2, no traceback."""
+"""A missing Java, Maven, Go or Python venv: one line saying what to install, exit code 2, no traceback."""
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from signum.localstack import PROFILES, ToolchainMissing, ensure_stack, toolchain
 from signum.localstack import kafka as kafka_module
+from signum.localstack import mongo as mongo_module
 from signum.localstack.paths import cache_dir
 from tests.localstack.conftest import FakeProgram
 
@@ -66,12 +68,30 @@ def test_maven_is_asked_for_only_while_kafka_is_not_in_the_cache(
     kafka.check_toolchain()
 
 
+def test_python_venv_is_asked_for_only_while_secantusdb_is_not_in_the_cache(
+    sandbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "ensurepip" else real_find_spec(name, *a),
+    )
+    mongo = mongo_module.Mongo()
+
+    with pytest.raises(ToolchainMissing, match=r"Python's ensurepip module is needed to install SecantusDB"):
+        mongo.check_toolchain()
+
+    (cache_dir() / mongo_module.cache_key() / "venv").mkdir(parents=True)
+    mongo.check_toolchain()
+
+
 def test_every_tool_is_checked_before_anything_is_built(sandbox: Path, fake_program: FakeProgram) -> None:
     fake_program("java", JAVA_17)
     fake_program("mvn", "echo 'mvn must not run' >&2; exit 1")
     messages: list[str] = []
 
-    with pytest.raises(ToolchainMissing, match=r"Go 1\.21\+ is needed to build FerretDB"):
+    with pytest.raises(ToolchainMissing, match=r"Go 1\.21\+ is needed to build MinIO"):
         ensure_stack(PROFILES["test"], progress=messages.append)
 
     assert messages == []

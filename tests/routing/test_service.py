@@ -1,4 +1,4 @@
-"""Routing's use cases on the real FerretDB: deliveries, inboxes, acuse, turnar, answers, deadlines."""
+"""Routing's use cases on the real MongoDB server: deliveries, inboxes, acuse, turnar, answers, deadlines."""
 
 from __future__ import annotations
 

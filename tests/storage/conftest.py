@@ -65,7 +65,7 @@ def zip_bytes(files: Iterable[tuple[str, str]]) -> bytes:
 
 @pytest.fixture
 async def parts(infra: InfraSettings) -> AsyncIterator[Components]:
-    """Storage's components against the real MinIO and FerretDB, in a namespace of the test's own."""
+    """Storage's components against the real MinIO and MongoDB, in a namespace of the test's own."""
     settings = Settings(max_upload_bytes=2 * 1024 * 1024)
     built = components(settings)
     await built.store.ensure_buckets()

@@ -1,4 +1,4 @@
-"""`signumctl stack up|down|status`: the local Kafka, MongoDB (FerretDB) and S3 (MinIO)."""
+"""`signumctl stack up|down|status`: the local Kafka, MongoDB (SecantusDB) and S3 (MinIO)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from signum.localstack import (
 from signum.localstack.paths import profile_dir
 
 stack_app = typer.Typer(
-    help="Run the local Kafka, MongoDB (FerretDB) and S3 (MinIO) without Docker.",
+    help="Run the local Kafka, MongoDB (SecantusDB) and S3 (MinIO) without Docker.",
     no_args_is_help=True,
 )
 
@@ -26,11 +26,14 @@ stack_app = typer.Typer(
 class ProfileName(enum.StrEnum):
     dev = "dev"
     test = "test"
+    alt = "alt"
 
 
 ProfileOption = Annotated[
     ProfileName,
-    typer.Option("--profile", "-p", help="dev: the usual ports; test: what pytest uses."),
+    typer.Option(
+        "--profile", "-p", help="dev: the usual ports; test: what pytest uses; alt: a second stack (19xxx)."
+    ),
 ]
 
 

@@ -1,6 +1,6 @@
-"""Signum's local stack: Kafka, FerretDB (or mongod) and MinIO on loopback, without Docker.
+"""Signum's local stack: Kafka, SecantusDB (or mongod) and MinIO on loopback, without Docker.
 
-Servers are downloaded or built once into a cache outside the checkout (`$SIGNUM_CACHE_DIR`,
+Servers are downloaded, installed or built once into a cache outside the checkout (`$SIGNUM_CACHE_DIR`,
 default ~/.cache/signum) and run detached, each with its data, log and pid file in
 `<checkout>/.local/<profile>/<server>/`. `SIGNUM_KAFKA_URL`, `SIGNUM_MONGO_URL` and `SIGNUM_S3_URL`
 point at servers run elsewhere instead.

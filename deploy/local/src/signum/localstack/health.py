@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import httpx
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
+from pymongo.uri_parser import parse_uri
 
 T = TypeVar("T")
 
@@ -56,10 +57,10 @@ async def _kafka_brokers(bootstrap: str, limit: float) -> int:
 
 
 def mongo_ready(url: str, timeout: float = PROBE_TIMEOUT) -> bool:
-    """The server answers a `ping` command."""
+    """The server answers a `ping` command (whatever its replica-set state)."""
     ms = int(timeout * 1000)
     client: MongoClient[dict[str, Any]] = MongoClient(
-        url, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, socketTimeoutMS=ms
+        url, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, socketTimeoutMS=ms, **_direct(url)
     )
     try:
         return bool(client.admin.command("ping").get("ok"))
@@ -67,6 +68,21 @@ def mongo_ready(url: str, timeout: float = PROBE_TIMEOUT) -> bool:
         return False
     finally:
         client.close()
+
+
+def _direct(url: str) -> dict[str, Any]:
+    """`directConnection=True` for one host with no set named and no choice of its own: a replica-set
+    member not initiated yet has no primary to select, and would never answer otherwise."""
+    if not url.startswith("mongodb://"):  # mongodb+srv:// names its hosts in DNS: leave it as it is
+        return {}
+    try:
+        parsed = parse_uri(url)
+    except (PyMongoError, ValueError):
+        return {}
+    options = parsed["options"]
+    if len(parsed["nodelist"]) != 1 or "replicaSet" in options or "directConnection" in options:
+        return {}
+    return {"directConnection": True}
 
 
 def s3_ready(url: str, timeout: float = PROBE_TIMEOUT) -> bool:

@@ -1,177 +1,124 @@
-"""MongoDB: FerretDB 1.x (SQLite backend) built from deploy/local/ferretdb, or a mongod on PATH."""
+"""MongoDB: SecantusDB from PyPI in a virtual environment of its own, or a mongod on PATH.
+
+SecantusDB is a MongoDB-wire server in Python on WiredTiger (MongoDB's storage engine). Its code is
+GPL-2.0-only, so it is never imported by Signum: it is installed into its own virtual environment in
+the cache and runs as a separate process, spoken to over the wire like any MongoDB. Either server
+runs as a one-node replica set, so sessions, multi-document transactions and change streams work as
+on production's replica set.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
+import importlib.util
 import os
 import re
 import shutil
-import stat
-import subprocess
-import tempfile
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
-from signum.localstack import toolchain
-from signum.localstack.cache import BUILD_TIMEOUT_SECONDS, build_env, content_hash, provision, run_build
-from signum.localstack.errors import ProvisioningFailed
-from signum.localstack.health import mongo_ready
+from pymongo import MongoClient
+from pymongo.errors import OperationFailure, PyMongoError
+
+from signum.localstack.cache import build_env, content_hash, provision, run_build
+from signum.localstack.errors import ServerFailed, ToolchainMissing
+from signum.localstack.health import PROBE_TIMEOUT, mongo_ready
+from signum.localstack.patching import apply_patches
 from signum.localstack.paths import ServerHome, cache_dir, deploy_dir
 from signum.localstack.profiles import MONGO_URL_ENV, Profile
 from signum.localstack.server import Launch, Progress, Server
 
-BINARY = "signum-ferretdb"
+# SecantusDB announces itself as the primary of this one-node set (its name is fixed).
+SECANTUSDB_REPLICA_SET = "secantus"
+# A mongod on PATH is started with this set name and the stack initiates it on first start.
+MONGOD_REPLICA_SET = "signum"
+# Election of a freshly initiated (or restarted) one-node mongod set takes a few seconds.
+PRIMARY_TIMEOUT = 60.0
+
+CONFIG_HEADER = "# Written by signum.localstack at every start; edits are lost.\n"
+
+# How often SecantusDB's TTL monitor removes expired documents (mongod: 60 s). Tests wait for it,
+# so the stacks they run on sweep often; the dev stack keeps mongod's pace.
+TTL_SWEEP_SECONDS = {"test": 5, "alt": 5}
+DEFAULT_TTL_SWEEP_SECONDS = 60
 
 
 def source_dir() -> Path:
-    return deploy_dir() / "ferretdb"
+    return deploy_dir() / "secantusdb"
 
 
-def ferretdb_version(source: Path | None = None) -> str:
-    """The FerretDB version the wrapper module requires in its go.mod."""
-    go_mod = (source or source_dir()) / "go.mod"
-    match = re.search(r"github\.com/FerretDB/FerretDB v(\S+)", go_mod.read_text())
+def requirements_path(source: Path | None = None) -> Path:
+    """The hash-pinned requirements of SecantusDB's environment (generated from requirements.in)."""
+    return (source or source_dir()) / "requirements.txt"
+
+
+def patch_paths(source: Path | None = None) -> list[Path]:
+    """Signum's patches to SecantusDB (GPL-2.0-only, like it), applied in name order at install."""
+    return sorted(((source or source_dir()) / "patches").glob("*.patch"))
+
+
+def secantusdb_version(source: Path | None = None) -> str:
+    """The SecantusDB version requirements.txt pins."""
+    text = requirements_path(source).read_text()
+    match = re.search(r"^secantusdb==(\S+)", text, flags=re.IGNORECASE | re.MULTILINE)
     if match is None:
-        raise ValueError(f"{go_mod} does not require github.com/FerretDB/FerretDB")
+        raise ValueError(f"{requirements_path(source)} does not pin secantusdb")
     return match.group(1)
 
 
-# FerretDB 1.24 (the last 1.x) on SQLite, patched where it would scan whole collections. Measured
-# before the patches, a find by `_id` in 1,000 documents of 3 KB took 8.5 ms (12 ms in 3,000), an
-# update by `_id` 21 ms (56 ms), and an update by `_id` plus another condition 46 ms (193 ms); after,
-# all three take about 1 ms at any size.
-# 1. It looks documents up with `_ferretdb_sjson->'$._id'` but builds the unique `_id` index on
-#    `_ferretdb_sjson->"_id"`; SQLite uses an expression index only for the very expression it was
-#    built on, so no lookup used it. Both take the same member: the lookup now uses the indexed one
-#    (`EXPLAIN QUERY PLAN` says `SEARCH ... USING INDEX ..._id_` instead of `SCAN`).
-# 2. It narrows by `_id` in SQL only when `_id` is the filter's only condition, and never for
-#    `{_id: {$in: [...]}}`. Every caller applies the whole filter again to what the query returns, so
-#    `{_id: x, other: ...}` is narrowed by `_id` too (the exactly-once updates, `{_id, _applied:
-#    {$ne: event}}`, are of that form), and so is a `$in` of strings (the outbox relay's leases).
-# Each patch is (file in FerretDB's module, text, replacement, occurrences).
-PATCHES: tuple[tuple[str, str, str, int], ...] = (
-    (
-        "internal/backends/sqlite/metadata/metadata.go",
-        "IDColumn = DefaultColumn + \"->'$._id'\"",
-        """IDColumn = DefaultColumn + `->"_id"`""",
-        1,
-    ),
-    (
-        "internal/backends/sqlite/collection.go",
-        "if params.Filter.Len() == 1 {",
-        'if occurrences(params.Filter.Keys(), "_id") == 1 {',
-        2,
-    ),
-    (
-        "internal/backends/sqlite/collection.go",
-        "\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
-        "\t\t}\n\t}\n\n\tq += whereClause\n",
-        "\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
-        "\t\tcase *types.Document:\n"
-        "\t\t\tif marks, values, ok := idIn(v); ok {\n"
-        "\t\t\t\twhereClause = fmt.Sprintf(` WHERE %s IN (%s)`, metadata.IDColumn, marks)\n"
-        "\t\t\t\targs = values\n"
-        "\t\t\t}\n"
-        "\t\t}\n\t}\n\n\tq += whereClause\n",
-        1,
-    ),
-    (  # the same in `explain`, so it reports what a query does
-        "internal/backends/sqlite/collection.go",
-        "\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
-        "\t\t}\n\t}\n\n\torderByClause := prepareOrderByClause(params.Sort)\n",
-        "\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n"
-        "\t\tcase *types.Document:\n"
-        "\t\t\tif marks, values, ok := idIn(v); ok {\n"
-        "\t\t\t\tfilterPushdown = true\n"
-        "\t\t\t\twhereClause = fmt.Sprintf(` WHERE %s IN (%s)`, metadata.IDColumn, marks)\n"
-        "\t\t\t\targs = values\n"
-        "\t\t\t}\n"
-        "\t\t}\n\t}\n\n\torderByClause := prepareOrderByClause(params.Sort)\n",
-        1,
-    ),
-    (
-        "internal/backends/sqlite/collection.go",
-        "func (c *collection) Query(",
-        """// occurrences is how many times key is in keys (Document.Get panics on a repeated key).
-func occurrences(keys []string, key string) int {
-\tn := 0
-\tfor _, k := range keys {
-\t\tif k == key {
-\t\t\tn++
-\t\t}
-\t}
-\treturn n
-}
-
-// idIn is the SQL list of `{_id: {$in: [...]}}` when every value is a string or an ObjectID.
-func idIn(v any) (string, []any, bool) {
-\td, ok := v.(*types.Document)
-\tif !ok || d.Len() != 1 || !d.Has("$in") {
-\t\treturn "", nil, false
-\t}
-\tarr, ok := must.NotFail(d.Get("$in")).(*types.Array)
-\tif !ok || arr.Len() == 0 || arr.Len() > 1000 {
-\t\treturn "", nil, false
-\t}
-\tmarks := make([]string, arr.Len())
-\tvalues := make([]any, arr.Len())
-\tfor i := range marks {
-\t\te := must.NotFail(arr.Get(i))
-\t\tswitch e.(type) {
-\t\tcase string, types.ObjectID:
-\t\tdefault:
-\t\t\treturn "", nil, false
-\t\t}
-\t\tmarks[i] = "?"
-\t\tvalues[i] = string(must.NotFail(sjson.MarshalSingleValue(e)))
-\t}
-\treturn strings.Join(marks, ", "), values, true
-}
-
-func (c *collection) Query(""",
-        1,
-    ),
-)
+def python_tag() -> str:
+    """The interpreter the environment is made from: `py3.11.7` (a venv runs on its base Python)."""
+    return "py" + ".".join(str(n) for n in sys.version_info[:3])
 
 
 def cache_key(source: Path | None = None) -> str:
-    """`ferretdb-<version>-<hash of go.mod, go.sum, main.go, patches>`: a change builds a new binary."""
-    source = source or source_dir()
-    sources = [source / name for name in ("go.mod", "go.sum", "main.go")]
-    patches = hashlib.sha256(json.dumps(PATCHES).encode()).hexdigest()[:6]
-    return f"ferretdb-{ferretdb_version(source)}-{content_hash(*sources)}{patches}"
+    """`secantusdb-<version>-<python>-<hash of requirements.txt and the patches>`.
+
+    Any change to either makes a new environment.
+    """
+    sources = (requirements_path(source), *patch_paths(source))
+    return f"secantusdb-{secantusdb_version(source)}-{python_tag()}-{content_hash(*sources)}"
 
 
-def apply_patches(module: Path) -> None:
-    """Apply PATCHES to a writable copy of FerretDB's module; each must match as often as it says."""
-    for relative, old, new, occurrences in PATCHES:
-        path = module / relative
-        text = path.read_text(encoding="utf-8")
-        if text.count(old) != occurrences:
-            raise ValueError(f"{path}: expected {occurrences} of {old!r} to patch, found {text.count(old)}")
-        path.write_text(text.replace(old, new), encoding="utf-8")
+def venv_python(entry: Path) -> Path:
+    return entry / "venv" / "bin" / "python"
 
 
-def _module_dir(go: str, wrapper: Path, env: dict[str, str], label: str) -> Path:
-    """FerretDB's module in Go's module cache (downloaded if missing)."""
-    module = f"github.com/FerretDB/FerretDB@v{ferretdb_version()}"
-    found = subprocess.run(
-        [go, "mod", "download", "-json", module],
-        cwd=wrapper, env=env, capture_output=True, text=True, check=False, timeout=BUILD_TIMEOUT_SECONDS,
-    )  # fmt: skip
-    if found.returncode != 0:
-        raise ProvisioningFailed(f"{label}: `go mod download {module}` failed:\n{found.stderr[-2000:]}")
-    return Path(json.loads(found.stdout)["Dir"])
+def site_packages(entry: Path) -> Path:
+    """The environment's site-packages (the venv is made from this interpreter)."""
+    major, minor = sys.version_info[:2]
+    return entry / "venv" / "lib" / f"python{major}.{minor}" / "site-packages"
 
 
 def mongod_on_path() -> str | None:
     return shutil.which("mongod")
 
 
+def render_config(profile: Profile, data_dir: Path) -> str:
+    """secantusd.toml: loopback, the profile's port, data in the profile's folder, quiet logs,
+    the profile's TTL sweep."""
+    ttl_sweep = TTL_SWEEP_SECONDS.get(profile.name, DEFAULT_TTL_SWEEP_SECONDS)
+    return CONFIG_HEADER + (
+        "[server]\n"
+        'host = "127.0.0.1"\n'
+        f"port = {profile.mongo_port}\n"
+        f"storage_path = {_toml_string(str(data_dir))}\n"
+        'log_level = "WARNING"\n'
+        "\n[storage]\n"
+        f"ttl_sweep_seconds = {ttl_sweep}\n"
+    )
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 class Mongo(Server):
     name = "mongo"
     url_env = MONGO_URL_ENV
     start_timeout = 60.0
+    stop_timeout = 20.0  # SecantusDB closes WiredTiger cleanly on SIGTERM (a checkpoint: seconds)
 
     def url(self, profile: Profile) -> str:
         return f"mongodb://127.0.0.1:{profile.mongo_port}/"
@@ -181,54 +128,118 @@ class Mongo(Server):
 
     def implementation(self) -> str:
         mongod = mongod_on_path()
-        return f"mongod ({mongod})" if mongod else f"FerretDB {ferretdb_version()}"
+        if mongod:
+            return f"mongod ({mongod}), replica set {MONGOD_REPLICA_SET}"
+        return f"SecantusDB {secantusdb_version()}, replica set {SECANTUSDB_REPLICA_SET}"
 
     def check_toolchain(self) -> None:
         if mongod_on_path() is None and not (cache_dir() / cache_key()).is_dir():
-            toolchain.go("build FerretDB", "or put mongod on PATH, or set SIGNUM_MONGO_URL to a MongoDB")
+            for module in ("venv", "ensurepip"):
+                if importlib.util.find_spec(module) is None:
+                    raise ToolchainMissing(
+                        f"Python's {module} module is needed to install SecantusDB (once): "
+                        "apt-get install python3-venv (or put mongod on PATH, "
+                        "or set SIGNUM_MONGO_URL to a MongoDB)"
+                    )
 
     def prepare(self, profile: Profile, home: ServerHome, progress: Progress) -> Launch:
-        address = ("127.0.0.1", str(profile.mongo_port))
         mongod = mongod_on_path()
+        home.root.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
         if mongod:
-            # Its own folder: mongod cannot read FerretDB's SQLite files, nor the other way round.
+            # Folders of their own: neither server reads the other's files.
             data = home.root / "data-mongod"
             data.mkdir(parents=True, exist_ok=True)
-            argv = [mongod, "--dbpath", str(data.resolve()), "--bind_ip", address[0],
-                    "--port", address[1]]  # fmt: skip
-        else:
-            binary = self.provision(progress) / BINARY
-            home.data.mkdir(parents=True, exist_ok=True)
-            argv = [str(binary), "-listen-addr", ":".join(address),
-                    "-data-dir", str(home.data.resolve()), "-log-level", "warn"]  # fmt: skip
-        return Launch(argv=argv, env=dict(os.environ), cwd=home.root)
+            argv = [mongod, "--dbpath", str(data.resolve()), "--bind_ip", "127.0.0.1",
+                    "--port", str(profile.mongo_port), "--replSet", MONGOD_REPLICA_SET]  # fmt: skip
+            return Launch(argv=argv, env=env, cwd=home.root)
+        python = venv_python(self.provision(progress))
+        data = home.root / "data-secantusdb"
+        data.mkdir(parents=True, exist_ok=True)
+        config = home.root / "secantusd.toml"
+        config.write_text(render_config(profile, data.resolve()))
+        # -I: none of this process's PYTHON* variables or user site-packages reach the server.
+        # --config: no secantusd.toml found in the cwd, ~/.secantus or /etc/secantus is read.
+        argv = [str(python), "-I", "-m", "secantus", "--config", str(config)]
+        return Launch(argv=argv, env=env, cwd=home.root)
 
     def probe(self, url: str) -> bool:
         return mongo_ready(url)
 
+    def settle(self, url: str) -> None:
+        """A mongod set is initiated the first time; either server must be a writable primary."""
+        deadline = time.monotonic() + PRIMARY_TIMEOUT
+        initiated = False
+        while True:
+            hello = _hello(url)
+            if hello.get("isWritablePrimary"):
+                return
+            if not initiated and mongod_on_path() and not hello.get("setName"):
+                _initiate(url)
+                initiated = True
+            if time.monotonic() > deadline:
+                raise ServerFailed(f"mongo: {url} answers but is not a writable primary: {hello}")
+            time.sleep(0.25)
+
     def provision(self, progress: Progress) -> Path:
-        """The cache entry holding the FerretDB binary, built by Go the first time."""
-        label = f"mongo (FerretDB {ferretdb_version()})"
+        """The cache entry holding SecantusDB's virtual environment, installed by pip the first time."""
+        label = f"mongo (SecantusDB {secantusdb_version()})"
 
         def build(folder: Path, build_log: Path) -> None:
-            go = toolchain.go("build FerretDB", "or set SIGNUM_MONGO_URL")
-            progress(f"{label}: building with Go (first run only, 1-2 min)…")
-            env = build_env(GOWORK="off")
-            with tempfile.TemporaryDirectory(prefix="signum-ferretdb-") as tmp:
-                # The wrapper is built against a patched copy of FerretDB's module (see PATCHES).
-                wrapper, module = Path(tmp) / "wrapper", Path(tmp) / "ferretdb"
-                wrapper.mkdir()
-                for name in ("go.mod", "go.sum", "main.go"):
-                    shutil.copy2(source_dir() / name, wrapper / name)
-                shutil.copytree(_module_dir(go, wrapper, env, label), module)
-                for path in [module, *module.rglob("*")]:  # the module cache's files are read-only
-                    path.chmod(path.stat().st_mode | stat.S_IWUSR)
-                apply_patches(module)
-                steps = (
-                    [go, "mod", "edit", f"-replace=github.com/FerretDB/FerretDB={module}"],
-                    [go, "build", "-buildvcs=false", "-o", str(folder / BINARY), "."],
-                )
-                for argv in steps:
-                    run_build(argv, cwd=wrapper, env=env, log_path=build_log, label=label, progress=progress)
+            progress(f"{label}: installing from PyPI into its own environment (first run only)…")
+            # A venv made from this interpreter runs on its base Python; Signum's packages stay out.
+            steps = (
+                [sys.executable, "-m", "venv", str(folder / "venv")],
+                [str(venv_python(folder)), "-m", "pip", "install", "--no-input", "--quiet",
+                 "--disable-pip-version-check", "--no-deps", "--only-binary", ":all:",
+                 "--require-hashes", "-r", str(requirements_path())],
+            )  # fmt: skip
+            env = _build_env()
+            for argv in steps:
+                run_build(argv, cwd=folder, env=env, log_path=build_log, label=label, progress=progress)
+            patches = patch_paths()
+            if patches:
+                progress(f"{label}: applying {len(patches)} patches (deploy/local/secantusdb/patches)…")
+                apply_patches(patches, site_packages(folder))
 
         return provision(cache_key(), build, label=label, progress=progress)
+
+
+def _build_env() -> dict[str, str]:
+    """The environment of the install: this process's, without the virtual environment it runs in."""
+    env = build_env()
+    for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PIP_REQUIRE_VIRTUALENV"):
+        env.pop(name, None)
+    return env
+
+
+def _client(url: str) -> MongoClient[dict[str, Any]]:
+    ms = int(PROBE_TIMEOUT * 1000)
+    # Direct: a set that is not initiated yet has no primary for the driver to discover.
+    return MongoClient(
+        url, directConnection=True, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, socketTimeoutMS=ms
+    )
+
+
+def _hello(url: str) -> dict[str, Any]:
+    client = _client(url)
+    try:
+        return dict(client.admin.command("hello"))
+    except PyMongoError:
+        return {}
+    finally:
+        client.close()
+
+
+def _initiate(url: str) -> None:
+    """Make the mongod at `url` the one member of MONGOD_REPLICA_SET (once: its data keeps it)."""
+    client = _client(url)
+    host = url.removeprefix("mongodb://").split("/")[0]
+    config = {"_id": MONGOD_REPLICA_SET, "members": [{"_id": 0, "host": host}]}
+    try:
+        client.admin.command("replSetInitiate", config)
+    except OperationFailure as error:
+        if error.code != 23:  # AlreadyInitialized: a restart on data that has its set
+            raise ServerFailed(f"mongo: replSetInitiate on {url} failed: {error}") from error
+    finally:
+        client.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from signum.localstack.errors import LocalStackError
 
-# src/signum/localstack/paths.py -> deploy/local. The pom and the FerretDB wrapper are read from
+# src/signum/localstack/paths.py -> deploy/local. The pom and SecantusDB's requirements are read from
 # the checkout this package is installed from (the workspace installs it editable).
 DEPLOY_DIR = Path(__file__).resolve().parents[3]
 

@@ -46,6 +46,16 @@ PROFILES: dict[str, Profile] = {
         s3_port=29000,
         s3_console_port=29001,
     ),
+    # A second stack beside those two: another checkout's tests, or a server to compare against
+    # (e.g. only its MongoDB, with SIGNUM_KAFKA_URL and SIGNUM_S3_URL naming the test stack's).
+    "alt": Profile(
+        name="alt",
+        kafka_port=19092,
+        kafka_controller_port=19093,
+        mongo_port=19017,
+        s3_port=19000,
+        s3_console_port=19001,
+    ),
 }
 
 

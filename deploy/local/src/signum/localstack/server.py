@@ -44,7 +44,7 @@ class Server(ABC):
 
     @abstractmethod
     def implementation(self) -> str:
-        """What runs, for status lines: `Kafka 4.1.1`, `FerretDB 1.24.2`, `mongod (PATH)`…"""
+        """What runs, for status lines: `Kafka 4.1.1`, `SecantusDB 0.7.0b3, …`, `mongod (PATH)`…"""
 
     @abstractmethod
     def check_toolchain(self) -> None:
@@ -57,3 +57,8 @@ class Server(ABC):
     @abstractmethod
     def probe(self, url: str) -> bool:
         """One health check of the server at `url`; never raises."""
+
+    def settle(self, url: str) -> None:
+        """Finish setting up a server this stack just started, once it answers its probe (e.g.
+        initiate a replica set); return when it can serve. Raise ServerFailed if it cannot."""
+        return None  # most servers serve as soon as they answer

@@ -202,6 +202,12 @@ def _await_healthy(server: Server, profile: Profile, progress: Progress, *, spaw
             )
         time.sleep(0.25)
     if spawned_at is not None:
+        try:
+            server.settle(url)
+        except ServerFailed as error:
+            terminate(home.pid, server.stop_timeout)
+            tail = log_tail(home.log)
+            raise ServerFailed(f"{error}; stopped it; last lines of {home.log}:\n{tail}") from None
         progress(f"{server.name}: ready at {url} in {time.monotonic() - started:.1f} s")
     elif external:
         progress(f"{server.name}: using {url} ({server.url_env})")

@@ -38,7 +38,7 @@ def maven() -> str:
 
 
 def go(purpose: str, alternative: str) -> str:
-    """The `go` that builds FerretDB or MinIO into the cache; `alternative` says how to skip it."""
+    """The `go` that builds MinIO into the cache; `alternative` says how to skip it."""
     hint = f"Go 1.21+ is needed to {purpose} (once): https://go.dev/dl/ ({alternative})"
     path = shutil.which("go")
     if path is None:

@@ -17,7 +17,7 @@ from signum.testing.processes import SERVICES, ServiceProcess
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Any]:
-    """The test profile of the local stack: Kafka, FerretDB and MinIO on loopback.
+    """The test profile of the local stack: Kafka, SecantusDB and MinIO on loopback.
 
     Started here if it is not running (and stopped again at the end); reused if it is.
     """
