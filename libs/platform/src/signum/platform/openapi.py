@@ -73,8 +73,11 @@ def _document_success(responses: dict[str, Any], answers: Mapping[int, Any], sch
         entry.setdefault("description", "Respuesta correcta." if status < 300 else "Redirección.")
         if kind is None:
             entry.pop("content", None)
-        elif isinstance(kind, dict):  # the content itself, by media type
-            entry["content"] = kind
+        elif isinstance(kind, dict):  # the content by media type: a schema, or a model to document
+            entry["content"] = {
+                media: value if isinstance(value, dict) else {"schema": _schema_of(value, schemas)}
+                for media, value in kind.items()
+            }
         elif kind is bytes:
             entry["content"] = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
         else:
