@@ -570,3 +570,31 @@ async def test_a_draft_follows_its_saves_in_version_order_whatever_order_they_ar
     with pytest.raises(ForbiddenError):  # confidential: not for an auditor either
         await service.tracking(auditor, oficio_id)
     await service.tracking(EGR_ANALISTA, oficio_id)  # the author
+
+
+async def test_a_signed_oficio_stays_signed_when_drafting_s_events_arrive_after_signing_s(
+    service: RoutingService,
+) -> None:
+    """Drafting's and signing's topics are consumed independently: the finalization (drafting) can
+    reach routing after the signature (signing). Seen in make test: the author's Enviados never
+    showed the oficio, which went back to `listo_para_firma`."""
+    oficio_id = new_id()
+    await service.on_drafting_event(created(oficio_id, author="70002", office="EGR"))
+    await service.on_oficio_signed(signed(oficio_id))
+    await service.on_drafting_event(finalized(oficio_id, ["80001"], signer="70002", office="EGR"))
+    doc = await service.oficios.get(oficio_id)
+    assert doc is not None
+    assert doc["status"] == "enviado"  # signed, then dispatched by routing itself
+    assert doc["folio"]  # the finalization's other fields are kept
+    sent = await service.inbox_page(EGR_SUB, "enviados")
+    assert [i["oficio_id"] for i in sent["elementos"]] == [oficio_id]
+
+
+def test_a_draft_s_state_never_replaces_a_signing_state() -> None:
+    from signum.routing.domain import stale_status
+
+    assert stale_status("firmado", "listo_para_firma")
+    assert stale_status("enviado", "borrador")
+    assert not stale_status("listo_para_firma", "firmando")
+    assert not stale_status("en_revision", "borrador")  # drafting's own states follow its order
+    assert not stale_status(None, "borrador")

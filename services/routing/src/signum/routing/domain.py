@@ -30,6 +30,19 @@ WAITING_FOLDERS = frozenset({"por_revisar", "por_firmar"})
 
 # Delivery states (DESIGN.md §3): enviado → recibido → turnado / en_atencion → respondido / concluido.
 OPEN_STATES = frozenset({"enviado", "recibido", "turnado", "en_atencion"})
+
+# An oficio's states once signing has it. They come from the signing and routing topics, the draft's
+# states from drafting's: across topics events arrive in any order, and drafting changes nothing
+# after finalization, so a draft's state arriving after one of these is stale and never kept.
+SIGNING_STATES = frozenset({"firmando", "firmado", "enviado"})
+DRAFT_STATES = frozenset({"borrador", "en_revision", "listo_para_firma"})
+
+
+def stale_status(current: object, new: object) -> bool:
+    """Whether setting `new` over `current` would take a signed oficio back to a draft's state."""
+    return current in SIGNING_STATES and new in DRAFT_STATES
+
+
 CLOSED_STATES = frozenset({"respondido", "concluido"})
 
 INSTRUCCIONES: dict[str, str] = {

@@ -31,6 +31,7 @@ from signum.platform.outbox import (
     update_with_events,
     with_events,
 )
+from signum.routing import domain
 
 INBOX_PREFIX = "bandeja_"
 
@@ -53,12 +54,21 @@ class OficioRepository:
         """Apply one consumed event to its oficio's document once, with the events it causes."""
         assert event.oficio_id is not None
         async with document_locks.hold(self.collection.name, [event.oficio_id]):
+            fields = update.get("$set") or {}
+            if "status" in fields and await self._stale_status(event.oficio_id, fields["status"]):
+                update = {**update, "$set": {k: v for k, v in fields.items() if k != "status"}}
             return await apply_once(self.collection, event.oficio_id, event, with_events(update, events))
+
+    async def _stale_status(self, oficio_id: str, status: object) -> bool:
+        current = await self.collection.find_one({"_id": oficio_id}, {"status": 1})
+        return current is not None and domain.stale_status(current.get("status"), status)
 
     async def apply_draft_version(self, oficio_id: str, version: int, fields: dict[str, Any]) -> bool:
         """Keep what a save of the draft says (participants, confidentiality...) unless a later save
         is already kept (`borrador_version`): an older event arriving late changes nothing."""
         async with document_locks.hold(self.collection.name, [oficio_id]):
+            if "status" in fields and await self._stale_status(oficio_id, fields["status"]):
+                fields = {k: v for k, v in fields.items() if k != "status"}
             return await apply_if_newer(
                 self.collection, oficio_id, version, fields, version_field="borrador_version"
             )
