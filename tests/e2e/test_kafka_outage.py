@@ -17,12 +17,12 @@ pytestmark = pytest.mark.stack
 async def test_readiness_follows_kafka_and_the_platform_recovers(
     platform: dict[str, ServiceProcess], stack: Any, world: World
 ) -> None:
-    from signum.localstack import PROFILES, stack_status, start_server, stop_server
+    from signum.localstack import PROFILES, start_server, stop_server
+    from signum.testing.restarts import why_server_cannot_restart
 
     profile = PROFILES["test"]
-    kafka = next(s for s in stack_status(profile) if s.name == "kafka")
-    if kafka.state == "external":
-        pytest.skip("Kafka is an external server (SIGNUM_KAFKA_URL); this test stops the local one")
+    if reason := why_server_cannot_restart("kafka"):
+        pytest.skip(reason)
 
     client = await world.as_("funcionario@A")
     probe = httpx.AsyncClient(base_url=platform["gateway"].url, timeout=15)

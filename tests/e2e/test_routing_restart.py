@@ -98,11 +98,12 @@ def _events(oficio_id: str) -> tuple[OficioFinalized, OficioSigned]:
 async def test_a_batch_survives_routing_and_kafka_restarts_with_one_delivery_each(
     stack: Any, stack_env: dict[str, str], log_dir: Path
 ) -> None:
-    from signum.localstack import PROFILES, stack_status, start_server, stop_server
+    from signum.localstack import PROFILES, start_server, stop_server
+    from signum.testing.restarts import why_server_cannot_restart
 
     profile = PROFILES["test"]
-    if next(s for s in stack_status(profile) if s.name == "kafka").state == "external":
-        pytest.skip("Kafka is an external server (SIGNUM_KAFKA_URL); this test restarts the local one")
+    if reason := why_server_cannot_restart("kafka"):
+        pytest.skip(reason)
     ns = f"rr{uuid.uuid4().hex[:8]}"
     env = stack_env | {"SIGNUM_KAFKA_NAMESPACE": f"{ns}.", "SIGNUM_MONGO_DB_PREFIX": f"{ns}_"}
     infra = InfraSettings(

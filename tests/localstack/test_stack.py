@@ -22,6 +22,7 @@ from signum.localstack import (
     stop_stack,
 )
 from signum.localstack.health import kafka_ready, mongo_ready, port_open
+from signum.testing.restarts import why_server_cannot_restart
 
 # The first run installs SecantusDB and builds MinIO: minutes, more than the suite's default timeout.
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(1800)]
@@ -117,8 +118,8 @@ def test_ensure_stack_again_starts_nothing_new(endpoints: Endpoints) -> None:
 
 
 async def test_kafka_stops_and_comes_back_with_its_data(endpoints: Endpoints) -> None:
-    if _states()["kafka"][0] == "external":
-        pytest.skip("Kafka is SIGNUM_KAFKA_URL's server; this test stops the local one")
+    if reason := why_server_cannot_restart("kafka"):
+        pytest.skip(reason)
     topic = f"localstack-restart-{uuid.uuid4().hex[:8]}"
     await _produce(endpoints.kafka_url, topic, b"before the restart")
     others = {name: state for name, state in _states().items() if name != "kafka"}
@@ -142,8 +143,8 @@ async def test_kafka_stops_and_comes_back_with_its_data(endpoints: Endpoints) ->
 
 
 def test_mongo_stops_and_comes_back_with_its_data(endpoints: Endpoints) -> None:
-    if _states()["mongo"][0] == "external":
-        pytest.skip("MongoDB is SIGNUM_MONGO_URL's server; this test stops the local one")
+    if reason := why_server_cannot_restart("mongo"):
+        pytest.skip(reason)
     name = f"localstack_restart_{uuid.uuid4().hex[:8]}"
     mongo: MongoClient[dict[str, object]] = MongoClient(endpoints.mongo_url)
     try:

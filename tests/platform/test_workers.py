@@ -50,3 +50,23 @@ async def test_past_the_queue_work_is_refused_at_once() -> None:
     finally:
         release.set()
         workers.close()
+
+
+async def test_a_pool_names_its_own_refusal() -> None:
+    """The gateway's password threads refuse a login with 429 `login_busy`, not storage's 503."""
+    from signum.gateway.identity.errors import LoginBusyError
+    from signum.gateway.identity.passwords import PasswordWorkers
+
+    workers = PasswordWorkers(threads=1, queue=0)
+    release = threading.Event()
+    try:
+        running = asyncio.ensure_future(workers._run(release.wait, 10))
+        await asyncio.sleep(0)  # the running job takes its place in this loop turn
+        with pytest.raises(LoginBusyError) as info:
+            await workers.verify(None, "cualquiera")
+        assert (info.value.status_code, info.value.code) == (429, "login_busy")
+        release.set()
+        assert await running is True
+    finally:
+        release.set()
+        workers.close()

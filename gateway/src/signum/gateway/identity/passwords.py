@@ -7,19 +7,15 @@ its turn there instead of stopping the event loop, and is refused once too many 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
 import secrets
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from signum.gateway.identity.errors import LoginBusyError, WeakPasswordError
+from signum.platform.workers import Workers
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the account does not exist, so both paths cost the same time.
@@ -60,31 +56,17 @@ def temporary_password() -> str:
     return f"{secrets.token_urlsafe(12)}9a"
 
 
-def _lower_priority() -> None:
-    """On Linux a thread has its own nice value (inherited by the threads argon2 starts): the event
-    loop thread comes first when the CPU is short, so a login storm does not slow other requests."""
-    with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-
-
 class PasswordWorkers:
-    """Hash and verify off the event loop: `threads` at a time, at most `queue` waiting."""
+    """Hash and verify off the event loop: `threads` at a time, at most `queue` waiting, in threads
+    of lower priority (the event loop comes first when the CPU is short, so a login storm does not
+    slow other requests). Past the queue a login is refused at once (`LoginBusyError`): waiting
+    longer helps nobody, and each verification holds 64 MiB while it runs."""
 
     def __init__(self, threads: int = 1, queue: int = 64) -> None:
-        self._pool = ThreadPoolExecutor(
-            max_workers=threads, thread_name_prefix="argon2", initializer=_lower_priority
-        )
-        self._slots = asyncio.Semaphore(threads + queue)
-        self._capacity = threads + queue
+        self._workers = Workers("argon2", threads=threads, queue=queue, busy=LoginBusyError)
 
     async def _run(self, fn: Callable[..., T], *args: object) -> T:
-        # Past the queue's bound a login is refused at once: waiting longer helps nobody, and
-        # each verification holds 64 MiB while it runs.
-        if self._slots.locked():
-            raise LoginBusyError
-        async with self._slots:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._pool, fn, *args)
+        return await self._workers.run(fn, *args)
 
     async def verify(self, stored_hash: str | None, password: str) -> bool:
         """`verify_password` in a worker thread."""
@@ -96,4 +78,4 @@ class PasswordWorkers:
         return await self._run(_hasher.hash, password)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._workers.close()

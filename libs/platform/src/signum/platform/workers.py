@@ -46,7 +46,16 @@ class Workers:
     """Run functions off the event loop: `threads` at a time, at most `queue` more waiting, each
     thread at `nice` (0: the process's own priority)."""
 
-    def __init__(self, name: str, *, threads: int = 1, queue: int = 16, nice: int = 10) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        threads: int = 1,
+        queue: int = 16,
+        nice: int = 10,
+        busy: Callable[[], SignumError] = WorkersBusyError,
+    ) -> None:
+        self._busy = busy
         self._pool = ThreadPoolExecutor(
             max_workers=threads,
             thread_name_prefix=name,
@@ -62,7 +71,7 @@ class Workers:
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         """`fn(*args)` in a worker thread; `WorkersBusyError` if the queue is full."""
         if self.full:
-            raise WorkersBusyError()
+            raise self._busy()
         async with self._slots:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._pool, fn, *args)
