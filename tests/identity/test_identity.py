@@ -202,9 +202,10 @@ class CountingWorkers(passwords.PasswordWorkers):
         return await super().verify(stored_hash, password)
 
 
-async def test_40_parallel_wrong_passwords_check_at_most_the_limit(
+async def _counted_identity(
     identity_repo: IdentityRepository, directory: DirectoryStub, login_policy: LoginPolicy
-) -> None:
+) -> tuple[IdentityService, CountingWorkers]:
+    """Ana's account, with password threads that count the passwords they check."""
     workers = CountingWorkers()
     identity = IdentityService(
         identity_repo,
@@ -214,6 +215,13 @@ async def test_40_parallel_wrong_passwords_check_at_most_the_limit(
         addresses=AddressLimiter(1000, 60),
     )
     await identity.set_password("1001", "ana@monterrey.gob.mx", PASSWORD)
+    return identity, workers
+
+
+async def test_40_parallel_wrong_passwords_check_at_most_the_limit(
+    identity_repo: IdentityRepository, directory: DirectoryStub, login_policy: LoginPolicy
+) -> None:
+    identity, workers = await _counted_identity(identity_repo, directory, login_policy)
     results = await asyncio.gather(
         *(identity.login("ana@monterrey.gob.mx", f"mala-{n}") for n in range(40)), return_exceptions=True
     )
@@ -229,15 +237,7 @@ async def test_40_parallel_wrong_passwords_check_at_most_the_limit(
 async def test_an_unknown_user_name_costs_and_answers_like_a_known_one(
     identity_repo: IdentityRepository, directory: DirectoryStub, login_policy: LoginPolicy
 ) -> None:
-    workers = CountingWorkers()
-    identity = IdentityService(
-        identity_repo,
-        directory,
-        login_policy=login_policy,
-        workers=workers,
-        addresses=AddressLimiter(1000, 60),
-    )
-    await identity.set_password("1001", "ana@monterrey.gob.mx", PASSWORD)
+    identity, workers = await _counted_identity(identity_repo, directory, login_policy)
 
     async def attempts(usuario: str) -> list[tuple[str, str, int]]:
         found = []

@@ -26,6 +26,9 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from signum.platform.errors import SignumError, ValidationFailedError
+from signum.platform.logging import get_logger
+
+logger = get_logger(__name__)
 
 KIB = 1024
 MIB = 1024 * 1024
@@ -195,9 +198,11 @@ class BodyLimit:
 
         try:
             await self.app(scope, counted, guarded)
-        except Exception:
+        except Exception as exc:
             if not exceeded:
                 raise
+            # The route failed on the body cut at its limit: the client gets the 413, the log the why.
+            logger.info("request failed after its body passed the limit", error=type(exc).__name__)
             if not started:
                 await answer()
 
