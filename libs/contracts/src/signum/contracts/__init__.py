@@ -5,6 +5,7 @@ from them. They describe the wire only: services keep their own domain and stora
 """
 
 from signum.contracts.envelope import Actor, Event, EventModel
+from signum.contracts.eventmap import EventMap
 from signum.contracts.registry import EVENT_TYPES, UnknownEventError, decode_event, event_class
 from signum.contracts.topics import Topic
 
@@ -12,6 +13,7 @@ __all__ = [
     "EVENT_TYPES",
     "Actor",
     "Event",
+    "EventMap",
     "EventModel",
     "Topic",
     "UnknownEventError",

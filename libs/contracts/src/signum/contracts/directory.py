@@ -83,7 +83,11 @@ class _DirectoryEvent(Event):
 
 
 class DependenciaUpserted(_DirectoryEvent):
-    """A dependencia was created or changed. Consumed by every service's directory read model."""
+    """A dependencia was created or changed.
+
+    Produced by the gateway. Consumed by drafting, routing and signing (their directory read models)
+    and storage (audit log).
+    """
 
     type: Literal["directory.dependencia.upserted"] = "directory.dependencia.upserted"
     version: Literal[1] = 1
@@ -91,7 +95,11 @@ class DependenciaUpserted(_DirectoryEvent):
 
 
 class UnidadUpserted(_DirectoryEvent):
-    """An administrative unit was created or changed (name, parent, folio prefix)."""
+    """An administrative unit was created or changed (name, parent, folio prefix).
+
+    Produced by the gateway. Consumed by drafting, routing and signing (their directory read models)
+    and storage (audit log).
+    """
 
     type: Literal["directory.unidad.upserted"] = "directory.unidad.upserted"
     version: Literal[1] = 1
@@ -99,7 +107,11 @@ class UnidadUpserted(_DirectoryEvent):
 
 
 class PuestoUpserted(_DirectoryEvent):
-    """A position was created or changed, including who holds it."""
+    """A position was created or changed, including who holds it.
+
+    Produced by the gateway. Consumed by drafting, routing and signing (their directory read models)
+    and storage (audit log).
+    """
 
     type: Literal["directory.puesto.upserted"] = "directory.puesto.upserted"
     version: Literal[1] = 1
@@ -107,7 +119,11 @@ class PuestoUpserted(_DirectoryEvent):
 
 
 class FuncionarioUpserted(_DirectoryEvent):
-    """An official was created or changed."""
+    """An official was created or changed.
+
+    Produced by the gateway. Consumed by drafting, routing and signing (their directory read models)
+    and storage (audit log).
+    """
 
     type: Literal["directory.funcionario.upserted"] = "directory.funcionario.upserted"
     version: Literal[1] = 1
@@ -115,7 +131,11 @@ class FuncionarioUpserted(_DirectoryEvent):
 
 
 class SuplenciaUpserted(_DirectoryEvent):
-    """A stand-in was set, changed or cancelled (signs "por ausencia de" the position's holder)."""
+    """A stand-in was set, changed or cancelled (signs "por ausencia de" the position's holder).
+
+    Produced by the gateway. Consumed by drafting, routing and signing (their directory read models)
+    and storage (audit log).
+    """
 
     type: Literal["directory.suplencia.upserted"] = "directory.suplencia.upserted"
     version: Literal[1] = 1

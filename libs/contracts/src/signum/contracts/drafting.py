@@ -63,8 +63,9 @@ class OficioUpdated(Event):
     """A draft was saved: a new version of its content or of its collaborators.
 
     Produced by drafting on every save (the only way its participants or confidentiality change).
-    Consumed by routing (timeline, inboxes, access) and storage (access, audit log), which keep the
-    participants and confidentiality of the highest `payload.version` they have seen.
+    Consumed by routing (timeline, inboxes, access), storage (access, audit log) and metrics. Routing
+    and storage keep the participants and confidentiality of the highest `payload.version` they have
+    seen.
     """
 
     topic: ClassVar[Topic] = Topic.DRAFTING
@@ -86,7 +87,8 @@ class OficioReviewRequestedPayload(EventModel):
 class OficioReviewRequested(Event):
     """The draft was sent to review (state `en_revision`).
 
-    Produced by drafting. Consumed by routing (the reviewers' inboxes) and metrics (review times).
+    Produced by drafting. Consumed by routing (the reviewers' inboxes), storage (audit log) and
+    metrics (review times).
     """
 
     topic: ClassVar[Topic] = Topic.DRAFTING
@@ -114,7 +116,8 @@ class OficioReviewedPayload(EventModel):
 class OficioReviewed(Event):
     """A reviewer gave *visto bueno* or asked for changes (the draft goes back to `borrador`).
 
-    Produced by drafting. Consumed by routing (the author's inbox) and metrics (review times).
+    Produced by drafting. Consumed by routing (the author's inbox), storage (audit log) and metrics
+    (review times).
     """
 
     topic: ClassVar[Topic] = Topic.DRAFTING
@@ -196,7 +199,7 @@ class OficioFinalized(Event):
     """The draft is ready to sign (state `listo_para_firma`): folio assigned, final PDF/A stored.
 
     Produced by drafting. Consumed by signing (what to sign, by whom, in which order), routing
-    (timeline) and metrics.
+    (timeline; the recipients and copies it delivers to once signed), storage (audit log) and metrics.
     """
 
     topic: ClassVar[Topic] = Topic.DRAFTING
@@ -217,7 +220,8 @@ class OficioCancelledPayload(EventModel):
 class OficioCancelled(Event):
     """The oficio was cancelled before being sent (state `cancelado`).
 
-    Produced by drafting. Consumed by routing, signing (drop pending signatures) and metrics.
+    Produced by drafting. Consumed by routing, signing (drop pending signatures), storage (audit log)
+    and metrics.
     """
 
     topic: ClassVar[Topic] = Topic.DRAFTING

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
 
-from signum.contracts.envelope import Event, EventModel
+from signum.contracts.envelope import Event, EventModel, WireModel
 from signum.contracts.topics import Topic
 
 DeliveryReason = Literal["destinatario", "oficialia", "copia", "turno", "registro"]
@@ -62,7 +62,8 @@ class OficioDispatchedPayload(EventModel):
 class OficioDispatched(Event):
     """A signed oficio was sent (state `enviado`): one delivery per recipient, copy and mailbox.
 
-    Produced by routing on `oficio.signed`. Consumed by metrics (time to delivery) and storage (audit).
+    Produced by routing on `oficio.signed`. Consumed by drafting (the oficio's state becomes
+    `enviado`), routing (repairs the inboxes), storage (audit log) and metrics (time to delivery).
     """
 
     topic: ClassVar[Topic] = Topic.ROUTING
@@ -100,9 +101,9 @@ class DeliveryCreatedPayload(EventModel):
 class DeliveryCreated(Event):
     """A delivery reached an inbox (sent, turned, or registered by the oficialía de partes).
 
-    Produced by routing. Consumed by metrics and storage; routing projects its inboxes from it.
-    Drafting and storage add its recipient (the official, the absent holder, or the office mailbox
-    `unidad:<buzon_unidad_id or unidad_id>`) to the oficio's readers.
+    Produced by routing. Consumed by drafting (the oficio's readers), storage (the oficio's readers,
+    audit log) and metrics. The reader added is its recipient: the official, the absent holder, or
+    the office mailbox `unidad:<buzon_unidad_id or unidad_id>`.
     """
 
     topic: ClassVar[Topic] = Topic.ROUTING
@@ -126,7 +127,8 @@ class DeliveryAcknowledgedPayload(EventModel):
 class DeliveryAcknowledged(Event):
     """The recipient received the delivery (acuse de recibo); the sealed acuse PDF follows.
 
-    Produced by routing. Consumed by metrics (time to acuse) and storage (audit).
+    Produced by routing. Consumed by routing (repairs the inboxes), storage (audit log) and metrics
+    (time to acuse).
     """
 
     topic: ClassVar[Topic] = Topic.ROUTING
@@ -159,7 +161,8 @@ class DeliveryForwardedPayload(EventModel):
 class DeliveryForwarded(Event):
     """A recipient turned (turnó) the delivery to subordinates.
 
-    Produced by routing. Consumed by metrics (attention times) and storage (audit).
+    Produced by routing. Consumed by routing (repairs the inboxes), storage (audit log) and metrics
+    (attention times).
     """
 
     topic: ClassVar[Topic] = Topic.ROUTING
@@ -182,7 +185,8 @@ class OficioAnsweredPayload(EventModel):
 class OficioAnswered(Event):
     """A delivery was answered by a signed oficio that points at it (`en_respuesta_a`).
 
-    Produced by routing when the answer is sent. Consumed by metrics (time to answer) and storage.
+    Produced by routing when the answer is sent. Consumed by storage (audit log) and metrics (time to
+    answer).
     """
 
     topic: ClassVar[Topic] = Topic.ROUTING
@@ -206,7 +210,8 @@ class DeliveryClosedPayload(EventModel):
 class DeliveryClosed(Event):
     """A delivery was closed: answered, concluded with a reason, or archived.
 
-    Produced by routing. Consumed by metrics (open counts) and storage (audit).
+    Produced by routing. Consumed by routing (repairs the inboxes), storage (audit log) and metrics
+    (open counts).
     """
 
     topic: ClassVar[Topic] = Topic.ROUTING
@@ -230,7 +235,8 @@ class DeadlineOverduePayload(EventModel):
 class DeadlineOverdue(Event):
     """A delivery became overdue (working days, holiday calendar); the superior is told.
 
-    Produced by routing's deadline job. Consumed by metrics (overdue counts) and storage.
+    Produced by routing's deadline job. Consumed by routing (repairs the inboxes), storage (audit log)
+    and metrics (overdue counts).
     """
 
     topic: ClassVar[Topic] = Topic.ROUTING
@@ -251,3 +257,27 @@ ROUTING_EVENTS: tuple[type[Event], ...] = (
     DeliveryClosed,
     DeadlineOverdue,
 )
+
+
+class InboxNotification(WireModel):
+    """A hint for the server-sent events of one owner: "look again" at the inbox (not an event).
+
+    Produced by routing (each replica, besides handing it to the streams open on it) on the topic
+    `signum.routing.avisos` (`topics.INBOX_NOTIFICATIONS`). Consumed by routing (every replica reads
+    the topic from its end, without a consumer group, and hands the other replicas' notifications to
+    its own streams).
+    """
+
+    origin: str = Field(
+        min_length=1, max_length=64, description="The replica that sent it (its own are skipped)."
+    )
+    owner: str = Field(
+        min_length=1, max_length=128, description="Whose streams hear it: an official or `unidad:<id>`."
+    )
+    kind: str = Field(
+        min_length=1,
+        max_length=64,
+        description="The server-sent event's name: `bandeja`, `revision`, `recordatorio`, `vencido`, "
+        "`escalamiento`.",
+    )
+    data: dict[str, Any] = Field(default_factory=dict, description="What the page shows or looks up.")

@@ -42,7 +42,7 @@ class SignatureAdded(Event):
     """A signer signed the oficio.
 
     Produced by signing after the signed PDF is stored. Consumed by routing (timeline, next signer's
-    inbox) and metrics (signing times).
+    inbox), storage (audit log) and metrics (signing times).
     """
 
     topic: ClassVar[Topic] = Topic.SIGNING
@@ -66,7 +66,8 @@ class OficioSignedPayload(EventModel):
 class OficioSigned(Event):
     """Every required signature is in place (state `firmado`): the oficio can be sent.
 
-    Produced by signing. Consumed by routing (delivery to recipients), storage (archive) and metrics.
+    Produced by signing. Consumed by routing (delivery to recipients), drafting (the oficio's state
+    becomes `firmado`), storage (audit log) and metrics.
     """
 
     topic: ClassVar[Topic] = Topic.SIGNING
@@ -92,7 +93,8 @@ class SignatureRefusedPayload(EventModel):
 class SignatureRefused(Event):
     """A signer's credential was refused (expired, revoked, CSD, wrong password, untrusted...).
 
-    Produced by signing. Consumed by routing (tell the signer) and metrics (refusals by code).
+    Produced by signing (the signer reads why in the answer to the signing request). Consumed by
+    storage (audit log) and metrics (refusals by code).
     """
 
     topic: ClassVar[Topic] = Topic.SIGNING
@@ -131,7 +133,7 @@ class AcuseSealed(Event):
     """The acuse de recibo of one delivery is sealed and stored (once per `entrega_id`).
 
     Produced by signing when routing asks for the acuse (`POST /internal/acuses`). Consumed by
-    metrics (time to acuse) and routing (the delivery's timeline).
+    metrics (time to acuse), routing (the delivery's timeline) and storage (audit log).
     """
 
     topic: ClassVar[Topic] = Topic.SIGNING

@@ -31,7 +31,7 @@ class ObjectStored(Event):
     """An object was stored (or an identical one was attached to another oficio).
 
     Produced by storage after the bytes are in S3 and their metadata in MongoDB. Consumed by storage
-    itself (audit log); drafting and signing may use it to learn where a render or signed PDF is.
+    (audit log) and metrics.
     """
 
     topic: ClassVar[Topic] = Topic.STORAGE
@@ -55,8 +55,8 @@ class RetentionExpiringPayload(EventModel):
 class RetentionExpiring(Event):
     """An object entered the retention-expiry window (emitted once per object).
 
-    Produced by storage's periodic retention job. Consumed by storage (audit log); the archive
-    office acts on it (transfer to the historical archive or disposal, per the catalogue).
+    Produced by storage's periodic retention job. Consumed by storage (audit log) and metrics. The
+    archive office acts on it (transfer to the historical archive or disposal, per the catalogue).
     """
 
     topic: ClassVar[Topic] = Topic.STORAGE

@@ -1,4 +1,5 @@
-"""Kafka topic names: one per producing domain, plus a dead-letter topic for each."""
+"""Kafka topic names: one per producing domain, plus a dead-letter topic for each, and routing's
+notifications between its replicas."""
 
 from enum import StrEnum
 
@@ -24,3 +25,9 @@ DLQ_SUFFIX = ".dlq"
 def dlq_topic(topic: str) -> str:
     """Name of the dead-letter topic of `topic`."""
     return f"{topic}{DLQ_SUFFIX}"
+
+
+INBOX_NOTIFICATIONS = "signum.routing.avisos"
+"""Routing's inbox notifications (`signum.contracts.routing.InboxNotification`), shared by its
+replicas so a browser's server-sent events hear them on whichever replica holds the stream. Hints,
+not events: no envelope, outbox, consumer group or dead-letter topic; kept an hour."""

@@ -146,6 +146,16 @@ class EventConsumer:
         self._retry_base = retry_base_seconds
         self.processed = ProcessedEvents(db[PROCESSED_EVENTS])
 
+    @property
+    def topics(self) -> list[str]:
+        """The physical topics it subscribes to."""
+        return list(self._topics)
+
+    @property
+    def types(self) -> frozenset[str] | None:
+        """The event types it applies (others are ignored); None if a default handler takes any."""
+        return None if self._default is not None else frozenset(self._handlers)
+
     def register(self) -> None:
         """Attach the subscriber to the broker (before the broker starts)."""
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from signum.contracts import Topic
 from signum.drafting import api, lifecycle
+from signum.drafting.events import EVENTS
 from signum.drafting.recipients import DirectoryResolver
 from signum.drafting.rendering import Renderer
 from signum.drafting.repository import FolioCounters, OficioRepository, TemplateRepository
@@ -40,9 +40,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     follow = lifecycle.handlers(lifecycle.Lifecycle(repository))
     routing = InternalClient("routing", settings.routing_url, settings.infra.internal_token, timeout=5)
     readers = OficioReaders(runtime.db, routing)
-    runtime.consume(
-        [Topic.DIRECTORY, Topic.SIGNING, Topic.ROUTING], directory.handlers() | follow | readers.handlers()
-    )
+    runtime.consume(EVENTS.topics, EVENTS.handlers(directory.handlers() | follow | readers.handlers()))
 
     async def prefix_of(unidad_id: str) -> str:
         # The unit's folio prefix from the directory; the unit id until the directory has it.

@@ -5,12 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 from prometheus_client import Counter
 
-from signum.contracts import Event, Topic
+from signum.contracts import Event
+from signum.metrics.events import EVENTS
 from signum.metrics.repository import OficioTimesRepository
 from signum.metrics.settings import Settings
 from signum.platform.service import ServiceRuntime, create_app, serve
-
-OFICIO_TOPICS = [Topic.DRAFTING, Topic.SIGNING, Topic.ROUTING, Topic.STORAGE]
 
 
 def build(settings: Settings | None = None) -> FastAPI:
@@ -29,7 +28,7 @@ def build(settings: Settings | None = None) -> FastAPI:
             await repository.record(event.oficio_id, event.type, event.occurred_at)
         observed.labels(type=event.type).inc()
 
-    runtime.consume(OFICIO_TOPICS, {}, default=on_event)
+    runtime.consume(EVENTS.topics, EVENTS.handlers({}, default=on_event))
     return create_app(runtime, title="Signum — métricas")
 
 

@@ -6,7 +6,6 @@ from dataclasses import replace
 
 from fastapi import FastAPI
 
-from signum.contracts import Topic
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import InternalClient, internal_token_guard
 from signum.platform.service import ServiceRuntime, create_app, serve
@@ -14,6 +13,7 @@ from signum.platform.uploads import MULTIPART_ENVELOPE, BodyRule, Limit
 from signum.routing import api
 from signum.routing.directory_cache import CachedDirectory
 from signum.routing.domain import WorkCalendar
+from signum.routing.events import EVENTS
 from signum.routing.fanout import BroadcastNotifier
 from signum.routing.handlers import handlers
 from signum.routing.mail import Mailer
@@ -52,10 +52,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         reminder_days=settings.reminder_working_days,
         notify_outbox=relay.notify,
     )
-    runtime.consume(
-        [Topic.DRAFTING, Topic.SIGNING, Topic.ROUTING, Topic.DIRECTORY],
-        {**handlers(service), **directory.handlers()},
-    )
+    runtime.consume(EVENTS.topics, EVENTS.handlers({**handlers(service), **directory.handlers()}))
 
     async def retry_acuses() -> None:
         await service.retry_acuses()

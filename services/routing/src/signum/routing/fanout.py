@@ -3,9 +3,9 @@
 An inbox entry is written by the replica whose consumer received the event, but a browser's stream
 can be open on any replica (the gateway reaches routing through a load balancer, and Kubernetes runs
 two or more). So each replica hands its notifications to its own streams at once and also publishes
-them on the topic `signum.routing.avisos`; every replica reads that topic from its end, without a
-consumer group (each one gets every message), and hands the other replicas' notifications to its
-own streams.
+them on the topic `signum.routing.avisos` (`signum.contracts.topics.INBOX_NOTIFICATIONS`, one
+`InboxNotification` per message); every replica reads that topic from its end, without a consumer
+group (each one gets every message), and hands the other replicas' notifications to its own streams.
 
 Notifications are hints ("look again"), not records: the inbox is the record. The topic keeps them
 for an hour, nothing is committed, and while Kafka is away they are dropped, never queued without
@@ -16,18 +16,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from typing import Any
 from uuid import uuid4
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from pydantic import ValidationError
 
+from signum.contracts.routing import InboxNotification
+from signum.contracts.topics import INBOX_NOTIFICATIONS
 from signum.platform.kafka import ensure_topics
 from signum.platform.logging import get_logger
 from signum.platform.settings import InfraSettings
 from signum.routing.notifications import Notifier
 
-TOPIC = "signum.routing.avisos"
 RETENTION_MS = 3_600_000
 OUTGOING_MAX = 10_000
 RETRY_CAP_SECONDS = 10.0
@@ -41,9 +42,9 @@ class BroadcastNotifier(Notifier):
     def __init__(self, infra: InfraSettings) -> None:
         super().__init__()
         self._infra = infra
-        self.topic = infra.topic(TOPIC)
+        self.topic = infra.topic(INBOX_NOTIFICATIONS)
         self.origin = uuid4().hex
-        self._outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue(OUTGOING_MAX)
+        self._outgoing: asyncio.Queue[InboxNotification] = asyncio.Queue(OUTGOING_MAX)
         self._connected = asyncio.Event()
         self.dropped = 0
 
@@ -52,7 +53,13 @@ class BroadcastNotifier(Notifier):
         if not self._connected.is_set() or self._outgoing.full():
             self.dropped += 1  # a hint only: never let notifications pile up while Kafka is away
             return
-        self._outgoing.put_nowait({"origin": self.origin, "owner": owner, "kind": kind, "data": data})
+        try:
+            item = InboxNotification(origin=self.origin, owner=owner, kind=kind, data=data)
+        except ValidationError:
+            self.dropped += 1  # off the contract: the other replicas would refuse it anyway
+            log.warning("notification off its contract not shared", kind=kind)
+            return
+        self._outgoing.put_nowait(item)
 
     @property
     def connected(self) -> bool:
@@ -106,17 +113,16 @@ class BroadcastNotifier(Notifier):
     async def _send(self, producer: AIOKafkaProducer) -> None:
         while True:
             item = await self._outgoing.get()
-            value = json.dumps(item, default=str).encode()
-            await producer.send(self.topic, value, key=item["owner"].encode())
+            value = item.model_dump_json(fallback=str).encode()
+            await producer.send(self.topic, value, key=item.owner.encode())
 
     async def _receive(self, consumer: AIOKafkaConsumer) -> None:
         async for message in consumer:
             try:
-                item = json.loads(message.value)
-                if item.get("origin") == self.origin:
-                    continue  # already handed to this replica's streams
-                owner, kind, data = str(item["owner"]), str(item["kind"]), dict(item.get("data") or {})
-            except (ValueError, KeyError, TypeError, AttributeError):
+                item = InboxNotification.model_validate_json(message.value or b"")
+            except ValidationError:
                 log.warning("malformed notification ignored", offset=message.offset)
                 continue
-            Notifier.notify(self, owner, kind, data)
+            if item.origin == self.origin:
+                continue  # already handed to this replica's streams
+            Notifier.notify(self, item.owner, item.kind, item.data)

@@ -9,13 +9,13 @@ from datetime import timedelta
 from fastapi import APIRouter, FastAPI
 from pydantic import SecretStr
 
-from signum.contracts import Topic
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import internal_token_guard
 from signum.platform.logging import get_logger
 from signum.platform.service import ServiceRuntime, create_app, serve
 from signum.signing import api
 from signum.signing.credentials import TrustPolicy, read_certificates
+from signum.signing.events import EVENTS
 from signum.signing.handlers import handlers
 from signum.signing.pades import Timestamper
 from signum.signing.repository import SigningRepository
@@ -100,7 +100,7 @@ def components(settings: Settings) -> Components:
     )
     # The directory's read model tells whose RFC each signer has (their e.firma must match it).
     runtime.on_startup(directory.ensure_indexes)
-    runtime.consume([Topic.DRAFTING, Topic.DIRECTORY], handlers(repository) | directory.handlers())
+    runtime.consume(EVENTS.topics, EVENTS.handlers(handlers(repository) | directory.handlers()))
     return Components(runtime, engine, service, repository, authority, seals, directory)
 
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
-from signum.contracts import Topic
 from signum.platform.http import InternalClient, internal_token_guard
 from signum.platform.readers import OficioReaders
 from signum.platform.s3 import build_s3_client
@@ -16,6 +15,7 @@ from signum.platform.workers import Workers
 from signum.storage import api
 from signum.storage.archives import ArchiveLimits
 from signum.storage.domain import Catalogue
+from signum.storage.events import EVENTS
 from signum.storage.handlers import handlers
 from signum.storage.objectstore import ObjectStore
 from signum.storage.repository import AuditRepository, ObjectRepository, OficioRepository
@@ -77,7 +77,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.on_startup(parts.service.objects.ensure_indexes)
     runtime.on_startup(parts.audit.repo.ensure_indexes)
     by_type, default = handlers(parts.service, parts.audit)
-    runtime.consume(list(Topic), by_type, default=default)
+    runtime.consume(EVENTS.topics, EVENTS.handlers(by_type, default))
     window = settings.retention_window_days
 
     async def warn_expiring() -> None:
