@@ -10,7 +10,7 @@ against the "Produced by" and "Consumed by" sentences of every contract's docstr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -94,8 +94,3 @@ class EventMap:
             assert handler is not None
             chosen[type_] = handler
         return chosen
-
-
-def consumers_of(cls: type[Event], maps: Iterable[EventMap]) -> list[str]:
-    """The services whose maps consume `cls`, sorted."""
-    return sorted(m.service for m in maps if cls in m.consumes)
