@@ -271,7 +271,6 @@ class DirectoryRepository:
 
     async def set_puesto_de(self, funcionario_id: str, puesto_id: str | None) -> None:
         """Record where an official sits (not versioned: no event)."""
-        # Under the document's lock, like every write the outbox relay may race (see outbox.py).
         await update_with_events(
             self.funcionarios_coll, {"_id": funcionario_id}, {"$set": {"puesto_id": puesto_id}}, []
         )
