@@ -18,6 +18,7 @@ from signum.platform.outbox import (
     OUTBOX,
     OUTBOX_SINCE,
     OutboxRelay,
+    ensure_outbox_indexes,
     insert_with_events,
     new_document_with_events,
     update_with_events,
@@ -325,3 +326,15 @@ async def test_events_written_in_a_transaction_are_published_only_if_it_commits(
         settle=0.5,
     )
     assert str(dropped.event_id) not in _ids(records)
+
+
+async def test_the_relays_index_is_sparse_and_replaces_the_plain_one(db: AsyncIOMotorDatabase[Any]) -> None:
+    """Only documents with pending events are in it; a collection indexed by an earlier version
+    gets it too, and starting again changes nothing."""
+    earlier, fresh = db["aggregates"], db["never_written"]
+    await earlier.create_index([(OUTBOX_SINCE, 1)], name="outbox_since")
+    for coll in (earlier, fresh, earlier):
+        await ensure_outbox_indexes(coll)
+    for coll in (earlier, fresh):
+        on_since = [ix async for ix in coll.list_indexes() if dict(ix["key"]) == {OUTBOX_SINCE: 1}]
+        assert [(ix["name"], ix.get("sparse")) for ix in on_since] == [("outbox_pending", True)]

@@ -260,7 +260,7 @@ async def _expire_at_expira(collection: AsyncIOMotorCollection[Any]) -> None:
         # The plain index of the same key that came before (removed by a job then).
         await collection.drop_index("expira_1")
     except OperationFailure as exc:
-        if exc.code != 27:  # IndexNotFound
+        if exc.code not in (26, 27):  # NamespaceNotFound (a new collection), IndexNotFound
             raise
     await collection.create_index([("expira", ASCENDING)], expireAfterSeconds=0, name=TTL_INDEX)
 

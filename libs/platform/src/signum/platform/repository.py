@@ -28,6 +28,7 @@ OUTBOX_LEASE_OWNER = "_outbox_lease_owner"
 # reads those and nothing else, however many documents the collection holds.
 OUTBOX_INDEX = "outbox_pending"
 _OLD_OUTBOX_INDEX = "outbox_since"  # the same key without `sparse` (every document in it)
+_NOTHING_TO_DROP = (26, 27)  # NamespaceNotFound (no collection yet), IndexNotFound (dropped already)
 
 
 def with_events(update: dict[str, Any], events: Sequence[Event]) -> dict[str, Any]:
@@ -66,13 +67,14 @@ class OutboxStore:
         self.collection = collection
 
     async def ensure_indexes(self) -> None:
-        """The relay's index (and the one it replaces, dropped)."""
-        await self.collection.create_index([(OUTBOX_SINCE, ASCENDING)], name=OUTBOX_INDEX, sparse=True)
+        """The relay's index (the plain one it replaces is dropped first: MongoDB refuses two
+        indexes of the same key that differ only in `sparse`)."""
         try:
             await self.collection.drop_index(_OLD_OUTBOX_INDEX)
         except OperationFailure as exc:
-            if exc.code != 27:  # IndexNotFound: a new collection, or dropped already
+            if exc.code not in _NOTHING_TO_DROP:
                 raise
+        await self.collection.create_index([(OUTBOX_SINCE, ASCENDING)], name=OUTBOX_INDEX, sparse=True)
 
     async def pending(self) -> int:
         """How many documents have events not yet published."""
