@@ -234,6 +234,32 @@ def test_service_reaches_the_compose_infrastructure(compose: dict[str, Any], nam
     assert env["SIGNUM_S3_URL"] == "http://minio:9000"
 
 
+def test_mongo_is_a_replica_set_the_services_connect_to_as_one(compose: dict[str, Any]) -> None:
+    """Transactions and change streams need a replica set: mongod runs with `--replSet`, its
+    healthcheck initiates the set with the member the services' URL names, and the URL names
+    the set (a driver then follows the primary)."""
+    mongo = compose["services"]["mongo"]
+    command = " ".join(mongo["entrypoint"])
+    replica_set = re.search(r"mongod .*--replSet (\S+)", command)
+    assert replica_set, "mongod does not run as a replica set"
+    assert "--keyFile" in command  # a replica set with authorization refuses to start without one
+    check = " ".join(mongo["healthcheck"]["test"])
+    initiated = re.search(
+        r"rs\.initiate\(\{_id: '([^']+)', members: \[\{_id: 0, host: '([^']+)'\}\]\}\)", check
+    )
+    assert initiated, "nothing initiates the replica set"
+    assert initiated.group(1) == replica_set.group(1)
+    assert "isWritablePrimary" in check, "healthy must mean writable, not only up"
+    for name in SERVICES:
+        env = interpolate_all(
+            environment(compose["services"][name]), dict.fromkeys(required_variables(compose), "s")
+        )
+        url = env["SIGNUM_MONGO_URL"]
+        assert f"@{initiated.group(2)}/" in url
+        assert f"replicaSet={replica_set.group(1)}" in url.split("?", 1)[1].split("&")
+        assert compose["services"][name]["depends_on"]["mongo"] == {"condition": "service_healthy"}
+
+
 def test_gateway_finds_each_service_on_its_port(compose: dict[str, Any]) -> None:
     env = environment(compose["services"]["gateway"])
     for service in INTERNAL_SERVICES:

@@ -3,10 +3,12 @@ consistent with the conventions and with the Prometheus rules."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 import pytest
@@ -35,6 +37,7 @@ from tests.deploy.conventions import (
 BASE = K8S / "base"
 OVERLAY = K8S / "overlays" / "monterrey"
 MONITORING = K8S / "monitoring"
+MONGODB = K8S / "mongodb"
 K8S_SCHEMAS = SCHEMAS / "kubernetes" / "v1.30.0-local-strict"
 AUTOSCALED = {"gateway", "routing"}
 FIXED_REPLICAS = {"drafting": 2, "signing": 1, "storage": 1, "metrics": 1}
@@ -135,7 +138,7 @@ def test_vendored_schemas_refuse_a_misspelt_field(validators: dict[tuple[str, st
     validate(deployment, validators)
 
 
-@pytest.mark.parametrize("directory", [BASE, MONITORING], ids=lambda p: p.name)
+@pytest.mark.parametrize("directory", [BASE, MONITORING, MONGODB], ids=lambda p: p.name)
 def test_manifests_validate_against_kubernetes_1_30(directory: Path, validators: dict[Any, Any]) -> None:
     docs = resources_of(directory)
     assert docs
@@ -384,6 +387,89 @@ def test_the_namespace_enforces_the_restricted_pod_security_standard(base: list[
     assert load_yaml(BASE / "kustomization.yaml")["namespace"] == "signum"
 
 
+# --- the optional MongoDB replica set ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mongodb() -> list[dict[str, Any]]:
+    return resources_of(MONGODB)
+
+
+def test_mongodb_is_a_three_member_replica_set_signum_connects_to(mongodb: list[dict[str, Any]]) -> None:
+    """The StatefulSet's members, the set the init job initiates and the URL Signum is given
+    (overlays/monterrey/secrets.env.example) name the same replica set and the same hosts."""
+    (statefulset,) = of_kind(mongodb, "StatefulSet").values()
+    service = of_kind(mongodb, "Service")[statefulset["spec"]["serviceName"]]
+    assert service["spec"]["clusterIP"] == "None", "members need stable names: a headless Service"
+    assert service["spec"]["publishNotReadyAddresses"] is True
+    namespace = load_yaml(MONGODB / "kustomization.yaml")["namespace"]
+    replicas = statefulset["spec"]["replicas"]
+    assert replicas == 3
+    hosts = [
+        f"{statefulset['metadata']['name']}-{i}.{service['metadata']['name']}.{namespace}.svc:27017"
+        for i in range(replicas)
+    ]
+
+    (mongod,) = containers(statefulset)
+    args = mongod["args"]
+    replica_set = args[args.index("--replSet") + 1]
+    key_file = args[args.index("--keyFile") + 1]
+    assert any(key_file.startswith(m["mountPath"] + "/") for m in mongod["volumeMounts"])
+
+    script = (MONGODB / "init-replica-set.js").read_text(encoding="utf-8")
+    assert f'rs.initiate({{ _id: "{replica_set}", members }})' in script
+    members = re.search(
+        r"const members = \[([\d, ]+)\]\.map\(\(i\) => \(\{ _id: i, host: `([^`]+)` \}\)\)", script
+    )
+    assert members, "the init script does not list the members"
+    listed = [members.group(2).replace("${i}", i.strip()) for i in members.group(1).split(",")]
+    assert listed == hosts
+
+    job = of_kind(mongodb, "Job")["mongo-init"]
+    assert any(hosts[0].removesuffix(":27017") in a for a in containers(job)[0]["command"])
+
+    url = urlsplit(read_env_file(OVERLAY / "secrets.env.example")["SIGNUM_MONGO_URL"])
+    assert url.netloc.split("@", 1)[1].split(",") == hosts
+    assert parse_qs(url.query)["replicaSet"] == [replica_set]
+    assert url.netloc.split(":", 1)[0] == "signum"  # the user the init job creates
+    assert 'createUser({ user: "signum"' in script
+    for service_name in SERVICES:
+        assert f"signum_{service_name}" in script or "`signum_${s}`" in script
+
+
+def test_mongodb_pods_are_locked_down(mongodb: list[dict[str, Any]]) -> None:
+    namespace = of_kind(mongodb, "Namespace")["mongodb"]
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    for workload in [*of_kind(mongodb, "StatefulSet").values(), *of_kind(mongodb, "Job").values()]:
+        pod = workload["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert pod["automountServiceAccountToken"] is False
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            context = container["securityContext"]
+            assert context["allowPrivilegeEscalation"] is False
+            assert context["readOnlyRootFilesystem"] is True
+            assert context["capabilities"] == {"drop": ["ALL"]}
+            assert container["resources"]["limits"]["memory"]
+    (budget,) = of_kind(mongodb, "PodDisruptionBudget").values()
+    assert budget["spec"]["maxUnavailable"] == 1  # a majority of three stays up
+
+
+def test_the_mongodb_credentials_example_has_the_keys_the_pods_read(mongodb: list[dict[str, Any]]) -> None:
+    example = read_env_file(MONGODB / "credentials.env.example")
+    read: set[str] = set()
+    for workload in [*of_kind(mongodb, "StatefulSet").values(), *of_kind(mongodb, "Job").values()]:
+        pod = workload["spec"]["template"]["spec"]
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            read |= {
+                e["valueFrom"]["secretKeyRef"]["key"] for e in container.get("env", []) if "valueFrom" in e
+            }
+        for volume in pod.get("volumes", []):
+            read |= {item["key"] for item in volume.get("secret", {}).get("items", [])}
+    assert set(example) == read
+    assert all(v == "root" or "REPLACE_ME" in v for v in example.values())
+
+
 # --- configuration and secrets ----------------------------------------------------------------
 
 
@@ -482,6 +568,38 @@ def built_overlay(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, An
     )
     assert result.returncode == 0, result.stderr
     return [d for d in yaml.safe_load_all(result.stdout) if d]
+
+
+def test_built_mongodb_validates_against_kubernetes_1_30(tmp_path: Path, validators: dict[Any, Any]) -> None:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed (it builds kustomizations offline)")
+    work = tmp_path / "mongodb"
+    shutil.copytree(MONGODB, work)
+    shutil.copy(work / "credentials.env.example", work / "credentials.env")
+    result = subprocess.run(
+        [kubectl, "kustomize", str(work)], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    built = [d for d in yaml.safe_load_all(result.stdout) if d]
+    assert {d["kind"] for d in built} == {
+        "Namespace",
+        "ConfigMap",
+        "Secret",
+        "Service",
+        "StatefulSet",
+        "PodDisruptionBudget",
+        "Job",
+    }
+    generated = {d["kind"]: d["metadata"]["name"] for d in built if d["kind"] in {"ConfigMap", "Secret"}}
+    for doc in built:
+        assert doc["metadata"].get("namespace", "mongodb") == "mongodb"
+        validate(doc, validators)
+        text = yaml.safe_dump(doc)
+        if doc["kind"] in {"StatefulSet", "Job"}:
+            assert "name: mongo-credentials\n" not in text
+            assert "secretName: mongo-credentials\n" not in text
+            assert generated["Secret"] in text
 
 
 def test_built_overlay_validates_against_kubernetes_1_30(

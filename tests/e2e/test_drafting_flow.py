@@ -179,8 +179,7 @@ async def test_templates_are_read_by_officials_and_previewed_as_pdf(world: World
 
 async def test_saves_right_after_creation_are_kept_while_the_relay_publishes(world: World) -> None:
     """The relay clears each new draft's events while the author is already saving: no save that
-    was acknowledged may be undone by the relay's write (FerretDB applies updates as read, change,
-    write back)."""
+    was acknowledged may be undone by the relay's write to the same document."""
     autor = await world.as_("autor@A")
     oficios = []
     for n in range(12):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -19,8 +20,10 @@ from signum.gateway.identity.errors import (
     WeakPasswordError,
 )
 from signum.gateway.identity.limits import AddressLimiter
-from signum.gateway.identity.repository import IdentityRepository
+from signum.gateway.identity.repository import IdentityRepository, Session
 from signum.gateway.identity.service import IdentityService, LoginPolicy
+from signum.platform.mongo import build_mongo_client
+from signum.platform.settings import InfraSettings
 from tests.identity.conftest import DirectoryStub, funcionario
 
 pytestmark = pytest.mark.stack
@@ -88,6 +91,39 @@ async def test_accounts_written_before_get_their_user_part_at_start(
     await identity_repo.ensure_indexes()
     (found,) = await identity_repo.accounts_by_local_part("Eva.Solis")
     assert found.funcionario_id == "7001"
+
+
+@pytest.mark.timeout(180)
+async def test_sessions_oidc_states_and_counted_failures_expire_by_a_ttl_index(infra: InfraSettings) -> None:
+    """MongoDB removes them once `expira` passes (no purge job); a database whose `expira` index
+    came before the TTL gets it replaced at start."""
+    client = build_mongo_client(infra)
+    db: Any = client[infra.database_name("gateway_ttl")]
+    try:
+        await db["sesiones"].create_index("expira")  # the plain index of earlier versions
+        repo = IdentityRepository(db)
+        await repo.ensure_indexes()
+        for coll in (repo.sessions, repo.oidc_states, repo.attempts):
+            on_expira = [ix async for ix in coll.list_indexes() if dict(ix["key"]) == {"expira": 1}]
+            assert [(ix["name"], ix.get("expireAfterSeconds")) for ix in on_expira] == [("expira_ttl", 0)]
+
+        now = datetime.now(UTC)
+        await repo.create_session(Session("vencida", "1001", "c", now - timedelta(minutes=1), "local"), now)
+        await repo.create_session(Session("vigente", "1001", "c", now + timedelta(hours=1), "local"), now)
+        await repo.save_oidc_state("vencido", {"expira": now - timedelta(minutes=1)})
+        assert await repo.claim_attempt("usuario:ana", 5, now, now - timedelta(seconds=1)) == 1
+        deadline = asyncio.get_running_loop().time() + 150
+        while (
+            await repo.session("vencida")
+            or await repo.oidc_states.find_one({"_id": "vencido"})
+            or await repo.attempts.find_one({})
+        ):
+            assert asyncio.get_running_loop().time() < deadline, "an expired document was never removed"
+            await asyncio.sleep(1)  # polling the server's TTL monitor, which has no event to wait on
+        assert await repo.session("vigente") is not None
+    finally:
+        await client.drop_database(db.name)
+        client.close()
 
 
 async def test_session_tokens_are_stored_only_as_hashes(

@@ -284,6 +284,34 @@ async def test_finds_by_a_unique_field_and_by_ids_use_their_index(db: AsyncIOMot
     assert (ids_stats["nReturned"], ids_stats["totalDocsExamined"]) == (2, 2)
 
 
+async def test_a_sparse_index_reads_only_the_documents_that_have_the_field(
+    db: AsyncIOMotorDatabase[Any],
+) -> None:
+    """The outbox relay's query: the few documents with pending events, oldest first."""
+    now = datetime.now(UTC)
+    await db.oficios.insert_many(
+        [
+            {"_id": f"o{i}", **({"_outbox_since": now + timedelta(seconds=-i)} if i % 50 == 0 else {})}
+            for i in range(500)
+        ]
+    )
+    await db.oficios.create_index([("_outbox_since", ASCENDING)], sparse=True, name="outbox_pending")
+
+    find = {
+        "find": "oficios",
+        "filter": {"_outbox_since": {"$exists": True}},
+        "sort": {"_outbox_since": 1},
+        "limit": 3,
+    }
+    stages, stats = await _explain(db, find)
+    found = [d["_id"] async for d in db.oficios.find(find["filter"]).sort("_outbox_since", 1).limit(3)]
+
+    assert _index_names(stages) == {"outbox_pending"}, stages
+    assert "COLLSCAN" not in {s["stage"] for s in stages}, stages
+    assert stats["totalDocsExamined"] <= 10, stats
+    assert found == ["o450", "o400", "o350"]
+
+
 # --- Multi-document transactions -----------------------------------------------------------------
 
 
@@ -408,6 +436,22 @@ async def test_pull_with_a_condition_removes_only_the_matching_elements(
         "outbox": [{"event_id": "b", "lease": 9}, {"event_id": "c", "lease": 5}],
         "lectores": ["f1"],
     }
+
+
+async def test_min_keeps_the_earliest_date_and_sets_a_missing_one(db: AsyncIOMotorDatabase[Any]) -> None:
+    """The outbox keeps a document's oldest pending event time with `$min`."""
+    first = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    await db.oficios.insert_one({"_id": "o1"})
+
+    await db.oficios.update_one({"_id": "o1"}, {"$min": {"desde": first + timedelta(hours=1)}})
+    await db.oficios.update_one({"_id": "o1"}, {"$min": {"desde": first}})
+    await db.oficios.update_one({"_id": "o1"}, {"$min": {"desde": first + timedelta(hours=2)}})
+    await db.oficios.update_one({"_id": "o2"}, {"$min": {"desde": first}}, upsert=True)
+
+    assert [d async for d in db.oficios.find({}).sort("_id", 1)] == [
+        {"_id": "o1", "desde": first},
+        {"_id": "o2", "desde": first},
+    ]
 
 
 async def test_arrays_inside_arrays_are_stored_queried_and_updated(db: AsyncIOMotorDatabase[Any]) -> None:

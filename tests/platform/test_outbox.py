@@ -13,10 +13,12 @@ from motor.motor_asyncio import AsyncIOMotorDatabase
 from signum.contracts import Event
 from signum.platform.kafka import publish_event
 from signum.platform.metrics import ServiceMetrics
+from signum.platform.mongo import build_mongo_client
 from signum.platform.outbox import (
     OUTBOX,
     OUTBOX_SINCE,
     OutboxRelay,
+    ensure_outbox_indexes,
     insert_with_events,
     new_document_with_events,
     update_with_events,
@@ -162,8 +164,8 @@ async def test_an_event_added_while_the_relay_publishes_is_not_lost(
 async def test_saves_while_the_relay_clears_are_never_undone(
     infra: InfraSettings, db: AsyncIOMotorDatabase[Any], broker: KafkaBroker
 ) -> None:
-    """FerretDB applies an update as read, change, write back: the relay's clearing write must not
-    land between a writer's read and write-back, or the writer's acknowledged change is undone."""
+    """The relay's clearing write and a writer's save of the same document, landing in any order,
+    keep both: the save and the clearing."""
     coll = db["aggregates"]
     relay = OutboxRelay(
         [coll], lambda e: publish_event(broker, infra, e), ServiceMetrics("t8"), poll_seconds=0.01
@@ -224,3 +226,115 @@ async def test_a_write_with_events_wakes_its_relay_at_once(db: AsyncIOMotorDatab
         assert len(published) == 2
     finally:
         await relay.stop()
+
+
+@pytest.mark.timeout(180)
+async def test_concurrent_writers_and_two_relays_lose_nothing_and_keep_each_documents_order(
+    infra: InfraSettings, db: AsyncIOMotorDatabase[Any], broker: KafkaBroker
+) -> None:
+    """Two replicas' relays and eight writers (each with a client of its own, as separate processes
+    would have) on the same few documents at once: every change is kept, every event reaches the
+    topic, and each document's events arrive in the order they were written (a duplicate can only
+    repeat an event already seen, which the idempotent consumer drops)."""
+    writers, writes, documents = 8, 25, 4
+    oficio_ids = [oficio_created().oficio_id for _ in range(documents)]
+    clients = [build_mongo_client(infra) for _ in range(writers + 2)]
+    colls = [client[db.name]["aggregates"] for client in clients]
+    for oficio_id in oficio_ids:
+        await colls[0].insert_one({"_id": oficio_id, "n": 0})
+
+    published: list[str] = []
+
+    async def publish(e: Event) -> None:
+        await publish_event(broker, infra, e)
+        published.append(str(e.event_id))
+
+    relays = [
+        OutboxRelay([colls[writers + i]], publish, ServiceMetrics(f"t1{i}"), poll_seconds=0.01, batch=3)
+        for i in range(2)
+    ]
+    written: dict[str, list[str]] = {oficio_id: [] for oficio_id in oficio_ids}
+
+    async def writer(w: int) -> None:
+        for k in range(writes):
+            oficio_id = oficio_ids[(w + k) % documents]
+            event = oficio_created(oficio_id)
+            written[oficio_id].append(str(event.event_id))
+            change = {"$inc": {"n": 1}, "$push": {"applied": str(event.event_id)}}
+            await update_with_events(colls[w], {"_id": oficio_id}, change, [event])
+
+    for relay in relays:
+        relay.start()
+    try:
+        await asyncio.gather(*(writer(w) for w in range(writers)))
+        deadline = asyncio.get_running_loop().time() + 60
+        while await relays[0].pending():
+            assert asyncio.get_running_loop().time() < deadline, "events left in the outbox"
+            await asyncio.sleep(0.05)  # polling the relays' progress, which has no event to wait on
+    finally:
+        for relay in relays:
+            await relay.stop()
+        for client in clients:
+            client.close()
+
+    docs = {d["_id"]: d async for d in db["aggregates"].find({"_id": {"$in": oficio_ids}})}
+    assert sum(d["n"] for d in docs.values()) == writers * writes, "a writer's change was lost"
+    assert all(d[OUTBOX] == [] and OUTBOX_SINCE not in d for d in docs.values())
+    everything = {e for ids in written.values() for e in ids}
+    assert set(published) == everything
+
+    ours = set(oficio_ids)
+    records = await collect(
+        infra.kafka_url,
+        infra.topic(oficio_created().topic.value),
+        until=lambda r: everything <= {json.loads(x.value)["event_id"] for x in r},
+        within=60,
+    )
+    arrived: dict[str, list[str]] = {oficio_id: [] for oficio_id in oficio_ids}
+    for record in records:
+        body = json.loads(record.value)
+        if body["oficio_id"] in ours and body["event_id"] not in arrived[body["oficio_id"]]:
+            arrived[body["oficio_id"]].append(body["event_id"])  # what a consumer applies: first copies
+    for oficio_id in oficio_ids:
+        # `applied` is the order the server applied the writes (each pushed its event id there in
+        # the same update): a consumer must see the document's events in that order.
+        assert arrived[oficio_id] == docs[oficio_id]["applied"]
+        assert sorted(arrived[oficio_id]) == sorted(written[oficio_id])
+
+
+async def test_events_written_in_a_transaction_are_published_only_if_it_commits(
+    infra: InfraSettings, db: AsyncIOMotorDatabase[Any], broker: KafkaBroker
+) -> None:
+    coll, log = db["aggregates"], db["ledger"]
+    await db.create_collection("ledger")  # a transaction cannot create a collection on every server
+    kept, dropped = oficio_created(), oficio_created()
+    for event, commit in ((kept, True), (dropped, False)):
+        async with await db.client.start_session() as session, session.start_transaction():
+            await insert_with_events(coll, {"_id": event.oficio_id}, [event], session=session)
+            await log.insert_one({"_id": event.oficio_id, "asiento": 1}, session=session)
+            if not commit:
+                await session.abort_transaction()
+
+    relay = OutboxRelay([coll], lambda e: publish_event(broker, infra, e), ServiceMetrics("t12"))
+    assert await relay.drain() == 1
+    assert await coll.find_one({"_id": dropped.oficio_id}) is None
+    assert await log.find_one({"_id": kept.oficio_id}) is not None
+    records = await collect(
+        infra.kafka_url,
+        infra.topic(kept.topic.value),
+        until=lambda r: str(kept.event_id) in _ids(r),
+        settle=0.5,
+    )
+    assert str(dropped.event_id) not in _ids(records)
+
+
+async def test_the_relays_index_is_sparse_and_replaces_the_plain_one(db: AsyncIOMotorDatabase[Any]) -> None:
+    """Only documents with pending events are in it; a collection indexed by an earlier version
+    gets it too, and starting again changes nothing."""
+    earlier, fresh = db["aggregates"], db["never_written"]
+    await earlier.create_index([(OUTBOX_SINCE, 1)], name="outbox_since")
+    for coll in (earlier, fresh, earlier):
+        await ensure_outbox_indexes(coll)
+    for coll in (earlier, fresh):
+        on_since = [ix async for ix in coll.list_indexes() if dict(ix["key"]) == {OUTBOX_SINCE: 1}]
+        assert [(ix["name"], ix.get("sparse")) for ix in on_since] == [("outbox_pending", True)]

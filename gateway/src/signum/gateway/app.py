@@ -6,7 +6,7 @@ import contextlib
 import functools
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -43,8 +43,6 @@ from signum.platform.health import CheckFailed
 from signum.platform.http import InternalClient
 from signum.platform.service import ServiceRuntime, create_app, serve
 from signum.platform.uploads import MULTIPART_ENVELOPE, BodyRule, Limit
-
-PURGE_EVERY_SECONDS = 600.0
 
 
 def service_ready(client: InternalClient):  # type: ignore[no-untyped-def]
@@ -141,11 +139,6 @@ def build(settings: Settings | None = None) -> FastAPI:
 
     identity_repo = IdentityRepository(runtime.db)
     runtime.on_startup(identity_repo.ensure_indexes)
-
-    async def purge_expired() -> None:
-        await identity_repo.purge_expired(datetime.now(UTC))
-
-    runtime.every(PURGE_EVERY_SECONDS, purge_expired)
     identity = build_identity(settings, identity_repo, directory)
     oidc = build_oidc(settings, identity_repo)
 

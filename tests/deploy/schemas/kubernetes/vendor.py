@@ -27,6 +27,8 @@ KINDS = [
     "poddisruptionbudget-policy-v1",
     "horizontalpodautoscaler-autoscaling-v2",
     "ingress-networking-v1",
+    "statefulset-apps-v1",
+    "job-batch-v1",
 ]
 # Kind files point into the definitions file; definitions point at each other locally.
 DEFS_PREFIXES = ("/api/_definitions.json#/$defs/", "#/$defs/")

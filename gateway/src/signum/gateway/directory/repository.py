@@ -3,11 +3,9 @@
 Five collections in the gateway's database, one document per entity, keyed by the entity's id,
 each with a `revision` and its pending events (`_outbox`) written in the same update as the change.
 
-FerretDB 1.24 (the development and test server, built with the patches in
-`signum.localstack.mongo`) narrows a query by `_id` through its index but scans the whole collection
-for any other filter, even an indexed one. So: updates filter on `_id` (a write lease keeps two
-writers of the directory apart), the position an official holds is kept on the official's document
-too, and the small collections (units, suplencias) are read whole.
+Look-ups go through the indexes of `ensure_indexes` (ids, unit, holder, parent unit, stand-in). A
+write lease keeps two writers of the whole directory (imports, changes) apart. The position an
+official holds is also kept on the official's document (`puesto_id`), as the importer plans it.
 """
 
 from __future__ import annotations
@@ -122,17 +120,13 @@ class DirectoryRepository:
         return None if doc is None else _unidad(doc)
 
     async def subunidades(self, unidad_id: str) -> list[str]:
-        """The unit and all the units below it."""
-        children: dict[str, list[str]] = {}
-        async for doc in self.unidades_coll.find({}, {"padre_id": 1}):
-            if doc.get("padre_id"):
-                children.setdefault(doc["padre_id"], []).append(doc["_id"])
-        found, pending = [unidad_id], [unidad_id]
-        while pending:
-            for child in sorted(children.get(pending.pop(), [])):
-                if child not in found:
-                    found.append(child)
-                    pending.append(child)
+        """The unit and all the units below it (one query per level, through the `padre` index)."""
+        found, seen, level = [unidad_id], {unidad_id}, [unidad_id]
+        while level:
+            cursor = self.unidades_coll.find({"padre_id": {"$in": level}}, {"_id": 1}).sort("_id", ASCENDING)
+            level = [d["_id"] async for d in cursor if d["_id"] not in seen]
+            seen.update(level)
+            found += level
         return found
 
     async def suplencias_vigentes(self, suplente_id: str, on: date) -> list[Suplencia]:
@@ -171,12 +165,8 @@ class DirectoryRepository:
         return [_puesto(d) async for d in cursor]
 
     async def funcionarios_por_id(self, ids: Iterable[str]) -> dict[str, Funcionario]:
-        found: dict[str, Funcionario] = {}
-        for fid in sorted(set(ids)):  # one `_id` look-up each: the fast path on FerretDB
-            f = await self.funcionario(fid)
-            if f is not None:
-                found[f.id] = f
-        return found
+        cursor = self.funcionarios_coll.find({"_id": {"$in": sorted(set(ids))}}, _NO_OUTBOX)
+        return {d["_id"]: _funcionario(d) async for d in cursor}
 
     async def buscar_funcionarios(
         self,
@@ -271,18 +261,12 @@ class DirectoryRepository:
 
     async def set_puesto_de(self, funcionario_id: str, puesto_id: str | None) -> None:
         """Record where an official sits (not versioned: no event)."""
-        # Under the document's lock, like every write the outbox relay may race (see outbox.py).
-        await update_with_events(
-            self.funcionarios_coll, {"_id": funcionario_id}, {"$set": {"puesto_id": puesto_id}}, []
-        )
+        await self.funcionarios_coll.update_one({"_id": funcionario_id}, {"$set": {"puesto_id": puesto_id}})
 
     async def release_unique(self, funcionario_id: str, field: str) -> None:
         """Free a unique value (correo, rfc, curp) another official of the same import takes."""
-        await update_with_events(
-            self.funcionarios_coll,
-            {"_id": funcionario_id},
-            {"$set": {field: f"~liberado~{funcionario_id}"}},
-            [],
+        await self.funcionarios_coll.update_one(
+            {"_id": funcionario_id}, {"$set": {field: f"~liberado~{funcionario_id}"}}
         )
 
     async def insert_suplencia(self, suplencia: Suplencia, event: Event) -> None:

@@ -1,7 +1,7 @@
 """Failed logins per client address: a sliding window kept in memory by each gateway replica.
 
 In memory, not in MongoDB: it is a flood brake checked before any other work, so it must cost
-nothing (no write per attempt; FerretDB also loses concurrent `$inc`). With several replicas an
+nothing (no write per attempt). With several replicas an
 address gets the limit on each; the per-account limit, which is in MongoDB, is what protects an
 account whatever replica answers.
 """

@@ -1,4 +1,9 @@
-"""The only module of identity that talks to MongoDB: accounts, sessions, API keys, OIDC states."""
+"""The only module of identity that talks to MongoDB: accounts, sessions, API keys, OIDC states.
+
+Sessions, OIDC states and counted failed logins carry `expira`; a TTL index on it lets MongoDB
+remove them once it passes (its monitor runs every minute). Until then a read checks `expira`
+itself, so an expired session or state is refused the moment it expires.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorDatabase
-from pymongo.errors import DuplicateKeyError
+from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 
 def local_part(usuario: str) -> str:
@@ -55,8 +61,8 @@ class IdentityRepository:
         self.api_keys = db["api_keys"]
         self.oidc_states = db["oidc_estados"]
         # One document per failed login still counted against a user name (`<key>:<n>`, n from 1
-        # to the limit). Inserting under a unique `_id` is the one write FerretDB does atomically
-        # (it loses concurrent `$inc`), so parallel attempts can never claim more than the limit.
+        # to the limit): a unique `_id` lets parallel attempts never claim more than the limit,
+        # and each counted failure expires on its own.
         self.attempts = db["intentos_fallidos"]
 
     async def ensure_indexes(self) -> None:
@@ -68,9 +74,8 @@ class IdentityRepository:
                 {"_id": doc["_id"]}, {"$set": {"usuario_local": local_part(doc["usuario"])}}
             )
         await self.sessions.create_index("funcionario_id")
-        await self.sessions.create_index("expira")
-        await self.oidc_states.create_index("expira")
-        await self.attempts.create_index("expira")
+        for expiring in (self.sessions, self.oidc_states, self.attempts):
+            await _expire_at_expira(expiring)
 
     # --- accounts ---------------------------------------------------------------------------
 
@@ -202,13 +207,6 @@ class IdentityRepository:
         """The session that changed its temporary password may now do everything."""
         await self.sessions.update_one({"_id": token_hash}, {"$set": {"debe_cambiar": False}})
 
-    async def purge_expired(self, now: datetime) -> int:
-        """FerretDB has no TTL indexes: expired sessions and OIDC states are removed here."""
-        sessions = await self.sessions.delete_many({"expira": {"$lt": now}})
-        states = await self.oidc_states.delete_many({"expira": {"$lt": now}})
-        attempts = await self.attempts.delete_many({"expira": {"$lt": now}})
-        return int(sessions.deleted_count + states.deleted_count + attempts.deleted_count)
-
     # --- API keys ---------------------------------------------------------------------------
 
     async def insert_api_key(self, key: ApiKey) -> None:
@@ -251,6 +249,20 @@ class IdentityRepository:
         """Read and delete: a state is good for one callback only."""
         doc: dict[str, Any] | None = await self.oidc_states.find_one_and_delete({"_id": state})
         return doc
+
+
+TTL_INDEX = "expira_ttl"
+
+
+async def _expire_at_expira(collection: AsyncIOMotorCollection[Any]) -> None:
+    """A TTL index on `expira`: MongoDB removes each document once its `expira` has passed."""
+    try:
+        # The plain index of the same key that came before (removed by a job then).
+        await collection.drop_index("expira_1")
+    except OperationFailure as exc:
+        if exc.code not in (26, 27):  # NamespaceNotFound (a new collection), IndexNotFound
+            raise
+    await collection.create_index([("expira", ASCENDING)], expireAfterSeconds=0, name=TTL_INDEX)
 
 
 def _account(doc: dict[str, Any]) -> Account:

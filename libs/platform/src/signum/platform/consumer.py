@@ -1,4 +1,8 @@
-"""The idempotent event consumer: each event applied once, failures retried, poison to the DLQ."""
+"""The idempotent event consumer: each event applied once, failures retried, poison to the DLQ.
+
+`apply_once` and `apply_if_newer` (idempotent effects on one document) are written in
+`signum.platform.repository` and offered here.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +24,19 @@ from signum.contracts.topics import dlq_topic
 from signum.platform.errors import SignumError
 from signum.platform.logging import bind_correlation_id, get_logger
 from signum.platform.metrics import ServiceMetrics
+from signum.platform.repository import apply_if_newer, apply_once
 from signum.platform.settings import InfraSettings
 
 Handler = Callable[[Event], Awaitable[None]]
+
+__all__ = [
+    "EventConsumer",
+    "Handler",
+    "Incoming",
+    "ProcessedEvents",
+    "apply_if_newer",
+    "apply_once",
+]
 
 PROCESSED_EVENTS = "processed_events"
 INFRA_BACKOFF_CAP_SECONDS = 30.0
@@ -58,64 +72,6 @@ class ProcessedEvents:
             await self._coll.insert_one(
                 {"_id": str(event.event_id), "type": event.type, "at": datetime.now(UTC)}
             )
-
-
-async def apply_once(
-    collection: AsyncIOMotorCollection[Any],
-    doc_id: Any,
-    event: Event,
-    update: dict[str, Any],
-    *,
-    upsert: bool = True,
-) -> bool:
-    """Apply `update` to one document unless this event was already applied to it.
-
-    The event id is recorded in the same atomic update (`_applied`), so even a crash between the
-    effect and `ProcessedEvents.mark` cannot apply it twice. Returns False if it was a duplicate.
-    """
-    event_id = str(event.event_id)
-    merged = {op: dict(fields) for op, fields in update.items()}
-    merged.setdefault("$push", {})["_applied"] = event_id
-    try:
-        result = await collection.update_one(
-            {"_id": doc_id, "_applied": {"$ne": event_id}}, merged, upsert=upsert
-        )
-    except DuplicateKeyError:
-        return False  # the upsert met the existing document that already holds this event id
-    return bool(result.modified_count or result.upserted_id is not None)
-
-
-async def apply_if_newer(
-    collection: AsyncIOMotorCollection[Any],
-    doc_id: Any,
-    version: int,
-    fields: dict[str, Any],
-    *,
-    version_field: str = "version",
-) -> bool:
-    """Set `fields` on one document, stamped with `version`, unless it holds that version or a later one.
-
-    For read models of a state the owner numbers (a draft's version): applying the same version
-    again changes nothing, and an older one arriving after a newer one is ignored. A missing
-    document is created; a document without a version (written before it was kept) counts as older.
-    Returns whether the fields were written.
-    """
-    older = {"$or": [{version_field: {"$lt": version}}, {version_field: {"$exists": False}}]}
-    for _ in range(3):
-        result = await collection.update_one(
-            {"_id": doc_id, **older}, {"$set": {**fields, version_field: version}}
-        )
-        if result.matched_count:
-            return True
-        try:
-            await collection.insert_one({"_id": doc_id, **fields, version_field: version})
-            return True
-        except DuplicateKeyError:
-            # It exists: at this version or a later one (nothing to do), or someone created it
-            # meanwhile with an older one (try the update again).
-            if await collection.find_one({"_id": doc_id, version_field: {"$gte": version}}, {"_id": 1}):
-                return False
-    return False
 
 
 class EventConsumer:

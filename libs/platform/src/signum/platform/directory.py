@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
 from pymongo import ASCENDING
-from pymongo.errors import DuplicateKeyError
 
 from signum.contracts import Event
 from signum.contracts.directory import (
@@ -29,6 +28,7 @@ from signum.contracts.directory import (
     UnidadUpserted,
 )
 from signum.platform.consumer import Handler
+from signum.platform.repository import store_if_newer_revision
 
 PayloadT = TypeVar("PayloadT", bound=DirectoryEntity)
 
@@ -73,17 +73,8 @@ class DirectoryReadModel:
         """Store `payload` if its revision is newer; returns whether anything changed."""
         if not isinstance(payload, DirectoryEntity):
             raise TypeError(f"not a directory payload: {type(payload).__name__}")
-        coll = self._by_type[event_type]
         fields = payload.model_dump(mode="json", exclude={"id"})
-        try:
-            result = await coll.update_one(
-                {"_id": payload.id, "revision": {"$lt": payload.revision}}, {"$set": fields}, upsert=True
-            )
-        except DuplicateKeyError:
-            # The document exists with this revision or a newer one: the upsert tried to insert
-            # a second document with the same id. Nothing to do.
-            return False
-        return bool(result.modified_count or result.upserted_id is not None)
+        return await store_if_newer_revision(self._by_type[event_type], payload.id, payload.revision, fields)
 
     # --- look-ups ----------------------------------------------------------------------------
 

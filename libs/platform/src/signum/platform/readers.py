@@ -6,10 +6,11 @@ Routing owns deliveries; every service that decides `oficio.leer` learns the ofi
 `signum.platform.policy.OficioAccess.lectores`. Wire it with
 `runtime.consume([Topic.ROUTING, ...], model.handlers() | ...)`.
 
-Applying an event is a `$addToSet` keyed by the oficio: repeated or out-of-order deliveries change
-nothing. Readers are only ever added because routing never withdraws a delivery: turnar adds one
-below the delivery turned, which stays (an office mailbox's included), and nothing reassigns one.
-An event that took a delivery away would `$pull` its reader here.
+Applying an event adds to a set keyed by the oficio (`signum.platform.repository.add_readers`):
+repeated or out-of-order deliveries change nothing. Readers are only ever added because routing
+never withdraws a delivery: turnar adds one below the delivery turned, which stays (an office
+mailbox's included), and nothing reassigns one. An event that took a delivery away would remove
+its reader here.
 
 The inbox shows a delivery as soon as routing writes it, a moment before `delivery.created` reaches
 this model: a recipient who opens the PDF at once would be refused. So a service that refuses a
@@ -29,6 +30,7 @@ from signum.platform.errors import SignumError
 from signum.platform.http import InternalClient, segment
 from signum.platform.logging import get_logger
 from signum.platform.policy import office_mailbox
+from signum.platform.repository import add_readers
 
 log = get_logger(__name__)
 
@@ -68,10 +70,7 @@ class OficioReaders:
 
     async def add(self, oficio_id: str, readers: list[str]) -> None:
         """Add readers to an oficio (idempotent)."""
-        if readers:
-            await self.collection.update_one(
-                {"_id": oficio_id}, {"$addToSet": {"lectores": {"$each": readers}}}, upsert=True
-            )
+        await add_readers(self.collection, oficio_id, readers)
 
     async def of(self, oficio_id: str) -> frozenset[str]:
         """The oficio's readers (empty if it was never delivered)."""

@@ -25,12 +25,7 @@ from pymongo.errors import DuplicateKeyError
 
 from signum.contracts import Event
 from signum.platform.consumer import apply_if_newer, apply_once
-from signum.platform.outbox import (
-    document_locks,
-    insert_with_events,
-    update_with_events,
-    with_events,
-)
+from signum.platform.outbox import insert_with_events, update_with_events, with_events
 from signum.routing import domain
 
 INBOX_PREFIX = "bandeja_"
@@ -53,11 +48,10 @@ class OficioRepository:
     async def apply_event(self, event: Event, update: dict[str, Any], events: Sequence[Event] = ()) -> bool:
         """Apply one consumed event to its oficio's document once, with the events it causes."""
         assert event.oficio_id is not None
-        async with document_locks.hold(self.collection.name, [event.oficio_id]):
-            fields = update.get("$set") or {}
-            if "status" in fields and await self._stale_status(event.oficio_id, fields["status"]):
-                update = {**update, "$set": {k: v for k, v in fields.items() if k != "status"}}
-            return await apply_once(self.collection, event.oficio_id, event, with_events(update, events))
+        fields = update.get("$set") or {}
+        if "status" in fields and await self._stale_status(event.oficio_id, fields["status"]):
+            update = {**update, "$set": {k: v for k, v in fields.items() if k != "status"}}
+        return await apply_once(self.collection, event.oficio_id, event, with_events(update, events))
 
     async def _stale_status(self, oficio_id: str, status: object) -> bool:
         current = await self.collection.find_one({"_id": oficio_id}, {"status": 1})
@@ -66,21 +60,17 @@ class OficioRepository:
     async def apply_draft_version(self, oficio_id: str, version: int, fields: dict[str, Any]) -> bool:
         """Keep what a save of the draft says (participants, confidentiality...) unless a later save
         is already kept (`borrador_version`): an older event arriving late changes nothing."""
-        async with document_locks.hold(self.collection.name, [oficio_id]):
-            if "status" in fields and await self._stale_status(oficio_id, fields["status"]):
-                fields = {k: v for k, v in fields.items() if k != "status"}
-            return await apply_if_newer(
-                self.collection, oficio_id, version, fields, version_field="borrador_version"
-            )
+        if "status" in fields and await self._stale_status(oficio_id, fields["status"]):
+            fields = {k: v for k, v in fields.items() if k != "status"}
+        return await apply_if_newer(
+            self.collection, oficio_id, version, fields, version_field="borrador_version"
+        )
 
     async def apply_event_to(
         self, oficio_id: str, event: Event, update: dict[str, Any], events: Sequence[Event] = ()
     ) -> bool:
         """Apply a consumed event to another oficio's document (e.g. the one an answer answers), once."""
-        async with document_locks.hold(self.collection.name, [oficio_id]):
-            return await apply_once(
-                self.collection, oficio_id, event, with_events(update, events), upsert=False
-            )
+        return await apply_once(self.collection, oficio_id, event, with_events(update, events), upsert=False)
 
     async def update(
         self, oficio_id: str, condition: dict[str, Any], update: dict[str, Any], events: Sequence[Event]
@@ -126,8 +116,7 @@ class InboxRepository:
         created: list[str] = []
         if entries:
             ops = [UpdateOne({"_id": e["_id"]}, {"$set": e}, upsert=True) for e in entries]
-            async with document_locks.hold(coll.name, [e["_id"] for e in entries]):
-                result = await coll.bulk_write(ops, ordered=False)
+            result = await coll.bulk_write(ops, ordered=False)
             created = [str(i) for i in (result.upserted_ids or {}).values()]
         if remove:
             await coll.delete_many({"_id": {"$in": list(remove)}})
