@@ -118,7 +118,7 @@ class OficioRepository:
         """Set `fields` (and add `events`) if the oficio is still as `read` (its `rev`), and, with
         `lease`, still held by that finalization. The draft as stored then, or None if another
         write came first."""
-        now = datetime.now(UTC)
+        now = _bson_time(datetime.now(UTC))
         filter: dict[str, Any] = {"_id": read.id, "rev": read.rev}
         if lease is not None:
             filter["finalizacion.owner"] = lease
@@ -531,6 +531,11 @@ def _unwrapped(value: Any) -> Any:
     if isinstance(value, list):
         return [_unwrapped(v) for v in value]
     return value
+
+
+def _bson_time(value: datetime) -> datetime:
+    """`value` as MongoDB keeps it (milliseconds), so what a write returns equals what is read back."""
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 def _aware(value: datetime) -> datetime:
