@@ -70,7 +70,8 @@ async def test_lists_and_tables_are_stored_as_arrays_inside_arrays(drafting: Dra
     stored = await drafting._repo.collection.find_one({"_id": draft.id})
     snapshot = await drafting._repo.versions.find_one({"_id": f"{draft.id}:1"})
 
-    assert stored is not None and snapshot is not None
+    assert stored is not None
+    assert snapshot is not None
     for doc in (stored, snapshot):
         blocks = doc["contenido"]["cuerpo"]["blocks"]
         assert blocks[0]["items"] == [[{"type": "paragraph", "children": [_text("Primero")]}]]
@@ -84,7 +85,8 @@ async def test_every_write_names_the_revision_it_read_and_adds_one(drafting: Dra
     draft = await _rich_draft(drafting)
     repo = drafting._repo
     raw = await repo.collection.find_one({"_id": draft.id})
-    assert raw is not None and raw["rev"] == 1
+    assert raw is not None
+    assert raw["rev"] == 1
 
     saved = await drafting.update_draft(
         caller=AUTHOR, oficio_id=draft.id, expected_version=1, changes={"asunto": "Otro"}, correlation_id="c"
@@ -164,7 +166,8 @@ async def test_a_failed_finalization_lets_go_of_the_oficio_and_keeps_its_folio_f
     failed = await drafting.get_draft(AUTHOR, draft.id)
     assert failed.status == "borrador"
     assert failed.finalizacion is None  # let go at once: no «se está finalizando» for five minutes
-    assert failed.folio is not None and failed.folio.consecutivo == 1
+    assert failed.folio is not None
+    assert failed.folio.consecutivo == 1
 
     done = await drafting.finalize(AUTHOR, draft.id, "c")
 
@@ -232,7 +235,8 @@ async def test_documents_stored_by_the_earlier_code_are_migrated_once(
 
     stored = await repo.collection.find_one({"_id": draft.id})
     snapshot = await repo.versions.find_one({"_id": f"{draft.id}:1"})
-    assert stored is not None and snapshot is not None
+    assert stored is not None
+    assert snapshot is not None
     assert stored["contenido"] == plain["contenido"]
     assert snapshot["contenido"] == plain["contenido"]
     assert stored["rev"] == 7  # the same oficio, not a change of it
@@ -254,4 +258,5 @@ async def test_documents_stored_by_the_earlier_code_are_migrated_once(
     )
     assert saved.rev == 8
     done = await drafting.finalize(AUTHOR, draft.id, "c")
-    assert done.folio is not None and done.folio.consecutivo == 4
+    assert done.folio is not None
+    assert done.folio.consecutivo == 4
