@@ -7,9 +7,10 @@ and the write names the revision it read in its filter (`{_id, rev}`) and adds o
 or reads again. `rev` counts every write of the document; `version` is the content's version, the
 number people save, compare and review.
 
-Folios come from one counter per unit and year (`folios_contadores`), taken with
-`find_one_and_update($inc, upsert, AFTER)` under a unique index on (unidad_id, anio); a partial unique
-index on the oficios' own folios is the backstop against handing one out twice.
+Folios come from one counter per unit and year (`folios_contadores`, `_id` "<unidad_id>:<anio>"),
+taken with `find_one_and_update` by `_id` with `$inc` (upsert, the document after). A partial unique
+index on the oficios' own folios (unit, year, consecutive) is the backstop: no two oficios ever hold
+the same folio, whatever a counter says.
 
 A body's lists and tables (arrays inside arrays) are stored as they are. `migrate` brings documents
 written before (inner arrays wrapped as `{"_l": [...]}`, one document per folio) to this design,
@@ -234,8 +235,9 @@ class FolioCounters:
     """One counter per unit and year: the last consecutive handed out.
 
     `next` is one `find_one_and_update` with `$inc` (atomic on the server, whatever the number of
-    replicas); the first folio of a unit's year creates the counter (upsert), and the unique index
-    on (unidad_id, anio) keeps concurrent first folios on one counter.
+    replicas); the first folio of a unit's year creates the counter (upsert). The counter's `_id` is
+    its unit and year ("<unidad_id>:<anio>"), so the `_id` index is the unique index that keeps
+    concurrent first folios on one counter (`unidad_id` and `anio` are also kept, to be read).
     """
 
     def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
@@ -243,9 +245,7 @@ class FolioCounters:
         self._db = db
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index(
-            [("unidad_id", ASCENDING), ("anio", ASCENDING)], unique=True, name="unidad_anio"
-        )
+        """None beyond `_id` (kept so that a service's start-up reads the same for every repository)."""
 
     async def migrate(self) -> None:
         """Counters from the folios handed out before them (once): none is handed out again."""
@@ -266,15 +266,17 @@ class FolioCounters:
             saw(doc.get("office_id"), doc["folio"].get("anio"), doc["folio"].get("consecutivo"))
         for (unidad_id, anio), n in last.items():
             await self.collection.update_one(
-                {"unidad_id": unidad_id, "anio": anio}, {"$max": {"consecutivo": n}}, upsert=True
+                {"_id": _counter_id(unidad_id, anio)},
+                {"$max": {"consecutivo": n}, "$setOnInsert": {"unidad_id": unidad_id, "anio": anio}},
+                upsert=True,
             )
         log.info("folio counters set from folios handed out", counters=len(last))
 
     async def next(self, unidad_id: str, anio: int) -> int:
         """The next consecutive of the unit in the year; never the same twice."""
         doc = await self.collection.find_one_and_update(
-            {"unidad_id": unidad_id, "anio": anio},
-            {"$inc": {"consecutivo": 1}},
+            {"_id": _counter_id(unidad_id, anio)},
+            {"$inc": {"consecutivo": 1}, "$setOnInsert": {"unidad_id": unidad_id, "anio": anio}},
             upsert=True,
             return_document=ReturnDocument.AFTER,
             projection={"_id": False, "consecutivo": True},
@@ -283,8 +285,12 @@ class FolioCounters:
 
     async def last(self, unidad_id: str, anio: int) -> int:
         """The last consecutive handed out (0 before the first)."""
-        doc = await self.collection.find_one({"unidad_id": unidad_id, "anio": anio})
+        doc = await self.collection.find_one({"_id": _counter_id(unidad_id, anio)})
         return 0 if doc is None else int(doc["consecutivo"])
+
+
+def _counter_id(unidad_id: str, anio: int) -> str:
+    return f"{unidad_id}:{anio}"
 
 
 async def _once(migrations: Any, name: str, step: Callable[[], Awaitable[None]]) -> None:
