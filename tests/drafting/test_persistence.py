@@ -176,6 +176,23 @@ async def test_a_failed_finalization_lets_go_of_the_oficio_and_keeps_its_folio_f
     assert await drafting._folios.last(UNIT, dt.date.today().year) == 1  # type: ignore[union-attr]
 
 
+async def test_a_counter_behind_the_oficios_passes_over_the_folios_they_hold(
+    drafting: DraftingService,
+) -> None:
+    """The unique index on the oficios' folios is the backstop: a counter lost or set back (a restored
+    backup, a hand edit) never gives an oficio a folio another one holds."""
+    first = await drafting.finalize(AUTHOR, (await _rich_draft(drafting)).id, "c")
+    await drafting._folios.collection.delete_many({})  # type: ignore[union-attr]
+
+    second = await drafting.finalize(AUTHOR, (await _rich_draft(drafting)).id, "c")
+
+    assert first.folio is not None
+    assert second.folio is not None
+    assert (first.folio.consecutivo, second.folio.consecutivo) == (1, 2)
+    assert second.status == "listo_para_firma"
+    assert await drafting._folios.last(UNIT, dt.date.today().year) == 2  # type: ignore[union-attr]
+
+
 async def test_while_one_finalization_holds_the_oficio_others_are_refused(drafting: DraftingService) -> None:
     draft = await _rich_draft(drafting)
     held = await drafting._repo.claim_finalization(draft, "otra-finalizacion")

@@ -45,10 +45,18 @@ from signum.drafting.domain import (
     Status,
 )
 from signum.drafting.templates import Template
+from signum.platform.errors import ConflictError
 from signum.platform.logging import get_logger
 from signum.platform.outbox import insert_with_events, update_with_events
 
 log = get_logger(__name__)
+
+
+class FolioInUseError(ConflictError):
+    """The folio handed out is held by another oficio: its counter is behind (restored, edited)."""
+
+    code = "folio_in_use"
+    message = "El folio asignado ya lo tiene otro oficio. Intente finalizar de nuevo."
 
 
 class OficioRepository:
@@ -152,8 +160,12 @@ class OficioRepository:
         return None if stored is None else dataclasses.replace(stored, finalizacion=lease)
 
     async def keep_folio(self, draft: Draft, owner: str, folio: FolioAssignment) -> Draft | None:
-        """The folio taken for the oficio, kept by it (a later attempt reuses it)."""
-        stored = await self._write(draft, {"folio": _folio_doc(folio)}, lease=owner)
+        """The folio taken for the oficio, kept by it (a later attempt reuses it); None if the lease
+        was lost. `FolioInUseError` if another oficio of the unit holds it (the unique index)."""
+        try:
+            stored = await self._write(draft, {"folio": _folio_doc(folio)}, lease=owner)
+        except DuplicateKeyError as error:
+            raise FolioInUseError(details={"folio": folio.folio}) from error
         return None if stored is None else dataclasses.replace(stored, folio=folio)
 
     async def complete_finalization(

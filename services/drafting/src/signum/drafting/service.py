@@ -47,7 +47,13 @@ from signum.drafting.domain import (
 from signum.drafting.recipients import DirectoryResolver
 from signum.drafting.rendering import OficioContent, Renderer, sample_content
 from signum.drafting.rendering.content import Verification
-from signum.drafting.repository import FolioCounters, OficioRepository, TemplateRepository, template_of
+from signum.drafting.repository import (
+    FolioCounters,
+    FolioInUseError,
+    OficioRepository,
+    TemplateRepository,
+    template_of,
+)
 from signum.drafting.storage import ObjectStore
 from signum.drafting.templates import DEFAULT_TEMPLATE_ID, Template, default_template, validate_template
 from signum.drafting.templates.catalogue import designer_catalogue
@@ -64,6 +70,8 @@ PrefixOf = Callable[[str], Awaitable[str]]
 Format = Literal["pdf", "png"]
 
 log = get_logger(__name__)
+
+FOLIO_ATTEMPTS = 100  # folios passed over, at most, when a unit's counter is behind its oficios
 
 
 class FinalizeInProgressError(ConflictError):
@@ -600,10 +608,7 @@ class DraftingService:
         try:
             folio = held.folio
             if folio is None:  # a failed earlier attempt keeps its folio: it is reused, never lost
-                folio = await self._assign_folio(draft.office_id, today.year)
-                held = await self._repo.keep_folio(held, owner, folio)
-                if held is None:
-                    raise FinalizeInProgressError()
+                folio, held = await self._take_folio(held, owner, today.year)
             content = await self._printed(printed, folio=folio.folio, fecha=today)
             rendered = await asyncio.to_thread(
                 self._renderer.render, template, content, signature_fields=True
@@ -686,6 +691,23 @@ class DraftingService:
                 await self._repo.release_finalization(draft.id, owner)
         self._notify()
         return await self._load(oficio_id)
+
+    async def _take_folio(self, held: Draft, owner: str, anio: int) -> tuple[FolioAssignment, Draft]:
+        """The unit's next folio, kept by the oficio. One that another oficio holds already (the
+        counter is behind them: a restored backup, a hand edit) is passed over for the next."""
+        for _ in range(FOLIO_ATTEMPTS):
+            folio = await self._assign_folio(held.office_id, anio)
+            try:
+                kept = await self._repo.keep_folio(held, owner, folio)
+            except FolioInUseError:
+                log.error(
+                    "folio counter behind the oficios' folios", folio=folio.folio, unidad_id=held.office_id
+                )
+                continue
+            if kept is None:
+                raise FinalizeInProgressError()
+            return folio, kept
+        raise FolioInUseError()
 
     async def _assign_folio(self, unidad_id: str, anio: int) -> FolioAssignment:
         assert self._folios is not None
