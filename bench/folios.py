@@ -25,9 +25,9 @@ from signum.drafting.repository import FolioCounters
 from signum.platform.mongo import build_mongo_client
 from signum.platform.settings import InfraSettings
 
-N = 500
+N = 250
 CONCURRENCY = 20
-ROUNDS = 4
+ROUNDS = 10
 
 
 async def _rate(n: int, step: Callable[[], Awaitable[int]]) -> tuple[float, list[int]]:
