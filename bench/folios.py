@@ -86,6 +86,7 @@ async def run(infra: InfraSettings) -> list[Result]:
         await client.drop_database(db.name)
         client.close()
     value, baseline = statistics.median(signum_rates), statistics.median(plain_rates)
+    paired = statistics.median(s / p for s, p in zip(signum_rates, plain_rates, strict=True))
     return [
         Result(
             name="folio_assignments",
@@ -97,8 +98,9 @@ async def run(infra: InfraSettings) -> list[Result]:
             note=(
                 f"{N} assignments, {CONCURRENCY} concurrent, one unit, median of {ROUNDS} rounds "
                 f"taking turns (repository {', '.join(f'{r:.0f}' for r in signum_rates)}; plain $inc "
-                f"{', '.join(f'{r:.0f}' for r in plain_rates)} per second); both handed out 1..{N} "
-                "with no gap or repeat"
+                f"{', '.join(f'{r:.0f}' for r in plain_rates)} per second; the median of the rounds' "
+                f"own ratios {paired:.2f}); "
+                f"both handed out 1..{N} with no gap or repeat"
             ),
         )
     ]
