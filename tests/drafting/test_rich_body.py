@@ -1,5 +1,5 @@
-"""A body with lists and tables is stored, versioned and diffed on the real MongoDB-wire server
-(the repository still wraps arrays inside arrays, as FerretDB, the earlier server, refused them)."""
+"""A body with lists and tables (arrays inside arrays) is stored, versioned and diffed on the real
+MongoDB-wire server."""
 
 from __future__ import annotations
 

@@ -229,6 +229,123 @@ async def test_a_write_is_read_at_once_by_another_client(
         assert await reader.estado.find_one({"_id": "e"}) == {"_id": "e", "n": n}
 
 
+async def test_concurrent_upserts_of_a_counter_by_id_create_it_once_with_its_fields(
+    db: AsyncIOMotorDatabase[Any], clients: list[AsyncIOMotorClient[Any]]
+) -> None:
+    """Drafting's folio counters: `_id` "<unit>:<year>", `$inc` and `$setOnInsert`, upsert, the document
+    after; the first folios of a unit's year taken by 20 clients at once (for 10 units, as a loser's
+    window is short)."""
+    for n in range(10):
+        key = f"U{n}:2026"
+
+        async def first_folio(d: AsyncIOMotorDatabase[Any], _: int, key: str = key, n: int = n) -> Any:
+            doc = await d.folios_contadores.find_one_and_update(
+                {"_id": key},
+                {"$inc": {"consecutivo": 1}, "$setOnInsert": {"unidad_id": f"U{n}", "anio": 2026}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+                projection={"_id": False, "consecutivo": True},
+            )
+            return None if doc is None else doc["consecutivo"]
+
+        taken = await _all_at_once(clients, db, first_folio)
+
+        assert sorted(taken) == list(range(1, CLIENTS + 1))
+        assert await db.folios_contadores.find_one({"_id": key}) == {
+            "_id": key,
+            "consecutivo": CLIENTS,
+            "unidad_id": f"U{n}",
+            "anio": 2026,
+        }
+    assert await db.folios_contadores.count_documents({}) == 10
+
+
+async def test_max_with_upsert_creates_a_counter_or_only_raises_it(db: AsyncIOMotorDatabase[Any]) -> None:
+    """How drafting's counters are set from the folios handed out before them (a migration run at
+    every start until recorded: it must never lower a counter)."""
+
+    async def at_least(n: int) -> None:
+        await db.folios_contadores.update_one(
+            {"_id": "DGTI:2026"},
+            {"$max": {"consecutivo": n}, "$setOnInsert": {"unidad_id": "DGTI", "anio": 2026}},
+            upsert=True,
+        )
+
+    await at_least(3)
+    await at_least(2)
+    assert await db.folios_contadores.find_one({"_id": "DGTI:2026"}) == {
+        "_id": "DGTI:2026",
+        "consecutivo": 3,
+        "unidad_id": "DGTI",
+        "anio": 2026,
+    }
+    await at_least(5)
+    assert (await db.folios_contadores.find_one({"_id": "DGTI:2026"}) or {}).get("consecutivo") == 5
+
+
+async def test_a_partial_unique_index_lets_one_of_20_oficios_hold_a_folio_and_ignores_those_without(
+    db: AsyncIOMotorDatabase[Any], clients: list[AsyncIOMotorClient[Any]]
+) -> None:
+    """Drafting's backstop: no two oficios hold the same folio (unit, year, consecutive); the many
+    drafts without a folio (`folio: null`, or none at all) are outside the index."""
+    await db.oficios.create_index(
+        [("office_id", ASCENDING), ("folio.anio", ASCENDING), ("folio.consecutivo", ASCENDING)],
+        unique=True,
+        partialFilterExpression={"folio.consecutivo": {"$exists": True}},
+        name="folio_unico",
+    )
+    await db.oficios.insert_many(
+        [{"_id": f"o{i}", "office_id": "DGTI", "folio": None} for i in range(CLIENTS)]
+        + [{"_id": "sin_campo", "office_id": "DGTI"}]
+    )
+
+    async def take(d: AsyncIOMotorDatabase[Any], i: int) -> str:
+        try:
+            await d.oficios.update_one(
+                {"_id": f"o{i}"},
+                {"$set": {"folio": {"folio": "DGTI/0001/2026", "anio": 2026, "consecutivo": 1}}},
+            )
+        except DuplicateKeyError as error:
+            return f"duplicate {error.code}"
+        return "kept"
+
+    outcomes = await _all_at_once(clients, db, take)
+
+    assert sorted(outcomes) == ["duplicate 11000"] * (CLIENTS - 1) + ["kept"]
+    assert await db.oficios.count_documents({"folio": None}) == CLIENTS  # the refused kept theirs (null)
+    # Another consecutive, or the same one of another unit or year, is another folio.
+    loser = next(f"o{i}" for i, outcome in enumerate(outcomes) if outcome != "kept")
+    await db.oficios.update_one({"_id": loser}, {"$set": {"folio": {"anio": 2026, "consecutivo": 2}}})
+    await db.oficios.insert_one(
+        {"_id": "otra", "office_id": "TES", "folio": {"anio": 2026, "consecutivo": 1}}
+    )
+    await db.oficios.insert_one(
+        {"_id": "antes", "office_id": "DGTI", "folio": {"anio": 2025, "consecutivo": 1}}
+    )
+    assert await db.oficios.count_documents({"folio.consecutivo": {"$exists": True}}) == 4
+
+
+async def test_a_filter_on_a_whole_embedded_document_matches_only_the_same_document(
+    db: AsyncIOMotorDatabase[Any],
+) -> None:
+    """Drafting's one-time migration rewrites a content only if it is still what it read."""
+    contenido = {"asunto": "Informe", "cuerpo": {"items": [[{"t": "Uno"}], []]}}
+    await db.oficios.insert_one({"_id": "o1", "contenido": contenido})
+
+    other_order = {"cuerpo": contenido["cuerpo"], "asunto": "Informe"}
+    changed = {**contenido, "asunto": "Otro"}
+    missed = [
+        (
+            await db.oficios.update_one({"_id": "o1", "contenido": c}, {"$set": {"contenido": {}}})
+        ).matched_count
+        for c in (other_order, changed, {"asunto": "Informe"})
+    ]
+    hit = await db.oficios.update_one({"_id": "o1", "contenido": contenido}, {"$set": {"contenido": changed}})
+
+    assert (missed, hit.matched_count) == ([0, 0, 0], 1)
+    assert await db.oficios.find_one({"_id": "o1"}) == {"_id": "o1", "contenido": changed}
+
+
 # --- Indexes, as the server's explain reports them -----------------------------------------------
 
 

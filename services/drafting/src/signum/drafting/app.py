@@ -29,10 +29,13 @@ def build(settings: Settings | None = None) -> FastAPI:
     templates = TemplateService(
         template_repository, renderer, municipality=settings.municipality, state=settings.state
     )
+    folios = FolioCounters(runtime.db)
     runtime.on_startup(repository.ensure_indexes)
     runtime.on_startup(template_repository.ensure_indexes)
-    folios = FolioCounters(runtime.db)
     runtime.on_startup(folios.ensure_indexes)
+    # Documents stored before this design (wrapped inner arrays, a document per folio), once.
+    runtime.on_startup(repository.migrate)
+    runtime.on_startup(folios.migrate)
     runtime.on_startup(templates.seed_default)
     runtime.on_startup(directory.ensure_indexes)
     # The oficio's state after drafting: signed (signing's event), sent (routing's); and who reads it

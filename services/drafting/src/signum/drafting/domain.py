@@ -245,7 +245,7 @@ class Draft:
     plantilla_id: str = ""
     plantilla_version: int = 1
     revisiones: tuple[Review, ...] = ()
-    rev: int = 1  # bumped by every write: the precondition of reviews and state changes
+    rev: int = 1  # the stored document's revision when read: the repository writes only if it still is
     updated_at: datetime | None = None
     folio: FolioAssignment | None = None
     documento: dict[str, Any] | None = None
@@ -417,7 +417,7 @@ def apply_changes(draft: Draft, changes: dict[str, Any]) -> tuple[Draft, list[st
             changed.append(name)
     # Reviews stay when roles change (history: who reviewed what, with which comment); only current
     # reviewers are awaited (Draft.pending_reviewers).
-    return replace(updated, version=draft.version + 1, rev=draft.rev + 1), changed
+    return replace(updated, version=draft.version + 1), changed
 
 
 def request_review(draft: Draft, revisores: list[str] | None) -> Draft:
@@ -446,7 +446,7 @@ def request_review(draft: Draft, revisores: list[str] | None) -> Draft:
         kept = previous is not None and previous.estado == "visto_bueno" and previous.version == draft.version
         asked[r] = previous if kept and previous is not None else Review(revisor_id=r)
     reviews = tuple(asked.pop(r.revisor_id, r) for r in draft.revisiones) + tuple(asked.values())
-    return replace(draft, status="en_revision", revisiones=reviews, rev=draft.rev + 1)
+    return replace(draft, status="en_revision", revisiones=reviews)
 
 
 def give_verdict(draft: Draft, revisor_id: str, verdict: Verdict, comentario: str, version: int) -> Draft:
@@ -468,7 +468,7 @@ def give_verdict(draft: Draft, revisor_id: str, verdict: Verdict, comentario: st
         for r in draft.revisiones
     )
     status: Status = "borrador" if verdict == "cambios_solicitados" else "en_revision"
-    return replace(draft, revisiones=reviews, status=status, rev=draft.rev + 1)
+    return replace(draft, revisiones=reviews, status=status)
 
 
 def check_ready_to_finalize(draft: Draft) -> None:
@@ -493,7 +493,7 @@ def check_ready_to_finalize(draft: Draft) -> None:
 def cancel(draft: Draft) -> Draft:
     if draft.status not in CANCELLABLE:
         raise StateConflictError("El oficio ya no se puede cancelar.", code="oficio_not_cancellable")
-    return replace(draft, status="cancelado", rev=draft.rev + 1)
+    return replace(draft, status="cancelado")
 
 
 # --- folio ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 from signum.contracts import Event
 from signum.contracts.routing import OficioDispatched
 from signum.contracts.signing import OficioSigned
+from signum.drafting.domain import Status
 from signum.drafting.repository import OficioRepository
 from signum.platform.consumer import Handler
 from signum.platform.errors import ConflictError
@@ -37,7 +38,7 @@ class Lifecycle:
     async def on_dispatched(self, event: OficioDispatched) -> None:
         await self._advance(event.oficio_id, "enviado", {"enviado_en": event.occurred_at})
 
-    async def _advance(self, oficio_id: str, status: str, fields: dict[str, Any]) -> bool:
+    async def _advance(self, oficio_id: str, status: Status, fields: dict[str, Any]) -> bool:
         """Set `status` (and `fields`) if it is further on than the stored one; True if it did."""
         for _ in range(10):
             draft = await self._repo.get(oficio_id)
@@ -45,7 +46,7 @@ class Lifecycle:
                 return False  # not drafted here (a paper registration, an integration's oficio)
             if draft.status not in ORDER or ORDER[draft.status] >= ORDER[status]:
                 return False
-            if await self._repo.apply(draft.id, draft.rev, {"status": status, **fields}, []):
+            if await self._repo.follow_state(draft, status, fields):
                 log.info("oficio state followed", oficio_id=oficio_id, status=status)
                 return True
         raise ConflictError(code="lifecycle_contended", retryable=True)

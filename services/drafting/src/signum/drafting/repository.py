@@ -1,24 +1,33 @@
 """The only module of drafting that talks to MongoDB.
 
-FerretDB has no transactions: every change of an oficio is one update of its document, with its
-events (outbox) inside. FerretDB 1.24 (SQLite backend) reads and writes an update in two steps, so
-two concurrent `update_one`s with the same precondition can both apply and concurrent `$inc`s lose
-updates (measured: 200 concurrent `$inc` left the counter at 11). Only inserts under a unique key
-are atomic there, so they are the compare-and-swap: a write of an oficio first inserts its claim
-`(oficio_id, rev + 1)` into `cambios` (one writer wins, the others get 409), and a folio is taken by
-inserting `(unidad, año, consecutivo)` into `folios`.
+An oficio is one document of `oficios` with its pending events (outbox) inside, so a change and the
+events it causes land in one update. Writes are optimistic: a use case reads the oficio, decides,
+and the write names the revision it read in its filter (`{_id, rev}`) and adds one to it
+(`$inc: {rev: 1}`); a write that matches nothing lost to another one, and the use case answers 409
+or reads again. `rev` counts every write of the document; `version` is the content's version, the
+number people save, compare and review.
+
+Folios come from one counter per unit and year (`folios_contadores`, `_id` "<unidad_id>:<anio>"),
+taken with `find_one_and_update` by `_id` with `$inc` (upsert, the document after). A partial unique
+index on the oficios' own folios (unit, year, consecutive) is the backstop: no two oficios ever hold
+the same folio, whatever a counter says.
+
+A body's lists and tables (arrays inside arrays) are stored as they are. `migrate` brings documents
+written before (inner arrays wrapped as `{"_l": [...]}`, one document per folio) to this design,
+once, at start.
 """
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 import datetime as dt
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, get_args
 
 from motor.motor_asyncio import AsyncIOMotorDatabase
 from pydantic import ValidationError
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from signum.contracts import Event
@@ -36,12 +45,18 @@ from signum.drafting.domain import (
     Status,
 )
 from signum.drafting.templates import Template
+from signum.platform.errors import ConflictError
 from signum.platform.logging import get_logger
 from signum.platform.outbox import insert_with_events, update_with_events
 
 log = get_logger(__name__)
 
-STALE_CLAIM = timedelta(seconds=10)
+
+class FolioInUseError(ConflictError):
+    """The folio handed out is held by another oficio: its counter is behind (restored, edited)."""
+
+    code = "folio_in_use"
+    message = "El folio asignado ya lo tiene otro oficio. Intente finalizar de nuevo."
 
 
 class OficioRepository:
@@ -51,13 +66,40 @@ class OficioRepository:
         self.collection = db["oficios"]
         self.versions = db["versiones"]
         self.comments = db["comentarios"]
-        self.claims = db["cambios"]
+        self.migrations = db["migraciones"]
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("office_id", 1), ("created_at", -1)])
         await self.collection.create_index([("participantes", 1)])
+        await self.collection.create_index(
+            [("office_id", ASCENDING), ("folio.anio", ASCENDING), ("folio.consecutivo", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"folio.consecutivo": {"$exists": True}},
+            name="folio_unico",
+        )
         await self.versions.create_index([("oficio_id", ASCENDING), ("n", ASCENDING)], unique=True)
         await self.comments.create_index([("oficio_id", ASCENDING), ("creado_en", ASCENDING)])
+
+    async def migrate(self) -> None:
+        """Store the inner arrays of contents written wrapped (`{"_l": [...]}`) plainly (once)."""
+        await _once(self.migrations, "contenido_sin_envolturas", self._unwrap_contents)
+
+    async def _unwrap_contents(self) -> None:
+        changed = 0
+        async for doc in self.collection.find({}, {"contenido": 1}):
+            plain = _unwrapped(doc.get("contenido"))
+            if plain != doc.get("contenido"):
+                # Filtered on what was read: a save in between already wrote its content plainly.
+                await self.collection.update_one(
+                    {"_id": doc["_id"], "contenido": doc["contenido"]}, {"$set": {"contenido": plain}}
+                )
+                changed += 1
+        async for doc in self.versions.find({}, {"contenido": 1}):
+            plain = _unwrapped(doc.get("contenido"))
+            if plain != doc.get("contenido"):
+                await self.versions.update_one({"_id": doc["_id"]}, {"$set": {"contenido": plain}})
+                changed += 1
+        log.info("stored contents unwrapped", documents=changed)
 
     async def insert(self, draft: Draft, events: list[Event], *, saved_by: str) -> None:
         """Store a new draft and its events in one write, then its first version."""
@@ -74,52 +116,87 @@ class OficioRepository:
         fecha = None if doc is None else doc.get("fecha")
         return dt.date.fromisoformat(fecha) if isinstance(fecha, str) else None
 
-    async def apply(self, oficio_id: str, rev: int, fields: dict[str, Any], events: list[Event]) -> bool:
-        """Set `fields` (and push `events`) if the oficio is still at `rev`; it then is at `rev + 1`.
+    async def _write(
+        self,
+        read: Draft,
+        fields: dict[str, Any],
+        events: list[Event] | None = None,
+        *,
+        lease: str | None = None,
+    ) -> Draft | None:
+        """Set `fields` (and add `events`) if the oficio is still as `read` (its `rev`), and, with
+        `lease`, still held by that finalization. The draft as stored then, or None if another
+        write came first."""
+        now = _bson_time(datetime.now(UTC))
+        filter: dict[str, Any] = {"_id": read.id, "rev": read.rev}
+        if lease is not None:
+            filter["finalizacion.owner"] = lease
+        result = await update_with_events(
+            self.collection, filter, {"$set": {**fields, "updated_at": now}, "$inc": {"rev": 1}}, events or []
+        )
+        if result.matched_count != 1:
+            return None
+        return dataclasses.replace(read, rev=read.rev + 1, updated_at=now)  # what `$inc` made of it
 
-        False if another write claimed `rev + 1` first. A claim whose write never landed (the
-        process died in between) is rolled forward by the next writer once it is stale.
-        """
-        fields = {**fields, "rev": rev + 1, "updated_at": datetime.now(UTC)}
-        claim = {
-            "_id": f"{oficio_id}:{rev + 1}",
-            "oficio_id": oficio_id,
-            "rev": rev + 1,
-            "campos": fields,
-            "eventos": [e.to_document() for e in events],
-            "en": datetime.now(UTC),
-        }
-        try:
-            await self.claims.insert_one(claim)
-        except DuplicateKeyError:
-            await self._roll_forward(oficio_id, rev)
-            return False
-        await self._land(oficio_id, rev, fields, events)
-        return True
+    async def write(self, before: Draft, after: Draft, events: list[Event]) -> Draft | None:
+        """Store `after` (a change of `before`) if nobody wrote the oficio since `before` was read;
+        the draft as stored, or None (the caller answers 409 or reads again)."""
+        stored = await self._write(before, _mutable_fields(after), events)
+        if stored is None:
+            return None
+        return dataclasses.replace(after, rev=stored.rev, updated_at=stored.updated_at)
 
-    async def _land(self, oficio_id: str, rev: int, fields: dict[str, Any], events: list[Event]) -> None:
-        await update_with_events(self.collection, {"_id": oficio_id, "rev": rev}, {"$set": fields}, events)
-
-    async def _roll_forward(self, oficio_id: str, rev: int) -> None:
-        claim = await self.claims.find_one({"_id": f"{oficio_id}:{rev + 1}"})
-        if claim is None or _aware(claim["en"]) > datetime.now(UTC) - STALE_CLAIM:
-            return
-        from signum.contracts import decode_event
-
-        await self._land(oficio_id, rev, claim["campos"], [decode_event(e) for e in claim["eventos"]])
-
-    async def write(self, before: Draft, after: Draft, events: list[Event]) -> bool:
-        """Store `after` if the stored draft is still `before` (its rev, hence its version)."""
-        assert after.rev == before.rev + 1
-        fields = _mutable_fields(after)
-        fields.pop("rev")
-        return await self.apply(before.id, before.rev, fields, events)
+    async def follow_state(self, draft: Draft, status: Status, fields: dict[str, Any]) -> bool:
+        """Move the oficio to `status` (signed, sent: other services' events), with the times they
+        give, if it is still as read; False if another write came first."""
+        return await self._write(draft, {**fields, "status": status}) is not None
 
     # --- finalization (a lease held in the document while the folio and PDF are produced) -------
 
-    async def claim_finalization(self, draft: Draft, owner: str) -> bool:
+    async def claim_finalization(self, draft: Draft, owner: str) -> Draft | None:
+        """Hold the oficio for `owner`'s finalization; None if it changed since it was read."""
         lease = {"owner": owner, "since": datetime.now(UTC)}
-        return await self.apply(draft.id, draft.rev, {"finalizacion": lease}, [])
+        stored = await self._write(draft, {"finalizacion": lease})
+        return None if stored is None else dataclasses.replace(stored, finalizacion=lease)
+
+    async def keep_folio(self, draft: Draft, owner: str, folio: FolioAssignment) -> Draft | None:
+        """The folio taken for the oficio, kept by it (a later attempt reuses it); None if the lease
+        was lost. `FolioInUseError` if another oficio of the unit holds it (the unique index)."""
+        try:
+            stored = await self._write(draft, {"folio": _folio_doc(folio)}, lease=owner)
+        except DuplicateKeyError as error:
+            raise FolioInUseError(details={"folio": folio.folio}) from error
+        return None if stored is None else dataclasses.replace(stored, folio=folio)
+
+    async def complete_finalization(
+        self,
+        draft: Draft,
+        owner: str,
+        *,
+        documento: dict[str, Any],
+        firmantes: list[dict[str, Any]],
+        fecha: dt.date,
+        paginas: int,
+        event: Event,
+    ) -> bool:
+        """Ready to sign: the final PDF, the fixed signers and the date, with `oficio.finalized`;
+        the lease is let go. False if the lease was lost."""
+        fields = {
+            "status": "listo_para_firma",
+            "documento": documento,
+            "firmantes_fijos": firmantes,
+            "fecha": fecha.isoformat(),
+            "paginas": paginas,
+            "finalizacion": None,
+        }
+        return await self._write(draft, fields, [event], lease=owner) is not None
+
+    async def release_finalization(self, oficio_id: str, owner: str) -> None:
+        """Let go of `owner`'s lease, if it still holds it (the folio, if taken, stays)."""
+        await self.collection.update_one(
+            {"_id": oficio_id, "finalizacion.owner": owner},
+            {"$set": {"finalizacion": None, "updated_at": datetime.now(UTC)}, "$inc": {"rev": 1}},
+        )
 
     # --- versions ---------------------------------------------------------------------------
 
@@ -130,10 +207,7 @@ class OficioRepository:
         )
 
     async def get_version(self, oficio_id: str, n: int) -> dict[str, Any] | None:
-        found = await self.versions.find_one({"_id": f"{oficio_id}:{n}"})
-        if found is not None and "contenido" in found:
-            found["contenido"] = _loaded(found["contenido"])
-        return found
+        return await self.versions.find_one({"_id": f"{oficio_id}:{n}"})
 
     async def list_versions(self, oficio_id: str) -> list[dict[str, Any]]:
         cursor = self.versions.find(
@@ -170,55 +244,74 @@ class OficioRepository:
 
 
 class FolioCounters:
-    """Folios handed out: one document per (unit, year, consecutive), inserted under a unique key.
+    """One counter per unit and year: the last consecutive handed out.
 
-    The insert is the atomic step (FerretDB loses concurrent `$inc`s); a per-(unit, year) counter
-    document is only a hint of where to start, and in one process a lock per (unit, year) keeps
-    the writers in line so that they do not collide. Several replicas collide and walk up.
+    `next` is one `find_one_and_update` with `$inc` (atomic on the server, whatever the number of
+    replicas); the first folio of a unit's year creates the counter (upsert). The counter's `_id` is
+    its unit and year ("<unidad_id>:<anio>"), so the `_id` index is the unique index that keeps
+    concurrent first folios on one counter (`unidad_id` and `anio` are also kept, to be read).
     """
 
     def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
-        self.collection = db["folios"]
-        self.hints = db["folios_ultimo"]
-        self._locks: dict[str, asyncio.Lock] = {}
+        self.collection = db["folios_contadores"]
+        self._db = db
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index(
-            [("unidad_id", ASCENDING), ("anio", ASCENDING), ("consecutivo", DESCENDING)], name="unidad_anio"
-        )
+        """None beyond `_id` (kept so that a service's start-up reads the same for every repository)."""
 
-    async def next(self, unidad_id: str, anio: int, oficio_id: str = "") -> int:
+    async def migrate(self) -> None:
+        """Counters from the folios handed out before them (once): none is handed out again."""
+        await _once(self._db["migraciones"], "contadores_de_folios", self._count_old_folios)
+
+    async def _count_old_folios(self) -> None:
+        last: dict[tuple[str, int], int] = {}
+
+        def saw(unidad_id: Any, anio: Any, consecutivo: Any) -> None:
+            if isinstance(unidad_id, str) and isinstance(anio, int) and isinstance(consecutivo, int):
+                last[(unidad_id, anio)] = max(consecutivo, last.get((unidad_id, anio), 0))
+
+        # One document per folio handed out (`folios`), and the oficios' own folios.
+        async for doc in self._db["folios"].find({}, {"unidad_id": 1, "anio": 1, "consecutivo": 1}):
+            saw(doc.get("unidad_id"), doc.get("anio"), doc.get("consecutivo"))
+        with_folio = {"folio.consecutivo": {"$exists": True}}
+        async for doc in self._db["oficios"].find(with_folio, {"office_id": 1, "folio": 1}):
+            saw(doc.get("office_id"), doc["folio"].get("anio"), doc["folio"].get("consecutivo"))
+        for (unidad_id, anio), n in last.items():
+            await self.collection.update_one(
+                {"_id": _counter_id(unidad_id, anio)},
+                {"$max": {"consecutivo": n}, "$setOnInsert": {"unidad_id": unidad_id, "anio": anio}},
+                upsert=True,
+            )
+        log.info("folio counters set from folios handed out", counters=len(last))
+
+    async def next(self, unidad_id: str, anio: int) -> int:
         """The next consecutive of the unit in the year; never the same twice."""
-        key = f"{unidad_id}:{anio}"
-        async with self._locks.setdefault(key, asyncio.Lock()):
-            n = await self.last(unidad_id, anio) + 1
-            while True:
-                try:
-                    await self.collection.insert_one(
-                        {
-                            "_id": f"{key}:{n}",
-                            "unidad_id": unidad_id,
-                            "anio": anio,
-                            "consecutivo": n,
-                            "oficio_id": oficio_id,
-                            "en": datetime.now(UTC),
-                        }
-                    )
-                    break
-                except DuplicateKeyError:
-                    n += 1  # another replica took it
-            await self.hints.update_one({"_id": key}, {"$max": {"ultimo": n}}, upsert=True)
-            return n
+        doc = await self.collection.find_one_and_update(
+            {"_id": _counter_id(unidad_id, anio)},
+            {"$inc": {"consecutivo": 1}, "$setOnInsert": {"unidad_id": unidad_id, "anio": anio}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            projection={"_id": False, "consecutivo": True},
+        )
+        return int(doc["consecutivo"])
 
     async def last(self, unidad_id: str, anio: int) -> int:
-        """The last consecutive handed out (from the hint, checked against what was inserted)."""
-        key = f"{unidad_id}:{anio}"
-        hint = await self.hints.find_one({"_id": key})
-        n = 0 if hint is None else int(hint["ultimo"])
-        # The hint may lag behind (a process died after its insert): walk up to the real last one.
-        while await self.collection.find_one({"_id": f"{key}:{n + 1}"}, {"_id": 1}) is not None:
-            n += 1
-        return n
+        """The last consecutive handed out (0 before the first)."""
+        doc = await self.collection.find_one({"_id": _counter_id(unidad_id, anio)})
+        return 0 if doc is None else int(doc["consecutivo"])
+
+
+def _counter_id(unidad_id: str, anio: int) -> str:
+    return f"{unidad_id}:{anio}"
+
+
+async def _once(migrations: Any, name: str, step: Callable[[], Awaitable[None]]) -> None:
+    """Run `step` unless the migration `name` is recorded as done; record it after. A step is
+    idempotent, so two replicas starting at once may both run it."""
+    if await migrations.find_one({"_id": name}) is not None:
+        return
+    await step()
+    await migrations.replace_one({"_id": name}, {"en": datetime.now(UTC)}, upsert=True)
 
 
 class TemplateRepository:
@@ -307,8 +400,7 @@ def _mutable_fields(draft: Draft) -> dict[str, Any]:
         "confidencialidad": draft.confidencialidad,
         "status": draft.status,
         "version": draft.version,
-        "rev": draft.rev,
-        "contenido": _storable(draft.contenido.model_dump(mode="json")),
+        "contenido": draft.contenido.model_dump(mode="json"),
         "prioridad": draft.prioridad,
         "fecha_limite_respuesta": None
         if draft.fecha_limite_respuesta is None
@@ -331,6 +423,7 @@ def _to_document(draft: Draft) -> dict[str, Any]:
         "folio": None,
         "documento": None,
         "finalizacion": None,
+        "rev": draft.rev,
         **_mutable_fields(draft),
     }
 
@@ -340,7 +433,7 @@ def _snapshot(draft: Draft, saved_by: str) -> dict[str, Any]:
         "oficio_id": draft.id,
         "n": draft.version,
         "asunto": draft.asunto,
-        "contenido": _storable(draft.contenido.model_dump(mode="json")),
+        "contenido": draft.contenido.model_dump(mode="json"),
         "colaboradores": [{"funcionario_id": o, "rol": r} for o, r in draft.colaboradores],
         "guardada_por": saved_by,
         "guardada_en": datetime.now(UTC),
@@ -437,35 +530,30 @@ def _classification(value: Any) -> Clasificacion | None:
 
 def _content(value: Any) -> DraftContent:
     try:
-        return DraftContent.model_validate(_loaded(value) if isinstance(value, dict) else {})
+        return DraftContent.model_validate(value if isinstance(value, dict) else {})
     except ValidationError:
         log.warning("stored content unreadable, shown empty")
         return DraftContent()
 
 
-# FerretDB 1.x refuses arrays directly inside arrays ("nested arrays are not supported"), which a
-# body's lists (items: [[block, ...], ...]) and tables (rows: [[[inline, ...], ...], ...]) are. Such
-# an inner array is stored wrapped as {"_l": [...]} and unwrapped when read.
+# Before arrays inside arrays were stored as they are, each inner one was wrapped as {"_l": [...]}
+# (FerretDB, the earlier local server, refused them); `migrate` unwraps what was stored so.
 _WRAPPED = "_l"
 
 
-def _storable(value: Any, *, in_array: bool = False) -> Any:
-    if isinstance(value, list):
-        items = [_storable(v, in_array=True) for v in value]
-        return {_WRAPPED: items} if in_array else items
-    if isinstance(value, dict):
-        return {k: _storable(v) for k, v in value.items()}
-    return value
-
-
-def _loaded(value: Any) -> Any:
+def _unwrapped(value: Any) -> Any:
     if isinstance(value, dict):
         if set(value) == {_WRAPPED} and isinstance(value[_WRAPPED], list):
-            return [_loaded(v) for v in value[_WRAPPED]]
-        return {k: _loaded(v) for k, v in value.items()}
+            return [_unwrapped(v) for v in value[_WRAPPED]]
+        return {k: _unwrapped(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_loaded(v) for v in value]
+        return [_unwrapped(v) for v in value]
     return value
+
+
+def _bson_time(value: datetime) -> datetime:
+    """`value` as MongoDB keeps it (milliseconds), so what a write returns equals what is read back."""
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 def _aware(value: datetime) -> datetime:

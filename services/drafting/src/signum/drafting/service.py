@@ -47,7 +47,13 @@ from signum.drafting.domain import (
 from signum.drafting.recipients import DirectoryResolver
 from signum.drafting.rendering import OficioContent, Renderer, sample_content
 from signum.drafting.rendering.content import Verification
-from signum.drafting.repository import FolioCounters, OficioRepository, TemplateRepository, template_of
+from signum.drafting.repository import (
+    FolioCounters,
+    FolioInUseError,
+    OficioRepository,
+    TemplateRepository,
+    template_of,
+)
 from signum.drafting.storage import ObjectStore
 from signum.drafting.templates import DEFAULT_TEMPLATE_ID, Template, default_template, validate_template
 from signum.drafting.templates.catalogue import designer_catalogue
@@ -64,6 +70,8 @@ PrefixOf = Callable[[str], Awaitable[str]]
 Format = Literal["pdf", "png"]
 
 log = get_logger(__name__)
+
+FOLIO_ATTEMPTS = 100  # folios passed over, at most, when a unit's counter is behind its oficios
 
 
 class FinalizeInProgressError(ConflictError):
@@ -406,14 +414,15 @@ class DraftingService:
                 status=updated.status,
             ),
         )
-        if not await self._repo.write(draft, updated, [event]):
+        stored = await self._repo.write(draft, updated, [event])
+        if stored is None:
             current = await self._load(oficio_id)
             if current.status not in domain.EDITABLE:
                 raise domain.not_editable(current)
             raise VersionConflictError(details={"version_vigente": current.version})
-        await self._repo.put_version(updated, saved_by=caller.id)
+        await self._repo.put_version(stored, saved_by=caller.id)
         self._notify()
-        return updated
+        return stored
 
     # --- versions -----------------------------------------------------------------------------
 
@@ -532,10 +541,11 @@ class DraftingService:
                 version=updated.version,
             ),
         )
-        if not await self._repo.write(draft, updated, [event]):
+        stored = await self._repo.write(draft, updated, [event])
+        if stored is None:
             raise VersionConflictError()
         self._notify()
-        return updated
+        return stored
 
     async def review(
         self,
@@ -546,7 +556,7 @@ class DraftingService:
         comentario: str,
         correlation_id: str,
     ) -> Draft:
-        """A reviewer's verdict; reviewers answering at once are all kept (retried on `rev`)."""
+        """A reviewer's verdict; reviewers answering at once are all kept (each read again on a conflict)."""
         for _ in range(10):
             draft = await self._load(oficio_id)
             authorize(caller, Action.OFICIO_REVISAR, access_of(draft))
@@ -564,9 +574,10 @@ class DraftingService:
                     pendientes=updated.pending_reviewers,
                 ),
             )
-            if await self._repo.write(draft, updated, [event]):
+            stored = await self._repo.write(draft, updated, [event])
+            if stored is not None:
                 self._notify()
-                return updated
+                return stored
         raise ConflictError(code="review_contended")
 
     # --- finalization -------------------------------------------------------------------------
@@ -588,20 +599,16 @@ class DraftingService:
         domain.render_content(printed, folio=draft.folio.folio if draft.folio else "0", fecha=today)
         template = await self._templates.load(draft.plantilla_id, draft.plantilla_version)
         owner = uuid4().hex
-        if not await self._repo.claim_finalization(draft, owner):
+        held = await self._repo.claim_finalization(draft, owner)
+        if held is None:
             raise VersionConflictError(
                 "El oficio cambió mientras se finalizaba. Recargue e intente de nuevo."
             )
-        rev = draft.rev + 1  # the lease's write; each later write of this finalization adds one
         completed = False
         try:
-            folio = draft.folio
+            folio = held.folio
             if folio is None:  # a failed earlier attempt keeps its folio: it is reused, never lost
-                folio = await self._assign_folio(draft.office_id, today.year, draft.id)
-                folio_doc = {"folio": folio.folio, "consecutivo": folio.consecutivo, "anio": folio.anio}
-                if not await self._repo.apply(draft.id, rev, {"folio": folio_doc}, []):
-                    raise FinalizeInProgressError()
-                rev += 1
+                folio, held = await self._take_folio(held, owner, today.year)
             content = await self._printed(printed, folio=folio.folio, fecha=today)
             rendered = await asyncio.to_thread(
                 self._renderer.render, template, content, signature_fields=True
@@ -667,35 +674,44 @@ class DraftingService:
                     ccp=[Addressee(tipo=c.tipo, id=c.id, nombre=c.nombre) for c in draft.contenido.ccp],
                 ),
             )
-            fields = {
-                "status": "listo_para_firma",
-                "documento": documento.model_dump(),
-                "firmantes_fijos": [s.model_dump() for s in firmantes],
-                "fecha": today.isoformat(),
-                "paginas": rendered.pages,
-                "finalizacion": None,
-            }
-            if not await self._repo.apply(draft.id, rev, fields, [event]):
+            finished = await self._repo.complete_finalization(
+                held,
+                owner,
+                documento=documento.model_dump(),
+                firmantes=[s.model_dump() for s in firmantes],
+                fecha=today,
+                paginas=rendered.pages,
+                event=event,
+            )
+            if not finished:
                 raise FinalizeInProgressError()
             completed = True
         finally:
-            if not completed:
-                await self._release(draft.id, owner)
+            if not completed:  # the lease goes; the folio, if taken, stays with the oficio
+                await self._repo.release_finalization(draft.id, owner)
         self._notify()
         return await self._load(oficio_id)
 
-    async def _release(self, oficio_id: str, owner: str) -> None:
-        """Give up this finalization's lease (the folio, if taken, stays with the oficio)."""
-        for _ in range(5):
-            current = await self._repo.get(oficio_id)
-            if current is None or (current.finalizacion or {}).get("owner") != owner:
-                return
-            if await self._repo.apply(oficio_id, current.rev, {"finalizacion": None}, []):
-                return
+    async def _take_folio(self, held: Draft, owner: str, anio: int) -> tuple[FolioAssignment, Draft]:
+        """The unit's next folio, kept by the oficio. One that another oficio holds already (the
+        counter is behind them: a restored backup, a hand edit) is passed over for the next."""
+        for _ in range(FOLIO_ATTEMPTS):
+            folio = await self._assign_folio(held.office_id, anio)
+            try:
+                kept = await self._repo.keep_folio(held, owner, folio)
+            except FolioInUseError:
+                log.error(
+                    "folio counter behind the oficios' folios", folio=folio.folio, unidad_id=held.office_id
+                )
+                continue
+            if kept is None:
+                raise FinalizeInProgressError()
+            return folio, kept
+        raise FolioInUseError()
 
-    async def _assign_folio(self, unidad_id: str, anio: int, oficio_id: str) -> FolioAssignment:
+    async def _assign_folio(self, unidad_id: str, anio: int) -> FolioAssignment:
         assert self._folios is not None
-        consecutivo = await self._folios.next(unidad_id, anio, oficio_id)
+        consecutivo = await self._folios.next(unidad_id, anio)
         prefijo = await self._prefix_of(unidad_id)
         folio = domain.format_folio(
             self._folio_format, prefijo=prefijo, consecutivo=consecutivo, anio=anio, unidad=unidad_id
@@ -718,9 +734,10 @@ class DraftingService:
                     folio=draft.folio.folio if draft.folio else None,
                 ),
             )
-            if await self._repo.write(draft, updated, [event]):
+            stored = await self._repo.write(draft, updated, [event])
+            if stored is not None:
                 self._notify()
-                return updated
+                return stored
         raise ConflictError(code="cancel_contended")
 
     async def preview(
