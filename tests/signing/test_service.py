@@ -364,7 +364,7 @@ async def test_an_oficio_is_signed_in_order_with_its_events(
     settings = _settings(pki, roots_file, tmp_path, infra=infra)
     parts = components(settings)
     storage = MemoryStorage()
-    parts.service.storage = storage
+    parts.service.documents.storage = storage
     original = storage.put(oficio_pdf(fields=TWO_SIGNERS))
     finalized = OficioFinalized(
         oficio_id="oficio-firma-1",

@@ -130,8 +130,8 @@ class StorageClient(InternalClient):
     ) -> dict[str, Any]:
         """Store `content`, streamed; returns what storage recorded: `{clave, sha256, tamano,
         bucket, media_type}`. Storage checks the type and the size as the bytes arrive."""
-        params = {"oficio_id": oficio_id, "bucket": bucket, "media_type": media_type}
-        params |= {"serie": serie, "nombre": nombre}
+        # The type travels as the body's Content-Type (storage reads it there; it also sniffs it).
+        params = {"oficio_id": oficio_id, "bucket": bucket, "serie": serie, "nombre": nombre}
         stored = await self.stream_upload(
             "/internal/objetos",
             chunks_of(content),

@@ -429,7 +429,7 @@ def router(service: SigningService, guard: InternalGuard, caps: Mapping[str, Lim
     )
     async def seal_acuse(body: AcuseRequest) -> dict[str, Any]:
         # A retry with the same `entrega_id` answers 201 with the same acuse.
-        return acuse_json(await service.seal_acuse(body.receipt(), correlation_id=current_correlation_id()))
+        return acuse_json(await service.acuses.seal(body.receipt(), correlation_id=current_correlation_id()))
 
     @api.post(
         "/firmas/credencial", summary="Firmar con una e.firma enviada en esta llamada (solo en memoria)"

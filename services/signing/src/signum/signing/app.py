@@ -17,7 +17,9 @@ from signum.platform.logging import get_logger
 from signum.platform.service import ServiceRuntime, create_app, serve
 from signum.platform.storage_client import StorageClient
 from signum.signing import api
+from signum.signing.acuses import AcuseService
 from signum.signing.credentials import TrustPolicy, read_certificates
+from signum.signing.documents import SignedDocuments
 from signum.signing.engine import LocalTimestamper, SigningEngine
 from signum.signing.handlers import handlers
 from signum.signing.pades import Timestamper
@@ -95,13 +97,14 @@ def components(settings: Settings) -> Components:
     storage = StorageClient(
         settings.storage_url, settings.infra.internal_token, caller=Caller(kind="system", id="signing")
     )
+    documents = SignedDocuments(storage, max_pdf_bytes=settings.max_pdf_bytes)
     service = SigningService(
         engine,
         repository,
-        storage,
+        documents,
+        AcuseService(engine, repository, documents, seals, notify=relay.notify),
         prepared_ttl=timedelta(seconds=settings.prepared_ttl_seconds),
         notify=relay.notify,
-        seals=seals,
         directory=directory,
     )
     # The directory's read model tells whose RFC each signer has (their e.firma must match it).

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from signum.contracts.signing import SignerCertificate
 from signum.platform.dates import CITY_TIME, long_datetime
 from signum.platform.errors import SignumError
 from signum.signing import errors
@@ -69,6 +70,12 @@ class CertificateInfo:
                 ),
                 **self.summary(),
             )
+
+    def signer_certificate(self) -> SignerCertificate:
+        """The certificate as events carry it."""
+        return SignerCertificate(
+            nombre=self.name, rfc=self.rfc, curp=self.curp, numero_certificado=self.certificate_number
+        )
 
     def summary(self) -> dict[str, str | None]:
         """Plain values to show or attach to an error (no secrets in a certificate)."""

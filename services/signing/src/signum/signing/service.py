@@ -1,11 +1,10 @@
 """Signing's use cases: the signing state of each finalized oficio (signers in order, events through
-the outbox), signing with a credential (one call or a batch), the browser path, verification and
-the acuses de recibo.
+the outbox), signing with a credential (one call or a batch), the browser path and verification.
 
 The private key only lives inside the signing calls: it is unlocked, used and closed within the
-call, never stored, logged or put on an event. The PDF work is the engine's (`engine.py`); the
-bytes are kept by the storage service (`signum.platform.storage_client`); what is answered is
-shaped by `api.py`.
+call, never stored, logged or put on an event. The PDF work is the engine's (`engine.py`), the
+bytes are the storage service's (`documents.py`), the acuses de recibo are `acuses.py`'s, and what
+is answered is shaped by `api.py`.
 """
 
 from __future__ import annotations
@@ -16,12 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 from uuid import uuid4
 
-from signum.contracts import Actor, Event
-from signum.contracts.drafting import StoredObject
+from signum.contracts import Event
 from signum.contracts.signing import (
-    AcuseReceiver,
-    AcuseSealed,
-    AcuseSealedPayload,
     OficioSigned,
     OficioSignedPayload,
     SignatureAdded,
@@ -35,23 +30,21 @@ from signum.platform.errors import (
     ConflictError,
     NotFoundError,
     SignumError,
-    UnavailableError,
     ValidationFailedError,
 )
 from signum.platform.identity import Caller
-from signum.platform.logging import get_logger
 from signum.platform.policy import Action, OficioAccess, authorize
 from signum.platform.verification_code import short_code
-from signum.signing import acuse, errors
+from signum.signing import errors
+from signum.signing.acuses import ACUSE_PREFIX, AcuseService
+from signum.signing.documents import SignedDocuments
 from signum.signing.domain import (
-    AcuseReceipt,
     AwaitingSignature,
     BatchItem,
     CertificateInfo,
     DocumentToSign,
     Level,
     PreparedForBrowser,
-    SealedAcuse,
     SignatureRecorded,
     SignedPdf,
     SignedPdfs,
@@ -59,36 +52,16 @@ from signum.signing.domain import (
     VerifiedDocument,
 )
 from signum.signing.engine import SigningEngine, slot_request
-from signum.signing.pades import SignatureRequest, SigningKey
+from signum.signing.pades import SignatureRequest
 from signum.signing.repository import Preparation, SigningRepository
-from signum.signing.seals import SealKeyring
 
-log = get_logger(__name__)
-
-ACUSE_PREFIX = "acuse-"  # verification ids of acuses: `acuse-<entrega_id>` (oficios use their id)
 Method = Literal["navegador", "credencial", "sello"]
-
-
-class ObjectStore(Protocol):
-    """What signing uses of storage (`signum.platform.storage_client.StorageClient`)."""
-
-    async def read(self, clave: str, *, max_bytes: int) -> bytes: ...
-
-    async def upload(
-        self, content: bytes, *, oficio_id: str, bucket: str, media_type: str, correlation_id: str | None
-    ) -> dict[str, Any]: ...
 
 
 class Directory(Protocol):
     """Signing's read model of the directory (signum.platform.directory.DirectoryReadModel)."""
 
     async def funcionario(self, funcionario_id: str) -> Any: ...
-
-
-def _certificate(info: CertificateInfo) -> SignerCertificate:
-    return SignerCertificate(
-        nombre=info.name, rfc=info.rfc, curp=info.curp, numero_certificado=info.certificate_number
-    )
 
 
 def _access(doc: dict[str, Any] | None) -> OficioAccess:
@@ -108,18 +81,18 @@ class SigningService:
         self,
         engine: SigningEngine,
         repository: SigningRepository,
-        storage: ObjectStore | None,
+        documents: SignedDocuments,
+        acuses: AcuseService,
         *,
         prepared_ttl: timedelta = timedelta(minutes=15),
         notify: Any = None,
-        seals: SealKeyring | None = None,
         directory: Directory | None = None,
     ) -> None:
         self.engine = engine
         self.repository = repository
-        self.storage = storage
+        self.documents = documents
+        self.acuses = acuses
         self.prepared_ttl = prepared_ttl
-        self.seals = seals
         self.directory = directory
         self._notify = notify
 
@@ -151,7 +124,7 @@ class SigningService:
     async def document_to_sign(self, caller: Caller, oficio_id: str) -> DocumentToSign:
         """The oficio's PDF as it is now (with the signatures so far), for its signers to read."""
         doc = await self._signable(caller, oficio_id)
-        pdf = await self._current_pdf(doc)
+        pdf = await self.documents.read(doc["documento_actual"])
         return DocumentToSign(pdf=pdf, sha256=doc["documento_actual"]["sha256"], folio=doc.get("folio"))
 
     async def awaiting(self, caller: Caller) -> list[AwaitingSignature]:
@@ -250,10 +223,10 @@ class SigningService:
         """Store the signed PDF, then record the signature and its events in one update, only if it
         is still this slot's turn."""
         oficio_id = doc["_id"]
-        documento = await self._store(oficio_id, signed, correlation_id)
+        documento = await self.documents.store(oficio_id, signed, correlation_id)
         now = datetime.now(UTC)
         later = sorted(s["orden"] for s in doc["firmantes"] if s["orden"] > slot["orden"])
-        certificate = _certificate(info)
+        certificate = info.signer_certificate()
         events: list[Event] = [
             SignatureAdded(
                 oficio_id=oficio_id,
@@ -349,7 +322,9 @@ class SigningService:
         with credential:
             async with self._refusals(caller, [(oficio_id, slot)], correlation_id):
                 await self.check_signer(caller, slot, credential.info)
-            signed = await self.engine.sign(await self._current_pdf(doc), credential, slot_request(slot))
+            signed = await self.engine.sign(
+                await self.documents.read(doc["documento_actual"]), credential, slot_request(slot)
+            )
             info, level = credential.info, self.engine.level_of(credential)
         return await self._record(caller, doc, slot, signed, info, "credencial", correlation_id, level)
 
@@ -386,7 +361,7 @@ class SigningService:
                     await self.check_signer(caller, slot, credential.info)
                 try:
                     signed = await self.engine.sign(
-                        await self._current_pdf(doc), credential, slot_request(slot)
+                        await self.documents.read(doc["documento_actual"]), credential, slot_request(slot)
                     )
                     level = self.engine.level_of(credential)
                     recorded = await self._record(
@@ -415,7 +390,7 @@ class SigningService:
         slot: dict[str, Any] | None = None
         if oficio_id is not None:
             doc, slot = await self.pending(caller, oficio_id)
-            pdf, request = await self._current_pdf(doc), slot_request(slot)
+            pdf, request = await self.documents.read(doc["documento_actual"]), slot_request(slot)
         if pdf is None or request is None:
             raise ValidationFailedError("Envíe el PDF a firmar o el identificador del oficio.")
         async with self._refusals(caller, [(oficio_id, slot)] if oficio_id else [], correlation_id):
@@ -504,7 +479,7 @@ class SigningService:
     async def verify_oficio(self, oficio_id: str) -> VerifiedDocument:
         """What the QR page shows: the oficio's latest signed PDF (or an acuse), verified now."""
         if oficio_id.startswith(ACUSE_PREFIX):
-            return await self.verify_acuse(oficio_id.removeprefix(ACUSE_PREFIX))
+            return await self.acuses.verify(oficio_id.removeprefix(ACUSE_PREFIX))
         doc = await self.repository.get(oficio_id)
         if doc is None or not doc.get("firmas"):
             raise NotFoundError(
@@ -519,129 +494,5 @@ class SigningService:
             signatures_required=len(doc.get("firmantes", [])),
             signatures_made=len(doc.get("firmas", [])),
             document=doc["documento_actual"],
-            report=await self.engine.verify(await self._current_pdf(doc)),
-        )
-
-    async def verify_acuse(self, entrega_id: str) -> VerifiedDocument:
-        doc = await self.repository.get_acuse(entrega_id)
-        if doc is None:
-            raise NotFoundError("No hay un acuse de recibo con ese identificador.", code="document_not_found")
-        pdf = await self._object_store().read(doc["documento"]["clave"], max_bytes=self.engine.max_pdf_bytes)
-        return VerifiedDocument(
-            kind="acuse",
-            oficio_id=doc["oficio_id"],
-            entrega_id=entrega_id,
-            code=short_code(ACUSE_PREFIX + entrega_id),
-            folio=doc["folio"],
-            state="sellado",
-            signatures_required=1,
-            signatures_made=1,
-            document=doc["documento"],
-            report=await self.engine.verify(pdf),
-        )
-
-    # --- acuses de recibo ----------------------------------------------------------------------
-
-    async def seal_acuse(self, receipt: AcuseReceipt, *, correlation_id: str = "") -> SealedAcuse:
-        """Render, seal, timestamp and store the acuse of one delivery, once per `entrega_id`."""
-        correlation_id = correlation_id or uuid4().hex
-        existing = await self.repository.get_acuse(receipt.entrega_id)
-        if existing is not None:
-            return self._same_acuse(existing, receipt)
-        if self.seals is None:
-            raise errors.SealUnavailableError()
-        self._object_store()  # refused before any work when storage is not configured
-        verification_id = ACUSE_PREFIX + receipt.entrega_id
-        url = self.engine.verification_url(verification_id)
-        pdf = acuse.render(acuse.AcuseData.of(receipt, url=url, codigo=short_code(verification_id)))
-        seal = await self.seals.seal_for(receipt.dependencia)
-        try:
-            sealed = await self.engine.sign(pdf, seal, acuse.seal_request(receipt, url))
-        except errors.SealUnavailableError:
-            self.seals.forget(receipt.dependencia)  # reopened on the next try
-            raise
-        level = self.engine.level_of(seal)
-        documento = await self._store(receipt.oficio_id, sealed, correlation_id)
-        event = self._acuse_sealed(receipt, documento, seal, level, url, correlation_id)
-        if not await self.repository.insert_acuse(
-            receipt, document=documento.model_dump(), url=url, level=level, events=[event]
-        ):
-            # A concurrent retry of the same delivery won: answer its acuse (ours stays an orphan
-            # object in storage, content-addressed and harmless).
-            winner = await self.repository.get_acuse(receipt.entrega_id)
-            assert winner is not None
-            return self._same_acuse(winner, receipt)
-        await self.repository.remember_code(verification_id)
-        self._wake()
-        log.info("acuse sealed", entrega_id=receipt.entrega_id, oficio_id=receipt.oficio_id, nivel=level)
-        return SealedAcuse(clave=documento.clave, sha256=documento.sha256, url=url)
-
-    @staticmethod
-    def _acuse_sealed(
-        receipt: AcuseReceipt,
-        documento: StoredObject,
-        seal: SigningKey,
-        level: Level,
-        url: str,
-        correlation_id: str,
-    ) -> AcuseSealed:
-        return AcuseSealed(
-            oficio_id=receipt.oficio_id,
-            correlation_id=correlation_id,
-            actor=Actor(kind="system", id="signing"),
-            payload=AcuseSealedPayload(
-                entrega_id=receipt.entrega_id,
-                folio=receipt.folio,
-                recibido_por=AcuseReceiver(
-                    funcionario_id=receipt.funcionario_id, nombre=receipt.nombre, cargo=receipt.cargo
-                ),
-                unidad_id=receipt.unidad_id,
-                dependencia=receipt.dependencia,
-                recibido_en=receipt.recibido_en,
-                documento=documento,
-                sello=_certificate(seal.info),
-                nivel=level,
-                url_verificacion=url,
-            ),
-        )
-
-    @staticmethod
-    def _same_acuse(existing: dict[str, Any], receipt: AcuseReceipt) -> SealedAcuse:
-        if (existing["oficio_id"], existing["funcionario_id"]) != (receipt.oficio_id, receipt.funcionario_id):
-            raise ConflictError(
-                "Esa entrega ya tiene un acuse de recibo de otro oficio o de otra persona.",
-                code="acuse_conflict",
-                details={"entrega_id": receipt.entrega_id},
-            )
-        documento = existing["documento"]
-        return SealedAcuse(
-            clave=documento["clave"], sha256=documento["sha256"], url=existing["url_verificacion"]
-        )
-
-    # --- storage -------------------------------------------------------------------------------
-
-    def _object_store(self) -> ObjectStore:
-        if self.storage is None:
-            raise UnavailableError(
-                "El almacenamiento de documentos no está configurado.", code="storage_unavailable"
-            )
-        return self.storage
-
-    async def _current_pdf(self, doc: dict[str, Any]) -> bytes:
-        clave = doc["documento_actual"]["clave"]
-        return await self._object_store().read(clave, max_bytes=self.engine.max_pdf_bytes)
-
-    async def _store(self, oficio_id: str, pdf: bytes, correlation_id: str) -> StoredObject:
-        stored = await self._object_store().upload(
-            pdf,
-            oficio_id=oficio_id,
-            bucket="documents",
-            media_type="application/pdf",
-            correlation_id=correlation_id,
-        )
-        return StoredObject(
-            bucket=stored.get("bucket", "documents"),
-            clave=stored["clave"],
-            sha256=stored["sha256"],
-            tamano=stored["tamano"],
+            report=await self.engine.verify(await self.documents.read(doc["documento_actual"])),
         )
