@@ -124,7 +124,7 @@ class SigningService:
     async def document_to_sign(self, caller: Caller, oficio_id: str) -> DocumentToSign:
         """The oficio's PDF as it is now (with the signatures so far), for its signers to read."""
         doc = await self._signable(caller, oficio_id)
-        pdf = await self.documents.read(doc["documento_actual"])
+        pdf = await self._current_pdf(doc)
         return DocumentToSign(pdf=pdf, sha256=doc["documento_actual"]["sha256"], folio=doc.get("folio"))
 
     async def awaiting(self, caller: Caller) -> list[AwaitingSignature]:
@@ -289,6 +289,10 @@ class SigningService:
             level=level,
         )
 
+    async def _current_pdf(self, doc: dict[str, Any]) -> bytes:
+        """The oficio's PDF with the signatures it has so far."""
+        return await self.documents.read(doc["documento_actual"])
+
     def _wake(self) -> None:
         if self._notify is not None:
             self._notify()
@@ -322,9 +326,7 @@ class SigningService:
         with credential:
             async with self._refusals(caller, [(oficio_id, slot)], correlation_id):
                 await self.check_signer(caller, slot, credential.info)
-            signed = await self.engine.sign(
-                await self.documents.read(doc["documento_actual"]), credential, slot_request(slot)
-            )
+            signed = await self.engine.sign(await self._current_pdf(doc), credential, slot_request(slot))
             info, level = credential.info, self.engine.level_of(credential)
         return await self._record(caller, doc, slot, signed, info, "credencial", correlation_id, level)
 
@@ -361,7 +363,7 @@ class SigningService:
                     await self.check_signer(caller, slot, credential.info)
                 try:
                     signed = await self.engine.sign(
-                        await self.documents.read(doc["documento_actual"]), credential, slot_request(slot)
+                        await self._current_pdf(doc), credential, slot_request(slot)
                     )
                     level = self.engine.level_of(credential)
                     recorded = await self._record(
@@ -390,7 +392,7 @@ class SigningService:
         slot: dict[str, Any] | None = None
         if oficio_id is not None:
             doc, slot = await self.pending(caller, oficio_id)
-            pdf, request = await self.documents.read(doc["documento_actual"]), slot_request(slot)
+            pdf, request = await self._current_pdf(doc), slot_request(slot)
         if pdf is None or request is None:
             raise ValidationFailedError("Envíe el PDF a firmar o el identificador del oficio.")
         async with self._refusals(caller, [(oficio_id, slot)] if oficio_id else [], correlation_id):
@@ -494,5 +496,5 @@ class SigningService:
             signatures_required=len(doc.get("firmantes", [])),
             signatures_made=len(doc.get("firmas", [])),
             document=doc["documento_actual"],
-            report=await self.engine.verify(await self.documents.read(doc["documento_actual"])),
+            report=await self.engine.verify(await self._current_pdf(doc)),
         )
