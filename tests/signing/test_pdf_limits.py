@@ -13,8 +13,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from signum.signing import errors, pades, verification
 from signum.signing.credentials import Credential, TrustPolicy
+from signum.signing.engine import SigningEngine
 from signum.signing.pades import SignatureRequest, Timestamper
-from signum.signing.service import SigningEngine
 from signum.testing.bombs import MiB, pdf_with_catalog_in_stream, pdf_with_object_streams
 from tests.signing.documents import TWO_SIGNERS, oficio_pdf
 
@@ -72,7 +72,7 @@ async def test_verifying_runs_off_the_event_loop(
         report = await engine.verify(signed)
     finally:
         engine.workers.close()
-    assert report["valida"] is True, report
+    assert report.valid is True, report
     assert threads, "verify_pdf was not called"
     assert threads[0].startswith("verify"), threads
     assert threads[0] != threading.main_thread().name

@@ -335,7 +335,8 @@ async def test_browser_path_prepare_sign_outside_complete_verifies(
 
 
 class MemoryStorage:
-    """Storage's internal API in memory (the real one has its own tests)."""
+    """What signing uses of `signum.platform.storage_client.StorageClient`, in memory (the client
+    has its own tests against a real storage process: tests/platform/test_storage_client.py)."""
 
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
@@ -345,11 +346,15 @@ class MemoryStorage:
         self.objects[f"sha256/{digest}"] = pdf
         return {"clave": f"sha256/{digest}", "sha256": digest, "tamano": len(pdf), "bucket": "documents"}
 
-    async def fetch(self, clave: str) -> bytes:
+    async def read(self, clave: str, *, max_bytes: int) -> bytes:
+        assert len(self.objects[clave]) <= max_bytes
         return self.objects[clave]
 
-    async def store(self, oficio_id: str, pdf: bytes, *, correlation_id: str) -> dict[str, Any]:
-        return self.put(pdf)
+    async def upload(
+        self, content: bytes, *, oficio_id: str, bucket: str, media_type: str, correlation_id: str | None
+    ) -> dict[str, Any]:
+        assert (bucket, media_type) == ("documents", "application/pdf")
+        return self.put(content)
 
 
 @pytest.mark.stack
@@ -359,7 +364,7 @@ async def test_an_oficio_is_signed_in_order_with_its_events(
     settings = _settings(pki, roots_file, tmp_path, infra=infra)
     parts = components(settings)
     storage = MemoryStorage()
-    parts.service.storage = storage
+    parts.service.documents.storage = storage
     original = storage.put(oficio_pdf(fields=TWO_SIGNERS))
     finalized = OficioFinalized(
         oficio_id="oficio-firma-1",

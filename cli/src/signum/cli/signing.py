@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from signum.signing.service import SigningEngine
+    from signum.signing.engine import SigningEngine
 
 _SIGN_HELP = """Sign IN.pdf with a SAT e.firma (.cer + .key + password) and write OUT.pdf.
 
@@ -42,8 +42,8 @@ def _engine(
     trust_roots: list[Path] | None, intermediates: list[Path] | None, tsa: str | None
 ) -> SigningEngine:
     from signum.signing.app import trust_policy
+    from signum.signing.engine import SigningEngine
     from signum.signing.pades import Timestamper
-    from signum.signing.service import SigningEngine
     from signum.signing.settings import Settings
 
     settings = Settings()
@@ -108,10 +108,11 @@ def verify(
     intermediate: Intermediates = None,
 ) -> None:
     from signum.platform.errors import SignumError
+    from signum.signing.api import report_json
 
     engine = _engine(trust_root, intermediate, None)
     try:
-        report = asyncio.run(engine.verify(pdf.read_bytes()))
+        report = report_json(asyncio.run(engine.verify(pdf.read_bytes())))
     except SignumError as exc:
         if as_json:
             typer.echo(json.dumps(exc.to_body(), ensure_ascii=False, indent=2))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from signum.gateway.settings import Settings
 from signum.platform.http import InternalClient
+from signum.platform.storage_client import StorageClient
 
 
 @dataclass
@@ -13,14 +14,15 @@ class ServiceClients:
     drafting: InternalClient
     routing: InternalClient
     signing: InternalClient
-    storage: InternalClient
+    storage: StorageClient  # its object calls stream; each passes the person who asks
     metrics: InternalClient
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ServiceClients:
         token = settings.infra.internal_token
         urls = settings.service_urls()
-        return cls(**{name: InternalClient(name, url, token) for name, url in urls.items()})
+        clients = {name: InternalClient(name, url, token) for name, url in urls.items() if name != "storage"}
+        return cls(**clients, storage=StorageClient(urls["storage"], token))
 
     def all(self) -> dict[str, InternalClient]:
         return {

@@ -35,14 +35,15 @@ async def upload_attachment(
     serie: str | None = Query(default=None, max_length=64),
     caller: Caller = Depends(require(Action.DOCUMENTO_SUBIR)),
 ) -> Any:
-    params = {"oficio_id": oficio_id, "bucket": "attachments", "nombre": nombre, "serie": serie}
-    return await services.storage.stream_upload(
-        "/internal/objetos",
+    return await services.storage.upload(
         request.stream(),
+        oficio_id=oficio_id,
+        bucket="attachments",
+        media_type=request.headers.get("content-type"),
+        serie=serie,
+        nombre=nombre,
         caller=caller,
         correlation_id=current_correlation_id(),
-        params={k: v for k, v in params.items() if v is not None},
-        content_type=request.headers.get("content-type", "application/octet-stream"),
     )
 
 
@@ -57,12 +58,8 @@ async def download(
     caller: Caller = Depends(require(Action.OFICIO_LEER)),
 ) -> RedirectResponse:
     # Storage decides on the oficio first, then checks that the object belongs to it.
-    signed = await services.storage.request(
-        "POST",
-        f"/internal/objetos/sha256/{segment(digest)}/url",
-        caller=caller,
-        correlation_id=current_correlation_id(),
-        params={"oficio_id": oficio_id},
+    signed = await services.storage.download_url(
+        digest, oficio_id=oficio_id, caller=caller, correlation_id=current_correlation_id()
     )
     return RedirectResponse(signed["url"], status_code=status.HTTP_302_FOUND)
 

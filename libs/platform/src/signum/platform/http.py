@@ -459,18 +459,31 @@ class InternalClient:
         try:
             response = await self._client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            log.warning(f"internal {what} failed", service=self.service, path=path, error=repr(exc))
-            raise UnavailableError(
-                f"El servicio {service_name(self.service)} no responde. Intente de nuevo en unos minutos.",
-                code=f"{self.service}_unavailable",
-            ) from exc
+            raise self._unreachable(what, path, exc) from exc
+        self._check(response)
+        return response.json() if response.content else None
+
+    def _unreachable(self, what: str, path: str, exc: Exception) -> UnavailableError:
+        """The error for a callee that could not be reached or broke off (logged, retryable 503)."""
+        log.warning(f"internal {what} failed", service=self.service, path=path, error=repr(exc))
+        return UnavailableError(
+            f"El servicio {service_name(self.service)} no responde. Intente de nuevo en unos minutos.",
+            code=f"{self.service}_unavailable",
+        )
+
+    def _check(self, response: httpx.Response) -> None:
+        """Raise the callee's error for a 4xx (same class, code and message), a 503 for a 5xx.
+        A streamed response must have been read (`aread`) before."""
         if response.status_code >= 500:
             raise UnavailableError(
                 f"El servicio {service_name(self.service)} no pudo atender la solicitud.",
                 code=f"{self.service}_unavailable",
             )
-        body = response.json() if response.content else None
         if response.status_code >= 400:
+            try:
+                body = response.json() if response.content else None
+            except ValueError:
+                body = None
             body = body if isinstance(body, dict) else {}
             error_class = _ERROR_CLASSES.get(response.status_code, SignumError)
             raise error_class(
@@ -479,4 +492,3 @@ class InternalClient:
                 status_code=response.status_code,
                 details=body.get("details") if isinstance(body.get("details"), dict) else None,
             )
-        return body

@@ -11,11 +11,12 @@ from signum.drafting.rendering import Renderer
 from signum.drafting.repository import FolioCounters, OficioRepository, TemplateRepository
 from signum.drafting.service import DraftingService, TemplateService
 from signum.drafting.settings import Settings
-from signum.drafting.storage import StorageClient
+from signum.drafting.storage import DRAFTING, DraftingStorage
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import InternalClient, internal_token_guard
 from signum.platform.readers import OficioReaders
 from signum.platform.service import ServiceRuntime, create_app, serve
+from signum.platform.storage_client import StorageClient
 from signum.platform.uploads import BodyRule, Limit
 
 
@@ -51,14 +52,14 @@ def build(settings: Settings | None = None) -> FastAPI:
         return unidad.prefijo_folio if unidad is not None else unidad_id
 
     relay = runtime.outbox(repository.collection) if settings.outbox_relay_enabled else None
-    storage = InternalClient("storage", settings.storage_url, settings.infra.internal_token, timeout=60)
+    storage = StorageClient(settings.storage_url, settings.infra.internal_token, caller=DRAFTING, timeout=60)
     service = DraftingService(
         repository,
         relay,
         templates=templates,
         folios=folios,
         renderer=renderer,
-        store=StorageClient(storage),
+        store=DraftingStorage(storage),
         prefix_of=prefix_of,
         recipients=DirectoryResolver(directory),
         folio_format=settings.folio_format,

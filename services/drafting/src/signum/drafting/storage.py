@@ -1,37 +1,28 @@
-"""Drafting's client of the storage service's internal API (objects are stored there, not here)."""
+"""Drafting's use of the storage service (objects are stored there, not here), through the shared
+`signum.platform.storage_client.StorageClient`, as drafting itself (a system caller)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
-from signum.platform.http import InternalClient
 from signum.platform.identity import Caller
+from signum.platform.storage_client import StorageClient
 
 DRAFTING = Caller(kind="system", id="drafting")
 
 
 class ObjectStore(Protocol):
     async def put(self, *, bucket: str, oficio_id: str, media_type: str, data: bytes) -> dict[str, Any]:
-        """Store `data`; returns `{clave, sha256, tamano, bucket}`."""
+        """Store `data`; returns `{clave, sha256, tamano, bucket, media_type}`."""
         ...
 
 
-class StorageClient:
-    """`POST /internal/objetos` of the storage service, as drafting itself (a system caller)."""
+class DraftingStorage:
+    """Rendered PDFs go to storage (`POST /internal/objetos`, streamed) with the client's caller,
+    `DRAFTING`."""
 
-    def __init__(self, client: InternalClient) -> None:
+    def __init__(self, client: StorageClient) -> None:
         self._client = client
 
     async def put(self, *, bucket: str, oficio_id: str, media_type: str, data: bytes) -> dict[str, Any]:
-        async def body() -> AsyncIterator[bytes]:
-            yield data
-
-        result = await self._client.stream_upload(
-            "/internal/objetos",
-            body(),
-            caller=DRAFTING,
-            params={"bucket": bucket, "oficio_id": oficio_id, "media_type": media_type},
-            content_type=media_type,
-        )
-        return dict(result)
+        return await self._client.upload(data, oficio_id=oficio_id, bucket=bucket, media_type=media_type)

@@ -16,6 +16,8 @@ import typst
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from signum.platform.dates import long_datetime
+from signum.signing.domain import AcuseReceipt
+from signum.signing.pades import SignatureRequest
 
 SEAL_FIELD = "sello-acuse"
 # The visible seal block (x1, y1, x2, y2 in points on a US-letter page, origin bottom-left).
@@ -70,6 +72,34 @@ class AcuseData:
     recibido_en: datetime
     url: str
     codigo: str = ""  # the short verification code (signum.platform.verification_code)
+
+    @classmethod
+    def of(cls, receipt: AcuseReceipt, *, url: str, codigo: str) -> AcuseData:
+        """What the acuse of `receipt` prints, with its verification link and short code."""
+        return cls(
+            oficio_id=receipt.oficio_id,
+            entrega_id=receipt.entrega_id,
+            folio=receipt.folio,
+            asunto=receipt.asunto,
+            nombre=receipt.nombre,
+            cargo=receipt.cargo,
+            unidad=receipt.unidad,
+            dependencia=receipt.dependencia,
+            recibido_en=receipt.recibido_en,
+            url=url,
+            codigo=codigo,
+        )
+
+
+def seal_request(receipt: AcuseReceipt, url: str) -> SignatureRequest:
+    """The dependencia's seal at the foot of the acuse, with the QR to its verification page."""
+    return SignatureRequest(
+        field_name=SEAL_FIELD,
+        title=f"Sello institucional de {receipt.dependencia}"[:300],
+        qr_url=url,
+        box=SEAL_BOX,
+        reason=f"Acuse de recibo del oficio {receipt.folio}"[:300],
+    )
 
 
 ASUNTO_MAX = 280

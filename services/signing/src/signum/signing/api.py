@@ -1,7 +1,9 @@
 """Signing's internal HTTP API (thin: parse, call the service, shape the answer), and the local TSA.
 
-Binary fields travel either as multipart files or as base64 strings in a JSON body: `cer`, `key`,
-`pdf`, `pdfs`, `firma`. The password is a plain field. Nothing of a credential is logged or kept.
+Here are the request models and the presenters: the JSON each route answers, built from what the
+use cases return (`domain.py`'s result types). Binary fields travel either as multipart files or as
+base64 strings in a JSON body: `cer`, `key`, `pdf`, `pdfs`, `firma`. The password is a plain field.
+Nothing of a credential is logged or kept.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import asyncio
 import base64
 import binascii
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
 from signum.platform.errors import ValidationFailedError
@@ -28,14 +32,252 @@ from signum.platform.uploads import (
     read_form,
     spool,
 )
+from signum.signing.domain import (
+    CERTIFICATE_STATUS_TEXT,
+    AcuseReceipt,
+    AwaitingSignature,
+    BatchItem,
+    CertificateInfo,
+    DocumentToSign,
+    PreparedForBrowser,
+    SealedAcuse,
+    SignatureRecorded,
+    SignedPdf,
+    SignedPdfs,
+    VerificationReport,
+    VerifiedDocument,
+)
 from signum.signing.errors import pdf_limit
-from signum.signing.service import AcuseRequest, SigningService
+from signum.signing.pades import SignatureRequest
+from signum.signing.service import SigningService
 from signum.signing.tsa import QUERY_CONTENT_TYPE, REPLY_CONTENT_TYPE, TimestampAuthority
 
 BINARY_FIELDS = frozenset({"cer", "key", "pdf", "pdfs", "firma"})
 SMALL_FIELD_BYTES = 1024  # a password, an oficio id
 DEFAULT_FIELD_BYTES = 16 * 1024
 LIST_FIELDS = frozenset({"pdfs", "oficio_ids"})
+SIGNATURE_ALGORITHM = "RSASSA-PKCS1-v1_5/SHA-256"
+
+
+# --- request models -----------------------------------------------------------------------------
+
+
+class AcuseReceiverIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    funcionario_id: str = Field(min_length=1, max_length=128)
+    nombre: str = Field(min_length=1, max_length=300)
+    cargo: str = Field(default="", max_length=300)
+
+
+class AcuseUnitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    unidad_id: str = Field(min_length=1, max_length=128)
+    nombre: str = Field(min_length=1, max_length=300)
+    dependencia: str = Field(min_length=1, max_length=300)
+
+
+class AcuseRequest(BaseModel):
+    """`POST /internal/acuses`: what routing knows about a delivery when its recipient receives it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    oficio_id: str = Field(min_length=1, max_length=64)
+    entrega_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
+    folio: str = Field(min_length=1, max_length=100)
+    asunto: str = Field(min_length=1, max_length=1000)
+    recibido_por: AcuseReceiverIn
+    unidad: AcuseUnitIn
+    recibido_en: AwareDatetime
+
+    def receipt(self) -> AcuseReceipt:
+        return AcuseReceipt(
+            oficio_id=self.oficio_id,
+            entrega_id=self.entrega_id,
+            folio=self.folio,
+            asunto=self.asunto,
+            funcionario_id=self.recibido_por.funcionario_id,
+            nombre=self.recibido_por.nombre,
+            cargo=self.recibido_por.cargo,
+            unidad_id=self.unidad.unidad_id,
+            unidad=self.unidad.nombre,
+            dependencia=self.unidad.dependencia,
+            recibido_en=self.recibido_en,
+        )
+
+
+def free_request(fields: Mapping[str, Any]) -> SignatureRequest:
+    """Where a signature goes on a PDF the caller sent: `campo`, `cargo`, `en_ausencia_de`,
+    `url_verificacion`, `caja` (x1, y1, x2, y2) and `pagina` (from 0)."""
+    box = fields.get("caja")
+    return SignatureRequest(
+        field_name=str(fields.get("campo") or "firma-1"),
+        title=fields.get("cargo") or None,
+        on_behalf_of=fields.get("en_ausencia_de") or None,
+        qr_url=fields.get("url_verificacion") or None,
+        box=tuple(int(v) for v in box) if box else None,  # type: ignore[arg-type]
+        page=int(fields.get("pagina") or 0),
+    )
+
+
+# --- presenters ---------------------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+
+
+def report_json(report: VerificationReport) -> dict[str, Any]:
+    """The verification report as the API answers it (Spanish keys and summaries)."""
+    return {
+        "sha256": report.sha256,
+        "valida": report.valid,
+        "resumen": report.summary,
+        "firmas": [
+            {
+                "campo": s.field_name,
+                "valida": s.valid,
+                "integra": s.intact,
+                "firma_valida": s.signature_valid,
+                "nombre": s.signer_name,
+                "rfc": s.rfc,
+                "curp": s.curp,
+                "cargo": s.title,
+                "en_ausencia_de": s.on_behalf_of,
+                "numero_certificado": s.certificate_number,
+                "estado_certificado": s.certificate_status.value,
+                "estado_certificado_texto": CERTIFICATE_STATUS_TEXT[s.certificate_status],
+                "fecha_firma": _iso(s.signing_time),
+                "fecha_sello_tiempo": _iso(s.timestamp_time),
+                "nivel_pades": s.pades_level.value,
+                "cubre_todo_el_documento": s.covers_whole_document,
+                "modificado_despues": s.modified_after,
+                "cambios_posteriores": s.changes_after,
+                "resumen": s.summary,
+            }
+            for s in report.signatures
+        ],
+    }
+
+
+def signer_json(info: CertificateInfo) -> dict[str, Any]:
+    return {
+        "nombre": info.name,
+        "rfc": info.rfc,
+        "curp": info.curp,
+        "numero_certificado": info.certificate_number,
+        "vigente_hasta": info.not_after.astimezone(UTC).isoformat(),
+    }
+
+
+def signed_pdf_json(signed: SignedPdf) -> dict[str, Any]:
+    return {"pdf": _b64(signed.pdf), "firmante": signer_json(signed.signer), "nivel": signed.level}
+
+
+def signed_pdfs_json(signed: SignedPdfs) -> dict[str, Any]:
+    return {
+        "pdfs": [_b64(pdf) for pdf in signed.pdfs],
+        "firmante": signer_json(signed.signer),
+        "firmadas": len(signed.pdfs),
+    }
+
+
+def recorded_json(recorded: SignatureRecorded) -> dict[str, Any]:
+    return {
+        "oficio_id": recorded.oficio_id,
+        "orden": recorded.orden,
+        "documento": recorded.document,
+        "pendientes": recorded.pending,
+        "completo": recorded.complete,
+        "firmante": signer_json(recorded.signer),
+        "nivel": recorded.level,
+    }
+
+
+def completed_json(result: SignatureRecorded | SignedPdf) -> dict[str, Any]:
+    return recorded_json(result) if isinstance(result, SignatureRecorded) else signed_pdf_json(result)
+
+
+def batch_json(items: list[BatchItem]) -> dict[str, Any]:
+    results = [
+        recorded_json(item.recorded)
+        if item.recorded is not None
+        else {"oficio_id": item.oficio_id, "error": item.error.to_body() if item.error else {}}
+        for item in items
+    ]
+    return {"resultados": results, "firmadas": sum(1 for item in items if item.recorded is not None)}
+
+
+def prepared_json(prepared: PreparedForBrowser) -> dict[str, Any]:
+    return {
+        "id": prepared.id,
+        "to_be_signed": _b64(prepared.to_be_signed),
+        "digest": _b64(prepared.digest),
+        "algoritmo": SIGNATURE_ALGORITHM,
+        "expira": prepared.expires.isoformat(),
+        "firmante": signer_json(prepared.signer),
+    }
+
+
+def document_json(document: DocumentToSign) -> dict[str, Any]:
+    return {
+        "media_type": "application/pdf",
+        "contenido": _b64(document.pdf),
+        "sha256": document.sha256,
+        "folio": document.folio,
+    }
+
+
+def awaiting_json(awaiting: list[AwaitingSignature]) -> dict[str, Any]:
+    return {
+        "oficios": [
+            {
+                "oficio_id": a.oficio_id,
+                "folio": a.folio,
+                "asunto": a.asunto,
+                "unidad_id": a.unidad_id,
+                "orden": a.orden,
+                "cargo": a.cargo,
+                "en_ausencia_de": a.on_behalf_of,
+                "firmas_realizadas": a.signatures_made,
+                "firmas_requeridas": a.signatures_required,
+                "firmantes_previos": a.previous_signers,
+                "finalizado_en": _iso(a.finalized_at),
+                "sha256": a.sha256,
+            }
+            for a in awaiting
+        ]
+    }
+
+
+def verified_json(verified: VerifiedDocument) -> dict[str, Any]:
+    """What the verification page shows of an oficio's latest signed PDF or of an acuse."""
+    head: dict[str, Any] = {"oficio_id": verified.oficio_id}
+    if verified.kind == "acuse":
+        head = {"tipo": "acuse", "oficio_id": verified.oficio_id, "entrega_id": verified.entrega_id}
+    return head | {
+        "codigo": verified.code,
+        "folio": verified.folio,
+        "estado": verified.state,
+        "firmas_requeridas": verified.signatures_required,
+        "firmas_realizadas": verified.signatures_made,
+        "documento": verified.document,
+        "reporte": report_json(verified.report),
+    }
+
+
+def acuse_json(sealed: SealedAcuse) -> dict[str, Any]:
+    return {"clave": sealed.clave, "sha256": sealed.sha256, "url_verificacion": sealed.url}
+
+
+# --- reading requests ---------------------------------------------------------------------------
 
 
 def _decode(name: str, value: Any) -> bytes:
@@ -140,6 +382,11 @@ def _password(fields: dict[str, Any]) -> str:
     return value
 
 
+def _credential(fields: dict[str, Any]) -> dict[str, Any]:
+    """The e.firma sent in this call: certificate, key and password (kept in memory only)."""
+    return {"cer": _required(fields, "cer"), "key": _required(fields, "key"), "password": _password(fields)}
+
+
 def _oficio_id(fields: dict[str, Any]) -> str | None:
     value = fields.get("oficio_id")
     if value in (None, ""):
@@ -158,22 +405,22 @@ def router(service: SigningService, guard: InternalGuard, caps: Mapping[str, Lim
             # Spooled (disk past 1 MiB) and refused as soon as it passes the PDF limit.
             with await spool(request.stream(), caps["pdf"]) as spooled:
                 pdf = await asyncio.to_thread(spooled.read)
-        return await service.verify(pdf)
+        return report_json(await service.verify(pdf))
 
     @api.get(
         "/verificacion/{document_id}",
         summary="Verificar el último PDF firmado de un oficio o un acuse: por su id (QR) o su código corto",
     )
     async def verify_oficio(document_id: str) -> dict[str, Any]:
-        return await service.verify_document(document_id)
+        return verified_json(await service.verify_document(document_id))
 
     @api.get("/firmas/pendientes", summary="Oficios cuya siguiente firma es del solicitante (Por firmar)")
     async def awaiting(request: Request) -> dict[str, Any]:
-        return await service.awaiting(caller_from_request(request))
+        return awaiting_json(await service.awaiting(caller_from_request(request)))
 
     @api.get("/firmas/{oficio_id}/documento", summary="El PDF que firmarán (con las firmas que ya tiene)")
     async def document_to_sign(oficio_id: str, request: Request) -> dict[str, Any]:
-        return await service.document_to_sign(caller_from_request(request), oficio_id)
+        return document_json(await service.document_to_sign(caller_from_request(request), oficio_id))
 
     @api.post(
         "/acuses",
@@ -182,7 +429,7 @@ def router(service: SigningService, guard: InternalGuard, caps: Mapping[str, Lim
     )
     async def seal_acuse(body: AcuseRequest) -> dict[str, Any]:
         # A retry with the same `entrega_id` answers 201 with the same acuse.
-        return await service.seal_acuse(body, correlation_id=current_correlation_id())
+        return acuse_json(await service.acuses.seal(body.receipt(), correlation_id=current_correlation_id()))
 
     @api.post(
         "/firmas/credencial", summary="Firmar con una e.firma enviada en esta llamada (solo en memoria)"
@@ -191,36 +438,35 @@ def router(service: SigningService, guard: InternalGuard, caps: Mapping[str, Lim
         caller = caller_from_request(request)
         fields = await read_fields(request, caps)
         oficio_id = _oficio_id(fields)
-        if oficio_id is not None:
-            # Authorization before anything of the credential is read.
-            await service.pending(caller, oficio_id)
-        return await service.sign_with_credential(
-            caller,
-            cer=_required(fields, "cer"),
-            key=_required(fields, "key"),
-            password=_password(fields),
-            pdf=None if oficio_id else _required(fields, "pdf"),
-            oficio_id=oficio_id,
-            fields=fields,
-            correlation_id=current_correlation_id(),
+        if oficio_id is None:
+            credential = _credential(fields)
+            signed = await service.sign_pdf(
+                pdf=_required(fields, "pdf"), request=free_request(fields), **credential
+            )
+            return signed_pdf_json(signed)
+        # Authorization before anything of the credential is read.
+        await service.pending(caller, oficio_id)
+        recorded = await service.sign_oficio(
+            caller, oficio_id, correlation_id=current_correlation_id(), **_credential(fields)
         )
+        return recorded_json(recorded)
 
     @api.post("/firmas/lote", summary="Firmar varios documentos con una sola apertura de la e.firma")
     async def sign_batch(request: Request) -> dict[str, Any]:
         caller = caller_from_request(request)
         fields = await read_fields(request, caps)
         oficio_ids = [str(o) for o in fields.get("oficio_ids") or []]
+        if not oficio_ids:
+            credential = _credential(fields)
+            return signed_pdfs_json(
+                await service.sign_pdfs(pdfs=list(_required(fields, "pdfs")), **credential)
+            )
         for oficio_id in oficio_ids:
             await service.pending(caller, oficio_id)
-        return await service.sign_batch(
-            caller,
-            cer=_required(fields, "cer"),
-            key=_required(fields, "key"),
-            password=_password(fields),
-            pdfs=None if oficio_ids else list(_required(fields, "pdfs")),
-            oficio_ids=oficio_ids or None,
-            correlation_id=current_correlation_id(),
+        items = await service.sign_oficios(
+            caller, oficio_ids, correlation_id=current_correlation_id(), **_credential(fields)
         )
+        return batch_json(items)
 
     @api.post("/firmas/preparacion", summary="Firma en el navegador, paso 1: los bytes a firmar")
     async def prepare(request: Request) -> dict[str, Any]:
@@ -229,28 +475,37 @@ def router(service: SigningService, guard: InternalGuard, caps: Mapping[str, Lim
         oficio_id = _oficio_id(fields)
         if oficio_id is not None:
             await service.pending(caller, oficio_id)
-        return await service.prepare(
-            caller,
-            cer=_required(fields, "cer"),
-            pdf=None if oficio_id else _required(fields, "pdf"),
-            oficio_id=oficio_id,
-            fields=fields,
-            correlation_id=current_correlation_id(),
-        )
+            prepared = await service.prepare(
+                caller,
+                cer=_required(fields, "cer"),
+                oficio_id=oficio_id,
+                correlation_id=current_correlation_id(),
+            )
+        else:
+            prepared = await service.prepare(
+                caller,
+                cer=_required(fields, "cer"),
+                pdf=_required(fields, "pdf"),
+                request=free_request(fields),
+                correlation_id=current_correlation_id(),
+            )
+        return prepared_json(prepared)
 
     @api.post("/firmas/{prepared_id}/completar", summary="Firma en el navegador, paso 2: incrustar la firma")
     async def complete(prepared_id: str, request: Request) -> dict[str, Any]:
         caller = caller_from_request(request)
         fields = await read_fields(request, caps)
-        if _oficio_id(fields) is not None:
-            await service.pending(caller, str(_oficio_id(fields)))
-        return await service.complete(
+        oficio_id = _oficio_id(fields)
+        if oficio_id is not None:
+            await service.pending(caller, oficio_id)
+        result = await service.complete(
             caller,
             prepared_id,
             _required(fields, "firma"),
-            oficio_id=_oficio_id(fields),
+            oficio_id=oficio_id,
             correlation_id=current_correlation_id(),
         )
+        return completed_json(result)
 
     return api
 

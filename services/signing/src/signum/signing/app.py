@@ -11,16 +11,21 @@ from pydantic import SecretStr
 
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import internal_token_guard
+from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.service import ServiceRuntime, create_app, serve
+from signum.platform.storage_client import StorageClient
 from signum.signing import api
+from signum.signing.acuses import AcuseService
 from signum.signing.credentials import TrustPolicy, read_certificates
 from signum.signing.events import EVENTS
+from signum.signing.documents import SignedDocuments
+from signum.signing.engine import LocalTimestamper, SigningEngine
 from signum.signing.handlers import handlers
 from signum.signing.pades import Timestamper
 from signum.signing.repository import SigningRepository
 from signum.signing.seals import DEVELOPMENT_PIN, DEVELOPMENT_TOKEN, DevelopmentSeals, SealConfig, SealKeyring
-from signum.signing.service import LocalTimestamper, SigningEngine, SigningService, StorageClient
+from signum.signing.service import SigningService
 from signum.signing.settings import Settings
 from signum.signing.tsa import TimestampAuthority, development_authority
 
@@ -88,14 +93,18 @@ def components(settings: Settings) -> Components:
     if seals is not None:
         # Not in the `local` scope: signing oficios works without the seal, only acuses need it.
         runtime.add_check("seal", seals.ready)
-    storage = StorageClient(settings.storage_url, settings.infra.internal_token.get_secret_value())
+    # Signing acts as the system on the oficios it keeps the signing state of.
+    storage = StorageClient(
+        settings.storage_url, settings.infra.internal_token, caller=Caller(kind="system", id="signing")
+    )
+    documents = SignedDocuments(storage, max_pdf_bytes=settings.max_pdf_bytes)
     service = SigningService(
         engine,
         repository,
-        storage,
+        documents,
+        AcuseService(engine, repository, documents, seals, notify=relay.notify),
         prepared_ttl=timedelta(seconds=settings.prepared_ttl_seconds),
         notify=relay.notify,
-        seals=seals,
         directory=directory,
     )
     # The directory's read model tells whose RFC each signer has (their e.firma must match it).

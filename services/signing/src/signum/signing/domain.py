@@ -1,12 +1,16 @@
-"""Domain types and rules of signing: what a certificate says, what a signature shows. No I/O."""
+"""Domain types and rules of signing: what a certificate says, what a signature shows, what each use
+case answers. No I/O."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Literal
 
+from signum.contracts.signing import SignerCertificate
 from signum.platform.dates import CITY_TIME, long_datetime
+from signum.platform.errors import SignumError
 from signum.signing import errors
 
 
@@ -66,6 +70,12 @@ class CertificateInfo:
                 ),
                 **self.summary(),
             )
+
+    def signer_certificate(self) -> SignerCertificate:
+        """The certificate as events carry it."""
+        return SignerCertificate(
+            nombre=self.name, rfc=self.rfc, curp=self.curp, numero_certificado=self.certificate_number
+        )
 
     def summary(self) -> dict[str, str | None]:
         """Plain values to show or attach to an error (no secrets in a certificate)."""
@@ -175,3 +185,130 @@ class VerificationReport:
     signatures: list[SignatureReport]
     valid: bool
     summary: str
+
+
+# --- what signing's use cases answer (api.py presents them as JSON) ---------------------------------
+
+Level = Literal["B-B", "B-T", "B-LT"]
+
+
+@dataclass(frozen=True)
+class SignedPdf:
+    """A PDF the caller sent, signed (no oficio involved: nothing is stored or recorded)."""
+
+    pdf: bytes
+    signer: CertificateInfo
+    level: Level
+
+
+@dataclass(frozen=True)
+class SignedPdfs:
+    """Several PDFs the caller sent, signed with one unlock of the credential."""
+
+    pdfs: list[bytes]
+    signer: CertificateInfo
+
+
+@dataclass(frozen=True)
+class SignatureRecorded:
+    """One signature of an oficio: the signed PDF stored, the signature and its events recorded."""
+
+    oficio_id: str
+    orden: int
+    document: dict[str, Any]  # the stored object (bucket, clave, sha256, tamano)
+    pending: int  # signatures still missing after this one
+    signer: CertificateInfo
+    level: Level
+
+    @property
+    def complete(self) -> bool:
+        return self.pending == 0
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One oficio of a batch: its signature, or why it was not signed."""
+
+    oficio_id: str
+    recorded: SignatureRecorded | None = None
+    error: SignumError | None = None
+
+
+@dataclass(frozen=True)
+class PreparedForBrowser:
+    """The browser path's step 1: what the browser's key must sign, until when."""
+
+    id: str
+    to_be_signed: bytes
+    digest: bytes
+    expires: datetime
+    signer: CertificateInfo
+
+
+@dataclass(frozen=True)
+class DocumentToSign:
+    """The oficio's PDF as it is now (with the signatures so far)."""
+
+    pdf: bytes
+    sha256: str
+    folio: str | None
+
+
+@dataclass(frozen=True)
+class AwaitingSignature:
+    """An oficio of the caller's "Por firmar" list: the next signature is theirs."""
+
+    oficio_id: str
+    folio: str | None
+    asunto: str | None
+    unidad_id: str | None
+    orden: int
+    cargo: str
+    on_behalf_of: str | None
+    signatures_made: int
+    signatures_required: int
+    previous_signers: list[str]
+    finalized_at: datetime | None
+    sha256: str
+
+
+@dataclass(frozen=True)
+class VerifiedDocument:
+    """A signed oficio's latest PDF (or a sealed acuse), verified now, for the verification page."""
+
+    kind: Literal["oficio", "acuse"]
+    oficio_id: str
+    code: str
+    folio: str | None
+    state: str | None
+    signatures_required: int
+    signatures_made: int
+    document: dict[str, Any]
+    report: VerificationReport
+    entrega_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AcuseReceipt:
+    """What routing knows about a delivery when its recipient receives it (the acuse's content)."""
+
+    oficio_id: str
+    entrega_id: str
+    folio: str
+    asunto: str
+    funcionario_id: str
+    nombre: str
+    cargo: str
+    unidad_id: str
+    unidad: str
+    dependencia: str
+    recibido_en: datetime
+
+
+@dataclass(frozen=True)
+class SealedAcuse:
+    """The acuse of one delivery: where its sealed PDF is kept and the page that verifies it."""
+
+    clave: str
+    sha256: str
+    url: str

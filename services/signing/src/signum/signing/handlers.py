@@ -6,13 +6,12 @@ from signum.contracts import Event
 from signum.contracts.drafting import OficioCancelled, OficioFinalized
 from signum.platform.consumer import Handler
 from signum.signing.repository import SigningRepository
-from signum.signing.service import SigningService
 
 
 def handlers(repository: SigningRepository) -> dict[str, Handler]:
     async def oficio_finalized(event: Event) -> None:
         assert isinstance(event, OficioFinalized)
-        await repository.on_finalized(event, SigningService.pending_document(event))
+        await repository.on_finalized(event)
         await repository.remember_code(event.oficio_id)  # the code drafting printed on it
 
     async def oficio_cancelled(event: Event) -> None:

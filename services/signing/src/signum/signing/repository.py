@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
@@ -14,6 +16,41 @@ from signum.contracts.drafting import OficioCancelled, OficioFinalized
 from signum.platform.consumer import apply_once
 from signum.platform.outbox import insert_with_events, update_with_events
 from signum.platform.verification_code import short_code
+from signum.signing.domain import AcuseReceipt, Level
+from signum.signing.pades import PreparedSignature
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """A browser-path signature laid out by step 1, waiting for step 2 (it holds no secret)."""
+
+    id: str
+    prepared: PreparedSignature
+    oficio_id: str | None
+    orden: int | None
+    caller_id: str
+    expires: datetime
+
+
+def _pending_fields(event: OficioFinalized) -> dict[str, Any]:
+    """The `firmas_pendientes` fields of a finalized oficio: its signers in order, none signed."""
+    p = event.payload
+    first = min(p.firmantes, key=lambda s: s.orden)
+    return {
+        "siguiente_funcionario_id": first.funcionario_id,
+        "folio": p.folio,
+        "asunto": p.asunto,
+        "unidad_id": p.unidad_id,
+        "confidencialidad": p.confidencialidad,
+        "version": p.version,
+        "documento_original": p.documento.model_dump(),
+        "documento_actual": p.documento.model_dump(),
+        "firmantes": [s.model_dump() for s in sorted(p.firmantes, key=lambda s: s.orden)],
+        "firmas": [],
+        "siguiente": first.orden,
+        "estado": "pendiente",
+        "finalizado_en": event.occurred_at,
+    }
 
 
 class SigningRepository:
@@ -37,9 +74,9 @@ class SigningRepository:
         docs: list[dict[str, Any]] = await cursor.to_list(length=limit)
         return sorted(docs, key=lambda d: (d.get("finalizado_en") is None, d.get("finalizado_en"), d["_id"]))
 
-    async def on_finalized(self, event: OficioFinalized, fields: dict[str, Any]) -> bool:
+    async def on_finalized(self, event: OficioFinalized) -> bool:
         """Start (or restart, for a new finalized version) the oficio's signing state, once."""
-        return await apply_once(self.pending, event.oficio_id, event, {"$set": fields})
+        return await apply_once(self.pending, event.oficio_id, event, {"$set": _pending_fields(event)})
 
     async def on_cancelled(self, event: OficioCancelled) -> bool:
         return await apply_once(
@@ -75,23 +112,77 @@ class SigningRepository:
     async def record_refusal(self, oficio_id: str, events: list[Event]) -> None:
         await update_with_events(self.pending, {"_id": oficio_id}, {"$inc": {"rechazos": 1}}, events)
 
-    async def save_prepared(self, document: dict[str, Any]) -> None:
-        await self.prepared.insert_one(document)
+    async def save_prepared(self, preparation: Preparation) -> None:
+        prepared = preparation.prepared
+        await self.prepared.insert_one(
+            {
+                "_id": preparation.id,
+                "pdf": prepared.pdf,
+                "to_be_signed": prepared.to_be_signed,
+                "reserved_start": prepared.reserved_start,
+                "reserved_end": prepared.reserved_end,
+                "certificate": prepared.certificate,
+                "chain": list(prepared.chain),
+                "oficio_id": preparation.oficio_id,
+                "orden": preparation.orden,
+                "caller_id": preparation.caller_id,
+                "expira": preparation.expires,
+            }
+        )
 
-    async def get_prepared(self, prepared_id: str) -> dict[str, Any] | None:
-        return await self.prepared.find_one({"_id": prepared_id})
+    async def get_prepared(self, prepared_id: str) -> Preparation | None:
+        doc = await self.prepared.find_one({"_id": prepared_id})
+        if doc is None:
+            return None
+        expires = doc["expira"]
+        return Preparation(
+            id=doc["_id"],
+            prepared=PreparedSignature(
+                pdf=bytes(doc["pdf"]),
+                to_be_signed=bytes(doc["to_be_signed"]),
+                reserved_start=doc["reserved_start"],
+                reserved_end=doc["reserved_end"],
+                certificate=bytes(doc["certificate"]),
+                chain=tuple(bytes(c) for c in doc.get("chain", [])),
+            ),
+            oficio_id=doc.get("oficio_id"),
+            orden=doc.get("orden"),
+            caller_id=doc.get("caller_id", ""),
+            expires=expires if expires.tzinfo else expires.replace(tzinfo=UTC),
+        )
 
-    async def take_prepared(self, prepared_id: str) -> dict[str, Any] | None:
-        document: dict[str, Any] | None = await self.prepared.find_one_and_delete({"_id": prepared_id})
-        return document
+    async def discard_prepared(self, prepared_id: str) -> None:
+        """A prepared signature is used once (or dropped when it expired or went stale)."""
+        await self.prepared.delete_one({"_id": prepared_id})
 
     async def get_acuse(self, entrega_id: str) -> dict[str, Any] | None:
         return await self.acuses.find_one({"_id": entrega_id}, {"_outbox": 0})
 
-    async def insert_acuse(self, document: dict[str, Any], events: list[Event]) -> bool:
+    async def insert_acuse(
+        self,
+        receipt: AcuseReceipt,
+        *,
+        document: dict[str, Any],
+        url: str,
+        level: Level,
+        events: list[Event],
+    ) -> bool:
         """Keep the acuse with its event; False when another call stored this delivery's acuse first."""
+        acuse = {
+            "_id": receipt.entrega_id,
+            "oficio_id": receipt.oficio_id,
+            "folio": receipt.folio,
+            "funcionario_id": receipt.funcionario_id,
+            "unidad_id": receipt.unidad_id,
+            "dependencia": receipt.dependencia,
+            "recibido_en": receipt.recibido_en,
+            "documento": document,
+            "url_verificacion": url,
+            "nivel": level,
+            "sellado_en": datetime.now(UTC),
+        }
         try:
-            await insert_with_events(self.acuses, document, events)
+            await insert_with_events(self.acuses, acuse, events)
         except DuplicateKeyError:
             return False
         return True
