@@ -18,9 +18,9 @@ from signum.platform.storage_client import StorageClient
 from signum.signing import api
 from signum.signing.acuses import AcuseService
 from signum.signing.credentials import TrustPolicy, read_certificates
-from signum.signing.events import EVENTS
 from signum.signing.documents import SignedDocuments
 from signum.signing.engine import LocalTimestamper, SigningEngine
+from signum.signing.events import EVENTS
 from signum.signing.handlers import handlers
 from signum.signing.pades import Timestamper
 from signum.signing.repository import SigningRepository
