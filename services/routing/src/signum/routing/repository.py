@@ -108,12 +108,6 @@ class OficioRepository:
 
     # --- one write of a consumed event (once per event) -------------------------------------------
 
-    async def _applied(self, oficio_id: str, event: Event, session: Session) -> bool:
-        found = await self.collection.find_one(
-            {"_id": oficio_id, "_applied": str(event.event_id)}, {"_id": 1}, session=session
-        )
-        return found is not None
-
     async def _apply(
         self,
         oficio_id: str,
@@ -123,28 +117,26 @@ class OficioRepository:
         events: Sequence[Event] = (),
         *,
         upsert: bool = True,
-        keep_status: bool = True,
     ) -> bool:
         """Apply `update` for a consumed event unless it was applied already (`_applied` holds its id,
         written in the same update). A draft's state never replaces a signing state (`stale_status`)."""
-        if await self._applied(oficio_id, event, session):
+        event_id = str(event.event_id)
+        current = await self.collection.find_one(
+            {"_id": oficio_id}, {"status": 1, "_applied": 1}, session=session
+        )
+        if current is not None and event_id in (current.get("_applied") or []):
             return False
         fields = update.get("$set") or {}
         if (
-            keep_status
+            current is not None
             and "status" in fields
-            and await self._stale_status(oficio_id, fields["status"], session)
+            and domain.stale_status(current.get("status"), fields["status"])
         ):
             update = {**update, "$set": {k: v for k, v in fields.items() if k != "status"}}
-        merged = with_events(update, events)
-        merged = {op: dict(v) for op, v in merged.items()}
-        merged.setdefault("$push", {})["_applied"] = str(event.event_id)
+        merged = {op: dict(v) for op, v in with_events(update, events).items()}
+        merged.setdefault("$push", {})["_applied"] = event_id
         result = await self.collection.update_one({"_id": oficio_id}, merged, upsert=upsert, session=session)
         return bool(result.modified_count or result.upserted_id is not None)
-
-    async def _stale_status(self, oficio_id: str, status: object, session: Session) -> bool:
-        current = await self.collection.find_one({"_id": oficio_id}, {"status": 1}, session=session)
-        return current is not None and domain.stale_status(current.get("status"), status)
 
     async def record_draft_event(
         self,
