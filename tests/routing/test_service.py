@@ -62,11 +62,17 @@ async def test_a_signed_oficio_reaches_people_positions_offices_and_suplentes_ex
 ) -> None:
     await add_suplencia(service.directory, "ING-TIT", "80002")
     oficio_id = new_id()
-    await service.on_drafting_event(created(oficio_id))
+    first = created(oficio_id)
+    await service.on_drafting_event(first)
     await service.on_drafting_event(finalized(oficio_id, ["70003", "EGR", "ING-TIT"]))
     event = signed(oficio_id)
     await service.on_oficio_signed(event)
     await service.on_oficio_signed(event)  # a redelivery
+    await service.on_drafting_event(first)  # a late redelivery: applied already, nothing written
+    doc = await service.oficios.get(oficio_id)
+    assert doc is not None
+    assert [t["type"] for t in doc["timeline"]].count("oficio.created") == 1
+    assert doc["status"] == "enviado"
     found = await deliveries(service, oficio_id)
     owners = sorted(
         (d["motivo"], d["funcionario_id"] or office_mailbox(d["unidad_id"])) for d in found.values()

@@ -13,7 +13,7 @@ from signum.platform.logging import get_logger
 from signum.routing.access import Access
 from signum.routing.core import SYSTEM, Client, Routing, aware, timeline_entry
 from signum.routing.domain import DeliveryNotFoundError
-from signum.routing.repository import Session
+from signum.routing.repository import Oficio, Session
 
 log = get_logger(__name__)
 
@@ -60,7 +60,7 @@ class Acuses:
                 # The recipient's page says so (the receipt stands; the seal comes when signing can).
                 pending = {"desde": datetime.now(UTC), "motivo": exc.code}
 
-                async def change(session: Session) -> bool:
+                async def change(session: Session) -> Oficio:
                     return await self.r.oficios.mark_acuse_pending(doc["_id"], entrega, pending, session)
 
                 await self.r.commit(doc["_id"], change)
@@ -113,10 +113,10 @@ class Acuses:
             "url_verificacion": p.url_verificacion,
         }
 
-        async def change(session: Session) -> bool:
+        async def change(session: Session) -> Oficio:
             doc = await self.r.oficios.get(oficio_id, session)
             if doc is None or p.entrega_id not in (doc.get("entregas") or {}):
-                return False
+                return None
             return await self.r.oficios.record_acuse(
                 event, p.entrega_id, acuse, timeline_entry(event), session
             )

@@ -17,7 +17,7 @@ from signum.contracts.signing import OficioSigned
 from signum.platform.logging import get_logger
 from signum.routing import domain
 from signum.routing.core import Routing, timeline_entry
-from signum.routing.repository import Session
+from signum.routing.repository import Oficio, Session
 
 log = get_logger(__name__)
 
@@ -37,7 +37,7 @@ class Answers:
         if not closing:
             return
 
-        async def change(session: Session) -> bool:
+        async def change(session: Session) -> Oficio:
             return await self.r.oficios.mark_in_attention(
                 answered_id, event, [d["id"] for d in closing], event.oficio_id or "", session
             )
@@ -82,7 +82,7 @@ class Answers:
             )
         timeline = [timeline_entry(e) for e in events]
 
-        async def change(session: Session) -> bool:
+        async def change(session: Session) -> Oficio:
             return await self.r.oficios.mark_answered(
                 answered_id,
                 event,

@@ -17,7 +17,7 @@ from signum.platform.identity import Caller
 from signum.routing import projection
 from signum.routing.domain import WorkCalendar
 from signum.routing.notifications import Notifier
-from signum.routing.repository import Session, Store
+from signum.routing.repository import AlreadyAppliedError, Oficio, Session, Store
 
 SYSTEM = Caller(kind="system", id="routing")
 
@@ -72,10 +72,11 @@ class Routing:
         return datetime.now(self.tz).date()
 
     async def commit(
-        self, oficio_id: str, change: Callable[[Session], Awaitable[bool]], *, people_only: bool = False
+        self, oficio_id: str, change: Callable[[Session], Awaitable[Oficio]], *, people_only: bool = False
     ) -> bool:
-        """Apply `change` and rewrite the oficio's inbox entries in one transaction; then wake the
-        outbox relay and tell the owners whose inbox changed. Returns whether `change` changed anything.
+        """Apply `change` (which returns the oficio after it, or None if nothing changed) and rewrite
+        the oficio's inbox entries in one transaction; then wake the outbox relay and tell the owners
+        whose inbox changed. Returns whether `change` changed anything.
 
         `people_only`: the change concerns the oficio's people (drafts, reviews, signatures), not
         its deliveries.
@@ -83,16 +84,17 @@ class Routing:
         today = self.today()
 
         async def body(session: Session) -> projection.Written | None:
-            if not await change(session):
-                return None
-            doc = await self.oficios.get(oficio_id, session)
+            doc = await change(session)
             if doc is None:
-                return projection.Written([], [])
+                return None
             entries, remove = projection.entries(doc, today, people_only=people_only)
             created = await self.store.inbox.write(entries, remove, session)
             return projection.Written(entries, created)
 
-        written = await self.store.transaction(body)
+        try:
+            written = await self.store.transaction(body)
+        except AlreadyAppliedError:
+            return False
         if written is None:
             return False
         self.oficios.announce()

@@ -13,7 +13,7 @@ from signum.routing.access import Access
 from signum.routing.core import Routing, correlation, timeline_entry
 from signum.routing.domain import OPEN_STATES, DeliveryNotFoundError
 from signum.routing.recipients import Recipients
-from signum.routing.repository import Session
+from signum.routing.repository import Oficio, Session
 
 
 class Deadlines:
@@ -71,7 +71,7 @@ class Deadlines:
             ),
         )
 
-        async def change(session: Session) -> bool:
+        async def change(session: Session) -> Oficio:
             return await self.r.oficios.mark_overdue(
                 doc["_id"],
                 entrega,

@@ -26,7 +26,7 @@ from signum.routing.acuses import Acuses
 from signum.routing.core import Routing, correlation, timeline_entry
 from signum.routing.domain import INSTRUCCIONES, Delivery
 from signum.routing.recipients import Recipients, created_event
-from signum.routing.repository import Session
+from signum.routing.repository import Oficio, Session
 from signum.routing.views import Views, delivery_summary
 
 MAX_TERM_DAYS = 120
@@ -73,7 +73,7 @@ class Deliveries:
             ),
         )
 
-        async def change(session: Session) -> bool:
+        async def change(session: Session) -> Oficio:
             return await self.r.oficios.mark_received(
                 oficio_id,
                 entrega,
@@ -179,7 +179,7 @@ class Deliveries:
             for c in children.values()
         ]
 
-        async def change(session: Session) -> bool:
+        async def change(session: Session) -> Oficio:
             return await self.r.oficios.add_turnos(
                 oficio_id,
                 entrega,
@@ -210,7 +210,7 @@ class Deliveries:
             ),
         )
 
-        async def change(session: Session) -> bool:
+        async def change(session: Session) -> Oficio:
             return await self.r.oficios.mark_concluded(
                 doc["_id"],
                 entrega,
@@ -238,7 +238,7 @@ class Deliveries:
             payload=DeliveryClosedPayload(entrega_id=entrega, estado="archivado", cerrado_por=caller.id),
         )
 
-        async def change(session: Session) -> bool:
+        async def change(session: Session) -> Oficio:
             return await self.r.oficios.mark_archived(
                 doc["_id"], entrega, event=event, timeline=timeline_entry(event), session=session
             )

@@ -21,7 +21,7 @@ from signum.routing.answers import Answers
 from signum.routing.core import SYSTEM, Client, Routing, timeline_entry
 from signum.routing.mail import Mailer, Outgoing
 from signum.routing.recipients import Externals, Recipients, created_event
-from signum.routing.repository import Session
+from signum.routing.repository import Oficio, Session
 
 
 class Dispatch:
@@ -149,7 +149,7 @@ class Dispatch:
         }
         timeline = [timeline_entry(event)] + [timeline_entry(e) for e in events]
 
-        async def change(session: Session) -> bool:
+        async def change(session: Session) -> Oficio:
             return await self.r.oficios.record_dispatch(event, fields, deliveries, timeline, events, session)
 
         await self.r.commit(oficio_id, change)

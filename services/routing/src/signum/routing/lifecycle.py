@@ -17,7 +17,7 @@ from signum.contracts.drafting import (
 from signum.contracts.signing import SignatureAdded
 from signum.routing.answers import Answers
 from signum.routing.core import Routing, timeline_entry
-from signum.routing.repository import Session
+from signum.routing.repository import Oficio, Session
 from signum.routing.views import Views
 
 
@@ -110,12 +110,12 @@ class Lifecycle:
         saved = _draft_fields(event)
         oficio_id = event.oficio_id or ""
 
-        async def change(session: Session) -> bool:
-            kept = saved is not None and await self.r.oficios.keep_draft_version(oficio_id, *saved, session)
-            applied = await self.r.oficios.record_draft_event(
+        async def change(session: Session) -> Oficio:
+            if saved is not None:
+                await self.r.oficios.keep_draft_version(oficio_id, *saved, session)
+            return await self.r.oficios.record_draft_event(
                 event, fields, people, timeline_entry(event), session
             )
-            return kept or applied
 
         applied = await self.r.commit(oficio_id, change, people_only=True)
         if applied and isinstance(event, OficioReviewRequested):
@@ -143,7 +143,7 @@ class Lifecycle:
     async def on_signature_added(self, event: SignatureAdded) -> None:
         oficio_id = event.oficio_id
 
-        async def change(session: Session) -> bool:
+        async def change(session: Session) -> Oficio:
             doc = await self.r.oficios.get(oficio_id, session)
             firmantes = list((doc or {}).get("firmantes") or [])
             for f in firmantes:

@@ -17,7 +17,7 @@ from signum.routing import domain
 from signum.routing.core import SYSTEM, Client, Routing, correlation, timeline_entry
 from signum.routing.domain import DeliveryForbiddenError
 from signum.routing.recipients import Recipients, created_event
-from signum.routing.repository import Session
+from signum.routing.repository import Oficio, Session
 from signum.routing.views import delivery_summary
 
 RECIPIENT_KINDS = ("funcionario", "puesto", "unidad")
@@ -195,9 +195,8 @@ class Registry:
             "timeline": [timeline_entry(e) for e in events],
         }
 
-        async def change(session: Session) -> bool:
-            await self.r.oficios.insert(doc, events, session)
-            return True
+        async def change(session: Session) -> Oficio:
+            return await self.r.oficios.insert(doc, events, session)
 
         await self.r.commit(oficio_id, change)
         for d in deliveries.values():

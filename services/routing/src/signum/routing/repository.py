@@ -25,7 +25,7 @@ from motor.motor_asyncio import (
     AsyncIOMotorCollection,
     AsyncIOMotorDatabase,
 )
-from pymongo import ASCENDING, DESCENDING, DeleteOne, UpdateOne
+from pymongo import ASCENDING, DESCENDING, DeleteOne, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from signum.contracts import Event
@@ -37,6 +37,14 @@ log = get_logger(__name__)
 
 Session = AsyncIOMotorClientSession
 T = TypeVar("T")
+# An oficio's document as a change left it (None: the change did not apply).
+Oficio = dict[str, Any] | None
+HIDDEN = {"_applied": 0, "_outbox": 0}
+
+
+class AlreadyAppliedError(Exception):
+    """A consumed event met its oficio with the event applied already: its transaction is void."""
+
 
 INBOX = "bandeja"
 # Before one inbox collection, each owner had its own (`bandeja_<hash of the owner>`).
@@ -68,7 +76,8 @@ class Store:
         await self.inbox.ensure_indexes()
 
     async def transaction(self, body: Callable[[Session], Coroutine[Any, Any, T]]) -> T:
-        """Run `body` in one transaction (retried whole on a transient conflict)."""
+        """Run `body` in one transaction (retried whole on a transient conflict). An event applied
+        already aborts it (`AlreadyAppliedError`): nothing of it is written."""
         async with await self.db.client.start_session() as session:
             result: T = await session.with_transaction(body)
         return result
@@ -94,9 +103,7 @@ class OficioRepository:
     # --- reads ----------------------------------------------------------------------------------
 
     async def get(self, oficio_id: str, session: Session | None = None) -> dict[str, Any] | None:
-        return await self.collection.find_one(
-            {"_id": oficio_id}, {"_applied": 0, "_outbox": 0}, session=session
-        )
+        return await self.collection.find_one({"_id": oficio_id}, HIDDEN, session=session)
 
     async def inbox_owners(self) -> set[str]:
         """Every owner any oficio puts an inbox entry with (read by the migration)."""
@@ -117,26 +124,31 @@ class OficioRepository:
         events: Sequence[Event] = (),
         *,
         upsert: bool = True,
-    ) -> bool:
+    ) -> Oficio:
         """Apply `update` for a consumed event unless it was applied already (`_applied` holds its id,
-        written in the same update). A draft's state never replaces a signing state (`stale_status`)."""
+        written in the same update); returns the oficio after it. A draft's state never replaces a
+        signing state (`stale_status`)."""
         event_id = str(event.event_id)
-        current = await self.collection.find_one(
-            {"_id": oficio_id}, {"status": 1, "_applied": 1}, session=session
-        )
-        if current is not None and event_id in (current.get("_applied") or []):
-            return False
         fields = update.get("$set") or {}
-        if (
-            current is not None
-            and "status" in fields
-            and domain.stale_status(current.get("status"), fields["status"])
-        ):
-            update = {**update, "$set": {k: v for k, v in fields.items() if k != "status"}}
+        if fields.get("status") in domain.DRAFT_STATES:
+            current = await self.collection.find_one({"_id": oficio_id}, {"status": 1}, session=session)
+            if current is not None and domain.stale_status(current.get("status"), fields["status"]):
+                update = {**update, "$set": {k: v for k, v in fields.items() if k != "status"}}
         merged = {op: dict(v) for op, v in with_events(update, events).items()}
         merged.setdefault("$push", {})["_applied"] = event_id
-        result = await self.collection.update_one({"_id": oficio_id}, merged, upsert=upsert, session=session)
-        return bool(result.modified_count or result.upserted_id is not None)
+        try:
+            after: Oficio = await self.collection.find_one_and_update(
+                {"_id": oficio_id, "_applied": {"$ne": event_id}},
+                merged,
+                projection=HIDDEN,
+                upsert=upsert,
+                return_document=ReturnDocument.AFTER,
+                session=session,
+            )
+        except DuplicateKeyError:
+            # The upsert met the oficio, which holds this event already.
+            raise AlreadyAppliedError(event_id) from None
+        return after
 
     async def record_draft_event(
         self,
@@ -145,7 +157,7 @@ class OficioRepository:
         add_people: Sequence[str],
         timeline: dict[str, Any],
         session: Session,
-    ) -> bool:
+    ) -> Oficio:
         """What one of drafting's events says about the oficio, with its timeline entry."""
         update: dict[str, Any] = {"$push": {"timeline": timeline}}
         if fields:
@@ -180,7 +192,7 @@ class OficioRepository:
 
     async def record_signature(
         self, event: Event, fields: dict[str, Any], timeline: dict[str, Any], session: Session
-    ) -> bool:
+    ) -> Oficio:
         """A signature was added: the signers, the document and perhaps the state."""
         return await self._apply(
             event.oficio_id or "", event, {"$set": fields, "$push": {"timeline": timeline}}, session
@@ -188,7 +200,7 @@ class OficioRepository:
 
     async def record_acuse(
         self, event: Event, entrega: str, acuse: dict[str, Any], timeline: dict[str, Any], session: Session
-    ) -> bool:
+    ) -> Oficio:
         """The sealed acuse de recibo of one delivery (from `acuse.sealed`)."""
         prefix = f"entregas.{entrega}"
         return await self._apply(
@@ -211,7 +223,7 @@ class OficioRepository:
         timeline: Sequence[dict[str, Any]],
         events: Sequence[Event],
         session: Session,
-    ) -> bool:
+    ) -> Oficio:
         """The signed oficio was sent: its state, its deliveries and their events."""
         changes = {**fields, **{f"entregas.{eid}": d for eid, d in deliveries.items()}}
         return await self._apply(
@@ -224,14 +236,14 @@ class OficioRepository:
 
     async def mark_in_attention(
         self, oficio_id: str, event: Event, entregas: Iterable[str], answer_id: str, session: Session
-    ) -> bool:
+    ) -> Oficio:
         """An answer is ready to sign: the deliveries it will close are `en_atencion` meanwhile."""
         fields: dict[str, Any] = {}
         for e in entregas:
             fields[f"entregas.{e}.estado"] = "en_atencion"
             fields[f"entregas.{e}.respuesta_en_curso"] = answer_id
         if not fields:
-            return False
+            return None
         return await self._apply(oficio_id, event, {"$set": fields}, session, upsert=False)
 
     async def mark_answered(
@@ -244,7 +256,7 @@ class OficioRepository:
         timeline: Sequence[dict[str, Any]],
         events: Sequence[Event],
         session: Session,
-    ) -> bool:
+    ) -> Oficio:
         """An answering oficio was signed: the deliveries it closes are `respondido`."""
         fields: dict[str, Any] = {}
         for e in entregas:
@@ -269,11 +281,16 @@ class OficioRepository:
         update: dict[str, Any],
         events: Sequence[Event],
         session: Session | None,
-    ) -> bool:
-        result = await self.collection.update_one(
-            {"_id": oficio_id, **condition}, with_events(update, events), session=session
+    ) -> Oficio:
+        """A change asked through the API, applied only while `condition` holds."""
+        after: Oficio = await self.collection.find_one_and_update(
+            {"_id": oficio_id, **condition},
+            with_events(update, events),
+            projection=HIDDEN,
+            return_document=ReturnDocument.AFTER,
+            session=session,
         )
-        return bool(result.modified_count)
+        return after
 
     async def mark_received(
         self,
@@ -286,7 +303,7 @@ class OficioRepository:
         event: Event,
         timeline: dict[str, Any],
         session: Session,
-    ) -> bool:
+    ) -> Oficio:
         """The acuse de recibo, recorded once (only while the delivery has no receipt)."""
         prefix = f"entregas.{entrega}"
         return await self._change(
@@ -307,7 +324,7 @@ class OficioRepository:
 
     async def mark_acuse_pending(
         self, oficio_id: str, entrega: str, pending: dict[str, Any], session: Session
-    ) -> bool:
+    ) -> Oficio:
         """Signing could not seal the acuse yet: the delivery says since when and why."""
         prefix = f"entregas.{entrega}"
         return await self._change(
@@ -328,7 +345,7 @@ class OficioRepository:
         timeline: Sequence[dict[str, Any]],
         events: Sequence[Event],
         session: Session,
-    ) -> bool:
+    ) -> Oficio:
         """Turnar: the new deliveries below `entrega`, which becomes `turnado`."""
         fields: dict[str, Any] = {f"entregas.{e}": c for e, c in children.items()}
         fields[f"entregas.{entrega}.estado"] = "turnado"
@@ -349,7 +366,7 @@ class OficioRepository:
         event: Event,
         timeline: dict[str, Any],
         session: Session,
-    ) -> bool:
+    ) -> Oficio:
         """Concluir without an answer (only if the delivery is still in state `was`)."""
         prefix = f"entregas.{entrega}"
         return await self._change(
@@ -370,7 +387,7 @@ class OficioRepository:
 
     async def mark_archived(
         self, oficio_id: str, entrega: str, *, event: Event, timeline: dict[str, Any], session: Session
-    ) -> bool:
+    ) -> Oficio:
         prefix = f"entregas.{entrega}"
         return await self._change(
             oficio_id,
@@ -389,7 +406,7 @@ class OficioRepository:
         event: Event,
         timeline: dict[str, Any],
         session: Session,
-    ) -> bool:
+    ) -> Oficio:
         prefix = f"entregas.{entrega}"
         return await self._change(
             oficio_id,
@@ -402,9 +419,10 @@ class OficioRepository:
             session,
         )
 
-    async def insert(self, document: dict[str, Any], events: Sequence[Event], session: Session) -> None:
+    async def insert(self, document: dict[str, Any], events: Sequence[Event], session: Session) -> Oficio:
         """A new oficio document (a registered paper document) with its first events."""
         await self.collection.insert_one(new_document_with_events(document, events), session=session)
+        return document
 
 
 class InboxRepository:
