@@ -22,7 +22,7 @@ from signum.platform.directory import DirectoryReadModel
 from signum.platform.mongo import build_mongo_client
 from signum.platform.settings import InfraSettings
 from signum.routing.domain import office_mailbox
-from signum.routing.repository import inbox_collection_name
+from signum.routing.repository import INBOX
 from signum.testing.kafka import collect, eventually
 from signum.testing.processes import ServiceProcess
 
@@ -173,10 +173,10 @@ async def test_a_batch_survives_routing_and_kafka_restarts_with_one_delivery_eac
         for owner in OWNERS:
 
             async def projected(owner: str = owner) -> bool:
-                return bool(await db[inbox_collection_name(owner)].count_documents({}) == BATCH)
+                return bool(await db[INBOX].count_documents({"dueno": owner}) == BATCH)
 
             await eventually(projected, within=60, interval=1.0)
-            entries = [d async for d in db[inbox_collection_name(owner)].find({})]
+            entries = [d async for d in db[INBOX].find({"dueno": owner})]
             assert sorted(e["oficio_id"] for e in entries) == sorted(ids)
         # ...and one delivery.created per delivery on the topic (a redelivery repeats the same event).
         records = await collect(

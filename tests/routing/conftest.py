@@ -8,7 +8,7 @@ import pytest
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.mongo import build_mongo_client
 from signum.platform.settings import InfraSettings
-from signum.routing.repository import InboxRepository, OficioRepository, QueueRepository
+from signum.routing.repository import Store
 from signum.routing.service import RoutingService
 from tests.routing.support import FakeSigning, seed_directory
 
@@ -32,6 +32,6 @@ async def service(db: Any, signing: FakeSigning) -> RoutingService:
     directory = DirectoryReadModel(db)
     await directory.ensure_indexes()
     await seed_directory(directory)
-    oficios = OficioRepository(db)
-    await oficios.ensure_indexes()
-    return RoutingService(oficios, InboxRepository(db), QueueRepository(db), directory, signing=signing)
+    store = Store(db)
+    await store.ensure_indexes()
+    return RoutingService(store, directory, signing=signing)

@@ -24,7 +24,14 @@ from signum.contracts.drafting import (
     StoredObject,
 )
 from signum.contracts.envelope import uuid7
-from signum.contracts.signing import OficioSigned, OficioSignedPayload, SignerCertificate
+from signum.contracts.signing import (
+    AcuseReceiver,
+    AcuseSealed,
+    AcuseSealedPayload,
+    OficioSigned,
+    OficioSignedPayload,
+    SignerCertificate,
+)
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.errors import UnavailableError
 from signum.platform.identity import Caller
@@ -257,5 +264,26 @@ class FakeSigning:
             "url_verificacion": f"https://x/verificar/{digest}",
         }
 
-    async def stream_upload(self, path: str, content: Any, **kwargs: Any) -> Any:
-        raise AssertionError("signing takes no uploads from routing")
+
+def acuse_sealed(request: dict[str, Any]) -> AcuseSealed:
+    """The `acuse.sealed` signing emits for one `POST /internal/acuses` (as FakeSigning answers it)."""
+    digest = _sha(request["entrega_id"])
+    return AcuseSealed(
+        oficio_id=request["oficio_id"],
+        correlation_id=f"c-{request['entrega_id']}",
+        actor=Actor.system("signing"),
+        payload=AcuseSealedPayload(
+            entrega_id=request["entrega_id"],
+            folio=request["folio"],
+            recibido_por=AcuseReceiver(**request["recibido_por"]),
+            unidad_id=request["unidad"]["unidad_id"],
+            dependencia=request["unidad"]["dependencia"],
+            recibido_en=datetime.fromisoformat(request["recibido_en"]),
+            documento=StoredObject(
+                bucket="documents", clave=f"acuses/{digest}.pdf", sha256=digest, tamano=100
+            ),
+            sello=SignerCertificate(nombre="SELLO", rfc="XAXX010101000", numero_certificado="1"),
+            nivel="B-T",
+            url_verificacion=f"https://x/verificar/{digest}",
+        ),
+    )

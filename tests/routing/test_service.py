@@ -17,6 +17,7 @@ from signum.routing.service import RoutingService
 from tests.routing.support import (
     PEOPLE,
     FakeSigning,
+    acuse_sealed,
     add_suplencia,
     created,
     finalized,
@@ -61,11 +62,17 @@ async def test_a_signed_oficio_reaches_people_positions_offices_and_suplentes_ex
 ) -> None:
     await add_suplencia(service.directory, "ING-TIT", "80002")
     oficio_id = new_id()
-    await service.on_drafting_event(created(oficio_id))
+    first = created(oficio_id)
+    await service.on_drafting_event(first)
     await service.on_drafting_event(finalized(oficio_id, ["70003", "EGR", "ING-TIT"]))
     event = signed(oficio_id)
     await service.on_oficio_signed(event)
     await service.on_oficio_signed(event)  # a redelivery
+    await service.on_drafting_event(first)  # a late redelivery: applied already, nothing written
+    doc = await service.oficios.get(oficio_id)
+    assert doc is not None
+    assert [t["type"] for t in doc["timeline"]].count("oficio.created") == 1
+    assert doc["status"] == "enviado"
     found = await deliveries(service, oficio_id)
     owners = sorted(
         (d["motivo"], d["funcionario_id"] or office_mailbox(d["unidad_id"])) for d in found.values()
@@ -212,7 +219,7 @@ async def test_the_receipt_is_never_lost_when_signing_is_down(
     assert received["estado"] == "recibido"
     assert received["recibido_en"] is not None
     assert received["acuse"] is None
-    await asyncio.gather(*service._background)  # the first attempt, in the background, fails
+    await asyncio.gather(*service.background)  # the first attempt, in the background, fails
     # The recipient's page can say the seal is pending because signing is down, not "being issued".
     pending = await service.get_delivery(ING_TITULAR, entrega)
     assert pending["acuse"] is None
@@ -220,6 +227,11 @@ async def test_the_receipt_is_never_lost_when_signing_is_down(
     assert await service.retry_acuses() == 0
     signing.up = True
     assert await service.retry_acuses() == 1
+    # Signing took the request; the acuse is recorded from its event, not from the HTTP reply.
+    assert (await service.get_delivery(ING_TITULAR, entrega))["acuse"] is None
+    event = acuse_sealed(signing.calls[0])
+    for _ in range(2):  # a redelivered event records nothing twice
+        await service.on_acuse_sealed(event)
     sealed = await service.get_delivery(ING_TITULAR, entrega)
     assert sealed["acuse"]["clave"].startswith("acuses/")
     assert sealed["acuse_pendiente"] is None
@@ -237,6 +249,8 @@ async def test_the_receipt_is_never_lost_when_signing_is_down(
     }
     assert "delivery.acknowledged" in await outbox_types(service, oficio_id)
     assert await service.retry_acuses() == 0  # nothing left
+    doc = await service.oficios.get(oficio_id)
+    assert [t["type"] for t in doc["timeline"]].count("acuse.sealed") == 1
 
 
 async def test_turnar_down_two_levels_with_a_tree_and_only_to_subordinates(service: RoutingService) -> None:

@@ -63,7 +63,7 @@ class OficioDispatched(Event):
     """A signed oficio was sent (state `enviado`): one delivery per recipient, copy and mailbox.
 
     Produced by routing on `oficio.signed`. Consumed by drafting (the oficio's state becomes
-    `enviado`), routing (repairs the inboxes), storage (audit log) and metrics (time to delivery).
+    `enviado`), storage (audit log) and metrics (time to delivery).
     """
 
     topic: ClassVar[Topic] = Topic.ROUTING
@@ -127,8 +127,7 @@ class DeliveryAcknowledgedPayload(EventModel):
 class DeliveryAcknowledged(Event):
     """The recipient received the delivery (acuse de recibo); the sealed acuse PDF follows.
 
-    Produced by routing. Consumed by routing (repairs the inboxes), storage (audit log) and metrics
-    (time to acuse).
+    Produced by routing. Consumed by storage (audit log) and metrics (time to acuse).
     """
 
     topic: ClassVar[Topic] = Topic.ROUTING
@@ -161,8 +160,7 @@ class DeliveryForwardedPayload(EventModel):
 class DeliveryForwarded(Event):
     """A recipient turned (turnó) the delivery to subordinates.
 
-    Produced by routing. Consumed by routing (repairs the inboxes), storage (audit log) and metrics
-    (attention times).
+    Produced by routing. Consumed by storage (audit log) and metrics (attention times).
     """
 
     topic: ClassVar[Topic] = Topic.ROUTING
@@ -210,8 +208,7 @@ class DeliveryClosedPayload(EventModel):
 class DeliveryClosed(Event):
     """A delivery was closed: answered, concluded with a reason, or archived.
 
-    Produced by routing. Consumed by routing (repairs the inboxes), storage (audit log) and metrics
-    (open counts).
+    Produced by routing. Consumed by storage (audit log) and metrics (open counts).
     """
 
     topic: ClassVar[Topic] = Topic.ROUTING
@@ -235,8 +232,8 @@ class DeadlineOverduePayload(EventModel):
 class DeadlineOverdue(Event):
     """A delivery became overdue (working days, holiday calendar); the superior is told.
 
-    Produced by routing's deadline job. Consumed by routing (repairs the inboxes), storage (audit log)
-    and metrics (overdue counts).
+    Produced by routing's deadline job. Consumed by storage (audit log) and metrics
+    (overdue counts).
     """
 
     topic: ClassVar[Topic] = Topic.ROUTING

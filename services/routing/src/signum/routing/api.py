@@ -1,4 +1,4 @@
-"""Routing's internal HTTP API (thin: the gateway calls it with the caller; rules live in service.py)."""
+"""Routing's internal HTTP API (thin: the gateway calls it with the caller; the rules live in `service`)."""
 
 from __future__ import annotations
 
@@ -235,9 +235,9 @@ def router(service: RoutingService, guard: InternalGuard, scan: Limit) -> APIRou
         request: Request, buzon: str | None = Query(None, max_length=32)
     ) -> StreamingResponse:
         caller = caller_from_request(request)
-        owners = [service._inbox_owner(caller, None)]
+        owners = [service.inbox_owner(caller, None)]
         if buzon == "oficialia":
-            owners.append(service._inbox_owner(caller, "oficialia"))
+            owners.append(service.inbox_owner(caller, "oficialia"))
         return StreamingResponse(
             service.notifier.stream(owners),
             media_type="text/event-stream",

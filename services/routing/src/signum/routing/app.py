@@ -9,15 +9,16 @@ from fastapi import FastAPI
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import InternalClient, internal_token_guard
 from signum.platform.service import ServiceRuntime, create_app, serve
+from signum.platform.storage_client import StorageClient
 from signum.platform.uploads import MULTIPART_ENVELOPE, BodyRule, Limit
 from signum.routing import api
-from signum.routing.directory_cache import CachedDirectory
+from signum.routing.core import SYSTEM
 from signum.routing.domain import WorkCalendar
 from signum.routing.events import EVENTS
 from signum.routing.fanout import BroadcastNotifier
 from signum.routing.handlers import handlers
 from signum.routing.mail import Mailer
-from signum.routing.repository import InboxRepository, OficioRepository, QueueRepository
+from signum.routing.repository import Store
 from signum.routing.service import RoutingService
 from signum.routing.settings import Settings
 
@@ -25,23 +26,23 @@ from signum.routing.settings import Settings
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, uses_s3=False)
-    oficios = OficioRepository(runtime.db)
-    runtime.on_startup(oficios.ensure_indexes)
-    relay = runtime.outbox(oficios.collection)
-    directory = CachedDirectory(DirectoryReadModel(runtime.db))
+    store = Store(runtime.db)
+    runtime.on_startup(store.ensure_indexes)
+    # Local data of an older version kept one inbox collection per owner: moved once, at start.
+    runtime.on_startup(store.migrate)
+    runtime.outbox(store.oficios.collection)
+    directory = DirectoryReadModel(runtime.db)
     runtime.on_startup(directory.ensure_indexes)
     token = settings.infra.internal_token
     # Streams may be open on any replica: notifications reach them all through Kafka (fanout.py).
     notifier = BroadcastNotifier(settings.infra)
     runtime.background(notifier.run)
     service = RoutingService(
-        oficios,
-        InboxRepository(runtime.db),
-        QueueRepository(runtime.db),
+        store,
         directory,
         drafting=InternalClient("drafting", settings.drafting_url, token),
         signing=InternalClient("signing", settings.signing_url, token, timeout=30.0),
-        storage=InternalClient("storage", settings.storage_url, token),
+        storage=StorageClient(settings.storage_url, token, caller=SYSTEM),
         mailer=Mailer(
             settings.smtp_host, settings.smtp_port, settings.smtp_from, starttls=settings.smtp_starttls
         ),
@@ -50,7 +51,6 @@ def build(settings: Settings | None = None) -> FastAPI:
         public_url=settings.public_url,
         timezone=settings.timezone,
         reminder_days=settings.reminder_working_days,
-        notify_outbox=relay.notify,
     )
     runtime.consume(EVENTS.topics, EVENTS.handlers({**handlers(service), **directory.handlers()}))
 

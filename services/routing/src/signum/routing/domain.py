@@ -283,18 +283,25 @@ def sent_deliveries(oficio: dict[str, Any]) -> list[dict[str, Any]]:
 DELIVERY_STATES = ("enviado", "recibido", "turnado", "en_atencion", "respondido", "concluido")
 
 
-def recipients_summary(oficio: dict[str, Any]) -> list[dict[str, Any]]:
-    """How many of the oficio's recipients (copies aside) are in each delivery state, in lifecycle order.
-
-    A list, not a mapping: FerretDB 1.24 does not replace an embedded document by `$set` when the
-    new one has other keys (it keeps the old one), while it does replace an array.
-    """
+def recipients_summary(oficio: dict[str, Any]) -> dict[str, int]:
+    """How many of the oficio's recipients (copies aside) are in each delivery state."""
     counts: dict[str, int] = {}
     for d in sent_deliveries(oficio):
         if d["motivo"] != "copia":
             counts[d["estado"]] = counts.get(d["estado"], 0) + 1
+    return counts
+
+
+def summary_in_order(summary: object) -> list[dict[str, Any]]:
+    """A recipients' summary as the API shows it: `[{estado, n}]` in lifecycle order (entries
+    projected before the summary was a mapping hold that list already)."""
+    if isinstance(summary, list):
+        return summary
+    if not isinstance(summary, dict):
+        return []
     rank = {s: i for i, s in enumerate(DELIVERY_STATES)}
-    return [{"estado": e, "n": n} for e, n in sorted(counts.items(), key=lambda kv: rank.get(kv[0], 99))]
+    ordered = sorted(summary.items(), key=lambda kv: rank.get(kv[0], 99))
+    return [{"estado": e, "n": n} for e, n in ordered]
 
 
 def is_overdue(delivery: dict[str, Any], today: dt.date) -> bool:
@@ -318,3 +325,112 @@ def distinct(items: Iterable[str]) -> list[str]:
     for item in items:
         seen.setdefault(item, None)
     return list(seen)
+
+
+# --- the delivery's state machine -----------------------------------------------------------------
+#
+#   enviado (sin abrir) --receive--> recibido --turn--> turnado
+#        |                              |                  |
+#        +------------- start_attention (an answer is being signed) --> en_atencion
+#   any open state --answer--> respondido        any open state --conclude--> concluido
+#   respondido / concluido (or a copy, in any state) --archive--> archivado (a flag: the state stays)
+#
+# Copies (C.c.p.) are for knowledge: they are received and archived, never turned, answered or
+# concluded. Each transition is a pure function of the delivery's current state: it returns the
+# next one or raises the domain error the API answers with.
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "enviado": frozenset({"recibido", "turnado", "en_atencion", "respondido", "concluido"}),
+    "recibido": frozenset({"turnado", "en_atencion", "respondido", "concluido"}),
+    "turnado": frozenset({"turnado", "en_atencion", "respondido", "concluido"}),
+    "en_atencion": frozenset({"turnado", "en_atencion", "respondido", "concluido"}),
+    "respondido": frozenset(),
+    "concluido": frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What decides a delivery's next state: its kind, state, and whether it was received or archived."""
+
+    motivo: str
+    estado: str = "enviado"
+    recibido: bool = False
+    archivado: bool = False
+
+    @classmethod
+    def of(cls, d: dict[str, Any]) -> Delivery:
+        """The state of a stored delivery (`oficios.entregas.<id>`)."""
+        return cls(
+            motivo=str(d.get("motivo") or "destinatario"),
+            estado=str(d.get("estado") or "enviado"),
+            recibido=bool(d.get("recibido_en")),
+            archivado=bool(d.get("archivado")),
+        )
+
+    @property
+    def is_copy(self) -> bool:
+        return self.motivo == "copia"
+
+    @property
+    def is_open(self) -> bool:
+        return self.estado in OPEN_STATES
+
+    def _to(self, estado: str) -> Delivery:
+        if estado not in TRANSITIONS.get(self.estado, frozenset()):
+            raise DeliveryClosedError()
+        return Delivery(self.motivo, estado, self.recibido, self.archivado)
+
+    def _actionable(self) -> None:
+        if self.is_copy:
+            raise CopyNeedsNoActionError()
+        if not self.is_open:
+            raise DeliveryClosedError()
+
+    def receive(self) -> Delivery:
+        """The acuse de recibo: an unopened delivery becomes `recibido`; a later state stays."""
+        estado = "recibido" if self.estado == "enviado" else self.estado
+        return Delivery(self.motivo, estado, True, self.archivado)
+
+    def turn(self) -> Delivery:
+        """Turnar to subordinates (not a copy, not closed, not archived)."""
+        self._actionable()
+        if self.archivado:
+            raise DeliveryClosedError()
+        return self._to("turnado")
+
+    def check_answerable(self) -> None:
+        """An answer may start from it (its recipient drafts one)."""
+        self._actionable()
+
+    def start_attention(self) -> Delivery:
+        """An answer to it is being signed."""
+        self._actionable()
+        return self._to("en_atencion")
+
+    def answer(self) -> Delivery:
+        """An answering oficio was signed."""
+        self._actionable()
+        return self._to("respondido")
+
+    def conclude(self, reason: str) -> Delivery:
+        """Concluir without an answering oficio: a reason is required."""
+        self._actionable()
+        if not reason.strip():
+            raise ReasonRequiredError()
+        return self._to("concluido")
+
+    def archive(self) -> Delivery:
+        """Archive a closed delivery or a copy (archiving again changes nothing)."""
+        if not self.archivado and not self.is_copy and self.estado not in CLOSED_STATES:
+            raise ValidationFailedError(
+                "Solo se archivan entregas respondidas o concluidas (o copias).", code="delivery_open"
+            )
+        return Delivery(self.motivo, self.estado, self.recibido, True)
+
+
+def inbox_owners(oficio: dict[str, Any]) -> set[str]:
+    """Everyone whose inbox may hold an entry of the oficio (its deliveries' owners and its people)."""
+    owners = {delivery_owner(d) for d in (oficio.get("entregas") or {}).values()}
+    owners |= set(oficio.get("conocidos") or []) | oficio_people(oficio)
+    return owners

@@ -38,13 +38,7 @@ EVENTS = EventMap(
         OficioCancelled,
         SignatureAdded,
         OficioSigned,  # deliver to every recipient
-        AcuseSealed,
-        # Its own events, to repair the inbox projection (handlers.py, OWN_TYPES).
-        OficioDispatched,
-        DeliveryAcknowledged,
-        DeliveryForwarded,
-        DeliveryClosed,
-        DeadlineOverdue,
+        AcuseSealed,  # the receipt's seal: the acuse is recorded from here only
         *DIRECTORY_EVENTS,  # its directory read model: holders, suplentes, oficialías de partes
     ),
     produces=(

@@ -1,4 +1,9 @@
-"""Routing's Kafka handlers (thin: the consumer decodes, these call the service)."""
+"""Routing's Kafka handlers (thin: the consumer decodes, these call the service).
+
+Routing consumes drafting's and signing's events (and the directory's, for its read model); never
+its own: an oficio's change and its inbox entries are written in one transaction, so there is no
+projection to repair when routing's events come back.
+"""
 
 from __future__ import annotations
 
@@ -14,18 +19,6 @@ DRAFTING_TYPES = (
     "oficio.reviewed",
     "oficio.finalized",
     "oficio.cancelled",
-)
-# Routing's own events: re-project the oficio's inboxes, so a crash between the write of an
-# oficio's document and the write of its inbox entries is repaired when the event comes back.
-# One event of each write is enough (the projection is recomputed whole): `delivery.created` rides
-# with `oficio.dispatched` (a registered paper document too) or `delivery.forwarded`, and
-# `oficio.answered` with `delivery.closed`; handling them too would cost a consume each.
-OWN_TYPES = (
-    "oficio.dispatched",
-    "delivery.acknowledged",
-    "delivery.forwarded",
-    "delivery.closed",
-    "deadline.overdue",
 )
 
 
@@ -44,13 +37,9 @@ def handlers(service: RoutingService) -> dict[str, Handler]:
     async def acuse_sealed(event: Event) -> None:
         await service.on_acuse_sealed(event)
 
-    async def own(event: Event) -> None:
-        await service.repair(event)
-
     return {
         **{t: drafting for t in DRAFTING_TYPES},
         "signature.added": signature_added,
         "oficio.signed": oficio_signed,
         "acuse.sealed": acuse_sealed,
-        **{t: own for t in OWN_TYPES},
     }

@@ -1,0 +1,115 @@
+"""What every part of routing shares: its store, the directory, notifications, the calendar, and
+`commit`, which writes a change of an oficio and the inbox entries it implies in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from signum.contracts import Event
+from signum.platform.directory import DirectoryReadModel
+from signum.platform.http import current_correlation_id
+from signum.platform.identity import Caller
+from signum.routing import projection
+from signum.routing.domain import WorkCalendar
+from signum.routing.notifications import Notifier
+from signum.routing.repository import AlreadyAppliedError, Oficio, Session, Store
+
+SYSTEM = Caller(kind="system", id="routing")
+
+
+class Client(Protocol):
+    """An internal API client (signum.platform.http.InternalClient)."""
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        caller: Caller | None = None,
+        correlation_id: str | None = None,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any: ...
+
+
+class Routing:
+    """The context of routing's use cases."""
+
+    def __init__(
+        self,
+        store: Store,
+        directory: DirectoryReadModel,
+        notifier: Notifier,
+        calendar: WorkCalendar,
+        timezone: str,
+    ) -> None:
+        self.store = store
+        self.oficios = store.oficios
+        self.queues = store.queues
+        self.directory = directory
+        self.notifier = notifier
+        self.calendar = calendar
+        self.tz = ZoneInfo(timezone)
+
+    def today(self) -> dt.date:
+        return datetime.now(self.tz).date()
+
+    async def commit(
+        self, oficio_id: str, change: Callable[[Session], Awaitable[Oficio]], *, people_only: bool = False
+    ) -> bool:
+        """Apply `change` (which returns the oficio after it, or None if nothing changed) and rewrite
+        the oficio's inbox entries in one transaction; then wake the outbox relay and tell the owners
+        whose inbox changed. Returns whether `change` changed anything.
+
+        `people_only`: the change concerns the oficio's people (drafts, reviews, signatures), not
+        its deliveries.
+        """
+        today = self.today()
+
+        async def body(session: Session) -> projection.Written | None:
+            doc = await change(session)
+            if doc is None:
+                return None
+            entries, remove = projection.entries(doc, today, people_only=people_only)
+            created = await self.store.inbox.write(entries, remove, session)
+            return projection.Written(entries, created)
+
+        try:
+            written = await self.store.transaction(body)
+        except AlreadyAppliedError:
+            return False
+        if written is None:
+            return False
+        self.oficios.announce()
+        for owner, nuevos in written.news().items():
+            # `nuevos` counts deliveries that just arrived: the page announces only those, and
+            # refreshes quietly for changes (a sealed acuse, the owner's own action).
+            self.notifier.notify(owner, "bandeja", {"oficio_id": oficio_id, "nuevos": nuevos})
+        return True
+
+
+def correlation() -> str:
+    return current_correlation_id() or str(uuid.uuid4())
+
+
+def aware(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is None:
+        return datetime.now(UTC)
+    when: datetime = value
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def timeline_entry(event: Event) -> dict[str, Any]:
+    return {
+        "event_id": str(event.event_id),
+        "type": event.type,
+        "at": event.occurred_at,
+        "actor": event.actor.model_dump(),
+    }
