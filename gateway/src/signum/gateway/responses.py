@@ -334,3 +334,75 @@ class Registro(BaseModel):
     folio: str | None = None
     documento: dict[str, Any] | None = None
     entregas: list[ResumenEntrega]
+
+
+# --- indicators (metrics) -------------------------------------------------------------------------
+
+
+class Etapa(BaseModel):
+    """Tiempos de una etapa: mediana y p90 en días hábiles y en horas."""
+
+    nombre: str
+    n: int
+    mediana_dias_habiles: float | None = None
+    p90_dias_habiles: float | None = None
+    mediana_horas: float | None = None
+    p90_horas: float | None = None
+    promedio_horas: float | None = None
+
+
+class ResumenIndicadores(BaseModel):
+    """Contadores (enviados, recibidos, vencidos...), cumplimiento de plazos y tiempos por etapa."""
+
+    contadores: dict[str, int]
+    cumplimiento: float | None = Field(None, description="Fracción de entregas con plazo resueltas a tiempo.")
+    etapas: dict[str, Etapa] = Field(default_factory=dict)
+
+
+class PeriodoIndicadores(ResumenIndicadores):
+    periodo: str
+
+
+class Ahorro(BaseModel):
+    """Una cifra de ahorro con la fórmula y los supuestos de los que sale."""
+
+    clave: str
+    concepto: str
+    valor: float
+    unidad: str
+    formula: str
+    supuestos: dict[str, float]
+
+
+class AlcanceIndicadores(BaseModel):
+    tipo: str
+    id: str | None = None
+    unidades: list[str] = Field(default_factory=list)
+
+
+class IndicadoresUnidad(ResumenIndicadores):
+    unidad_id: str
+    nombre: str
+
+
+class IndicadoresFuncionario(BaseModel):
+    funcionario_id: str
+    nombre: str
+    enviados: int
+    recibidos: int
+    respondidos: int
+    vencidos: int
+
+
+class Indicadores(BaseModel):
+    """Indicadores del periodo y el alcance pedidos."""
+
+    periodo: str
+    desde: str
+    hasta: str
+    alcance: AlcanceIndicadores
+    totales: ResumenIndicadores
+    series: list[PeriodoIndicadores]
+    ahorros: list[Ahorro]
+    por_unidad: list[IndicadoresUnidad] | None = None
+    por_funcionario: list[IndicadoresFuncionario] | None = None

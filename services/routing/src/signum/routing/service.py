@@ -44,6 +44,7 @@ from signum.contracts.routing import (
     Turno,
 )
 from signum.contracts.signing import OficioSigned, SignatureAdded
+from signum.platform.calendar import WorkCalendar
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.errors import NotFoundError, SignumError, UnavailableError, ValidationFailedError
 from signum.platform.event_descriptions import describe_event
@@ -60,7 +61,6 @@ from signum.routing.domain import (
     DeliveryClosedError,
     DeliveryForbiddenError,
     DeliveryNotFoundError,
-    WorkCalendar,
 )
 from signum.routing.mail import Mailer, Outgoing
 from signum.routing.notifications import Notifier

@@ -1,0 +1,296 @@
+"""Metrics' use cases: applying events to the indicators, and answering for them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from signum.contracts import Event
+from signum.metrics import domain
+from signum.metrics.domain import Ambito, Costos, Periodo
+from signum.metrics.repository import MetricsRepository
+from signum.platform.calendar import WorkCalendar
+from signum.platform.directory import DirectoryReadModel
+from signum.platform.errors import NotFoundError, ValidationFailedError
+from signum.platform.identity import Caller
+from signum.platform.policy import Action, IndicadoresAccess, authorize
+
+MAX_PERIODS: dict[Periodo, int] = {"dia": 400, "mes": 60}
+
+
+class InvalidPeriodError(ValidationFailedError):
+    code = "invalid_period"
+    message = (
+        "El periodo no es válido: use AAAA-MM para meses o AAAA-MM-DD para días, «desde» antes de «hasta»."
+    )
+
+
+class PeriodTooLongError(ValidationFailedError):
+    code = "period_too_long"
+    message = "El periodo es demasiado largo: hasta 60 meses o 400 días por consulta."
+
+
+class ScopeConflictError(ValidationFailedError):
+    code = "scope_conflict"
+    message = "Indique solo una: unidad, dependencia o funcionario."
+
+
+class UnitNotFoundError(NotFoundError):
+    code = "unit_not_found"
+    message = "La unidad no existe en el directorio."
+
+
+class DependenciaNotFoundError(NotFoundError):
+    code = "dependencia_not_found"
+    message = "La dependencia no existe en el directorio o no tiene unidades."
+
+
+@dataclass(frozen=True)
+class Consulta:
+    """What the caller asks for: a period and, optionally, one unit, dependencia or official."""
+
+    periodo: Periodo = "mes"
+    desde: str | None = None
+    hasta: str | None = None
+    unidad_id: str | None = None
+    dependencia_id: str | None = None
+    funcionario_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Alcance:
+    tipo: Literal["unidad", "dependencia", "funcionario", "todas", "ambito"]
+    id: str | None
+    ambito: Ambito
+    claves: tuple[str, ...]  # the units, or the one official, whose aggregates are added up
+
+
+class MetricsService:
+    """Keeps the indicators from the event stream and answers for them."""
+
+    def __init__(
+        self,
+        repository: MetricsRepository,
+        directory: DirectoryReadModel,
+        *,
+        calendar: WorkCalendar | None = None,
+        tz: dt.tzinfo | None = None,
+        costos: Costos | None = None,
+        clock: Any = None,
+    ) -> None:
+        self.repository = repository
+        self.directory = directory
+        self.calendar = calendar or WorkCalendar()
+        self.tz = tz or dt.UTC
+        self.costos = costos or Costos()
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+
+    # --- from the events -------------------------------------------------------------------------
+
+    async def apply(self, event: Event) -> None:
+        """Record what the event says of its oficio, then bring the oficio's shares up to date."""
+        facts = domain.facts(event)
+        if event.oficio_id is None or not facts:
+            return
+        await self.repository.record(event.oficio_id, event, facts)
+        # Even for a repeated event: a crash after recording may have left the shares behind.
+        await self.settle(event.oficio_id)
+
+    async def settle(self, oficio_id: str) -> None:
+        """Make every aggregate hold the oficio's share as its document stands now."""
+        oficio = await self.repository.oficio(oficio_id)
+        if oficio is None:
+            return
+        shares = domain.contributions(oficio, self.calendar, self.tz)
+        known = set(oficio.get("agregados") or [])
+        if not set(shares) <= known:
+            await self.repository.remember_targets(oficio_id, set(shares) - known)
+        rev = int(oficio.get("rev") or 0)
+        for agg_id in sorted(known | set(shares)):
+            await self.repository.contribute(agg_id, oficio_id, rev, shares.get(agg_id, {}))
+
+    # --- the indicators --------------------------------------------------------------------------
+
+    async def indicadores(self, caller: Caller, consulta: Consulta) -> dict[str, Any]:
+        """The indicators the caller may see, for the period and scope asked."""
+        inicios = self._periods(consulta)
+        alcance, access = await self._scope(caller, consulta)
+        authorize(caller, Action.INDICADORES_VER, access)
+        ids = [
+            domain.aggregate_id(alcance.ambito, clave, consulta.periodo, inicio)
+            for clave in alcance.claves
+            for inicio in inicios
+        ]
+        docs = await self.repository.aggregates(ids)
+        by_period: dict[str, list[dict[str, Any]]] = {}
+        by_key: dict[str, list[dict[str, Any]]] = {}
+        for doc in docs:
+            by_period.setdefault(str(doc.get("inicio")), []).append(doc)
+            by_key.setdefault(str(doc.get("clave")), []).append(doc)
+        names = await self._unit_names()
+        answer: dict[str, Any] = {
+            "periodo": consulta.periodo,
+            "desde": inicios[0],
+            "hasta": inicios[-1],
+            "alcance": {
+                "tipo": alcance.tipo,
+                "id": alcance.id,
+                "unidades": list(alcance.claves) if alcance.ambito == "unidad" else [],
+            },
+            "totales": self._summary(docs),
+            "series": [{"periodo": p, **self._summary(by_period.get(p, []))} for p in inicios],
+            "ahorros": domain.ahorros(domain.merge(docs)["contadores"], self.costos),
+        }
+        if alcance.ambito == "unidad":
+            answer["por_unidad"] = [
+                {"unidad_id": u, "nombre": names.get(u, u), **self._summary(by_key.get(u, []), stages=False)}
+                for u in alcance.claves
+            ]
+            answer["por_funcionario"] = await self._officials(alcance.claves, consulta.periodo, inicios)
+        return answer
+
+    async def indicadores_csv(self, caller: Caller, consulta: Consulta) -> str:
+        """The same indicators as CSV: one row per period and a total row (UTF-8, comma)."""
+        data = await self.indicadores(caller, consulta)
+        counters = list(domain.CONTADORES)
+        stage_cols = [
+            f"{etapa}_{medida}"
+            for etapa in domain.ETAPAS
+            for medida in ("n", "mediana_dias_habiles", "p90_dias_habiles", "mediana_horas", "p90_horas")
+        ]
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(["periodo", *counters, "cumplimiento", *stage_cols])
+        for row in [*data["series"], {"periodo": "total", **data["totales"]}]:
+            cells: list[Any] = [row["periodo"], *(row["contadores"].get(c, 0) for c in counters)]
+            cells.append("" if row["cumplimiento"] is None else row["cumplimiento"])
+            for etapa in domain.ETAPAS:
+                summary = row["etapas"].get(etapa) or {}
+                for medida in ("n", "mediana_dias_habiles", "p90_dias_habiles", "mediana_horas", "p90_horas"):
+                    value = summary.get(medida)
+                    cells.append("" if value is None else value)
+            writer.writerow(cells)
+        return out.getvalue()
+
+    def _summary(self, docs: Iterable[dict[str, Any]], *, stages: bool = True) -> dict[str, Any]:
+        merged = domain.merge(docs)
+        contadores = {c: merged["contadores"].get(c, 0) for c in domain.CONTADORES}
+        summary: dict[str, Any] = {"contadores": contadores, "cumplimiento": domain.cumplimiento(contadores)}
+        if stages:
+            summary["etapas"] = {
+                etapa: {
+                    "nombre": domain.NOMBRES_ETAPAS[etapa],
+                    **domain.stage_summary(merged["etapas"][etapa]),
+                }
+                for etapa in domain.ETAPAS
+                if etapa in merged["etapas"] and sum(merged["etapas"][etapa]["dias"].values())
+            }
+        return summary
+
+    async def _officials(
+        self, unidades: Iterable[str], periodo: Periodo, inicios: list[str]
+    ) -> list[dict[str, Any]]:
+        """Sent, received and answered per official holding a position in these units."""
+        people = sorted(
+            {p.funcionario_id for p in await self.directory.puestos_en(list(unidades)) if p.funcionario_id}
+        )
+        ids = [domain.aggregate_id("funcionario", f, periodo, i) for f in people for i in inicios]
+        by_person: dict[str, list[dict[str, Any]]] = {}
+        for doc in await self.repository.aggregates(ids):
+            by_person.setdefault(str(doc.get("clave")), []).append(doc)
+        rows = []
+        for person in people:
+            merged = domain.merge(by_person.get(person, []))["contadores"]
+            funcionario = await self.directory.funcionario(person)
+            rows.append(
+                {
+                    "funcionario_id": person,
+                    "nombre": funcionario.nombre if funcionario else person,
+                    **{c: merged.get(c, 0) for c in ("enviados", "recibidos", "respondidos", "vencidos")},
+                }
+            )
+        return rows
+
+    async def _unit_names(self) -> dict[str, str]:
+        return {u.id: u.nombre for u in await self.directory.unidades_de()}
+
+    async def _scope(self, caller: Caller, consulta: Consulta) -> tuple[Alcance, IndicadoresAccess]:
+        given = [v for v in (consulta.unidad_id, consulta.dependencia_id, consulta.funcionario_id) if v]
+        if len(given) > 1:
+            raise ScopeConflictError()
+        if consulta.funcionario_id:
+            fid = consulta.funcionario_id
+            puesto = await self.directory.puesto_de(fid)
+            suya = frozenset({puesto.unidad_id}) if puesto else frozenset()
+            return Alcance("funcionario", fid, "funcionario", (fid,)), IndicadoresAccess(suya, fid)
+        if consulta.unidad_id:
+            if await self.directory.unidad(consulta.unidad_id) is None:
+                # Who may not see a unit learns nothing from a 404 either: decide first.
+                authorize(caller, Action.INDICADORES_VER, IndicadoresAccess(frozenset({consulta.unidad_id})))
+                raise UnitNotFoundError()
+            arbol = await self.directory.arbol(consulta.unidad_id)
+            return Alcance("unidad", consulta.unidad_id, "unidad", tuple(arbol)), IndicadoresAccess(
+                frozenset(arbol)
+            )
+        if consulta.dependencia_id:
+            unidades = [u.id for u in await self.directory.unidades_de(consulta.dependencia_id)]
+            if not unidades:
+                authorize(caller, Action.INDICADORES_VER, IndicadoresAccess(frozenset({""})))
+                raise DependenciaNotFoundError()
+            alcance = Alcance("dependencia", consulta.dependencia_id, "unidad", tuple(unidades))
+            return alcance, IndicadoresAccess(frozenset(unidades))
+        if caller.has_role("auditor"):
+            unidades = [u.id for u in await self.directory.unidades_de()]
+            return Alcance("todas", None, "unidad", tuple(unidades)), IndicadoresAccess(frozenset(unidades))
+        if caller.has_role("titular") and caller.ambito:
+            unidades = sorted(caller.ambito)
+            return Alcance("ambito", None, "unidad", tuple(unidades)), IndicadoresAccess(frozenset(unidades))
+        own = Alcance("funcionario", caller.id, "funcionario", (caller.id,))
+        return own, IndicadoresAccess(frozenset(), caller.id)
+
+    def _periods(self, consulta: Consulta) -> list[str]:
+        today = self._clock().astimezone(self.tz).date()
+        try:
+            if consulta.periodo == "mes":
+                hasta = _month(consulta.hasta) if consulta.hasta else (today.year, today.month)
+                desde = _month(consulta.desde) if consulta.desde else _add_months(hasta, -11)
+                months: list[str] = []
+                current = desde
+                while current <= hasta and len(months) <= MAX_PERIODS["mes"]:
+                    months.append(f"{current[0]:04d}-{current[1]:02d}")
+                    current = _add_months(current, 1)
+                inicios = months
+            else:
+                end = dt.date.fromisoformat(consulta.hasta) if consulta.hasta else today
+                start = (
+                    dt.date.fromisoformat(consulta.desde) if consulta.desde else end - dt.timedelta(days=30)
+                )
+                if (end - start).days >= MAX_PERIODS["dia"]:
+                    raise PeriodTooLongError()
+                inicios = [(start + dt.timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
+        except ValueError:
+            raise InvalidPeriodError() from None
+        if not inicios:
+            raise InvalidPeriodError()
+        if len(inicios) > MAX_PERIODS[consulta.periodo]:
+            raise PeriodTooLongError()
+        return inicios
+
+
+def _month(text: str) -> tuple[int, int]:
+    year, _, month = text.partition("-")
+    if len(year) != 4 or len(month) != 2:
+        raise ValueError(text)
+    value = (int(year), int(month))
+    if not 1 <= value[1] <= 12:
+        raise ValueError(text)
+    return value
+
+
+def _add_months(ym: tuple[int, int], n: int) -> tuple[int, int]:
+    total = ym[0] * 12 + ym[1] - 1 + n
+    return total // 12, total % 12 + 1

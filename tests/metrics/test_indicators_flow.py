@@ -1,0 +1,310 @@
+"""The indicators of a scripted workload through the whole platform: the API's figures equal the
+test's own computation from the events on Kafka; a titular of another dependencia sees none of
+them; replaying the topics into an empty metrics database gives the same indicators.
+
+Workload (unit PRU-A sends, PRU-B attends): four oficios from autor@A to titular@B, two with a
+deadline ten days ahead and two with one a week ago (routing's deadline job marks them overdue).
+titular@B acknowledges three; answers the first with a signed oficio; turns the second to
+funcionario@B and concludes it; leaves the third and fourth open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import statistics
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from signum.contracts import decode_event
+from signum.platform.errors import SignumError
+from signum.platform.http import InternalClient
+from signum.platform.identity import Caller
+from signum.platform.settings import DEV_INTERNAL_TOKEN
+from signum.testing.kafka import collect, eventually
+from signum.testing.people import World
+from signum.testing.processes import ServiceProcess
+from tests.metrics.helpers import seed_other_dependencia
+from tests.routing.helpers import (
+    content,
+    efirma,
+    new_draft,
+    ok,
+    review_finalize_sign,
+    save_content,
+    wait_item,
+)
+
+pytestmark = pytest.mark.stack
+
+MTY = ZoneInfo("America/Monterrey")
+ASUNTO = "Indicadores: solicitud de información {n}"
+
+
+async def _send(world: World, pki: Any, n: int, limite: dt.date) -> str:
+    oficio_id = await new_draft(world, "autor@A", ASUNTO.format(n=n))
+    body = content(
+        world,
+        "autor@A",
+        ["autor@A"],
+        destinatarios=[{"tipo": "funcionario", "id": world.people["titular@B"].numero_empleado}],
+    )
+    await save_content(world, "autor@A", oficio_id, body)
+    client = await world.as_("autor@A")
+    version = ok(await client.get(f"/api/v1/oficios/{oficio_id}"))["version"]
+    ok(
+        await client.patch(
+            f"/api/v1/oficios/{oficio_id}",
+            json={"version": version, "fecha_limite_respuesta": limite.isoformat()},
+        )
+    )
+    await review_finalize_sign(
+        world, oficio_id, "autor@A", None, [("autor@A", efirma(world, pki, "autor@A"))]
+    )
+    return oficio_id
+
+
+async def _answer(world: World, pki: Any, entrega_id: str) -> str:
+    titular = await world.as_("titular@B")
+    draft = ok(await titular.post(f"/api/v1/entregas/{entrega_id}/respuesta", json={}), 201)
+    body = content(
+        world,
+        "titular@B",
+        ["titular@B"],
+        destinatarios=[{"tipo": "funcionario", "id": world.people["autor@A"].numero_empleado}],
+        cuerpo="Se remite la información solicitada.",
+    )
+    await save_content(world, "titular@B", draft["id"], body)
+    await review_finalize_sign(
+        world, draft["id"], "titular@B", None, [("titular@B", efirma(world, pki, "titular@B"))]
+    )
+    return str(draft["id"])
+
+
+@pytest.fixture(scope="module")
+async def workload(world: World, signing_pki: Any) -> dict[str, Any]:
+    pki = signing_pki[0]
+    today = dt.datetime.now(MTY).date()
+    ahead, past = today + dt.timedelta(days=10), today - dt.timedelta(days=7)
+    oficios = [await _send(world, pki, n, limite) for n, limite in enumerate([ahead, ahead, past, past], 1)]
+    items = [await wait_item(world, "titular@B", o) for o in oficios]
+    titular = await world.as_("titular@B")
+    for item in items[:3]:
+        ok(await titular.post(f"/api/v1/entregas/{item['entrega_id']}/acuse", json={"forma": "explicita"}))
+    answer = await _answer(world, pki, items[0]["entrega_id"])
+    funcionario_b = world.people["funcionario@B"].numero_empleado
+    ok(
+        await titular.post(
+            f"/api/v1/entregas/{items[1]['entrega_id']}/turnos",
+            json={"destinatarios": [funcionario_b], "instruccion": "para_su_atencion"},
+        )
+    )
+    ok(
+        await titular.post(
+            f"/api/v1/entregas/{items[1]['entrega_id']}/conclusion", json={"motivo": "Atendido por teléfono."}
+        )
+    )
+
+    async def settled() -> bool:
+        first = ok(await titular.get(f"/api/v1/entregas/{items[0]['entrega_id']}"))
+        late = [ok(await titular.get(f"/api/v1/entregas/{i['entrega_id']}")) for i in items[2:]]
+        return first["estado"] == "respondido" and all(d.get("vencido") for d in late)
+
+    await eventually(settled, within=90, interval=1.0)
+    await wait_item(world, "autor@A", answer)
+    return {"oficios": oficios, "answer": answer, "month": today.isoformat()[:7]}
+
+
+async def _events(stack_env: dict[str, str], oficio_ids: set[str]) -> list[Any]:
+    """Every event of these oficios, read from the run's topics (the test's own source of truth)."""
+    ns = stack_env["SIGNUM_KAFKA_NAMESPACE"]
+    found = []
+    for topic in ("signum.drafting", "signum.signing", "signum.routing"):
+        records = await collect(stack_env["SIGNUM_KAFKA_URL"], ns + topic, until=lambda r: False, within=4)
+        for record in records:
+            event = decode_event(record.value)
+            if event.oficio_id in oficio_ids:
+                found.append(event)
+    return found
+
+
+def _seconds(start: dt.datetime, end: dt.datetime) -> int:
+    return math.floor((end - start).total_seconds())
+
+
+def _summary(values: list[int]) -> tuple[float, float]:
+    """Median and p90 in hours, as the standard library computes them."""
+    p90 = statistics.quantiles(values, n=10, method="inclusive")[8] if len(values) > 1 else values[0]
+    return statistics.median(values) / 3600, p90 / 3600
+
+
+def _expected(events: list[Any], workload: dict[str, Any], world: World) -> dict[str, Any]:
+    """The figures, computed straight from the events."""
+    sent = workload["oficios"]
+    created = {e.oficio_id: e.occurred_at for e in events if e.type == "oficio.created"}
+    dispatched = {e.oficio_id: e.occurred_at for e in events if e.type == "oficio.dispatched"}
+    to_b = {
+        e.payload.entrega_id: (e.oficio_id, e.occurred_at)
+        for e in events
+        if e.type == "delivery.created" and e.oficio_id in sent and e.payload.motivo == "destinatario"
+    }
+    acks = {e.payload.entrega_id: e.payload.recibido_en for e in events if e.type == "delivery.acknowledged"}
+    overdue = {e.payload.entrega_id for e in events if e.type == "deadline.overdue"}
+    assert len(to_b) == 4
+    return {
+        "creacion_a_envio": _summary([_seconds(created[o], dispatched[o]) for o in sent]),
+        "entrega_a_acuse": _summary([_seconds(at, acks[e]) for e, (_, at) in to_b.items() if e in acks]),
+        "acuses": len([e for e in to_b if e in acks]),
+        "vencidos": len(overdue & set(to_b)),
+    }
+
+
+async def _indicators(world: World, key: str, **params: str) -> httpx.Response:
+    client = await world.as_(key)
+    return await client.get("/api/v1/indicadores", params=params)
+
+
+async def test_the_api_s_medians_p90_and_overdue_equal_the_events(
+    world: World, workload: dict[str, Any], stack_env: dict[str, str]
+) -> None:
+    month = workload["month"]
+    expected_b = {"recibidos": 4, "turnados": 1, "respondidos": 1, "concluidos": 1, "abiertos": 2}
+    expected_b |= {"con_plazo": 4, "en_plazo": 2, "vencidos": 2, "vencidos_abiertos": 2}
+
+    expected_a = {"enviados": 4, "recibidos": 1}  # PRU-A received the answer
+
+    def samples(body: dict[str, Any], etapa: str) -> int:
+        return int((body["totales"]["etapas"].get(etapa) or {}).get("n", 0))
+
+    async def caught_up() -> tuple[dict[str, Any], dict[str, Any]] | None:
+        # Metrics consumes every partition at its own pace: wait until it has seen the whole workload.
+        b = ok(await _indicators(world, "titular@B", unidad_id="PRU-B", desde=month, hasta=month))
+        a = ok(await _indicators(world, "titular@A", unidad_id="PRU-A", desde=month, hasta=month))
+        done = all(b["totales"]["contadores"][k] == v for k, v in expected_b.items())
+        done = done and all(a["totales"]["contadores"][k] == v for k, v in expected_a.items())
+        done = done and samples(b, "entrega_a_acuse") == 3 and samples(a, "creacion_a_envio") == 4
+        return (a, b) if done else None
+
+    a, b = await eventually(caught_up, within=90, interval=1.0)
+    events = await _events(stack_env, {*workload["oficios"], workload["answer"]})
+    want = _expected(events, workload, world)
+
+    assert want["vencidos"] == b["totales"]["contadores"]["vencidos"] == 2
+    assert b["totales"]["cumplimiento"] == 0.5
+    acuse = b["totales"]["etapas"]["entrega_a_acuse"]
+    assert acuse["n"] == want["acuses"] == 3
+    assert (acuse["mediana_horas"], acuse["p90_horas"]) == pytest.approx(want["entrega_a_acuse"], abs=1e-6)
+    sending = a["totales"]["etapas"]["creacion_a_envio"]
+    assert sending["n"] == 4
+    assert (sending["mediana_horas"], sending["p90_horas"]) == pytest.approx(
+        want["creacion_a_envio"], abs=1e-6
+    )
+    assert a["totales"]["contadores"]["enviados"] == 4
+    assert a["totales"]["contadores"]["recibidos"] == 1  # the answer
+    answers = {p["funcionario_id"]: p["respondidos"] for p in b["por_funcionario"]}
+    assert answers[world.people["titular@B"].numero_empleado] == 1
+    savings = {f["clave"]: f for f in a["ahorros"]}
+    assert savings["traslados"]["valor"] == 4
+    assert savings["traslados"]["supuestos"]["oficios_enviados"] == 4
+
+
+async def test_the_csv_export_has_a_row_per_month_and_the_total(
+    world: World, workload: dict[str, Any]
+) -> None:
+    month = workload["month"]
+    response = await _indicators(
+        world, "auditor@A", unidad_id="PRU-B", desde=month, hasta=month, formato="csv"
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    header, row, total = response.text.strip().split("\r\n")
+    columns = header.split(",")
+    assert columns[:3] == ["periodo", "enviados", "recibidos"]
+    assert row.split(",")[0] == month
+    assert total.split(",")[0] == "total"
+    assert dict(zip(columns, total.split(","), strict=True))["vencidos"] == "2"
+
+
+async def test_a_titular_of_another_dependencia_sees_none_of_it(
+    world: World, workload: dict[str, Any], stack_env: dict[str, str]
+) -> None:
+    await seed_other_dependencia(stack_env, world)
+    month = workload["month"]
+    for params in (
+        {"unidad_id": "PRU-B"},
+        {"dependencia_id": "PRU"},
+        {"funcionario_id": world.people["titular@B"].numero_empleado},
+    ):
+        refused = await _indicators(world, "titular@X", desde=month, hasta=month, **params)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["message"] == "No tiene permiso para realizar esta acción."
+    own = ok(await _indicators(world, "titular@X", desde=month, hasta=month))
+    assert own["alcance"]["unidades"] == ["OTR-X"]
+    assert own["totales"]["contadores"]["recibidos"] == 0
+    # A titular of the same dependencia but another unit does not see PRU-B either; an auditor does.
+    assert (await _indicators(world, "titular@A", unidad_id="PRU-B")).status_code == 403
+    assert (await _indicators(world, "auditor@B", dependencia_id="PRU")).status_code == 200
+
+
+async def test_replaying_the_topics_into_an_empty_database_gives_the_same_indicators(
+    world: World,
+    workload: dict[str, Any],
+    stack_env: dict[str, str],
+    log_dir: Any,
+    platform: dict[str, ServiceProcess],
+) -> None:
+    month = workload["month"]
+    # A second metrics process: its own consumer group (from the beginning) and database.
+    replay = ServiceProcess("metrics", stack_env | {"SIGNUM_METRICS_SERVICE_NAME": "metrics-replay"}, log_dir)
+    replay.start()
+    token = SecretStr(stack_env.get("SIGNUM_INTERNAL_TOKEN", DEV_INTERNAL_TOKEN))
+    live_client = InternalClient("metrics", platform["metrics"].url, token)
+    replay_client = InternalClient("metrics", replay.url, token)
+    auditor = Caller(
+        kind="official",
+        id=world.people["auditor@A"].numero_empleado,
+        roles=frozenset({"funcionario", "auditor"}),
+    )
+    queries = [
+        {"unidad_id": "PRU-A", "desde": month, "hasta": month},
+        {"unidad_id": "PRU-B", "desde": month, "hasta": month},
+        {
+            "dependencia_id": "PRU",
+            "periodo": "dia",
+            "desde": f"{month}-01",
+            "hasta": dt.datetime.now(MTY).date().isoformat(),
+        },
+    ]
+    try:
+        replay.wait_healthy("/readyz", timeout=60)
+
+        async def answers(client: InternalClient) -> list[Any]:
+            return [
+                await client.request("GET", "/internal/indicadores", caller=auditor, params=q)
+                for q in queries
+            ]
+
+        async def same() -> tuple[list[Any], list[Any]] | None:
+            live = await answers(live_client)  # the live process has seen the whole workload too
+            done = live[1]["totales"]["contadores"]["vencidos"] == 2
+            if not done or live[0]["totales"]["contadores"]["enviados"] != 4:
+                return None
+            try:
+                rebuilt = await answers(replay_client)
+            except SignumError:  # the directory is still arriving (404 unit_not_found)
+                return None
+            return (live, rebuilt) if rebuilt == live else None
+
+        live, rebuilt = await eventually(same, within=120, interval=1.0)
+        assert json.dumps(rebuilt, sort_keys=True) == json.dumps(live, sort_keys=True)
+        assert rebuilt[1]["totales"]["etapas"]["entrega_a_acuse"]["n"] == 3
+    finally:
+        await live_client.aclose()
+        await replay_client.aclose()
+        replay.stop()
