@@ -2,10 +2,11 @@
 test's own computation from the events on Kafka; a titular of another dependencia sees none of
 them; replaying the topics into an empty metrics database gives the same indicators.
 
-Workload (unit PRU-A sends, PRU-B attends): four oficios from autor@A to titular@B, two with a
-deadline ten days ahead and two with one a week ago (routing's deadline job marks them overdue).
-titular@B acknowledges three; answers the first with a signed oficio; turns the second to
-funcionario@B and concludes it; leaves the third and fourth open.
+Workload, in a dependencia of its own (IND: unit IND-E sends, IND-R attends), so its figures are
+exactly what it did whatever else the session sends: four oficios from autor@E to titular@R, two
+with a deadline ten days ahead and two with one a week ago (routing's deadline job marks them
+overdue). titular@R acknowledges three; answers the first with a signed oficio; turns the second to
+funcionario@R and concludes it; leaves the third and fourth open.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 from pydantic import SecretStr
 
 from signum.contracts import decode_event
+from signum.metrics.domain import CONTADORES
 from signum.platform.errors import SignumError
 from signum.platform.http import InternalClient
 from signum.platform.identity import Caller
@@ -29,7 +31,7 @@ from signum.platform.settings import DEV_INTERNAL_TOKEN
 from signum.testing.kafka import collect, eventually
 from signum.testing.people import World
 from signum.testing.processes import ServiceProcess
-from tests.metrics.helpers import seed_other_dependencia
+from tests.metrics.helpers import Seat, seed_dependencia, seed_other_dependencia
 from tests.routing.helpers import (
     content,
     efirma,
@@ -44,18 +46,26 @@ pytestmark = pytest.mark.stack
 
 MTY = ZoneInfo("America/Monterrey")
 ASUNTO = "Indicadores: solicitud de información {n}"
+DEPENDENCIA = "IND"
+SENDER, RECEIVER = "IND-E", "IND-R"
+SEATS = [
+    Seat("autor@E", "97001", SENDER, "autor", ("Adriana", "Fuentes", "Lara"), dt.date(1984, 3, 12)),
+    Seat("titular@E", "97002", SENDER, "titular", ("Benito", "Cárdenas", "Ríos"), dt.date(1972, 6, 3)),
+    Seat("titular@R", "97003", RECEIVER, "titular", ("Cecilia", "Duarte", "Moya"), dt.date(1975, 9, 21)),
+    Seat("funcionario@R", "97004", RECEIVER, "funcionario", ("Daniel", "Esquivel", "Paz"), dt.date(1988, 11, 5)),
+]
 
 
 async def _send(world: World, pki: Any, n: int, limite: dt.date) -> str:
-    oficio_id = await new_draft(world, "autor@A", ASUNTO.format(n=n))
+    oficio_id = await new_draft(world, "autor@E", ASUNTO.format(n=n))
     body = content(
         world,
-        "autor@A",
-        ["autor@A"],
-        destinatarios=[{"tipo": "funcionario", "id": world.people["titular@B"].numero_empleado}],
+        "autor@E",
+        ["autor@E"],
+        destinatarios=[{"tipo": "funcionario", "id": world.people["titular@R"].numero_empleado}],
     )
-    await save_content(world, "autor@A", oficio_id, body)
-    client = await world.as_("autor@A")
+    await save_content(world, "autor@E", oficio_id, body)
+    client = await world.as_("autor@E")
     version = ok(await client.get(f"/api/v1/oficios/{oficio_id}"))["version"]
     ok(
         await client.patch(
@@ -64,44 +74,46 @@ async def _send(world: World, pki: Any, n: int, limite: dt.date) -> str:
         )
     )
     await review_finalize_sign(
-        world, oficio_id, "autor@A", None, [("autor@A", efirma(world, pki, "autor@A"))]
+        world, oficio_id, "autor@E", None, [("autor@E", efirma(world, pki, "autor@E"))]
     )
     return oficio_id
 
 
 async def _answer(world: World, pki: Any, entrega_id: str) -> str:
-    titular = await world.as_("titular@B")
+    titular = await world.as_("titular@R")
     draft = ok(await titular.post(f"/api/v1/entregas/{entrega_id}/respuesta", json={}), 201)
     body = content(
         world,
-        "titular@B",
-        ["titular@B"],
-        destinatarios=[{"tipo": "funcionario", "id": world.people["autor@A"].numero_empleado}],
+        "titular@R",
+        ["titular@R"],
+        destinatarios=[{"tipo": "funcionario", "id": world.people["autor@E"].numero_empleado}],
         cuerpo="Se remite la información solicitada.",
     )
-    await save_content(world, "titular@B", draft["id"], body)
+    await save_content(world, "titular@R", draft["id"], body)
     await review_finalize_sign(
-        world, draft["id"], "titular@B", None, [("titular@B", efirma(world, pki, "titular@B"))]
+        world, draft["id"], "titular@R", None, [("titular@R", efirma(world, pki, "titular@R"))]
     )
     return str(draft["id"])
 
 
 @pytest.fixture(scope="module")
-async def workload(world: World, signing_pki: Any) -> dict[str, Any]:
+async def workload(world: World, signing_pki: Any, stack_env: dict[str, str]) -> dict[str, Any]:
+    units = {SENDER: "Dirección de Envíos de Indicadores", RECEIVER: "Dirección de Atención de Indicadores"}
+    await seed_dependencia(stack_env, world, DEPENDENCIA, "Secretaría de Indicadores de Prueba", units, SEATS)
     pki = signing_pki[0]
     today = dt.datetime.now(MTY).date()
     ahead, past = today + dt.timedelta(days=10), today - dt.timedelta(days=7)
     oficios = [await _send(world, pki, n, limite) for n, limite in enumerate([ahead, ahead, past, past], 1)]
-    items = [await wait_item(world, "titular@B", o) for o in oficios]
-    titular = await world.as_("titular@B")
+    items = [await wait_item(world, "titular@R", o) for o in oficios]
+    titular = await world.as_("titular@R")
     for item in items[:3]:
         ok(await titular.post(f"/api/v1/entregas/{item['entrega_id']}/acuse", json={"forma": "explicita"}))
     answer = await _answer(world, pki, items[0]["entrega_id"])
-    funcionario_b = world.people["funcionario@B"].numero_empleado
+    funcionario_r = world.people["funcionario@R"].numero_empleado
     ok(
         await titular.post(
             f"/api/v1/entregas/{items[1]['entrega_id']}/turnos",
-            json={"destinatarios": [funcionario_b], "instruccion": "para_su_atencion"},
+            json={"destinatarios": [funcionario_r], "instruccion": "para_su_atencion"},
         )
     )
     ok(
@@ -116,7 +128,7 @@ async def workload(world: World, signing_pki: Any) -> dict[str, Any]:
         return first["estado"] == "respondido" and all(d.get("vencido") for d in late)
 
     await eventually(settled, within=90, interval=1.0)
-    await wait_item(world, "autor@A", answer)
+    await wait_item(world, "autor@E", answer)
     return {"oficios": oficios, "answer": answer, "month": today.isoformat()[:7]}
 
 
@@ -169,48 +181,74 @@ async def _indicators(world: World, key: str, **params: str) -> httpx.Response:
     return await client.get("/api/v1/indicadores", params=params)
 
 
-async def test_the_api_s_medians_p90_and_overdue_equal_the_events(
+def _counters(**given: int) -> dict[str, int]:
+    return {c: given.get(c, 0) for c in CONTADORES}
+
+
+async def test_the_api_s_counters_medians_p90_and_overdue_equal_the_events(
     world: World, workload: dict[str, Any], stack_env: dict[str, str]
 ) -> None:
     month = workload["month"]
-    expected_b = {"recibidos": 4, "turnados": 1, "respondidos": 1, "concluidos": 1, "abiertos": 2}
-    expected_b |= {"con_plazo": 4, "en_plazo": 2, "vencidos": 2, "vencidos_abiertos": 2}
-
-    expected_a = {"enviados": 4, "recibidos": 1}  # PRU-A received the answer
 
     def samples(body: dict[str, Any], etapa: str) -> int:
         return int((body["totales"]["etapas"].get(etapa) or {}).get("n", 0))
 
     async def caught_up() -> tuple[dict[str, Any], dict[str, Any]] | None:
         # Metrics consumes every partition at its own pace: wait until it has seen the whole workload.
-        b = ok(await _indicators(world, "titular@B", unidad_id="PRU-B", desde=month, hasta=month))
-        a = ok(await _indicators(world, "titular@A", unidad_id="PRU-A", desde=month, hasta=month))
-        done = all(b["totales"]["contadores"][k] == v for k, v in expected_b.items())
-        done = done and all(a["totales"]["contadores"][k] == v for k, v in expected_a.items())
-        done = done and samples(b, "entrega_a_acuse") == 3 and samples(a, "creacion_a_envio") == 4
-        return (a, b) if done else None
+        r = ok(await _indicators(world, "titular@R", unidad_id=RECEIVER, desde=month, hasta=month))
+        e = ok(await _indicators(world, "titular@E", unidad_id=SENDER, desde=month, hasta=month))
+        done = r["totales"]["contadores"]["vencidos"] >= 2 and r["totales"]["contadores"]["respondidos"] >= 1
+        done = done and r["totales"]["contadores"]["concluidos"] >= 1 and e["totales"]["contadores"]["recibidos"] >= 1
+        done = done and samples(r, "entrega_a_acuse") >= 3 and samples(e, "creacion_a_envio") >= 4
+        return (e, r) if done else None
 
-    a, b = await eventually(caught_up, within=90, interval=1.0)
+    e, r = await eventually(caught_up, within=90, interval=1.0)
     events = await _events(stack_env, {*workload["oficios"], workload["answer"]})
     want = _expected(events, workload, world)
+    pages = {ev.oficio_id: ev.payload.paginas for ev in events if ev.type == "oficio.finalized"}
+    sent = sum(pages[o] for o in workload["oficios"])  # one recipient each, no copies
+    answer = pages[workload["answer"]]
 
-    assert want["vencidos"] == b["totales"]["contadores"]["vencidos"] == 2
-    assert b["totales"]["cumplimiento"] == 0.5
-    acuse = b["totales"]["etapas"]["entrega_a_acuse"]
+    # Exactly what the workload did: nothing else the session sends touches these units.
+    assert e["totales"]["contadores"] == _counters(
+        enviados=4, recibidos=1, abiertos=1, paginas=sent, paginas_ejemplares=sent
+    )
+    assert r["totales"]["contadores"] == _counters(
+        enviados=1,
+        recibidos=4,
+        turnados=1,
+        respondidos=1,
+        concluidos=1,
+        abiertos=2,
+        con_plazo=4,
+        en_plazo=2,
+        vencidos=2,
+        vencidos_abiertos=2,
+        paginas=answer,
+        paginas_ejemplares=answer,
+    )
+    assert want["vencidos"] == 2
+    assert r["totales"]["cumplimiento"] == 0.5
+    acuse = r["totales"]["etapas"]["entrega_a_acuse"]
     assert acuse["n"] == want["acuses"] == 3
     assert (acuse["mediana_horas"], acuse["p90_horas"]) == pytest.approx(want["entrega_a_acuse"], abs=1e-6)
-    sending = a["totales"]["etapas"]["creacion_a_envio"]
+    sending = e["totales"]["etapas"]["creacion_a_envio"]
     assert sending["n"] == 4
     assert (sending["mediana_horas"], sending["p90_horas"]) == pytest.approx(
         want["creacion_a_envio"], abs=1e-6
     )
-    assert a["totales"]["contadores"]["enviados"] == 4
-    assert a["totales"]["contadores"]["recibidos"] == 1  # the answer
-    answers = {p["funcionario_id"]: p["respondidos"] for p in b["por_funcionario"]}
-    assert answers[world.people["titular@B"].numero_empleado] == 1
-    savings = {f["clave"]: f for f in a["ahorros"]}
+    answers = {p["funcionario_id"]: p["respondidos"] for p in r["por_funcionario"]}
+    assert answers == {world.people["titular@R"].numero_empleado: 1, world.people["funcionario@R"].numero_empleado: 0}
+    savings = {f["clave"]: f for f in e["ahorros"]}
     assert savings["traslados"]["valor"] == 4
     assert savings["traslados"]["supuestos"]["oficios_enviados"] == 4
+    # The dependencia is the sum of its units.
+    dependencia = ok(
+        await _indicators(world, "auditor@A", dependencia_id=DEPENDENCIA, desde=month, hasta=month)
+    )
+    assert dependencia["alcance"]["unidades"] == [SENDER, RECEIVER]
+    total = {c: e["totales"]["contadores"][c] + r["totales"]["contadores"][c] for c in CONTADORES}
+    assert dependencia["totales"]["contadores"] == total
 
 
 async def test_the_csv_export_has_a_row_per_month_and_the_total(
@@ -218,7 +256,7 @@ async def test_the_csv_export_has_a_row_per_month_and_the_total(
 ) -> None:
     month = workload["month"]
     response = await _indicators(
-        world, "auditor@A", unidad_id="PRU-B", desde=month, hasta=month, formato="csv"
+        world, "auditor@A", unidad_id=RECEIVER, desde=month, hasta=month, formato="csv"
     )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
@@ -228,7 +266,8 @@ async def test_the_csv_export_has_a_row_per_month_and_the_total(
     assert columns[:3] == ["periodo", "enviados", "recibidos"]
     assert row.split(",")[0] == month
     assert total.split(",")[0] == "total"
-    assert dict(zip(columns, total.split(","), strict=True))["vencidos"] == "2"
+    figures = dict(zip(columns, total.split(","), strict=True))
+    assert (figures["recibidos"], figures["vencidos"], figures["respondidos"]) == ("4", "2", "1")
 
 
 async def test_a_titular_of_another_dependencia_sees_none_of_it(
@@ -237,9 +276,9 @@ async def test_a_titular_of_another_dependencia_sees_none_of_it(
     await seed_other_dependencia(stack_env, world)
     month = workload["month"]
     for params in (
-        {"unidad_id": "PRU-B"},
-        {"dependencia_id": "PRU"},
-        {"funcionario_id": world.people["titular@B"].numero_empleado},
+        {"unidad_id": RECEIVER},
+        {"dependencia_id": DEPENDENCIA},
+        {"funcionario_id": world.people["titular@R"].numero_empleado},
     ):
         refused = await _indicators(world, "titular@X", desde=month, hasta=month, **params)
         assert refused.status_code == 403, refused.text
@@ -247,9 +286,9 @@ async def test_a_titular_of_another_dependencia_sees_none_of_it(
     own = ok(await _indicators(world, "titular@X", desde=month, hasta=month))
     assert own["alcance"]["unidades"] == ["OTR-X"]
     assert own["totales"]["contadores"]["recibidos"] == 0
-    # A titular of the same dependencia but another unit does not see PRU-B either; an auditor does.
-    assert (await _indicators(world, "titular@A", unidad_id="PRU-B")).status_code == 403
-    assert (await _indicators(world, "auditor@B", dependencia_id="PRU")).status_code == 200
+    # A titular of the same dependencia but another unit does not see IND-R either; an auditor does.
+    assert (await _indicators(world, "titular@E", unidad_id=RECEIVER)).status_code == 403
+    assert (await _indicators(world, "auditor@B", dependencia_id=DEPENDENCIA)).status_code == 200
 
 
 async def test_replaying_the_topics_into_an_empty_database_gives_the_same_indicators(
@@ -272,10 +311,10 @@ async def test_replaying_the_topics_into_an_empty_database_gives_the_same_indica
         roles=frozenset({"funcionario", "auditor"}),
     )
     queries = [
-        {"unidad_id": "PRU-A", "desde": month, "hasta": month},
-        {"unidad_id": "PRU-B", "desde": month, "hasta": month},
+        {"unidad_id": SENDER, "desde": month, "hasta": month},
+        {"unidad_id": RECEIVER, "desde": month, "hasta": month},
         {
-            "dependencia_id": "PRU",
+            "dependencia_id": DEPENDENCIA,
             "periodo": "dia",
             "desde": f"{month}-01",
             "hasta": dt.datetime.now(MTY).date().isoformat(),

@@ -12,7 +12,7 @@ How the pieces fit (DESIGN.md §6):
 - Stage durations are kept as exact histograms: working days (small integers) and calendar seconds,
   each value a key with its count. Medians and p90 computed from them are exact, histograms of
   several units and months merge by adding counts (a dependencia is the sum of its units), and an
-  update is an atomic `$inc`. A list of values would be as exact but could only be appended to;
+  update is an atomic increment. A list of values would be as exact but could only be appended to;
   a t-digest would be smaller but approximate.
 """
 

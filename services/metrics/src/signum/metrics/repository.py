@@ -3,8 +3,8 @@
 Two collections:
 
 - `oficios`: one document per oficio, its milestones and those of its deliveries (`domain.facts`),
-  written once per event (`apply_once`) with `$min`/`$max`, so order and repeats do not matter;
-  `rev` counts the events applied and versions the state.
+  written once per event (its id noted in `_applied` in the same update) with `$min`/`$max`, so
+  order and repeats do not matter; `rev` counts the events applied and versions the state.
 - `indicadores`: the pre-aggregated documents, one per unit or official and day or month
   (`domain.aggregate_id`): `contadores` and `etapas` (histograms) are the sums of what every oficio
   contributes, and `aportes.<oficio>` keeps that contribution with the `rev` it came from (as
@@ -18,14 +18,15 @@ Two collections:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorDatabase
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from signum.contracts import Event
 from signum.metrics.domain import Facts, diff, parse_aggregate_id
-from signum.platform.consumer import apply_once
 
 # Fields of an aggregate that queries never need: the per-oficio bookkeeping.
 _WITHOUT_BOOKKEEPING = {"aportes": 0}
@@ -35,6 +36,15 @@ _MAX_CAS_ATTEMPTS = 50
 def _field_key(oficio_id: str) -> str:
     # A field name holds neither dots nor a leading `$`; oficio ids are UUIDs, but be sure.
     return oficio_id.replace(".", "\uff0e").replace("$", "\uff04")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording an event did: whether it was new, and the oficio's document just before
+    (empty for a new oficio; None when the event had been recorded already)."""
+
+    applied: bool
+    before: dict[str, Any] | None
 
 
 class ContentionError(RuntimeError):
@@ -53,16 +63,28 @@ class MetricsRepository:
 
     # --- oficios ---------------------------------------------------------------------------------
 
-    async def record(self, oficio_id: str, event: Event, facts: Facts) -> bool:
-        """Record what an event says of its oficio, once; returns False if it was already applied."""
-        update: dict[str, Any] = {"$inc": {"rev": 1}}
+    async def record(self, oficio_id: str, event: Event, facts: Facts) -> Recorded:
+        """Record what an event says of its oficio, once, in one atomic update that also notes the
+        event's id; answers whether it was new and the document as it was just before."""
+        event_id = str(event.event_id)
+        update: dict[str, Any] = {"$inc": {"rev": 1}, "$push": {"_applied": event_id}}
         if facts.first:
             update["$min"] = dict(facts.first)
         if facts.last:
             update["$max"] = dict(facts.last)
         if facts.values:
             update["$set"] = dict(facts.values)
-        return await apply_once(self.oficios, oficio_id, event, update)
+        try:
+            before = await self.oficios.find_one_and_update(
+                {"_id": oficio_id, "_applied": {"$ne": event_id}},
+                update,
+                projection={"_applied": 0},
+                upsert=True,
+                return_document=ReturnDocument.BEFORE,
+            )
+        except DuplicateKeyError:
+            return Recorded(applied=False, before=None)  # the document holds this event id already
+        return Recorded(applied=True, before=before or {})
 
     async def oficio(self, oficio_id: str) -> dict[str, Any] | None:
         """The oficio's document (without the applied event ids)."""

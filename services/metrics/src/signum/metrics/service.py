@@ -96,12 +96,19 @@ class MetricsService:
         facts = domain.facts(event)
         if event.oficio_id is None or not facts:
             return
-        await self.repository.record(event.oficio_id, event, facts)
-        # Even for a repeated event: a crash after recording may have left the shares behind.
-        await self.settle(event.oficio_id)
+        recorded = await self.repository.record(event.oficio_id, event, facts)
+        if recorded.applied and recorded.before is not None:
+            # Only the aggregates whose share this event changed: every other one holds the share
+            # of the state before, which is the share of the state now.
+            before = domain.contributions(recorded.before, self.calendar, self.tz)
+            await self.settle(event.oficio_id, changed_since=before)
+        else:
+            # A repeated event: a crash after recording it may have left any share behind.
+            await self.settle(event.oficio_id)
 
-    async def settle(self, oficio_id: str) -> None:
-        """Make every aggregate hold the oficio's share as its document stands now."""
+    async def settle(self, oficio_id: str, *, changed_since: domain.Contribution | None = None) -> None:
+        """Make every aggregate hold the oficio's share as its document stands now (with
+        `changed_since`, the shares of an earlier state all aggregates hold: only those that differ)."""
         oficio = await self.repository.oficio(oficio_id)
         if oficio is None:
             return
@@ -110,7 +117,10 @@ class MetricsService:
         if not set(shares) <= known:
             await self.repository.remember_targets(oficio_id, set(shares) - known)
         rev = int(oficio.get("rev") or 0)
-        for agg_id in sorted(known | set(shares)):
+        targets = known | set(shares)
+        if changed_since is not None:
+            targets = {a for a in targets if shares.get(a, {}) != changed_since.get(a, {})}
+        for agg_id in sorted(targets):
             await self.repository.contribute(agg_id, oficio_id, rev, shares.get(agg_id, {}))
 
     # --- the indicators --------------------------------------------------------------------------
