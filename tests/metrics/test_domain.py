@@ -261,3 +261,30 @@ def test_savings_show_the_assumptions_they_come_from() -> None:
     assert figures["horas"]["valor"] == 8
     assert figures["co2"]["valor"] == pytest.approx(20 * 0.01 + 40 * 0.2)
     assert all(f["formula"] and f["unidad"] for f in figures.values())
+
+
+def test_open_work_waits_on_the_desk_it_was_turned_to_and_leaves_when_closed() -> None:
+    events = scripted().events
+    answered = next(i for i, e in enumerate(events) if e.type == "oficio.answered")
+    open_now = domain.contributions(state(events[:answered]), CAL, MTY)
+    desk = "funcionario|{}|actual|pendientes"
+    # 80001 turned of-1_a to 80002: it waits on 80002's desk, not on 80001's.
+    assert open_now.get(desk.format("80001")) is None
+    assert open_now[desk.format("80002")] == {"pendientes.2026-12-09": 1}
+    # The unit ING has it once (its first delivery, the 8th), overdue (routing marked of-1_a).
+    assert open_now["unidad|ING|actual|pendientes"] == {"pendientes.2026-12-08": 1, "pendientes_vencidos": 1}
+    assert "unidad|SEC|actual|pendientes" not in open_now  # a C.c.p. asks for nothing
+    closed = domain.contributions(state(events), CAL, MTY)
+    assert not [agg for agg in closed if agg.endswith("|actual|pendientes")]
+
+
+def test_a_desk_s_wait_counts_working_days_until_today() -> None:
+    # Tuesday 8 and Wednesday 9 Dec to Monday 14 Dec: 4 and 3 working days (the weekend does not count).
+    figures = domain.desk({"2026-12-08": 1, "2026-12-09": 2}, 1, dt.date(2026, 12, 14), CAL)
+    assert figures == {
+        "pendientes": 3,
+        "pendientes_vencidos": 1,
+        "espera_max_dias_habiles": CAL.working_days_between(dt.date(2026, 12, 8), dt.date(2026, 12, 14)),
+        "espera_mediana_dias_habiles": CAL.working_days_between(dt.date(2026, 12, 9), dt.date(2026, 12, 14)),
+    }
+    assert figures["espera_max_dias_habiles"] == 4

@@ -11,24 +11,27 @@ funcionario@R and concludes it; leaves the third and fourth open.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import math
 import statistics
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import SecretStr
 
 from signum.contracts import decode_event
 from signum.metrics.domain import CONTADORES
-from signum.platform.errors import SignumError
 from signum.platform.http import InternalClient
 from signum.platform.identity import Caller
 from signum.platform.settings import DEV_INTERNAL_TOKEN
-from signum.testing.kafka import collect, eventually
+from signum.testing.kafka import eventually
 from signum.testing.people import World
 from signum.testing.processes import ServiceProcess
 from tests.metrics.helpers import Seat, seed_dependencia, seed_other_dependencia
@@ -52,7 +55,9 @@ SEATS = [
     Seat("autor@E", "97001", SENDER, "autor", ("Adriana", "Fuentes", "Lara"), dt.date(1984, 3, 12)),
     Seat("titular@E", "97002", SENDER, "titular", ("Benito", "Cárdenas", "Ríos"), dt.date(1972, 6, 3)),
     Seat("titular@R", "97003", RECEIVER, "titular", ("Cecilia", "Duarte", "Moya"), dt.date(1975, 9, 21)),
-    Seat("funcionario@R", "97004", RECEIVER, "funcionario", ("Daniel", "Esquivel", "Paz"), dt.date(1988, 11, 5)),
+    Seat(
+        "funcionario@R", "97004", RECEIVER, "funcionario", ("Daniel", "Esquivel", "Paz"), dt.date(1988, 1, 5)
+    ),
 ]
 
 
@@ -132,17 +137,70 @@ async def workload(world: World, signing_pki: Any, stack_env: dict[str, str]) ->
     return {"oficios": oficios, "answer": answer, "month": today.isoformat()[:7]}
 
 
-async def _events(stack_env: dict[str, str], oficio_ids: set[str]) -> list[Any]:
-    """Every event of these oficios, read from the run's topics (the test's own source of truth)."""
+TOPICS = ("signum.drafting", "signum.signing", "signum.routing", "signum.storage", "signum.directory")
+
+
+async def _end_offsets(stack_env: dict[str, str], topics: tuple[str, ...]) -> dict[TopicPartition, int]:
+    """Where each partition of the run's `topics` ends now."""
     ns = stack_env["SIGNUM_KAFKA_NAMESPACE"]
+    consumer = AIOKafkaConsumer(bootstrap_servers=stack_env["SIGNUM_KAFKA_URL"], enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer.topics()  # the cluster's metadata, every topic's partitions
+        partitions = [
+            TopicPartition(ns + t, p) for t in topics for p in consumer.partitions_for_topic(ns + t) or ()
+        ]
+        return dict(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+
+
+async def _events(stack_env: dict[str, str], oficio_ids: set[str]) -> list[Any]:
+    """Every event of these oficios, read from the run's topics up to their end (the test's own source
+    of truth; a whole session's topics take a while to read)."""
+    ends = await _end_offsets(stack_env, TOPICS[:3])
+    consumer = AIOKafkaConsumer(bootstrap_servers=stack_env["SIGNUM_KAFKA_URL"], enable_auto_commit=False)
+    await consumer.start()
     found = []
-    for topic in ("signum.drafting", "signum.signing", "signum.routing"):
-        records = await collect(stack_env["SIGNUM_KAFKA_URL"], ns + topic, until=lambda r: False, within=4)
-        for record in records:
-            event = decode_event(record.value)
-            if event.oficio_id in oficio_ids:
-                found.append(event)
+    try:
+        consumer.assign(list(ends))
+        await consumer.seek_to_beginning(*ends)
+        pending = {tp for tp, end in ends.items() if end > 0}
+        while pending:
+            batch = await consumer.getmany(*pending, timeout_ms=1000, max_records=5000)
+            for tp, records in batch.items():
+                for record in records:
+                    event = decode_event(record.value)
+                    if event.oficio_id in oficio_ids:
+                        found.append(event)
+                if records and records[-1].offset + 1 >= ends[tp]:
+                    pending.discard(tp)
+    finally:
+        await consumer.stop()
     return found
+
+
+async def _caught_up(stack_env: dict[str, str], group: str, ends: dict[TopicPartition, int]) -> None:
+    """Wait until the consumer group has committed every partition up to `ends`, as long as it makes
+    progress (a whole session's topics take a while to replay; a group that stops moving fails)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack_env["SIGNUM_KAFKA_URL"])
+    await admin.start()
+    try:
+        target = sum(ends.values())
+        done, last_progress, started = -1, time.monotonic(), time.monotonic()
+        while True:
+            committed = await admin.list_consumer_group_offsets(group)
+            now = sum(min(committed[tp].offset, end) if tp in committed else 0 for tp, end in ends.items())
+            if now >= target:
+                return
+            if now > done:
+                done, last_progress = now, time.monotonic()
+            stalled = time.monotonic() - last_progress
+            assert stalled < 60, f"{group} stopped at {done} of {target} records"
+            assert time.monotonic() - started < 900, f"{group} at {done} of {target} after 15 min"
+            await asyncio.sleep(1.0)
+    finally:
+        await admin.close()
 
 
 def _seconds(start: dt.datetime, end: dt.datetime) -> int:
@@ -197,8 +255,9 @@ async def test_the_api_s_counters_medians_p90_and_overdue_equal_the_events(
         # Metrics consumes every partition at its own pace: wait until it has seen the whole workload.
         r = ok(await _indicators(world, "titular@R", unidad_id=RECEIVER, desde=month, hasta=month))
         e = ok(await _indicators(world, "titular@E", unidad_id=SENDER, desde=month, hasta=month))
-        done = r["totales"]["contadores"]["vencidos"] >= 2 and r["totales"]["contadores"]["respondidos"] >= 1
-        done = done and r["totales"]["contadores"]["concluidos"] >= 1 and e["totales"]["contadores"]["recibidos"] >= 1
+        rc, ec = r["totales"]["contadores"], e["totales"]["contadores"]
+        done = rc["vencidos"] >= 2 and rc["respondidos"] >= 1 and rc["concluidos"] >= 1
+        done = done and ec["recibidos"] >= 1
         done = done and samples(r, "entrega_a_acuse") >= 3 and samples(e, "creacion_a_envio") >= 4
         return (e, r) if done else None
 
@@ -238,7 +297,8 @@ async def test_the_api_s_counters_medians_p90_and_overdue_equal_the_events(
         want["creacion_a_envio"], abs=1e-6
     )
     answers = {p["funcionario_id"]: p["respondidos"] for p in r["por_funcionario"]}
-    assert answers == {world.people["titular@R"].numero_empleado: 1, world.people["funcionario@R"].numero_empleado: 0}
+    titular, funcionario = (world.people[k].numero_empleado for k in ("titular@R", "funcionario@R"))
+    assert answers == {titular: 1, funcionario: 0}
     savings = {f["clave"]: f for f in e["ahorros"]}
     assert savings["traslados"]["valor"] == 4
     assert savings["traslados"]["supuestos"]["oficios_enviados"] == 4
@@ -322,6 +382,10 @@ async def test_replaying_the_topics_into_an_empty_database_gives_the_same_indica
     ]
     try:
         replay.wait_healthy("/readyz", timeout=60)
+        # Everything there is now (the workload is done): the replay has rebuilt from all of it once
+        # its group has committed up to here.
+        ends = await _end_offsets(stack_env, TOPICS)
+        await _caught_up(stack_env, stack_env["SIGNUM_KAFKA_NAMESPACE"] + "signum.metrics-replay", ends)
 
         async def answers(client: InternalClient) -> list[Any]:
             return [
@@ -329,18 +393,10 @@ async def test_replaying_the_topics_into_an_empty_database_gives_the_same_indica
                 for q in queries
             ]
 
-        async def same() -> tuple[list[Any], list[Any]] | None:
-            live = await answers(live_client)  # the live process has seen the whole workload too
-            done = live[1]["totales"]["contadores"]["vencidos"] == 2
-            if not done or live[0]["totales"]["contadores"]["enviados"] != 4:
-                return None
-            try:
-                rebuilt = await answers(replay_client)
-            except SignumError:  # the directory is still arriving (404 unit_not_found)
-                return None
-            return (live, rebuilt) if rebuilt == live else None
-
-        live, rebuilt = await eventually(same, within=120, interval=1.0)
+        live = await answers(live_client)
+        assert live[1]["totales"]["contadores"]["vencidos"] == 2
+        assert live[0]["totales"]["contadores"]["enviados"] == 4
+        rebuilt = await answers(replay_client)
         assert json.dumps(rebuilt, sort_keys=True) == json.dumps(live, sort_keys=True)
         assert rebuilt[1]["totales"]["etapas"]["entrega_a_acuse"]["n"] == 3
     finally:

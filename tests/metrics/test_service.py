@@ -3,6 +3,7 @@ and the indicators each caller may see."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import Any
 
@@ -73,6 +74,7 @@ async def test_a_crash_half_way_through_the_aggregates_is_repaired_by_the_redeli
     service: MetricsService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     events = scripted().events
+
     # The event whose arrival changes the most aggregates, applied last.
     def changed(i: int) -> int:
         without = expected(events[:i] + events[i + 1 :])
@@ -171,3 +173,30 @@ async def test_an_official_sees_their_own_figures_by_default(service: MetricsSer
     assert mine["alcance"]["id"] == "80002"
     assert mine["totales"]["contadores"]["respondidos"] == 1
     assert "por_unidad" not in mine
+
+
+async def test_positions_and_the_desks_where_oficios_wait(service: MetricsService) -> None:
+    events = scripted().events
+    answered = next(i for i, e in enumerate(events) if e.type == "oficio.answered")
+    for event in events[:answered]:  # turned to 80002, not answered yet
+        await service.apply(event)
+    auditor = official("99999", "SEC", frozenset({"auditor"}))
+    ing = await service.indicadores(auditor, Consulta(unidad_id="ING", desde="2026-12", hasta="2026-12"))
+    positions = {p["puesto_id"]: p for p in ing["por_puesto"]}
+    assert list(positions) == ["ING-TIT", "ING-ANA"]  # the titular first
+    assert positions["ING-TIT"]["titulo"] == "Directora de Ingresos"
+    assert (positions["ING-TIT"]["recibidos"], positions["ING-TIT"]["pendientes"]) == (1, 0)
+    # Clock: Sunday 20 Dec; turned to 80002 on Wednesday 9 Dec.
+    waited = service.calendar.working_days_between(dt.date(2026, 12, 9), dt.date(2026, 12, 20))
+    assert positions["ING-ANA"]["pendientes"] == 1
+    assert positions["ING-ANA"]["espera_max_dias_habiles"] == waited
+    bottlenecks = ing["cuellos_de_botella"]
+    assert [d["funcionario_id"] for d in bottlenecks["escritorios"]] == ["80002"]
+    p90s = [e["p90_horas"] for e in bottlenecks["etapas"]]
+    assert p90s == sorted(p90s, reverse=True)
+    assert {e["etapa"] for e in bottlenecks["etapas"]} <= set(domain.ETAPAS)
+    for event in events[answered:]:
+        await service.apply(event)
+    done = await service.indicadores(auditor, Consulta(unidad_id="ING", desde="2026-12", hasta="2026-12"))
+    assert done["cuellos_de_botella"]["escritorios"] == []
+    assert all(p["pendientes"] == 0 for p in done["por_puesto"])

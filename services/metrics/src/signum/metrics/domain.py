@@ -47,6 +47,9 @@ from signum.platform.calendar import WorkCalendar
 Periodo = Literal["dia", "mes"]
 Ambito = Literal["unidad", "funcionario"]
 PERIODOS: tuple[Periodo, ...] = ("dia", "mes")
+# The work on each desk now, whatever the period: one aggregate per official and unit
+# (`funcionario|<id>|actual|pendientes`), counting open deliveries by the day they arrived.
+ACTUAL, PENDIENTES = "actual", "pendientes"
 
 # --- milestones ----------------------------------------------------------------------------------
 
@@ -232,8 +235,9 @@ def periodos(when: dt.datetime, tz: dt.tzinfo) -> dict[Periodo, str]:
     return {"dia": day.isoformat(), "mes": day.isoformat()[:7]}
 
 
-def aggregate_id(ambito: Ambito, clave: str, periodo: Periodo, inicio: str) -> str:
-    """The id of one pre-aggregated document: e.g. `unidad|PRU-A|mes|2026-12`."""
+def aggregate_id(ambito: Ambito, clave: str, periodo: str, inicio: str) -> str:
+    """The id of one pre-aggregated document: e.g. `unidad|PRU-A|mes|2026-12` (or the desk's work
+    now, `unidad|PRU-A|actual|pendientes`)."""
     return f"{ambito}|{clave}|{periodo}|{inicio}"
 
 
@@ -262,6 +266,19 @@ class _Builder:
             for periodo, inicio in periodos(when, self.tz).items():
                 fields = self.out.setdefault(aggregate_id(ambito, clave, periodo, inicio), {})
                 fields[path] = fields.get(path, 0) + n
+
+    def pending(
+        self, targets: Iterable[tuple[Ambito, str | None]], since: dt.datetime, overdue: bool
+    ) -> None:
+        """An open delivery waiting on these desks since `since` (its arrival)."""
+        day = since.astimezone(self.tz).date().isoformat()
+        for ambito, clave in targets:
+            if not clave:
+                continue
+            fields = self.out.setdefault(aggregate_id(ambito, clave, ACTUAL, PENDIENTES), {})
+            fields[f"pendientes.{day}"] = fields.get(f"pendientes.{day}", 0) + 1
+            if overdue:
+                fields["pendientes_vencidos"] = fields.get("pendientes_vencidos", 0) + 1
 
     def stage(
         self,
@@ -336,6 +353,8 @@ def _attention(b: _Builder, entregas: Mapping[str, Mapping[str, Any]]) -> None:
             continue
         b.add(who, entregado, "contadores.recibidos")
         _outcome(b, who, entrega, entregado)
+        if _closed(entrega) is None and entrega.get("turnado") is None:
+            b.pending(who, entregado, _overdue(entrega))
         for etapa, desde, hasta in ETAPAS_ATENCION:
             b.stage(who, etapa, _milestone(entrega, desde), _milestone(entrega, hasta))
         if entrega.get("unidad_id"):
@@ -353,8 +372,15 @@ def _attention(b: _Builder, entregas: Mapping[str, Mapping[str, Any]]) -> None:
         where: list[tuple[Ambito, str | None]] = [("unidad", unidad)]
         b.add(where, merged["entregado"], "contadores.recibidos")
         _outcome(b, where, merged, merged["entregado"])
+        if _closed(merged) is None:
+            b.pending(where, merged["entregado"], _overdue(merged))
         for etapa, desde, hasta in ETAPAS_ATENCION:
             b.stage(where, etapa, _milestone(merged, desde), _milestone(merged, hasta))
+
+
+def _overdue(entrega: Mapping[str, Any]) -> bool:
+    """Overdue as routing's deadline job marked it (an open delivery's deadline passed)."""
+    return entrega.get("vencido") is not None
 
 
 def _milestone(entrega: Mapping[str, Any], name: str) -> dt.datetime | None:
@@ -406,15 +432,41 @@ def merge(docs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Add up aggregate documents (periods, units): counters and histograms add."""
     contadores: dict[str, int] = {}
     etapas: dict[str, dict[str, dict[int, int]]] = {}
+    pendientes: dict[str, int] = {}
+    pendientes_vencidos = 0
     for doc in docs:
         for k, v in (doc.get("contadores") or {}).items():
             contadores[k] = contadores.get(k, 0) + int(v)
+        for day, count in (doc.get("pendientes") or {}).items():
+            pendientes[day] = pendientes.get(day, 0) + int(count)
+        pendientes_vencidos += int(doc.get("pendientes_vencidos") or 0)
         for etapa, h in (doc.get("etapas") or {}).items():
             target = etapas.setdefault(etapa, {"dias": {}, "segundos": {}})
             for unit in ("dias", "segundos"):
                 for value, count in (h.get(unit) or {}).items():
                     target[unit][int(value)] = target[unit].get(int(value), 0) + int(count)
-    return {"contadores": contadores, "etapas": etapas}
+    return {
+        "contadores": contadores,
+        "etapas": etapas,
+        "pendientes": {d: c for d, c in pendientes.items() if c > 0},
+        "pendientes_vencidos": pendientes_vencidos,
+    }
+
+
+def desk(
+    pendientes: Mapping[str, int], vencidos: int, today: dt.date, calendar: WorkCalendar
+) -> dict[str, Any]:
+    """The work waiting on a desk today: how much, the longest and median wait in working days."""
+    waits: dict[int, int] = {}
+    for day, count in pendientes.items():
+        days = max(0, calendar.working_days_between(dt.date.fromisoformat(day), today))
+        waits[days] = waits.get(days, 0) + count
+    return {
+        "pendientes": sum(waits.values()),
+        "pendientes_vencidos": vencidos,
+        "espera_max_dias_habiles": max(waits) if waits else None,
+        "espera_mediana_dias_habiles": quantile(waits, 0.5),
+    }
 
 
 def quantile(histogram: Mapping[int, int], q: float) -> float | None:

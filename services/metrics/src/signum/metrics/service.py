@@ -20,6 +20,7 @@ from signum.platform.identity import Caller
 from signum.platform.policy import Action, IndicadoresAccess, authorize
 
 MAX_PERIODS: dict[Periodo, int] = {"dia": 400, "mes": 60}
+FIGURAS_PERSONA = ("enviados", "recibidos", "respondidos", "vencidos")
 
 
 class InvalidPeriodError(ValidationFailedError):
@@ -160,7 +161,12 @@ class MetricsService:
                 {"unidad_id": u, "nombre": names.get(u, u), **self._summary(by_key.get(u, []), stages=False)}
                 for u in alcance.claves
             ]
-            answer["por_funcionario"] = await self._officials(alcance.claves, consulta.periodo, inicios)
+            puestos = await self._positions(alcance.claves, consulta.periodo, inicios)
+            answer["por_puesto"] = puestos
+            answer["por_funcionario"] = [
+                {k: p[k] for k in ("funcionario_id", "nombre", *FIGURAS_PERSONA)} for p in _holders(puestos)
+            ]
+            answer["cuellos_de_botella"] = self._bottlenecks(answer["totales"], puestos)
         return answer
 
     async def indicadores_csv(self, caller: Caller, consulta: Consulta) -> str:
@@ -201,29 +207,62 @@ class MetricsService:
             }
         return summary
 
-    async def _officials(
+    async def _positions(
         self, unidades: Iterable[str], periodo: Periodo, inicios: list[str]
     ) -> list[dict[str, Any]]:
-        """Sent, received and answered per official holding a position in these units."""
-        people = sorted(
-            {p.funcionario_id for p in await self.directory.puestos_en(list(unidades)) if p.funcionario_id}
+        """Per position in these units: who holds it now, what its holder sent, received, answered
+        and let fall overdue in the period, and the work waiting on their desk today.
+
+        A position's figures are its current holder's (events name officials, not positions): when
+        someone else takes the position, their own history comes with them."""
+        puestos = sorted(
+            (p for p in await self.directory.puestos_en(list(unidades)) if p.funcionario_id),
+            key=lambda p: (p.unidad_id, not p.es_titular, p.titulo, p.id),
         )
+        people = sorted({str(p.funcionario_id) for p in puestos})
         ids = [domain.aggregate_id("funcionario", f, periodo, i) for f in people for i in inicios]
+        ids += [domain.aggregate_id("funcionario", f, domain.ACTUAL, domain.PENDIENTES) for f in people]
         by_person: dict[str, list[dict[str, Any]]] = {}
+        desks: dict[str, dict[str, Any]] = {}
         for doc in await self.repository.aggregates(ids):
-            by_person.setdefault(str(doc.get("clave")), []).append(doc)
+            if doc.get("periodo") == domain.ACTUAL:
+                desks[str(doc.get("clave"))] = doc
+            else:
+                by_person.setdefault(str(doc.get("clave")), []).append(doc)
+        today = self._clock().astimezone(self.tz).date()
         rows = []
-        for person in people:
-            merged = domain.merge(by_person.get(person, []))["contadores"]
+        for puesto in puestos:
+            person = str(puesto.funcionario_id)
+            merged = domain.merge(by_person.get(person, []))
+            now = domain.merge([desks[person]] if person in desks else [])
             funcionario = await self.directory.funcionario(person)
+            attention = merged["etapas"].get("entrega_a_cierre") or {}
             rows.append(
                 {
+                    "puesto_id": puesto.id,
+                    "titulo": puesto.titulo,
+                    "unidad_id": puesto.unidad_id,
+                    "es_titular": puesto.es_titular,
                     "funcionario_id": person,
                     "nombre": funcionario.nombre if funcionario else person,
-                    **{c: merged.get(c, 0) for c in ("enviados", "recibidos", "respondidos", "vencidos")},
+                    **{c: merged["contadores"].get(c, 0) for c in FIGURAS_PERSONA},
+                    "p90_atencion_dias_habiles": domain.quantile(attention.get("dias") or {}, 0.9),
+                    **domain.desk(now["pendientes"], now["pendientes_vencidos"], today, self.calendar),
                 }
             )
         return rows
+
+    def _bottlenecks(self, totales: dict[str, Any], puestos: list[dict[str, Any]]) -> dict[str, Any]:
+        """Where oficios wait longest: the stages by their p90, and the desks by their longest wait."""
+        etapas = sorted(
+            ({"etapa": k, **v} for k, v in totales["etapas"].items() if v.get("p90_horas") is not None),
+            key=lambda e: (-e["p90_horas"], e["etapa"]),
+        )
+        escritorios = sorted(
+            (p for p in puestos if p["pendientes"]),
+            key=lambda p: (-(p["espera_max_dias_habiles"] or 0), -p["pendientes"], p["funcionario_id"]),
+        )
+        return {"etapas": etapas[:5], "escritorios": escritorios[:10]}
 
     async def _unit_names(self) -> dict[str, str]:
         return {u.id: u.nombre for u in await self.directory.unidades_de()}
@@ -289,6 +328,14 @@ class MetricsService:
         if len(inicios) > MAX_PERIODS[consulta.periodo]:
             raise PeriodTooLongError()
         return inicios
+
+
+def _holders(puestos: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per official (someone may hold two positions), in id order."""
+    seen: dict[str, dict[str, Any]] = {}
+    for p in puestos:
+        seen.setdefault(p["funcionario_id"], p)
+    return [seen[k] for k in sorted(seen)]
 
 
 def _month(text: str) -> tuple[int, int]:
