@@ -1,5 +1,8 @@
 """In Chromium against the real platform: the indicators page as a titular (their unit only), as an
-auditor (every unit) and as an official (their own figures), on a laptop and a phone."""
+auditor (every unit) and as an official (their own figures), on a laptop and a phone.
+
+An auditor sees every unit of a session's directory: a unit and an official with names as long as
+real ones are seeded, so the phone check meets what a whole session (or a city) gives the page."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from playwright.async_api import Browser, Page
 
 from signum.testing.kafka import eventually
 from signum.testing.people import World
+from tests.metrics.helpers import Seat, seed_dependencia
 from tests.routing.helpers import (
     content,
     efirma,
@@ -23,10 +27,37 @@ from tests.routing.helpers import (
     wait_item,
 )
 from tests.ui.conftest import logged_in
+from tests.ui.journeys.test_responsive import OVERFLOW_JS
 
 pytestmark = pytest.mark.stack
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+LONG_UNIT = (
+    "Dirección General de Planeación, Evaluación y Seguimiento de los Programas Prioritarios "
+    "del Desarrollo Urbano Sustentable"
+)
+
+
+@pytest.fixture(scope="module")
+async def long_names(world: World, stack_env: dict[str, str]) -> None:
+    """A unit and its titular with long names, as the Monterrey directory has them."""
+    seat = Seat(
+        "titular@L",
+        "97101",
+        "LRG-PLANEACION-EVALUACION",
+        "titular",
+        ("María de los Ángeles Guadalupe", "Villarreal-Santos", "de la Garza Quintanilla"),
+        dt.date(1970, 2, 14),
+    )
+    await seed_dependencia(
+        stack_env,
+        world,
+        "LRG",
+        "Secretaría de Desarrollo Urbano Sustentable y Movilidad Metropolitana",
+        {seat.unidad: LONG_UNIT},
+        [seat],
+        services=("metrics",),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -71,12 +102,15 @@ async def _open(page: Page) -> None:
 
 
 async def _fits(page: Page, name: str) -> None:
+    """Nothing sticks out sideways on the laptop or on a 390 px phone, measured as the responsive
+    journey measures every page (the document and every visible element)."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"indicadores-{name}-1366.png"), full_page=True)
-    await page.set_viewport_size({"width": 390, "height": 844})
-    widths = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], widths
-    await page.screenshot(path=str(SCREENSHOTS / f"indicadores-{name}-390.png"), full_page=True)
+    for width, height in ((1366, 900), (390, 844)):
+        await page.set_viewport_size({"width": width, "height": height})
+        await page.screenshot(path=str(SCREENSHOTS / f"indicadores-{name}-{width}.png"), full_page=True)
+        fit = await page.evaluate(OVERFLOW_JS)
+        assert fit["scrollWidth"] <= fit["innerWidth"], (width, fit)
+        assert not fit["wide"], (width, fit)
 
 
 async def test_a_titular_sees_their_unit_overdue_and_times(
@@ -94,6 +128,15 @@ async def test_a_titular_sees_their_unit_overdue_and_times(
     assert "Dirección de Pruebas B" in units[0]
     stages = await page.inner_text("#etapas")
     assert "De la entrega al acuse de recibo" in stages
+    # The acknowledged, unanswered oficio waits on the titular's desk, overdue.
+    me = world.people["titular@B"]
+    desks = await page.locator("#escritorios tbody tr").all_inner_texts()
+    mine = [d for d in desks if f"{me.nombre} {me.paterno} {me.materno}" in d]
+    assert mine, desks
+    assert "Director de Pruebas B" in mine[0]
+    assert await page.locator("#etapas-lentas li").count() >= 1
+    positions = await page.locator("#por-puesto tbody tr td:first-child").all_inner_texts()
+    assert positions[0] == "Director de Pruebas B"  # the titular's position first
     assert await page.locator("#ahorros li").count() >= 6
     await page.locator("#ahorros details").first.click()
     assert "Hojas por página: 1" in await page.locator("#ahorros details").first.inner_text()
@@ -103,14 +146,18 @@ async def test_a_titular_sees_their_unit_overdue_and_times(
 
 
 async def test_an_auditor_sees_every_unit_and_can_choose_one(
-    browser: Browser, world: World, overdue: str
+    browser: Browser, world: World, overdue: str, long_names: None
 ) -> None:
     page = await logged_in(browser, world, "auditor@A")
     await page.set_viewport_size({"width": 1366, "height": 900})
     await _open(page)
     assert "Todas las unidades" in await page.inner_text("#alcance")
     names = await page.locator("#por-unidad tbody tr td:first-child").all_inner_texts()
-    assert {"Dirección de Pruebas A", "Dirección de Pruebas B"} <= set(names)
+    assert {"Dirección de Pruebas A", "Dirección de Pruebas B", LONG_UNIT} <= set(names)
+    people = await page.locator("#por-puesto tbody tr td:nth-child(2)").all_inner_texts()
+    assert "María de los Ángeles Guadalupe Villarreal-Santos de la Garza Quintanilla" in people
+    await _fits(page, "auditor-todas")
+    await page.set_viewport_size({"width": 1366, "height": 900})
     await page.select_option("select[name=unidad_id]", "PRU-B")
     await page.evaluate("document.body.dataset.cargado = ''")
     await page.click("#filtros button[type=submit]")
@@ -118,7 +165,7 @@ async def test_an_auditor_sees_every_unit_and_can_choose_one(
     names = await page.locator("#por-unidad tbody tr td:first-child").all_inner_texts()
     assert names == ["Dirección de Pruebas B"]
     assert "Una unidad" in await page.inner_text("#alcance")
-    await _fits(page, "auditor")
+    await _fits(page, "auditor-una")
     await page.context.close()
 
 
@@ -128,4 +175,5 @@ async def test_an_official_sees_only_their_own_figures(browser: Browser, world: 
     assert "Sus propias cifras" in await page.inner_text("#alcance")
     assert await page.locator("#unidades-seccion").is_hidden()
     assert await page.locator("#unidad-campo").is_hidden()
+    assert await page.locator("#espera-seccion").is_hidden()
     await page.context.close()

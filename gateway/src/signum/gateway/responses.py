@@ -394,6 +394,31 @@ class IndicadoresFuncionario(BaseModel):
     vencidos: int
 
 
+class IndicadoresPuesto(IndicadoresFuncionario):
+    """Un puesto con quien lo ocupa hoy: lo que hizo en el periodo y lo que espera en su escritorio."""
+
+    puesto_id: str
+    titulo: str
+    unidad_id: str
+    es_titular: bool
+    p90_atencion_dias_habiles: float | None = None
+    pendientes: int = Field(description="Entregas abiertas en su escritorio hoy (no turnadas).")
+    pendientes_vencidos: int
+    espera_max_dias_habiles: int | None = None
+    espera_mediana_dias_habiles: float | None = None
+
+
+class EtapaLenta(Etapa):
+    etapa: str
+
+
+class CuellosDeBotella(BaseModel):
+    """Dónde esperan más los oficios: las etapas por su p90 y los escritorios por su espera más larga."""
+
+    etapas: list[EtapaLenta]
+    escritorios: list[IndicadoresPuesto]
+
+
 class Indicadores(BaseModel):
     """Indicadores del periodo y el alcance pedidos."""
 
@@ -406,3 +431,5 @@ class Indicadores(BaseModel):
     ahorros: list[Ahorro]
     por_unidad: list[IndicadoresUnidad] | None = None
     por_funcionario: list[IndicadoresFuncionario] | None = None
+    por_puesto: list[IndicadoresPuesto] | None = None
+    cuellos_de_botella: CuellosDeBotella | None = None

@@ -128,11 +128,32 @@ function show(data) {
     row(stages, [e.nombre, fmt(e.n), fmt(e.mediana_dias_habiles), fmt(e.p90_dias_habiles), duration(e.mediana_horas), duration(e.p90_horas)]);
   }
 
-  const people = $("por-funcionario");
-  people.tBodies[0].replaceChildren();
-  $("personas-seccion").hidden = !data.por_funcionario;
-  for (const p of data.por_funcionario || []) {
-    row(people, [p.nombre, fmt(p.enviados), fmt(p.recibidos), fmt(p.respondidos), fmt(p.vencidos)]);
+  const positions = $("por-puesto");
+  positions.tBodies[0].replaceChildren();
+  $("personas-seccion").hidden = !data.por_puesto;
+  for (const p of data.por_puesto || []) {
+    row(positions, [p.titulo, p.nombre, fmt(p.enviados), fmt(p.recibidos), fmt(p.respondidos), fmt(p.vencidos), fmt(p.pendientes)]);
+  }
+
+  const waits = data.cuellos_de_botella;
+  $("espera-seccion").hidden = !waits;
+  const slow = $("etapas-lentas");
+  slow.replaceChildren();
+  const desks = $("escritorios");
+  desks.tBodies[0].replaceChildren();
+  if (waits) {
+    if (waits.etapas.length === 0) slow.append(el("li", "Sin casos en el periodo"));
+    for (const e of waits.etapas) {
+      const item = el("li");
+      item.append(el("span", e.nombre, "etapa"), el("span", `p90: ${fmt(e.p90_dias_habiles)} días hábiles (${duration(e.p90_horas)})`, "valor"));
+      slow.append(item);
+    }
+    $("escritorios-vacio").hidden = waits.escritorios.length > 0;
+    desks.hidden = waits.escritorios.length === 0;
+    for (const d of waits.escritorios) {
+      row(desks, [d.nombre, d.titulo, fmt(d.pendientes), fmt(d.pendientes_vencidos), fmt(d.espera_max_dias_habiles)]);
+      if (d.pendientes_vencidos > 0) desks.tBodies[0].lastElementChild.classList.add("vencido");
+    }
   }
 
   const savings = $("ahorros");
