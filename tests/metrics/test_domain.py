@@ -267,15 +267,16 @@ def test_open_work_waits_on_the_desk_it_was_turned_to_and_leaves_when_closed() -
     events = scripted().events
     answered = next(i for i, e in enumerate(events) if e.type == "oficio.answered")
     open_now = domain.contributions(state(events[:answered]), CAL, MTY)
-    desk = "funcionario|{}|actual|pendientes"
+    desk = "funcionario|{}|actual|hoy"
     # 80001 turned of-1_a to 80002: it waits on 80002's desk, not on 80001's.
     assert open_now.get(desk.format("80001")) is None
     assert open_now[desk.format("80002")] == {"pendientes.2026-12-09": 1}
     # The unit ING has it once (its first delivery, the 8th), overdue (routing marked of-1_a).
-    assert open_now["unidad|ING|actual|pendientes"] == {"pendientes.2026-12-08": 1, "pendientes_vencidos": 1}
-    assert "unidad|SEC|actual|pendientes" not in open_now  # a C.c.p. asks for nothing
+    assert open_now["unidad|ING|actual|hoy"] == {"pendientes.2026-12-08": 1, "pendientes_vencidos": 1}
+    assert "unidad|SEC|actual|hoy" not in open_now  # a C.c.p. asks for nothing
     closed = domain.contributions(state(events), CAL, MTY)
-    assert not [agg for agg in closed if agg.endswith("|actual|pendientes")]
+    assert [agg for agg in closed if agg.endswith("|actual|hoy")] == ["unidad|EGR|actual|hoy"]
+    assert closed["unidad|EGR|actual|hoy"] == {"estados.enviado": 1}  # the sender's state, nothing waits
 
 
 def test_a_desk_s_wait_counts_working_days_until_today() -> None:
@@ -288,3 +289,14 @@ def test_a_desk_s_wait_counts_working_days_until_today() -> None:
         "espera_mediana_dias_habiles": CAL.working_days_between(dt.date(2026, 12, 9), dt.date(2026, 12, 14)),
     }
     assert figures["espera_max_dias_habiles"] == 4
+
+
+def test_the_sender_s_state_follows_the_milestones() -> None:
+    events = scripted().events
+    seen = []
+    for n in range(1, len(events) + 1):
+        shares = domain.contributions(state(events[:n]), CAL, MTY).get("unidad|EGR|actual|hoy", {})
+        (name,) = [k.split(".")[1] for k in shares if k.startswith("estados.")]
+        if not seen or seen[-1] != name:
+            seen.append(name)
+    assert seen == ["borrador", "en_revision", "borrador", "listo_para_firma", "firmado", "enviado"]

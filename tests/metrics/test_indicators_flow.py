@@ -24,6 +24,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from signum.contracts import decode_event
@@ -403,3 +404,29 @@ async def test_replaying_the_topics_into_an_empty_database_gives_the_same_indica
         await live_client.aclose()
         await replay_client.aclose()
         replay.stop()
+
+
+async def test_the_metrics_service_exposes_the_workload_s_business_gauges(
+    workload: dict[str, Any], platform: dict[str, ServiceProcess]
+) -> None:
+    dep = f'dependencia="{DEPENDENCIA}"'
+    wanted = {
+        f'signum_metrics_oficios{{{dep},estado="enviado"}}': 5.0,  # the four and the answer
+        f'signum_metrics_oficios{{{dep},estado="borrador"}}': 0.0,
+        f"signum_metrics_overdue_deliveries{{{dep}}}": 2.0,  # the third and fourth, open
+    }
+
+    async def scraped() -> dict[str, float] | None:
+        async with httpx.AsyncClient(timeout=10) as client:
+            text = (await client.get(platform["metrics"].url + "/metrics")).text
+        found = {}
+        for family in text_string_to_metric_families(text):
+            for s in family.samples:
+                labels = ",".join(f'{k}="{v}"' for k, v in sorted(s.labels.items()))
+                found[f"{s.name}{{{labels}}}"] = s.value
+        return found if all(found.get(k) == v for k, v in wanted.items()) else None
+
+    # The gauges are computed again every SIGNUM_METRICS_GAUGES_SECONDS (15 s).
+    found = await eventually(scraped, within=90, interval=2.0)
+    assert found[f"signum_metrics_response_p90_working_days{{{dep}}}"] >= 0
+    assert found[f"signum_metrics_savings_sheets{{{dep}}}"] > 0

@@ -8,9 +8,12 @@ import random
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from signum.contracts import Event
 from signum.metrics import domain
+from signum.metrics.gauges import BusinessGauges
 from signum.metrics.service import Consulta, MetricsService
 from signum.platform.errors import ForbiddenError
 from tests.metrics.support import MTY
@@ -25,8 +28,12 @@ async def aggregates(service: MetricsService) -> dict[str, dict[str, int]]:
     found: dict[str, dict[str, int]] = {}
     async for doc in service.repository.indicadores.find({}, {"aportes": 0}):
         flat: dict[str, int] = {}
-        for group in ("contadores", "etapas"):
-            _flatten(doc.get(group) or {}, group, flat)
+        for group in set(doc) - {"_id", "ambito", "clave", "periodo", "inicio"}:
+            value = doc[group]
+            if isinstance(value, dict):
+                _flatten(value, group, flat)
+            else:
+                flat[group] = int(value)
         found[doc["_id"]] = {k: v for k, v in flat.items() if v}
     return {k: v for k, v in found.items() if v}
 
@@ -200,3 +207,44 @@ async def test_positions_and_the_desks_where_oficios_wait(service: MetricsServic
     done = await service.indicadores(auditor, Consulta(unidad_id="ING", desde="2026-12", hasta="2026-12"))
     assert done["cuellos_de_botella"]["escritorios"] == []
     assert all(p["pendientes"] == 0 for p in done["por_puesto"])
+
+
+async def test_the_business_gauges_per_dependencia(service: MetricsService) -> None:
+    events = scripted().events
+    answered = next(i for i, e in enumerate(events) if e.type == "oficio.answered")
+    for event in events[:answered]:
+        await service.apply(event)
+    gauges = BusinessGauges()
+    registry = CollectorRegistry()
+    registry.register(gauges)
+    gauges.update(await service.gauges())
+    samples = _samples(registry)
+    assert samples[("signum_metrics_oficios", (("dependencia", "TES"), ("estado", "enviado")))] == 1
+    assert samples[("signum_metrics_oficios", (("dependencia", "TES"), ("estado", "borrador")))] == 0
+    assert samples[("signum_metrics_overdue_deliveries", (("dependencia", "TES"),))] == 1  # of-1_a
+    assert ("signum_metrics_response_p90_seconds", (("dependencia", "TES"),)) not in samples  # no answer yet
+
+    for event in events[answered:]:
+        await service.apply(event)
+    gauges.update(await service.gauges())
+    samples = _samples(registry)
+    tes = (("dependencia", "TES"),)
+    assert samples[("signum_metrics_overdue_deliveries", tes)] == 0
+    # ING's first delivery (Tuesday 8 Dec 10:05) to its answer (Friday 11 Dec 16:00), the one answer.
+    assert samples[("signum_metrics_response_p90_seconds", tes)] == 3 * 86400 + 5 * 3600 + 55 * 60
+    assert samples[("signum_metrics_response_p90_working_days", tes)] == 3
+    auditor = official("99999", "SEC", frozenset({"auditor"}))
+    api = await service.indicadores(auditor, Consulta(dependencia_id="TES", desde="2026-12", hasta="2026-12"))
+    savings = {f["clave"]: f["valor"] for f in api["ahorros"]}
+    assert samples[("signum_metrics_savings_mxn", tes)] == savings["total_mxn"] > 0
+    assert samples[("signum_metrics_savings_sheets", tes)] == savings["hojas"] == 6
+
+
+def _samples(registry: CollectorRegistry) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """What Prometheus would scrape: every sample by name and labels, parsed from the exposition."""
+    text = generate_latest(registry).decode()
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }

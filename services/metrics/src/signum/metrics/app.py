@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from signum.contracts import Topic
 from signum.metrics import api
+from signum.metrics.gauges import BusinessGauges
 from signum.metrics.handlers import default_handler
 from signum.metrics.repository import MetricsRepository
 from signum.metrics.service import MetricsService
@@ -35,6 +36,14 @@ def build(settings: Settings | None = None) -> FastAPI:
     # where); what an oficio contributes never depends on it, so a replay gives the same figures
     # whatever order the topics are read in.
     runtime.consume([*OFICIO_TOPICS, Topic.DIRECTORY], directory.handlers(), default=default_handler(service))
+    gauges = BusinessGauges()
+    runtime.metrics.registry.register(gauges)
+
+    async def refresh_gauges() -> None:
+        gauges.update(await service.gauges())
+
+    runtime.on_startup(refresh_gauges)
+    runtime.every(settings.gauges_seconds, refresh_gauges)
     guard = internal_token_guard(settings.infra.internal_token)
     app = create_app(runtime, title="Signum — métricas", routers=[api.router(service, guard)])
     app.state.service = service

@@ -47,9 +47,11 @@ from signum.platform.calendar import WorkCalendar
 Periodo = Literal["dia", "mes"]
 Ambito = Literal["unidad", "funcionario"]
 PERIODOS: tuple[Periodo, ...] = ("dia", "mes")
-# The work on each desk now, whatever the period: one aggregate per official and unit
-# (`funcionario|<id>|actual|pendientes`), counting open deliveries by the day they arrived.
-ACTUAL, PENDIENTES = "actual", "pendientes"
+# What stands now, whatever the period: one aggregate per official and unit
+# (`funcionario|<id>|actual|hoy`): open deliveries on the desk by the day they arrived, and (units)
+# the oficios it sends by their state.
+ACTUAL, PENDIENTES = "actual", "hoy"
+ESTADOS = ("borrador", "en_revision", "listo_para_firma", "firmado", "enviado", "cancelado")
 
 # --- milestones ----------------------------------------------------------------------------------
 
@@ -267,18 +269,21 @@ class _Builder:
                 fields = self.out.setdefault(aggregate_id(ambito, clave, periodo, inicio), {})
                 fields[path] = fields.get(path, 0) + n
 
+    def now(self, targets: Iterable[tuple[Ambito, str | None]], path: str, n: int = 1) -> None:
+        """Something that stands now (not in a period): e.g. an oficio in a state, a desk's work."""
+        for ambito, clave in targets:
+            if clave:
+                fields = self.out.setdefault(aggregate_id(ambito, clave, ACTUAL, PENDIENTES), {})
+                fields[path] = fields.get(path, 0) + n
+
     def pending(
         self, targets: Iterable[tuple[Ambito, str | None]], since: dt.datetime, overdue: bool
     ) -> None:
         """An open delivery waiting on these desks since `since` (its arrival)."""
         day = since.astimezone(self.tz).date().isoformat()
-        for ambito, clave in targets:
-            if not clave:
-                continue
-            fields = self.out.setdefault(aggregate_id(ambito, clave, ACTUAL, PENDIENTES), {})
-            fields[f"pendientes.{day}"] = fields.get(f"pendientes.{day}", 0) + 1
-            if overdue:
-                fields["pendientes_vencidos"] = fields.get("pendientes_vencidos", 0) + 1
+        self.now(targets, f"pendientes.{day}")
+        if overdue:
+            self.now(targets, "pendientes_vencidos")
 
     def stage(
         self,
@@ -313,6 +318,8 @@ def contributions(oficio: Mapping[str, Any], calendar: WorkCalendar, tz: dt.tzin
     unidad = oficio.get("unidad_id") or oficio.get("unidad_creacion")
     sender: list[tuple[Ambito, str | None]] = [("unidad", unidad), ("funcionario", oficio.get("autor_id"))]
 
+    if hitos.get("creado") is not None or hitos.get("finalizado") is not None:
+        b.now([("unidad", unidad)], f"estados.{estado(hitos)}")
     enviado = hitos.get("enviado")
     if enviado is not None:
         b.add(sender, enviado, "contadores.enviados")
@@ -339,6 +346,18 @@ def contributions(oficio: Mapping[str, Any], calendar: WorkCalendar, tz: dt.tzin
     return {
         agg: {k: v for k, v in fields.items() if v} for agg, fields in b.out.items() if any(fields.values())
     }
+
+
+def estado(hitos: Mapping[str, dt.datetime | None]) -> str:
+    """The oficio's state on the sender's side, from its milestones (one of `ESTADOS`)."""
+    if hitos.get("cancelado") is not None:
+        return "cancelado"
+    for hito, name in (("enviado", "enviado"), ("firmado", "firmado"), ("finalizado", "listo_para_firma")):
+        if hitos.get(hito) is not None:
+            return name
+    if hitos.get("revision_solicitada") is not None and hitos.get("visto_bueno") is None:
+        return "en_revision"
+    return "borrador"
 
 
 def _attention(b: _Builder, entregas: Mapping[str, Mapping[str, Any]]) -> None:
@@ -434,12 +453,15 @@ def merge(docs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     etapas: dict[str, dict[str, dict[int, int]]] = {}
     pendientes: dict[str, int] = {}
     pendientes_vencidos = 0
+    estados: dict[str, int] = {}
     for doc in docs:
         for k, v in (doc.get("contadores") or {}).items():
             contadores[k] = contadores.get(k, 0) + int(v)
         for day, count in (doc.get("pendientes") or {}).items():
             pendientes[day] = pendientes.get(day, 0) + int(count)
         pendientes_vencidos += int(doc.get("pendientes_vencidos") or 0)
+        for name, count in (doc.get("estados") or {}).items():
+            estados[name] = estados.get(name, 0) + int(count)
         for etapa, h in (doc.get("etapas") or {}).items():
             target = etapas.setdefault(etapa, {"dias": {}, "segundos": {}})
             for unit in ("dias", "segundos"):
@@ -450,6 +472,7 @@ def merge(docs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "etapas": etapas,
         "pendientes": {d: c for d, c in pendientes.items() if c > 0},
         "pendientes_vencidos": pendientes_vencidos,
+        "estados": {e: estados.get(e, 0) for e in ESTADOS},
     }
 
 

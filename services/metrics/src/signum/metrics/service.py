@@ -124,6 +124,42 @@ class MetricsService:
         for agg_id in sorted(targets):
             await self.repository.contribute(agg_id, oficio_id, rev, shares.get(agg_id, {}))
 
+    # --- Prometheus ------------------------------------------------------------------------------
+
+    async def gauges(self) -> list[dict[str, Any]]:
+        """Per dependencia: oficios by state, overdue deliveries open now, p90 of delivery to answer
+        this month, and this month's savings (the business gauges' figures)."""
+        today = self._clock().astimezone(self.tz).date()
+        month = today.isoformat()[:7]
+        by_dependencia: dict[str, list[str]] = {}
+        for unidad in await self.directory.unidades_de():
+            by_dependencia.setdefault(unidad.dependencia_id, []).append(unidad.id)
+        rows = []
+        for dependencia, unidades in sorted(by_dependencia.items()):
+            now = domain.merge(
+                await self.repository.aggregates(
+                    domain.aggregate_id("unidad", u, domain.ACTUAL, domain.PENDIENTES) for u in unidades
+                )
+            )
+            this_month = domain.merge(
+                await self.repository.aggregates(
+                    domain.aggregate_id("unidad", u, "mes", month) for u in unidades
+                )
+            )
+            answers = this_month["etapas"].get("entrega_a_respuesta") or {}
+            savings = {f["clave"]: f["valor"] for f in domain.ahorros(this_month["contadores"], self.costos)}
+            rows.append(
+                {
+                    "dependencia": dependencia,
+                    "oficios": now["estados"],
+                    "vencidos": now["pendientes_vencidos"],
+                    "p90_segundos": domain.quantile(answers.get("segundos") or {}, 0.9),
+                    "p90_dias_habiles": domain.quantile(answers.get("dias") or {}, 0.9),
+                    "ahorros": savings,
+                }
+            )
+        return rows
+
     # --- the indicators --------------------------------------------------------------------------
 
     async def indicadores(self, caller: Caller, consulta: Consulta) -> dict[str, Any]:

@@ -21,6 +21,9 @@ class Settings(ServiceSettings):
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     """Working days and time zone (`SIGNUM_CALENDAR_*`), the same routing counts deadlines on."""
 
+    gauges_seconds: float = Field(default=15.0, gt=0)
+    """How often the business gauges on /metrics are computed again from the aggregates."""
+
     hojas_por_pagina: float = Field(default=_DEFAULT.hojas_por_pagina, gt=0)
     ejemplares_adicionales: int = Field(default=_DEFAULT.ejemplares_adicionales, ge=0)
     impresion_mxn_por_hoja: float = Field(default=_DEFAULT.impresion_mxn_por_hoja, ge=0)
