@@ -33,8 +33,8 @@ _WITHOUT_BOOKKEEPING = {"aportes": 0}
 _MAX_CAS_ATTEMPTS = 50
 
 
-def _field_key(oficio_id: str) -> str:
-    # A field name holds neither dots nor a leading `$`; oficio ids are UUIDs, but be sure.
+def share_field(oficio_id: str) -> str:
+    """The oficio's key under `aportes` (a field name holds neither dots nor a leading `$`)."""
     return oficio_id.replace(".", "\uff0e").replace("$", "\uff04")
 
 
@@ -102,7 +102,7 @@ class MetricsRepository:
     async def contribute(self, agg_id: str, oficio_id: str, rev: int, fields: Mapping[str, int]) -> bool:
         """Make the oficio's share of one aggregate `fields` (state `rev`); False if a share from
         this state or a newer one is already there."""
-        key = f"aportes.{_field_key(oficio_id)}"
+        key = f"aportes.{share_field(oficio_id)}"
         ambito, clave, periodo, inicio = parse_aggregate_id(agg_id)
         for _ in range(_MAX_CAS_ATTEMPTS):
             current = await self.indicadores.find_one({"_id": agg_id}, {key: 1})
@@ -143,7 +143,7 @@ class MetricsRepository:
 
 
 def _share(doc: Mapping[str, Any] | None, oficio_id: str) -> tuple[int, dict[str, int]] | None:
-    share = ((doc or {}).get("aportes") or {}).get(_field_key(oficio_id))
+    share = ((doc or {}).get("aportes") or {}).get(share_field(oficio_id))
     if not isinstance(share, Mapping) or not isinstance(share.get("rev"), int):
         return None
     fields = (str(item).rpartition("=") for item in share.get("c") or [])
