@@ -287,19 +287,20 @@ async def metrics_replay(base: InfraSettings) -> Result:
     finally:
         await producer.stop()
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=infra.kafka_url, enable_auto_commit=False)
+    names = {infra.topic(t) for t in TOPICS}
+    consumer = AIOKafkaConsumer(
+        *sorted(names),
+        bootstrap_servers=infra.kafka_url,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
     await consumer.start()
     try:
-        await consumer.topics()
-        partitions = [
-            TopicPartition(infra.topic(t), p)
-            for t in TOPICS
-            for p in consumer.partitions_for_topic(infra.topic(t)) or ()
-        ]
-        ends = dict(await consumer.end_offsets(partitions))
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
+        while {tp.topic for tp in consumer.assignment()} != names:  # noqa: ASYNC110 - Kafka's metadata
+            await asyncio.sleep(0.1)
+        ends = dict(await consumer.end_offsets(list(consumer.assignment())))
         total = sum(ends.values())
+        assert total >= len(events), (total, len(events))
         read, began = 0, time.perf_counter()
         while read < total:
             batch = await consumer.getmany(timeout_ms=1000, max_records=5000)

@@ -141,17 +141,34 @@ async def workload(world: World, signing_pki: Any, stack_env: dict[str, str]) ->
 TOPICS = ("signum.drafting", "signum.signing", "signum.routing", "signum.storage", "signum.directory")
 
 
+async def _reader(stack_env: dict[str, str], topics: tuple[str, ...]) -> AIOKafkaConsumer:
+    """A consumer of the run's `topics` from their beginning, every partition assigned (no group)."""
+    ns = stack_env["SIGNUM_KAFKA_NAMESPACE"]
+    names = {ns + t for t in topics}
+    consumer = AIOKafkaConsumer(
+        *sorted(names),
+        bootstrap_servers=stack_env["SIGNUM_KAFKA_URL"],
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+
+    async def assigned() -> bool:
+        return {tp.topic for tp in consumer.assignment()} == names
+
+    try:
+        await eventually(assigned, within=30, interval=0.2)
+    except BaseException:
+        await consumer.stop()
+        raise
+    return consumer
+
+
 async def _end_offsets(stack_env: dict[str, str], topics: tuple[str, ...]) -> dict[TopicPartition, int]:
     """Where each partition of the run's `topics` ends now."""
-    ns = stack_env["SIGNUM_KAFKA_NAMESPACE"]
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack_env["SIGNUM_KAFKA_URL"], enable_auto_commit=False)
-    await consumer.start()
+    consumer = await _reader(stack_env, topics)
     try:
-        await consumer.topics()  # the cluster's metadata, every topic's partitions
-        partitions = [
-            TopicPartition(ns + t, p) for t in topics for p in consumer.partitions_for_topic(ns + t) or ()
-        ]
-        return dict(await consumer.end_offsets(partitions))
+        return dict(await consumer.end_offsets(list(consumer.assignment())))
     finally:
         await consumer.stop()
 
@@ -159,13 +176,10 @@ async def _end_offsets(stack_env: dict[str, str], topics: tuple[str, ...]) -> di
 async def _events(stack_env: dict[str, str], oficio_ids: set[str]) -> list[Any]:
     """Every event of these oficios, read from the run's topics up to their end (the test's own source
     of truth; a whole session's topics take a while to read)."""
-    ends = await _end_offsets(stack_env, TOPICS[:3])
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack_env["SIGNUM_KAFKA_URL"], enable_auto_commit=False)
-    await consumer.start()
+    consumer = await _reader(stack_env, TOPICS[:3])
     found = []
     try:
-        consumer.assign(list(ends))
-        await consumer.seek_to_beginning(*ends)
+        ends = dict(await consumer.end_offsets(list(consumer.assignment())))
         pending = {tp for tp, end in ends.items() if end > 0}
         while pending:
             batch = await consumer.getmany(*pending, timeout_ms=1000, max_records=5000)
@@ -192,6 +206,7 @@ async def _caught_up(stack_env: dict[str, str], group: str, ends: dict[TopicPart
         while True:
             committed = await admin.list_consumer_group_offsets(group)
             now = sum(min(committed[tp].offset, end) if tp in committed else 0 for tp, end in ends.items())
+            assert target > 0, ends
             if now >= target:
                 return
             if now > done:
