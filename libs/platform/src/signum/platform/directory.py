@@ -103,6 +103,11 @@ class DirectoryReadModel:
         """An official by id (employee number)."""
         return await _get(self.funcionarios, funcionario_id, FuncionarioPayload)
 
+    async def funcionarios_por_id(self, ids: list[str]) -> dict[str, FuncionarioPayload]:
+        """The officials with these ids that exist, in one query (a page of many people)."""
+        cursor = self.funcionarios.find({"_id": {"$in": list(dict.fromkeys(ids))}})
+        return {str(d["_id"]): _payload(d, FuncionarioPayload) async for d in cursor}
+
     async def puesto_titular(self, unidad_id: str) -> PuestoPayload | None:
         """The head position of a unit."""
         doc = await self.puestos.find_one({"unidad_id": unidad_id, "es_titular": True, "activo": True})

@@ -266,12 +266,13 @@ class MetricsService:
             else:
                 by_person.setdefault(str(doc.get("clave")), []).append(doc)
         today = self._clock().astimezone(self.tz).date()
+        officials = await self.directory.funcionarios_por_id(people)
         rows = []
         for puesto in puestos:
             person = str(puesto.funcionario_id)
             merged = domain.merge(by_person.get(person, []))
             now = domain.merge([desks[person]] if person in desks else [])
-            funcionario = await self.directory.funcionario(person)
+            funcionario = officials.get(person)
             attention = merged["etapas"].get("entrega_a_cierre") or {}
             rows.append(
                 {
