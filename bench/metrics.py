@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from pymongo.errors import BulkWriteError
 
 from bench.harness import Result, machine
 from bench.routing import _env, _headers, _infra, _log_dir
@@ -183,7 +184,12 @@ async def indicators_query(base: InfraSettings) -> Result:
         began = time.perf_counter()
         docs = list(_aggregates().values())
         for start in range(0, len(docs), 2000):
-            await db["indicadores"].insert_many(docs[start : start + 2000], ordered=False)
+            try:
+                await db["indicadores"].insert_many(docs[start : start + 2000], ordered=False)
+            except BulkWriteError as exc:
+                # A retried write whose first attempt had landed: those documents are there already.
+                if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                    raise
         await _directory(db)
         load_seconds = time.perf_counter() - began
         print(f"  loaded {len(docs):,} aggregates of {OFICIOS:,} oficios in {load_seconds:.1f} s", flush=True)
