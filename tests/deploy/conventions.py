@@ -66,16 +66,19 @@ TOPICS = ("signum.drafting", "signum.signing", "signum.routing", "signum.storage
 
 
 def infra_env_names() -> frozenset[str]:
-    """Every SIGNUM_* variable the platform's InfraSettings reads, from its fields."""
+    """Every shared SIGNUM_* variable (InfraSettings, CalendarSettings), from their fields."""
+    from signum.platform.calendar import CalendarSettings
     from signum.platform.settings import InfraSettings
 
-    return frozenset(f"SIGNUM_{name.upper()}" for name in InfraSettings.model_fields)
+    infra = {f"SIGNUM_{name.upper()}" for name in InfraSettings.model_fields}
+    # The working-day calendar is shared too (routing and metrics): `SIGNUM_CALENDAR_*`.
+    return frozenset(infra | {f"SIGNUM_CALENDAR_{name.upper()}" for name in CalendarSettings.model_fields})
 
 
 def settings_env_names(service: str) -> frozenset[str]:
     """The SIGNUM_<SERVICE>_* variables the service's own Settings class reads, from its fields."""
     module = importlib.import_module(f"signum.{service}.settings")
-    fields = set(module.Settings.model_fields) - {"infra"}
+    fields = set(module.Settings.model_fields) - {"infra", "calendar"}
     return frozenset(f"SIGNUM_{service.upper()}_{name.upper()}" for name in fields)
 
 

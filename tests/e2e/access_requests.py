@@ -183,6 +183,8 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("POST", "/api/v1/entregas/{entrega_id}/archivo"): lambda ctx: Request(
         path_params={"entrega_id": MISSING}
     ),
+    # --- indicators (metrics) ---
+    ("GET", "/api/v1/indicadores"): lambda ctx: Request(params={"unidad_id": ctx.unidad_id}),
     # --- directory ---
     ("POST", "/api/v1/directorio/importaciones"): lambda ctx: Request(
         files={"archivo": ("vacio.csv", b"", "text/csv")}, params={"simulacion": "true"}
@@ -223,5 +225,6 @@ OPEN_ROUTES = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("G
 OPEN_ROUTES |= {("GET", "/plantillas"), ("GET", "/redaccion")}
 OPEN_ROUTES |= {("GET", "/firmar")}  # the signing page (a log-in redirect, or the page)
 OPEN_ROUTES |= {("GET", "/bandeja")}  # the inbox page (a log-in redirect, or the page)
+OPEN_ROUTES |= {("GET", "/indicadores")}  # the indicators page (a log-in redirect, or the page)
 OPEN_ROUTES |= {("GET", "/estado")}  # platform status (a log-in redirect, or a Spanish refusal)
 OPEN_ROUTES |= {("GET", "/docs"), ("GET", "/docs/oauth2-redirect")}  # Swagger UI, vendored

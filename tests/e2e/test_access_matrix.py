@@ -67,6 +67,8 @@ def expected(action: str, role: str, own: bool, participant: bool, recipient: bo
         return True  # one's own inbox; routing decides on each delivery (the probes' do not exist: 404)
     if action == "documento.registrar":
         return role == "oficialia"
+    if action == "indicadores.ver":  # the probe asks for a unit's figures
+        return role == "auditor" or (role == "titular" and own)
     if action == "oficio.crear":
         return own  # in one's own unit only
     if action == "oficio.leer":
@@ -236,7 +238,9 @@ async def _prepare(world: World) -> tuple[list[Case], dict[str, str]]:
     for route in PROBES:
         action = str(route_action(routes[route].dependant))
         contexts = [(True, False), (True, True), (False, False), (False, True)]
-        if action not in OFICIO_ACTIONS:
+        if action == "indicadores.ver":
+            contexts = [(True, False), (False, False)]  # a unit's figures: one's own unit or another
+        elif action not in OFICIO_ACTIONS:
             contexts = [(True, False)]  # the decision does not depend on an oficio
         for caller in [*callers, *keys]:
             role, office = caller.split("@")

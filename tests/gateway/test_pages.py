@@ -155,7 +155,7 @@ def _menu(page: httpx.Response) -> list[str]:
 
 async def test_every_page_has_the_same_menu_with_only_what_the_person_may_open(client: Client) -> None:
     clerk = client(official("funcionario", "titular"))
-    everyone = ["/", "/bandeja", "/redaccion", "/firmar"]
+    everyone = ["/", "/bandeja", "/redaccion", "/firmar", "/indicadores"]
     for path in everyone:
         page = await clerk.get(path, headers=HTML)
         assert _menu(page) == everyone, path

@@ -6,7 +6,15 @@ import pytest
 
 from signum.platform.errors import ForbiddenError
 from signum.platform.identity import Caller
-from signum.platform.policy import Action, OficioAccess, UnitAccess, authorize, decide, may_attempt
+from signum.platform.policy import (
+    Action,
+    IndicadoresAccess,
+    OficioAccess,
+    UnitAccess,
+    authorize,
+    decide,
+    may_attempt,
+)
 
 
 def official(*roles: str, unidad: str = "A", ambito: frozenset[str] = frozenset(), id: str = "u1") -> Caller:
@@ -177,3 +185,24 @@ def test_the_draft_s_history_is_for_those_who_read_it_besides_its_recipients() -
     # An integration that may read the unit's oficios reads their history too.
     assert decide(key({"oficio.leer"}, {"A"}), Action.OFICIO_HISTORIAL, public)
     assert not decide(key({"directorio.leer"}, {"A"}), Action.OFICIO_HISTORIAL, public)
+
+
+def test_indicators_an_auditor_sees_all_a_titular_their_units_an_official_their_own() -> None:
+    units_a = IndicadoresAccess(frozenset({"A", "A1"}))
+    assert decide(official("auditor"), Action.INDICADORES_VER, units_a)
+    assert decide(official("titular", ambito=frozenset({"A", "A1", "A2"})), Action.INDICADORES_VER, units_a)
+    # A titular of a subunit does not see the unit above (nor a whole dependencia) through it.
+    assert not decide(official("titular", ambito=frozenset({"A1"})), Action.INDICADORES_VER, units_a)
+    assert not decide(official("titular", ambito=frozenset({"B"})), Action.INDICADORES_VER, units_a)
+    assert not decide(
+        official("titular", ambito=frozenset({"A"})), Action.INDICADORES_VER, IndicadoresAccess()
+    )
+    own = IndicadoresAccess(frozenset({"A"}), funcionario_id="u1")
+    assert decide(official(id="u1"), Action.INDICADORES_VER, own)
+    assert not decide(official(id="u2"), Action.INDICADORES_VER, own)
+    assert not decide(official("oficialia", id="u2"), Action.INDICADORES_VER, units_a)
+    # Their superior sees an official's figures; an integration sees none.
+    assert decide(official("titular", ambito=frozenset({"A"}), id="jefe"), Action.INDICADORES_VER, own)
+    assert not decide(key({"indicadores.ver"}, {"A"}), Action.INDICADORES_VER, units_a)
+    assert may_attempt(official(), Action.INDICADORES_VER)
+    assert not may_attempt(key({"oficio.leer"}, {"A"}), Action.INDICADORES_VER)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from signum.platform.calendar import WorkCalendar, mexican_federal_holidays
 from signum.routing import domain
-from signum.routing.domain import WorkCalendar, mexican_federal_holidays
 
 
 def test_federal_holidays_of_2026_follow_the_ley_federal_del_trabajo() -> None:

@@ -110,6 +110,7 @@ def pages(sent: dict[str, Any]) -> dict[str, Shown]:
         "redaccion-oficio": Shown("autor@A", f"/redaccion?oficio={sent['oficio_id']}", "main"),
         "plantillas": Shown("administrador@A", "/plantillas", "main"),
         "firmar": Shown("titular@A", "/firmar", "#pendientes tbody tr"),
+        "indicadores": Shown("titular@B", "/indicadores", "body[data-cargado='1']"),
         "verificar": Shown(None, "/verificar", "body"),
         "verificar-oficio": Shown(None, f"/verificar/{sent['oficio_id']}", "body"),
     }
@@ -124,6 +125,7 @@ PAGE_NAMES = [
     "redaccion-oficio",
     "plantillas",
     "firmar",
+    "indicadores",
     "verificar",
     "verificar-oficio",
 ]

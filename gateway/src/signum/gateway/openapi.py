@@ -98,6 +98,10 @@ _PREVIEW = {200: {"application/pdf": _BINARY, "image/png": _BINARY}}
 _OFICIO = "/api/v1/oficios/{oficio_id}"
 # Routes that relay a service's JSON as it comes (or answer a redirect, a PDF): what they answer.
 RESPONSES: dict[tuple[str, str], dict[int, Any]] = {
+    # `formato=csv` downloads the same figures as CSV.
+    ("GET", "/api/v1/indicadores"): {
+        200: {"application/json": r.Indicadores, "text/csv": {"schema": {"type": "string"}}}
+    },
     ("GET", f"{_OFICIO}/versiones"): {200: list[r.VersionResumen]},
     ("GET", f"{_OFICIO}/versiones/{{n}}"): {200: r.Version},
     ("GET", f"{_OFICIO}/comentarios"): {200: list[r.Comentario]},

@@ -334,3 +334,102 @@ class Registro(BaseModel):
     folio: str | None = None
     documento: dict[str, Any] | None = None
     entregas: list[ResumenEntrega]
+
+
+# --- indicators (metrics) -------------------------------------------------------------------------
+
+
+class Etapa(BaseModel):
+    """Tiempos de una etapa: mediana y p90 en días hábiles y en horas."""
+
+    nombre: str
+    n: int
+    mediana_dias_habiles: float | None = None
+    p90_dias_habiles: float | None = None
+    mediana_horas: float | None = None
+    p90_horas: float | None = None
+    promedio_horas: float | None = None
+
+
+class ResumenIndicadores(BaseModel):
+    """Contadores (enviados, recibidos, vencidos...), cumplimiento de plazos y tiempos por etapa."""
+
+    contadores: dict[str, int]
+    cumplimiento: float | None = Field(None, description="Fracción de entregas con plazo resueltas a tiempo.")
+    etapas: dict[str, Etapa] = Field(default_factory=dict)
+
+
+class PeriodoIndicadores(ResumenIndicadores):
+    periodo: str
+
+
+class Ahorro(BaseModel):
+    """Una cifra de ahorro con la fórmula y los supuestos de los que sale."""
+
+    clave: str
+    concepto: str
+    valor: float
+    unidad: str
+    formula: str
+    supuestos: dict[str, float]
+
+
+class AlcanceIndicadores(BaseModel):
+    tipo: str
+    id: str | None = None
+    unidades: list[str] = Field(default_factory=list)
+
+
+class IndicadoresUnidad(ResumenIndicadores):
+    unidad_id: str
+    nombre: str
+
+
+class IndicadoresFuncionario(BaseModel):
+    funcionario_id: str
+    nombre: str
+    enviados: int
+    recibidos: int
+    respondidos: int
+    vencidos: int
+
+
+class IndicadoresPuesto(IndicadoresFuncionario):
+    """Un puesto con quien lo ocupa hoy: lo que hizo en el periodo y lo que espera en su escritorio."""
+
+    puesto_id: str
+    titulo: str
+    unidad_id: str
+    es_titular: bool
+    p90_atencion_dias_habiles: float | None = None
+    pendientes: int = Field(description="Entregas abiertas en su escritorio hoy (no turnadas).")
+    pendientes_vencidos: int
+    espera_max_dias_habiles: int | None = None
+    espera_mediana_dias_habiles: float | None = None
+
+
+class EtapaLenta(Etapa):
+    etapa: str
+
+
+class CuellosDeBotella(BaseModel):
+    """Dónde esperan más los oficios: las etapas por su p90 y los escritorios por su espera más larga."""
+
+    etapas: list[EtapaLenta]
+    escritorios: list[IndicadoresPuesto]
+
+
+class Indicadores(BaseModel):
+    """Indicadores del periodo y el alcance pedidos."""
+
+    periodo: str
+    desde: str
+    hasta: str
+    alcance: AlcanceIndicadores
+    totales: ResumenIndicadores
+    series: list[PeriodoIndicadores]
+    ahorros: list[Ahorro]
+    por_unidad: list[IndicadoresUnidad] | None = None
+    por_funcionario: list[IndicadoresFuncionario] | None = None
+    por_puesto: list[IndicadoresPuesto] | None = None
+    cuellos_de_botella: CuellosDeBotella | None = None

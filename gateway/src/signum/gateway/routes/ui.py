@@ -195,3 +195,15 @@ async def status_page(request: Request) -> HTMLResponse | RedirectResponse:
         ),
         status_code=200,
     )
+
+
+# --- indicators ------------------------------------------------------------------------------------
+
+
+@router.get("/indicadores", response_class=HTMLResponse, response_model=None)
+async def indicators_page(request: Request) -> HTMLResponse | RedirectResponse:
+    """Times, volumes, overdue work and savings: an auditor's all, a titular's units, anyone's own."""
+    caller = await _session_caller(request)
+    if caller is None:
+        return RedirectResponse("/", status_code=303)
+    return HTMLResponse(page("indicadores.html", titulo="Indicadores", caller=caller, current="/indicadores"))

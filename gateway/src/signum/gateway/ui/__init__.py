@@ -23,6 +23,7 @@ MENU: tuple[tuple[str, str, Action | None], ...] = (
     ("/bandeja", "Bandeja", None),
     ("/redaccion", "Redactar", None),
     ("/firmar", "Por firmar", None),
+    ("/indicadores", "Indicadores", Action.INDICADORES_VER),
     ("/plantillas", "Plantillas", Action.PLANTILLA_ADMINISTRAR),
     ("/estado", "Estado", Action.PLATAFORMA_ESTADO),
 )

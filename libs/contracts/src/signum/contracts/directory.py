@@ -85,8 +85,8 @@ class _DirectoryEvent(Event):
 class DependenciaUpserted(_DirectoryEvent):
     """A dependencia was created or changed.
 
-    Produced by the gateway. Consumed by drafting, routing and signing (their directory read models)
-    and storage (audit log).
+    Produced by the gateway. Consumed by drafting, routing, signing and metrics (their directory
+    read models) and storage (audit log).
     """
 
     type: Literal["directory.dependencia.upserted"] = "directory.dependencia.upserted"
@@ -97,8 +97,8 @@ class DependenciaUpserted(_DirectoryEvent):
 class UnidadUpserted(_DirectoryEvent):
     """An administrative unit was created or changed (name, parent, folio prefix).
 
-    Produced by the gateway. Consumed by drafting, routing and signing (their directory read models)
-    and storage (audit log).
+    Produced by the gateway. Consumed by drafting, routing, signing and metrics (their directory
+    read models) and storage (audit log).
     """
 
     type: Literal["directory.unidad.upserted"] = "directory.unidad.upserted"
@@ -109,8 +109,8 @@ class UnidadUpserted(_DirectoryEvent):
 class PuestoUpserted(_DirectoryEvent):
     """A position was created or changed, including who holds it.
 
-    Produced by the gateway. Consumed by drafting, routing and signing (their directory read models)
-    and storage (audit log).
+    Produced by the gateway. Consumed by drafting, routing, signing and metrics (their directory
+    read models) and storage (audit log).
     """
 
     type: Literal["directory.puesto.upserted"] = "directory.puesto.upserted"
@@ -121,8 +121,8 @@ class PuestoUpserted(_DirectoryEvent):
 class FuncionarioUpserted(_DirectoryEvent):
     """An official was created or changed.
 
-    Produced by the gateway. Consumed by drafting, routing and signing (their directory read models)
-    and storage (audit log).
+    Produced by the gateway. Consumed by drafting, routing, signing and metrics (their directory
+    read models) and storage (audit log).
     """
 
     type: Literal["directory.funcionario.upserted"] = "directory.funcionario.upserted"
@@ -133,8 +133,8 @@ class FuncionarioUpserted(_DirectoryEvent):
 class SuplenciaUpserted(_DirectoryEvent):
     """A stand-in was set, changed or cancelled (signs "por ausencia de" the position's holder).
 
-    Produced by the gateway. Consumed by drafting, routing and signing (their directory read models)
-    and storage (audit log).
+    Produced by the gateway. Consumed by drafting, routing, signing and metrics (their directory
+    read models) and storage (audit log).
     """
 
     type: Literal["directory.suplencia.upserted"] = "directory.suplencia.upserted"

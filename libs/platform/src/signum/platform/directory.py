@@ -94,6 +94,11 @@ class DirectoryReadModel:
         """An official by id (employee number)."""
         return await _get(self.funcionarios, funcionario_id, FuncionarioPayload)
 
+    async def funcionarios_por_id(self, ids: list[str]) -> dict[str, FuncionarioPayload]:
+        """The officials with these ids that exist, in one query (a page of many people)."""
+        cursor = self.funcionarios.find({"_id": {"$in": list(dict.fromkeys(ids))}})
+        return {str(d["_id"]): _payload(d, FuncionarioPayload) async for d in cursor}
+
     async def puesto_titular(self, unidad_id: str) -> PuestoPayload | None:
         """The head position of a unit."""
         doc = await self.puestos.find_one({"unidad_id": unidad_id, "es_titular": True, "activo": True})
@@ -115,6 +120,28 @@ class DirectoryReadModel:
         """The active units directly below a unit, by id."""
         cursor = self.unidades.find({"padre_id": unidad_id}, {"activa": 1})
         return sorted([str(d["_id"]) async for d in cursor if d.get("activa", True)])
+
+    async def unidades_de(self, dependencia_id: str | None = None) -> list[UnidadPayload]:
+        """Every unit (active or not), or those of one dependencia, by id."""
+        query = {} if dependencia_id is None else {"dependencia_id": dependencia_id}
+        return sorted(
+            [_payload(d, UnidadPayload) async for d in self.unidades.find(query)], key=lambda u: u.id
+        )
+
+    async def arbol(self, unidad_id: str) -> list[str]:
+        """A unit and every unit below it, however deep (ids, the unit first)."""
+        found, pending = [unidad_id], [unidad_id]
+        while pending:
+            for child in await self.subunidades_directas(pending.pop()):
+                if child not in found:
+                    found.append(child)
+                    pending.append(child)
+        return found
+
+    async def puestos_en(self, unidades: list[str]) -> list[PuestoPayload]:
+        """The positions of these units."""
+        cursor = self.puestos.find({"unidad_id": {"$in": unidades}})
+        return [_payload(d, PuestoPayload) async for d in cursor]
 
     async def tiene_rol(self, unidad_id: str, rol: str) -> bool:
         """Whether an active official holding an active position in the unit has role `rol`."""

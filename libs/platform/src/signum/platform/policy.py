@@ -49,6 +49,9 @@ class Action(StrEnum):
     # Public verification shows anyone a masked RFC and no CURP; officials see the signers' full data.
     FIRMANTES_DATOS_LEER = "firmantes.datos_personales"
     PLATAFORMA_ESTADO = "plataforma.estado"  # the status page of every service (administrators)
+    # Indicators (times, volumes, overdue, savings): an auditor all, a titular their units (and those
+    # under them), every official their own figures.
+    INDICADORES_VER = "indicadores.ver"
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,15 @@ class UnitAccess:
     unidad_id: str
 
 
-Resource = OficioAccess | UnitAccess | None
+@dataclass(frozen=True)
+class IndicadoresAccess:
+    """The figures asked for: those of some units, or of one official (and the unit they work in)."""
+
+    unidades: frozenset[str] = field(default_factory=frozenset)
+    funcionario_id: str | None = None
+
+
+Resource = OficioAccess | UnitAccess | IndicadoresAccess | None
 
 ADMIN_ACTIONS = frozenset(
     {
@@ -164,6 +175,8 @@ def decide(caller: Caller, action: Action, resource: Resource = None) -> Decisio
         return Decision(True, "decided on the delivery")
     if action is Action.DOCUMENTO_REGISTRAR:
         return _role(caller, "oficialia")
+    if action is Action.INDICADORES_VER:
+        return _see_indicators(caller, resource)
     if action is Action.OFICIO_CREAR:
         if not isinstance(resource, UnitAccess):
             return Decision(False, "no unit given")
@@ -240,6 +253,22 @@ def _work_on_draft(caller: Caller, action: Action, oficio: OficioAccess) -> Deci
     if caller.has_role("titular") and oficio.unidad_id in caller.ambito:
         return Decision(True, "titular of the oficio's unit")
     return Decision(False, "only the author or a titular of the unit")
+
+
+def _see_indicators(caller: Caller, resource: Resource) -> Decision:
+    if caller.kind != "official":
+        return Decision(False, "officials only")
+    if resource is None:
+        return Decision(True, "decided on the figures asked for")  # one's own, at least
+    if not isinstance(resource, IndicadoresAccess):
+        return Decision(False, "no figures given")
+    if caller.has_role("auditor"):
+        return Decision(True, "auditor")
+    if resource.funcionario_id is not None and resource.funcionario_id == caller.id:
+        return Decision(True, "own figures")
+    if caller.has_role("titular") and resource.unidades and resource.unidades <= caller.ambito:
+        return Decision(True, "titular of the units")
+    return Decision(False, "only an auditor, a titular of the units or the official themselves")
 
 
 def _read_oficio(caller: Caller, oficio: OficioAccess) -> Decision:

@@ -3,33 +3,49 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from prometheus_client import Counter
 
-from signum.contracts import Event
+from signum.metrics import api
 from signum.metrics.events import EVENTS
-from signum.metrics.repository import OficioTimesRepository
+from signum.metrics.gauges import BusinessGauges
+from signum.metrics.handlers import default_handler
+from signum.metrics.repository import MetricsRepository
+from signum.metrics.service import MetricsService
 from signum.metrics.settings import Settings
+from signum.platform.directory import DirectoryReadModel
+from signum.platform.http import internal_token_guard
 from signum.platform.service import ServiceRuntime, create_app, serve
 
 
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, uses_s3=False)
-    repository = OficioTimesRepository(runtime.db)
-    observed = Counter(
-        "signum_metrics_oficio_events",
-        "Oficio events observed, by type.",
-        ["type"],
-        registry=runtime.metrics.registry,
+    repository = MetricsRepository(runtime.db)
+    runtime.on_startup(repository.ensure_indexes)
+    directory = DirectoryReadModel(runtime.db)
+    runtime.on_startup(directory.ensure_indexes)
+    service = MetricsService(
+        repository,
+        directory,
+        calendar=settings.calendar.work_calendar(),
+        tz=settings.calendar.tz,
+        costos=settings.costos(),
     )
+    # The directory read model only answers queries (which units a dependencia has, who works
+    # where); what an oficio contributes never depends on it, so a replay gives the same figures
+    # whatever order the topics are read in.
+    runtime.consume(EVENTS.topics, EVENTS.handlers(directory.handlers(), default=default_handler(service)))
+    gauges = BusinessGauges()
+    runtime.metrics.registry.register(gauges)
 
-    async def on_event(event: Event) -> None:
-        if event.oficio_id is not None:
-            await repository.record(event.oficio_id, event.type, event.occurred_at)
-        observed.labels(type=event.type).inc()
+    async def refresh_gauges() -> None:
+        gauges.update(await service.gauges())
 
-    runtime.consume(EVENTS.topics, EVENTS.handlers({}, default=on_event))
-    return create_app(runtime, title="Signum — métricas")
+    runtime.on_startup(refresh_gauges)
+    runtime.every(settings.gauges_seconds, refresh_gauges)
+    guard = internal_token_guard(settings.infra.internal_token)
+    app = create_app(runtime, title="Signum — métricas", routers=[api.router(service, guard)])
+    app.state.service = service
+    return app
 
 
 def main() -> None:

@@ -13,7 +13,6 @@ from signum.platform.storage_client import StorageClient
 from signum.platform.uploads import MULTIPART_ENVELOPE, BodyRule, Limit
 from signum.routing import api
 from signum.routing.core import SYSTEM
-from signum.routing.domain import WorkCalendar
 from signum.routing.events import EVENTS
 from signum.routing.fanout import BroadcastNotifier
 from signum.routing.handlers import handlers
@@ -47,9 +46,9 @@ def build(settings: Settings | None = None) -> FastAPI:
             settings.smtp_host, settings.smtp_port, settings.smtp_from, starttls=settings.smtp_starttls
         ),
         notifier=notifier,
-        calendar=WorkCalendar(frozenset(settings.holidays), federal=settings.federal_holidays),
+        calendar=settings.calendar.work_calendar(),
         public_url=settings.public_url,
-        timezone=settings.timezone,
+        timezone=settings.calendar.timezone,
         reminder_days=settings.reminder_working_days,
     )
     runtime.consume(EVENTS.topics, EVENTS.handlers({**handlers(service), **directory.handlers()}))

@@ -11,11 +11,11 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from signum.contracts import Event
+from signum.platform.calendar import WorkCalendar
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import current_correlation_id
 from signum.platform.identity import Caller
 from signum.routing import projection
-from signum.routing.domain import WorkCalendar
 from signum.routing.notifications import Notifier
 from signum.routing.repository import AlreadyAppliedError, Oficio, Session, Store
 

@@ -1,5 +1,5 @@
 """The deadline job: reminders before a delivery's due date; after it, `deadline.overdue` and the
-superior told (deadlines count working days: `domain.WorkCalendar`)."""
+superior told (deadlines count working days: `signum.platform.calendar.WorkCalendar`)."""
 
 from __future__ import annotations
 

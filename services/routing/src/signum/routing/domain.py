@@ -168,66 +168,6 @@ class InvalidCursorError(ValidationFailedError):
     message = "El cursor de paginación no es válido; vuelva a la primera página."
 
 
-# --- working days ------------------------------------------------------------------------------
-
-
-def _nth_monday(year: int, month: int, n: int) -> dt.date:
-    first = dt.date(year, month, 1)
-    offset = (7 - first.weekday()) % 7
-    return first + dt.timedelta(days=offset + 7 * (n - 1))
-
-
-def mexican_federal_holidays(year: int) -> set[dt.date]:
-    """Días de descanso obligatorio (Ley Federal del Trabajo, art. 74) of `year`."""
-    days = {
-        dt.date(year, 1, 1),
-        _nth_monday(year, 2, 1),  # Constitución
-        _nth_monday(year, 3, 3),  # Natalicio de Benito Juárez
-        dt.date(year, 5, 1),
-        dt.date(year, 9, 16),
-        _nth_monday(year, 11, 3),  # Revolución
-        dt.date(year, 12, 25),
-    }
-    if (year - 2024) % 6 == 0:
-        days.add(dt.date(year, 10, 1))  # Transmisión del Poder Ejecutivo Federal
-    return days
-
-
-@dataclass(frozen=True)
-class WorkCalendar:
-    """Working days: Monday to Friday minus the federal holidays and the configured extra ones."""
-
-    extra_holidays: frozenset[dt.date] = frozenset()
-    federal: bool = True
-
-    def is_working_day(self, day: dt.date) -> bool:
-        if day.weekday() >= 5 or day in self.extra_holidays:
-            return False
-        return not (self.federal and day in mexican_federal_holidays(day.year))
-
-    def add_working_days(self, start: dt.date, days: int) -> dt.date:
-        """The date `days` working days after `start`."""
-        current = start
-        remaining = days
-        while remaining > 0:
-            current += dt.timedelta(days=1)
-            if self.is_working_day(current):
-                remaining -= 1
-        return current
-
-    def working_days_between(self, start: dt.date, end: dt.date) -> int:
-        """Working days after `start` up to and including `end` (negative if `end` is before)."""
-        if end < start:
-            return -self.working_days_between(end, start)
-        count = 0
-        current = start
-        while current < end:
-            current += dt.timedelta(days=1)
-            if self.is_working_day(current):
-                count += 1
-        return count
-
-
 # --- inbox -------------------------------------------------------------------------------------
 
 

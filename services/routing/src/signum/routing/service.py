@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 
 from signum.contracts.signing import OficioSigned
+from signum.platform.calendar import WorkCalendar
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.storage_client import StorageClient
 from signum.routing.access import Access
@@ -28,7 +29,6 @@ from signum.routing.core import Client, Routing
 from signum.routing.deadlines import Deadlines
 from signum.routing.deliveries import Deliveries
 from signum.routing.dispatch import Dispatch
-from signum.routing.domain import WorkCalendar
 from signum.routing.inbox import Inbox
 from signum.routing.lifecycle import Lifecycle
 from signum.routing.mail import Mailer

@@ -1,10 +1,9 @@
 """Settings of the routing service (`SIGNUM_ROUTING_*`)."""
 
-import datetime as dt
-
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from signum.platform.calendar import CalendarSettings
 from signum.platform.settings import ServiceSettings
 
 
@@ -24,11 +23,9 @@ class Settings(ServiceSettings):
     smtp_port: int = 25
     smtp_from: str = "Signum <no-responder@signum.local>"
     smtp_starttls: bool = False
-    timezone: str = "America/Monterrey"
-    holidays: list[dt.date] = Field(default_factory=list)
-    """Non-working days besides weekends and the federal ones (e.g. local holidays, vacations)."""
-    federal_holidays: bool = True
-    # The largest scanned PDF the oficialía registers (base64 in the registro's JSON: a third more).
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    """Working days and time zone (`SIGNUM_CALENDAR_*`), shared with metrics."""
+    # The largest scanned PDF the oficialía registers (streamed as a form field).
     max_scan_bytes: int = Field(default=30 * 1024 * 1024, ge=1024)
     reminder_working_days: int = 2
     deadline_job_seconds: float = 60.0
