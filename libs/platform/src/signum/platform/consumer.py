@@ -146,6 +146,11 @@ class EventConsumer:
         self._retry_base = retry_base_seconds
         self.processed = ProcessedEvents(db[PROCESSED_EVENTS])
 
+    @property
+    def topics(self) -> list[str]:
+        """The physical topics this consumer reads."""
+        return list(self._topics)
+
     def register(self) -> None:
         """Attach the subscriber to the broker (before the broker starts)."""
 
@@ -192,6 +197,7 @@ class EventConsumer:
             return "dead_lettered"
         await self._with_infra_retry(self.processed.mark, event)
         self._count(incoming.topic, event.type, "applied")
+        self._metrics.observe_consumed(incoming.topic, event.occurred_at)
         return "applied"
 
     async def _apply(self, handler: Handler, event: Event, incoming: Incoming) -> tuple[str, str] | None:

@@ -220,6 +220,17 @@ class OutboxRelay:
             total += await coll.count_documents({OUTBOX_SINCE: {"$exists": True}})
         return total
 
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest write still waiting to be published was made (None if none waits)."""
+        found = []
+        for coll in self._collections:
+            doc = await coll.find_one(
+                {OUTBOX_SINCE: {"$exists": True}}, {OUTBOX_SINCE: 1}, sort=[(OUTBOX_SINCE, ASCENDING)]
+            )
+            if doc is not None:
+                found.append(doc[OUTBOX_SINCE])
+        return min(found, default=None)
+
     async def drain(self) -> int:
         """Publish what is pending now; returns the number of events published."""
         published = 0

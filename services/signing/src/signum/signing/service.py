@@ -52,6 +52,7 @@ from signum.platform.http import (
 )
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
+from signum.platform.metrics import ServiceMetrics, timed
 from signum.platform.policy import Action, OficioAccess, authorize
 from signum.platform.verification_code import short_code
 from signum.platform.workers import Workers
@@ -205,6 +206,7 @@ class SigningEngine:
     # Verifying parses the PDF, inflates its streams and compares its revisions: CPU work that runs
     # in these threads (with an event loop of their own), never on the service's loop.
     workers: Workers = field(default_factory=lambda: Workers("verify"))
+    metrics: ServiceMetrics | None = None
 
     def level(self, revocation_checked: bool = False) -> Literal["B-B", "B-T", "B-LT"]:
         """The PAdES level a signature made now gets (B-LT needs the signer's revocation data)."""
@@ -227,9 +229,10 @@ class SigningEngine:
 
     async def sign(self, pdf: bytes, credential: Credential, request: SignatureRequest) -> bytes:
         self.check_size(pdf)
-        return await pades.sign_pdf(
-            pdf, credential, request, timestamper=self.timestamper, long_term=self.trust
-        )
+        with timed(self.metrics, "signature", method="credential"):
+            return await pades.sign_pdf(
+                pdf, credential, request, timestamper=self.timestamper, long_term=self.trust
+            )
 
     async def prepare(
         self, pdf: bytes, cer: bytes, request: SignatureRequest
@@ -250,9 +253,10 @@ class SigningEngine:
     ) -> tuple[bytes, CertificateInfo, bool]:
         certificate = asn1_x509.Certificate.load(prepared.certificate)
         check = await check_certificate(certificate, self.trust)  # revoked since it was prepared?
-        signed = await pades.complete_signature(
-            prepared, signature, timestamper=self.timestamper, long_term=self.trust, check=check
-        )
+        with timed(self.metrics, "signature", method="browser"):
+            signed = await pades.complete_signature(
+                prepared, signature, timestamper=self.timestamper, long_term=self.trust, check=check
+            )
         return signed, check.info, check.revocation_checked
 
 
@@ -967,19 +971,20 @@ class SigningService:
         return _acuse_json(document)
 
     async def _seal(self, pdf: bytes, seal: Any, request: AcuseRequest, url: str) -> bytes:
-        return await pades.sign_pdf(
-            pdf,
-            seal,
-            SignatureRequest(
-                field_name=acuse.SEAL_FIELD,
-                title=f"Sello institucional de {request.unidad.dependencia}"[:300],
-                qr_url=url,
-                box=acuse.SEAL_BOX,
-                reason=f"Acuse de recibo del oficio {request.folio}"[:300],
-            ),
-            timestamper=self.engine.timestamper,
-            long_term=self.engine.trust,
-        )
+        with timed(self.engine.metrics, "seal"):
+            return await pades.sign_pdf(
+                pdf,
+                seal,
+                SignatureRequest(
+                    field_name=acuse.SEAL_FIELD,
+                    title=f"Sello institucional de {request.unidad.dependencia}"[:300],
+                    qr_url=url,
+                    box=acuse.SEAL_BOX,
+                    reason=f"Acuse de recibo del oficio {request.folio}"[:300],
+                ),
+                timestamper=self.engine.timestamper,
+                long_term=self.engine.trust,
+            )
 
     @staticmethod
     def _same_acuse(existing: dict[str, Any], request: AcuseRequest) -> dict[str, Any]:
