@@ -125,6 +125,16 @@ CONVENTION_SERVICE_METRICS = (
     "signum_{s}_dlq_messages_total",
     "signum_{s}_outbox_pending_events",
     "signum_{s}_outbox_published_total",
+    "signum_{s}_consumer_latency_seconds_bucket",
+    "signum_{s}_consumer_lag_messages",
+    "signum_{s}_dlq_size_messages",
+    "signum_{s}_outbox_oldest_pending_age_seconds",
+)
+# Durations only one service measures (signum.platform.metrics.OWN_DURATIONS).
+CONVENTION_OWN_METRICS = (
+    "signum_drafting_pdf_render_duration_seconds_bucket",
+    "signum_signing_signature_duration_seconds_bucket",
+    "signum_signing_seal_duration_seconds_bucket",
 )
 CONVENTION_PROCESS_METRICS = ("process_resident_memory_bytes", "process_cpu_seconds_total")
 # Series Prometheus itself adds to every target.
