@@ -185,9 +185,24 @@ def exposed_metrics() -> dict[str, frozenset[str]]:
     return exposed
 
 
+# The business gauges the metrics service exposes (issue 15): name -> label names. The contract
+# the dashboards read, written down in deploy/grafana/README.md; the metrics service must expose
+# exactly these (tests/deploy/test_prometheus_live.py reads them from the running service).
+BUSINESS_METRICS: dict[str, frozenset[str]] = {
+    "signum_metrics_deliveries": frozenset({"dependencia", "estado"}),
+    "signum_metrics_overdue_deliveries": frozenset({"dependencia"}),
+    "signum_metrics_response_working_days": frozenset({"dependencia", "quantile"}),
+    "signum_metrics_savings_mxn": frozenset({"dependencia", "concepto"}),
+    "signum_metrics_savings_sheets": frozenset({"dependencia"}),
+    "signum_metrics_savings_courier_trips": frozenset({"dependencia"}),
+    "signum_metrics_savings_transit_hours": frozenset({"dependencia"}),
+    "signum_metrics_savings_co2_kg": frozenset({"dependencia"}),
+}
+
+
 def known_raw_metrics() -> frozenset[str]:
     """Every series name Prometheus can hold for a Signum target."""
-    return frozenset(exposed_metrics()) | SCRAPE_METRICS
+    return frozenset(exposed_metrics()) | frozenset(BUSINESS_METRICS) | SCRAPE_METRICS
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -309,7 +324,7 @@ def check_expression(expr: str, where: str) -> None:
             allowed = recorded_labels(recorded[name])
         else:
             assert name in known_raw_metrics(), f"{where}: unknown metric {name}"
-            allowed = exposed.get(name, frozenset()) | TARGET_LABELS
+            allowed = exposed.get(name, BUSINESS_METRICS.get(name, frozenset())) | TARGET_LABELS
         assert labels <= allowed, f"{where}: {name} has no label(s) {sorted(labels - allowed)}"
     for regex in promql_name_regexes(expr):
         matched = {m for m in exposed if re.fullmatch(regex, m)}
