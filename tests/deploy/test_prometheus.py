@@ -41,6 +41,7 @@ REQUIRED_ALERTS = {
     "SignumRetrasoConsumidorCreciendo",  # a consumer's lag growing for 10 minutes
     "SignumDLQNoVacia",  # a dead-letter topic holding messages
     "SignumOutboxAtascado",  # the oldest outbox write waiting more than 5 minutes
+    "SignumVencidosEnAumento",  # more overdue oficios in a dependencia than a day before
 }
 
 
