@@ -57,7 +57,8 @@ async def test_lag_counts_what_the_group_has_not_committed_and_dlq_size_what_the
         finally:
             await committer.stop()
         await offsets.sample()
-        assert value(metrics, "signum_metricstest_consumer_lag_messages", topic=topic, partition=partition) == 2
+        lag = value(metrics, "signum_metricstest_consumer_lag_messages", topic=topic, partition=partition)
+        assert lag == 2
     finally:
         await offsets.close()
 
