@@ -134,6 +134,9 @@ def business_expectations(work: Workload) -> dict[str, float]:
     }
     # Nothing of the workload had a deadline, so nothing is overdue.
     expected[f"sum(signum_metrics_overdue_deliveries{{{dep}}})"] = 0.0
+    # Both closed deliveries were concluded minutes after they arrived: 0 working days.
+    for quantile in ("0.5", "0.9"):
+        expected[f'max(signum_metrics_response_working_days{{{dep}, quantile="{quantile}"}})'] = 0.0
     return expected
 
 
@@ -445,6 +448,16 @@ async def test_every_panel_and_rule_evaluates_on_real_prometheus_after_a_workloa
     still = missing()
     assert not still, "no data:\n" + "\n".join(f"  {w}: {e}" for w, e in still.items())
     assert len(must_have) > 40, sorted(must_have)
+
+    # A healthy platform catches up: every consumer group has read everything and every outbox is
+    # empty (the services sample both every 15 s).
+    async def caught_up() -> bool:
+        lag = prometheus.query("max(signum:consumer_lag_messages)")
+        age = prometheus.query("max(signum:outbox_oldest_pending_age_seconds)")
+        pending = prometheus.query("max(signum:outbox_pending_events)")
+        return all(float(r[0]["value"][1]) == 0 for r in (lag, age, pending))
+
+    await eventually(caught_up, within=60, interval=1.0)
 
     # Expected empty on a healthy platform: they evaluate, whatever they return.
     for expr in quiet.values():
