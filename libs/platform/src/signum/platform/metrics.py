@@ -32,6 +32,7 @@ WORK_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 # Durations only some services measure, `signum_<service>_<what>_duration_seconds`:
 # service -> what -> (help, label names). Declared here so the deploy tests see every name.
+# `timed` observes failed attempts too: a TSA that times out is time the signer waited.
 OWN_DURATIONS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     "drafting": {
         "pdf_render": ("Time to render an oficio's PDF when it is finalized.", ()),
@@ -157,8 +158,9 @@ def timed(metrics: ServiceMetrics | None, what: str, **labels: str) -> Iterator[
 class KafkaOffsets:
     """Reads a consumer group's lag and its topics' dead-letter sizes from Kafka's own offsets.
 
-    Kafka knows both whatever the service is doing: a consumer that is stuck, or crashed, still
-    shows its lag growing. Its clients are opened at the first sample and kept.
+    Kafka knows both whatever the consumer is doing: one that is stuck, or whose task died in a
+    live process, still shows its lag growing (a process that is down reports nothing; the
+    service-down alert covers it). Its clients are opened at the first sample and kept.
     """
 
     def __init__(self, metrics: ServiceMetrics, bootstrap: str, group_id: str, topics: Iterable[str]) -> None:
