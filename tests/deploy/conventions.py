@@ -185,18 +185,18 @@ def exposed_metrics() -> dict[str, frozenset[str]]:
     return exposed
 
 
-# The business gauges the metrics service exposes (issue 15): name -> label names. The contract
-# the dashboards read, written down in deploy/grafana/README.md; the metrics service must expose
-# exactly these (tests/deploy/test_prometheus_live.py reads them from the running service).
+# The business gauges the metrics service exposes (issue 15; signum.metrics.gauges on wp-metrics):
+# name -> label names. The contract the dashboards read, written down in deploy/grafana/README.md;
+# tests/deploy/test_prometheus_live.py reads them from the running service.
 BUSINESS_METRICS: dict[str, frozenset[str]] = {
-    "signum_metrics_deliveries": frozenset({"dependencia", "estado"}),
+    "signum_metrics_oficios": frozenset({"dependencia", "estado"}),
     "signum_metrics_overdue_deliveries": frozenset({"dependencia"}),
-    "signum_metrics_response_working_days": frozenset({"dependencia", "quantile"}),
-    "signum_metrics_savings_mxn": frozenset({"dependencia", "concepto"}),
+    "signum_metrics_response_p90_seconds": frozenset({"dependencia"}),
+    "signum_metrics_response_p90_working_days": frozenset({"dependencia"}),
+    "signum_metrics_savings_mxn": frozenset({"dependencia"}),
     "signum_metrics_savings_sheets": frozenset({"dependencia"}),
-    "signum_metrics_savings_courier_trips": frozenset({"dependencia"}),
+    "signum_metrics_savings_co2_kilograms": frozenset({"dependencia"}),
     "signum_metrics_savings_transit_hours": frozenset({"dependencia"}),
-    "signum_metrics_savings_co2_kg": frozenset({"dependencia"}),
 }
 
 

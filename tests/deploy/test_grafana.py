@@ -163,7 +163,7 @@ def test_platform_dashboard_shows_render_signature_and_seal_durations() -> None:
 
 def test_flow_dashboard_shows_states_lag_dlqs_and_outbox() -> None:
     assert {
-        "signum_metrics_deliveries",
+        "signum_metrics_oficios",
         "signum_metrics_overdue_deliveries",
         "signum:events_consumed:rate5m",
         "signum:consumer_latency_seconds_bucket:rate5m",
@@ -176,15 +176,16 @@ def test_flow_dashboard_shows_states_lag_dlqs_and_outbox() -> None:
 
 
 def test_business_dashboards_read_the_metrics_service_gauges() -> None:
-    assert {"signum_metrics_response_working_days", "signum_metrics_overdue_deliveries"} <= read_by(
-        "signum-tiempos"
-    )
+    assert {
+        "signum_metrics_response_p90_working_days",
+        "signum_metrics_response_p90_seconds",
+        "signum_metrics_overdue_deliveries",
+    } <= read_by("signum-tiempos")
     assert {
         "signum_metrics_savings_mxn",
         "signum_metrics_savings_sheets",
-        "signum_metrics_savings_courier_trips",
         "signum_metrics_savings_transit_hours",
-        "signum_metrics_savings_co2_kg",
+        "signum_metrics_savings_co2_kilograms",
     } <= read_by("signum-ahorros")
 
 

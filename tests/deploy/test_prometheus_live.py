@@ -112,31 +112,39 @@ class Workload:
     """What the scripted workload did, as the test counts it (independently of the platform)."""
 
     dependencia: str
-    sent: list[str] = field(default_factory=list)  # oficio ids, in order
-    state_of: dict[str, str] = field(default_factory=dict)  # oficio id -> delivery state at the end
+    sent: list[str] = field(default_factory=list)  # oficio ids the dependencia sent, answers included
+    delivery_state: dict[str, str] = field(default_factory=dict)  # received oficio id -> state at the end
     sealed: int = 0  # acuses sealed
+    started: float = field(default_factory=time.monotonic)
 
-    def deliveries_by_state(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for state in self.state_of.values():
-            counts[state] = counts.get(state, 0) + 1
-        return counts
+    @property
+    def signed(self) -> int:
+        """PDFs rendered and signed with an e.firma: one per oficio sent."""
+        return len(self.sent)
 
 
 def business_expectations(work: Workload) -> dict[str, float]:
     """PromQL -> the value the workload implies: the business figures' checks, all in one place.
 
-    Only checked for gauges not in NOT_YET_EXPOSED."""
+    Only checked for gauges not in NOT_YET_EXPOSED. The dependencia both sends and receives every
+    oficio of the workload, and nothing else does."""
     dep = f'dependencia="{work.dependencia}"'
+    # Every oficio the dependencia wrote was sent; none is left in another state.
     expected = {
-        f'sum(signum_metrics_deliveries{{{dep}, estado="{state}"}})': float(n)
-        for state, n in work.deliveries_by_state().items()
+        f'sum(signum_metrics_oficios{{{dep}, estado="{estado}"}})': float(
+            len(work.sent) if estado == "enviado" else 0
+        )
+        for estado in ("borrador", "en_revision", "listo_para_firma", "firmado", "enviado", "cancelado")
     }
     # Nothing of the workload had a deadline, so nothing is overdue.
     expected[f"sum(signum_metrics_overdue_deliveries{{{dep}}})"] = 0.0
-    # Both closed deliveries were concluded minutes after they arrived: 0 working days.
-    for quantile in ("0.5", "0.9"):
-        expected[f'max(signum_metrics_response_working_days{{{dep}, quantile="{quantile}"}})'] = 0.0
+    # One answer, the day the oficio arrived: 0 working days, and less time than the test took.
+    expected[f"max(signum_metrics_response_p90_working_days{{{dep}}})"] = 0.0
+    elapsed = time.monotonic() - work.started
+    expected[f"count(signum_metrics_response_p90_seconds{{{dep}}} > 0 <= {elapsed:.0f})"] = 1.0
+    # Savings depend on the configured unit costs; sending oficios saves something of each kind.
+    for gauge in ("mxn", "sheets", "co2_kilograms", "transit_hours"):
+        expected[f"count(signum_metrics_savings_{gauge}{{{dep}}} > 0)"] = 1.0
     return expected
 
 
@@ -198,8 +206,9 @@ def efirma_of(pki: Any, person: Person) -> Any:
 
 async def run_workload(world: World, pki: Any) -> Workload:
     """Three oficios from one unit to the other, each drafted, finalized (PDF rendered) and signed
-    with an e.firma; two receive their acuse de recibo (sealed), one of them is concluded and
-    archived, one concluded, and the third is left waiting in the inbox."""
+    with an e.firma. The receiver acknowledges two (their acuses sealed): one is concluded and
+    archived, the other answered with an oficio of its own (drafted, signed, sent back); the third
+    is left waiting in the inbox."""
     work = Workload(DEPENDENCIA)
     author, receiver = "emisor@OBS", "receptor@OBS"
     credential = efirma_of(pki, world.people[author])
@@ -211,13 +220,14 @@ async def run_workload(world: World, pki: Any) -> Workload:
         work.sent.append(oficio_id)
     inbox = await world.as_(receiver)
     entregas = {}
-    for oficio_id in work.sent:
+    for oficio_id in list(work.sent):
         entregas[oficio_id] = (await wait_item(world, receiver, oficio_id))["entrega_id"]
-        work.state_of[oficio_id] = "enviado"
-    for oficio_id in work.sent[:2]:
+        work.delivery_state[oficio_id] = "enviado"
+    archived, answered, _ = work.sent
+    for oficio_id in (archived, answered):
         entrega = entregas[oficio_id]
         ok(await inbox.post(f"/api/v1/entregas/{entrega}/acuse", json={"forma": "apertura"}))
-        work.state_of[oficio_id] = "recibido"
+        work.delivery_state[oficio_id] = "recibido"
 
         async def sealed(entrega: str = entrega) -> Any:
             d = ok(await inbox.get(f"/api/v1/entregas/{entrega}"))
@@ -225,18 +235,33 @@ async def run_workload(world: World, pki: Any) -> Workload:
 
         await eventually(sealed, within=60, interval=0.5)
         work.sealed += 1
-    first, second = work.sent[0], work.sent[1]
-    for oficio_id in (first, second):
-        ok(
-            await inbox.post(
-                f"/api/v1/entregas/{entregas[oficio_id]}/conclusion",
-                json={"motivo": "Enterado; sin acciones pendientes."},
-            )
+
+    ok(
+        await inbox.post(
+            f"/api/v1/entregas/{entregas[archived]}/conclusion",
+            json={"motivo": "Enterado; sin acciones pendientes."},
         )
-        work.state_of[oficio_id] = "concluido"
-    ok(await inbox.post(f"/api/v1/entregas/{entregas[first]}/archivo"))
-    work.state_of[first] = "archivado"
-    await wait_item(world, receiver, first, carpeta="archivados")
+    )
+    ok(await inbox.post(f"/api/v1/entregas/{entregas[archived]}/archivo"))
+    work.delivery_state[archived] = "archivado"
+    await wait_item(world, receiver, archived, carpeta="archivados")
+
+    answer = ok(await inbox.post(f"/api/v1/entregas/{entregas[answered]}/respuesta", json={}), 201)
+    emisor = world.people[author].numero_empleado
+    reply = content(world, receiver, [receiver], [{"tipo": "funcionario", "id": emisor}])
+    await save_content(world, receiver, answer["id"], reply)
+    await review_finalize_sign(
+        world, answer["id"], receiver, None, [(receiver, efirma_of(pki, world.people[receiver]))]
+    )
+    work.sent.append(answer["id"])
+
+    async def answered_state() -> Any:
+        d = ok(await inbox.get(f"/api/v1/entregas/{entregas[answered]}"))
+        return d if d["estado"] == "respondido" else None
+
+    await eventually(answered_state, within=60, interval=0.5)
+    work.delivery_state[answered] = "respondido"
+    await wait_item(world, author, answer["id"])
     return work
 
 
@@ -401,7 +426,7 @@ async def test_every_panel_and_rule_evaluates_on_real_prometheus_after_a_workloa
     await seed_observed_dependencia(stack_env, world)
     before = work_counts(prometheus)
     work = await run_workload(world, signing_pki[0])
-    assert len(work.sent) == 3
+    assert len(work.sent) == 4
     assert work.sealed == 2
 
     # The rule files load and evaluate on this Prometheus.
@@ -481,13 +506,13 @@ async def test_every_panel_and_rule_evaluates_on_real_prometheus_after_a_workloa
 
     async def all_scraped() -> bool:
         made = grown()
-        return made["renders"] >= 3 and made["signatures"] >= 3 and made["seals"] >= work.sealed
+        return min(made["renders"], made["signatures"]) >= work.signed and made["seals"] >= work.sealed
 
     with contextlib.suppress(AssertionError):  # scraped within a second or two
         await eventually(all_scraped, within=30, interval=0.5)
     made = grown()
-    assert made["renders"] == 3
-    assert made["signatures"] == 3
+    assert made["renders"] == work.signed
+    assert made["signatures"] == work.signed
     assert made["seals"] >= work.sealed
 
 
