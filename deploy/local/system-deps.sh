@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Signum uses, only those missing, so a warm machine skips it.
-#   system-deps.sh        what the test suite uses (make test)
+#   system-deps.sh        what the test suite uses (make test): promtool and the prometheus server
+#                         (tests/deploy), poppler, NSS tools, zbar, Chromium
 #   system-deps.sh run    only what the running platform needs (make up): SoftHSM for the seals
 set -euo pipefail
 # command -> package
@@ -11,6 +12,7 @@ declare -A wanted=(
 if [ "${1:-test}" != run ]; then
   wanted+=(
     [promtool]=prometheus
+    [prometheus]=prometheus
     [pdfsig]=poppler-utils
     [certutil]=libnss3-tools
     [zbarimg]=zbar-tools

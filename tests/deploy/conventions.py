@@ -128,6 +128,16 @@ CONVENTION_SERVICE_METRICS = (
     "signum_{s}_dlq_messages_total",
     "signum_{s}_outbox_pending_events",
     "signum_{s}_outbox_published_total",
+    "signum_{s}_consumer_latency_seconds_bucket",
+    "signum_{s}_consumer_lag_messages",
+    "signum_{s}_dlq_size_messages",
+    "signum_{s}_outbox_oldest_pending_age_seconds",
+)
+# Durations only one service measures (signum.platform.metrics.OWN_DURATIONS).
+CONVENTION_OWN_METRICS = (
+    "signum_drafting_pdf_render_duration_seconds_bucket",
+    "signum_signing_signature_duration_seconds_bucket",
+    "signum_signing_seal_duration_seconds_bucket",
 )
 CONVENTION_PROCESS_METRICS = ("process_resident_memory_bytes", "process_cpu_seconds_total")
 # Series Prometheus itself adds to every target.
@@ -178,9 +188,24 @@ def exposed_metrics() -> dict[str, frozenset[str]]:
     return exposed
 
 
+# The business gauges the metrics service exposes (issue 15; signum.metrics.gauges on wp-metrics):
+# name -> label names. The contract the dashboards read, written down in deploy/grafana/README.md;
+# tests/deploy/test_prometheus_live.py reads them from the running service.
+BUSINESS_METRICS: dict[str, frozenset[str]] = {
+    "signum_metrics_oficios": frozenset({"dependencia", "estado"}),
+    "signum_metrics_overdue_deliveries": frozenset({"dependencia"}),
+    "signum_metrics_response_p90_seconds": frozenset({"dependencia"}),
+    "signum_metrics_response_p90_working_days": frozenset({"dependencia"}),
+    "signum_metrics_savings_mxn": frozenset({"dependencia"}),
+    "signum_metrics_savings_sheets": frozenset({"dependencia"}),
+    "signum_metrics_savings_co2_kilograms": frozenset({"dependencia"}),
+    "signum_metrics_savings_transit_hours": frozenset({"dependencia"}),
+}
+
+
 def known_raw_metrics() -> frozenset[str]:
     """Every series name Prometheus can hold for a Signum target."""
-    return frozenset(exposed_metrics()) | SCRAPE_METRICS
+    return frozenset(exposed_metrics()) | frozenset(BUSINESS_METRICS) | SCRAPE_METRICS
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -302,7 +327,7 @@ def check_expression(expr: str, where: str) -> None:
             allowed = recorded_labels(recorded[name])
         else:
             assert name in known_raw_metrics(), f"{where}: unknown metric {name}"
-            allowed = exposed.get(name, frozenset()) | TARGET_LABELS
+            allowed = exposed.get(name, BUSINESS_METRICS.get(name, frozenset())) | TARGET_LABELS
         assert labels <= allowed, f"{where}: {name} has no label(s) {sorted(labels - allowed)}"
     for regex in promql_name_regexes(expr):
         matched = {m for m in exposed if re.fullmatch(regex, m)}

@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 
 from tests.deploy.conventions import (
+    BUSINESS_METRICS,
     DEPLOY,
     REPO,
     check_expression,
     load_json,
     load_yaml,
     promql_metric_names,
+    promql_name_regexes,
 )
 
 GRAFANA = DEPLOY / "grafana"
@@ -125,3 +127,72 @@ def test_platform_dashboard_covers_what_operators_watch() -> None:
     service = next(v for v in dashboard["templating"]["list"] if v["name"] == "service")
     assert service["includeAll"]
     assert service["multi"]
+
+
+EXPECTED_DASHBOARDS = {
+    "signum-plataforma": "Signum — plataforma",
+    "signum-flujo": "Signum — flujo y pendientes",
+    "signum-tiempos": "Signum — tiempos de respuesta por dependencia",
+    "signum-ahorros": "Signum — ahorros",
+}
+
+
+def test_the_four_dashboards_operators_asked_for() -> None:
+    found = {load_json(p)["uid"]: load_json(p)["title"] for p in DASHBOARDS}
+    assert found == EXPECTED_DASHBOARDS
+    for path in DASHBOARDS:
+        assert path.stem == load_json(path)["uid"]
+
+
+def read_by(uid: str) -> set[str]:
+    dashboard = load_json(GRAFANA / "dashboards" / f"{uid}.json")
+    names: set[str] = set()
+    for _, expr in queries(dashboard):
+        names |= promql_metric_names(expr)
+        names |= {re.sub(r"signum_\[a-z\]\+_", "signum_<s>_", r) for r in promql_name_regexes(expr)}
+    return names
+
+
+def test_platform_dashboard_shows_render_signature_and_seal_durations() -> None:
+    assert {
+        "signum_drafting_pdf_render_duration_seconds_bucket",
+        "signum_signing_signature_duration_seconds_bucket",
+        "signum_signing_seal_duration_seconds_bucket",
+    } <= read_by("signum-plataforma")
+
+
+def test_flow_dashboard_shows_states_lag_dlqs_and_outbox() -> None:
+    assert {
+        "signum_metrics_oficios",
+        "signum_metrics_overdue_deliveries",
+        "signum:events_consumed:rate5m",
+        "signum:consumer_latency_seconds_bucket:rate5m",
+        "signum:consumer_lag_messages",
+        "signum_<s>_consumer_lag_messages",
+        "signum:dlq_size_messages",
+        "signum:outbox_pending_events",
+        "signum:outbox_oldest_pending_age_seconds",
+    } <= read_by("signum-flujo")
+
+
+def test_business_dashboards_read_the_metrics_service_gauges() -> None:
+    assert {
+        "signum_metrics_response_p90_working_days",
+        "signum_metrics_response_p90_seconds",
+        "signum_metrics_overdue_deliveries",
+    } <= read_by("signum-tiempos")
+    assert {
+        "signum_metrics_savings_mxn",
+        "signum_metrics_savings_sheets",
+        "signum_metrics_savings_transit_hours",
+        "signum_metrics_savings_co2_kilograms",
+    } <= read_by("signum-ahorros")
+
+
+def test_the_business_contract_is_written_down_where_operators_read_it() -> None:
+    readme = (GRAFANA / "README.md").read_text(encoding="utf-8")
+    for name, labels in BUSINESS_METRICS.items():
+        row = next((line for line in readme.splitlines() if line.startswith(f"| `{name}` |")), None)
+        assert row is not None, f"{name} is not in deploy/grafana/README.md"
+        for label in labels:
+            assert f"`{label}`" in row, f"{name}: label {label} not documented"

@@ -3,6 +3,7 @@ consistent with the conventions and with the Prometheus rules."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -652,3 +653,41 @@ def test_every_address_a_service_calls_is_configured(service: str) -> None:
     for name in loopback_addresses(service):
         assert "127.0.0.1" not in config[name], name
         assert "localhost" not in config[name], name
+
+
+# --- Grafana dashboards for the sidecar --------------------------------------------------------
+
+GRAFANA_DASHBOARDS = DEPLOY / "grafana" / "dashboards"
+
+
+def test_dashboard_copies_are_exactly_the_compose_dashboards() -> None:
+    originals = {p.name: p.read_bytes() for p in GRAFANA_DASHBOARDS.glob("*.json")}
+    copies = {p.name: p.read_bytes() for p in (MONITORING / "dashboards").glob("*.json")}
+    assert copies == originals, "cp deploy/grafana/dashboards/*.json deploy/k8s/monitoring/dashboards/"
+
+
+def test_dashboards_config_map_is_labelled_for_the_grafana_sidecar() -> None:
+    (generator,) = load_yaml(MONITORING / "kustomization.yaml")["configMapGenerator"]
+    assert sorted(generator["files"]) == sorted(
+        f"dashboards/{p.name}" for p in GRAFANA_DASHBOARDS.glob("*.json")
+    )
+    assert generator["options"]["labels"]["grafana_dashboard"] == "1"
+    assert generator["options"]["annotations"]["grafana_folder"] == "Signum"
+
+
+def test_built_monitoring_holds_every_dashboard(validators: dict[tuple[str, str], Any]) -> None:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed (it builds kustomizations offline)")
+    result = subprocess.run(
+        [kubectl, "kustomize", str(MONITORING)], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    built = [d for d in yaml.safe_load_all(result.stdout) if d]
+    assert {d["kind"] for d in built} == {"ConfigMap", "PrometheusRule", "ServiceMonitor"}
+    (config,) = of_kind(built, "ConfigMap").values()
+    validate(config, validators)
+    assert config["metadata"]["namespace"] == "signum"
+    assert {name: json.loads(text) for name, text in config["data"].items()} == {
+        p.name: load_json(p) for p in GRAFANA_DASHBOARDS.glob("*.json")
+    }

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.deploy.conventions import (
+    CONVENTION_OWN_METRICS,
     CONVENTION_PROCESS_METRICS,
     CONVENTION_SERVICE_METRICS,
     DEPLOY,
@@ -37,6 +38,10 @@ REQUIRED_ALERTS = {
     "SignumOutboxCreciendo",  # outbox backlog growing for 10 minutes
     "SignumErroresHTTP5xx",  # high 5xx rate
     "SignumLatenciaAlta",  # high p95 latency
+    "SignumRetrasoConsumidorCreciendo",  # a consumer's lag growing for 10 minutes
+    "SignumDLQNoVacia",  # a dead-letter topic holding messages
+    "SignumOutboxAtascado",  # the oldest outbox write waiting more than 5 minutes
+    "SignumVencidosEnAumento",  # more overdue oficios in a dependencia than a day before
 }
 
 
@@ -54,6 +59,7 @@ def test_convention_metric_names_are_what_the_platform_exposes() -> None:
         for template in CONVENTION_SERVICE_METRICS:
             assert template.format(s=service) in exposed
     assert set(CONVENTION_PROCESS_METRICS) <= exposed
+    assert set(CONVENTION_OWN_METRICS) <= exposed
     assert any(m.startswith("faststream_") for m in exposed), "FastStream's broker metrics are missing"
 
 

@@ -158,6 +158,7 @@ class EventConsumer:
             return "dead_lettered"
         await self._with_infra_retry(self.processed.mark, event)
         self._count(incoming.topic, event.type, "applied")
+        self._metrics.observe_consumed(incoming.topic, event.occurred_at)
         return "applied"
 
     async def _apply(self, handler: Handler, event: Event, incoming: Incoming) -> tuple[str, str] | None:

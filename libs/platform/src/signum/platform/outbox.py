@@ -184,6 +184,11 @@ class OutboxRelay:
         """How many documents have events not yet published."""
         return sum([await store.pending() for store in self._stores])
 
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest write still waiting to be published was made (None if none waits)."""
+        found = [await store.oldest_pending() for store in self._stores]
+        return min((when for when in found if when is not None), default=None)
+
     async def drain(self) -> int:
         """Publish what is pending now; returns the number of events published."""
         published = 0

@@ -80,6 +80,13 @@ class OutboxStore:
         """How many documents have events not yet published."""
         return int(await self.collection.count_documents({OUTBOX_SINCE: {"$exists": True}}))
 
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest write still waiting to be published was made (None if none waits)."""
+        doc = await self.collection.find_one(
+            {OUTBOX_SINCE: {"$exists": True}}, {OUTBOX_SINCE: 1}, sort=[(OUTBOX_SINCE, ASCENDING)]
+        )
+        return None if doc is None else doc[OUTBOX_SINCE]
+
     async def claim(self, owner: str, now: datetime, until: datetime, limit: int) -> list[dict[str, Any]]:
         """Lease up to `limit` documents with pending events (oldest first) to `owner` until
         `until`; returns those this owner got, with their events, oldest first."""

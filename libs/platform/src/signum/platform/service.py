@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import uvicorn
@@ -27,7 +28,7 @@ from signum.platform.health import Check, CheckResult, run_checks
 from signum.platform.http import install_error_handlers, install_request_middleware
 from signum.platform.kafka import all_topics, build_broker, ensure_topics, publish_event
 from signum.platform.logging import configure_logging, get_logger
-from signum.platform.metrics import CONTENT_TYPE_LATEST, ServiceMetrics
+from signum.platform.metrics import CONTENT_TYPE_LATEST, KafkaOffsets, ServiceMetrics
 from signum.platform.openapi import (
     SecurityRule,
     StatusRule,
@@ -136,16 +137,49 @@ class ServiceRuntime:
     async def _bootstrap(self) -> None:
         await self._retry("startup hooks", self._run_startup_hooks)
         self._started.set()
+        if self.relay is not None:  # also while Kafka is down: that is when an outbox gets stuck
+            sampler = self._sample_every("outbox", self._sample_outbox)
+            self._tasks.append(asyncio.create_task(sampler, name="outbox-sampler"))
         for seconds, job in self._periodic:
             self._tasks.append(asyncio.create_task(self._repeat(seconds, job)))
         await self._retry("kafka", self._connect_kafka)
         self._kafka_connected.set()
         for job in self._background:
             self._tasks.append(asyncio.create_task(job(), name=getattr(job, "__name__", "background")))
+        if self.consumers:
+            self._tasks.append(asyncio.create_task(self._sample_offsets(), name="offsets-sampler"))
         log.info("service started", kafka=self.infra.kafka_url)
         if self.relay is not None:
             self.relay.start()
             self.relay.notify()
+
+    async def _sample_every(self, what: str, sample: StartupHook) -> None:
+        """Run `sample` every `metrics_sample_seconds`: the gauges only a query can tell."""
+        seconds = self.settings.metrics_sample_seconds
+        while True:
+            try:
+                await asyncio.wait_for(sample(), timeout=max(seconds, 10.0))
+            except Exception as exc:  # noqa: BLE001 - a gauge left stale must not stop the sampling
+                log.warning("metrics sample failed", sample=what, error=repr(exc))
+            await asyncio.sleep(seconds)
+
+    async def _sample_offsets(self) -> None:
+        """Consumer lag and DLQ sizes, from Kafka's offsets (once the topics exist)."""
+        topics = [t for c in self.consumers for t in c.topics]
+        offsets = KafkaOffsets(self.metrics, self.infra.kafka_url, self.infra.group_id(self.name), topics)
+        try:
+            await self._sample_every("kafka offsets", offsets.sample)
+        finally:
+            await offsets.close()
+
+    async def _sample_outbox(self) -> None:
+        """The outbox's backlog and the age of its oldest waiting write, from MongoDB."""
+        if self.relay is None:
+            return
+        self.metrics.outbox_pending.set(await self.relay.pending())
+        oldest = await self.relay.oldest_pending()
+        age = 0.0 if oldest is None else (datetime.now(UTC) - oldest).total_seconds()
+        self.metrics.outbox_oldest_age.set(max(age, 0.0))
 
     async def _repeat(self, seconds: float, job: StartupHook) -> None:
         while True:

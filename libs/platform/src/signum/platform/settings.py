@@ -82,6 +82,8 @@ class ServiceSettings(BaseSettings):
     # (events of a process that died, expired leases, the directory CLI's imports).
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     consumer_max_attempts: int = Field(default=5, ge=1)
+    # How often the gauges that cost a query (consumer lag, DLQ sizes, outbox backlog) are sampled.
+    metrics_sample_seconds: float = Field(default=15.0, gt=0)
     # How long an idle HTTP connection stays open. It must outlast every client's own idle limit
     # (our internal clients: INTERNAL_KEEPALIVE_SECONDS; httpx: 5 s; an ingress: 60 s), or a client
     # reuses a connection in the instant the server closes it and the request fails unanswered.

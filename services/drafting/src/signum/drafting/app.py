@@ -67,6 +67,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         lease_seconds=settings.finalize_lease_seconds,
         readers=readers,
         public_url=settings.public_url,
+        metrics=runtime.metrics,
     )
     guard = internal_token_guard(settings.infra.internal_token)
     template = Limit(settings.max_template_bytes)

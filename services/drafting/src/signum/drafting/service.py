@@ -60,6 +60,7 @@ from signum.drafting.templates.catalogue import designer_catalogue
 from signum.platform.errors import ConflictError, NotFoundError, SignumError, ValidationFailedError
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
+from signum.platform.metrics import ServiceMetrics, timed
 from signum.platform.outbox import OutboxRelay
 from signum.platform.policy import Action, OficioAccess, UnitAccess, authorize, decide
 from signum.platform.readers import OficioReaders
@@ -209,8 +210,10 @@ class DraftingService:
         lease_seconds: float = 300,
         readers: OficioReaders | None = None,
         public_url: str | None = None,
+        metrics: ServiceMetrics | None = None,
     ) -> None:
         self._repo = repository
+        self._metrics = metrics
         self._readers = readers
         self._relay = relay
         self._templates = templates
@@ -610,9 +613,10 @@ class DraftingService:
             if folio is None:  # a failed earlier attempt keeps its folio: it is reused, never lost
                 folio, held = await self._take_folio(held, owner, today.year)
             content = await self._printed(printed, folio=folio.folio, fecha=today)
-            rendered = await asyncio.to_thread(
-                self._renderer.render, template, content, signature_fields=True
-            )
+            with timed(self._metrics, "pdf_render"):
+                rendered = await asyncio.to_thread(
+                    self._renderer.render, template, content, signature_fields=True
+                )
             sha256 = hashlib.sha256(rendered.pdf).hexdigest()
             stored = await self._store.put(
                 bucket="drafts", oficio_id=draft.id, media_type="application/pdf", data=rendered.pdf

@@ -58,7 +58,7 @@ class AcuseService:
         pdf = acuse.render(acuse.AcuseData.of(receipt, url=url, codigo=short_code(verification_id)))
         seal = await self.seals.seal_for(receipt.dependencia)
         try:
-            sealed = await self.engine.sign(pdf, seal, acuse.seal_request(receipt, url))
+            sealed = await self.engine.sign(pdf, seal, acuse.seal_request(receipt, url), seal=True)
         except errors.SealUnavailableError:
             self.seals.forget(receipt.dependencia)  # reopened on the next try
             raise

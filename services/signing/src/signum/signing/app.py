@@ -84,6 +84,7 @@ def components(settings: Settings) -> Components:
         timestamper=timestamper,
         public_url=settings.public_url,
         max_pdf_bytes=settings.max_pdf_bytes,
+        metrics=runtime.metrics,
     )
     repository = SigningRepository(runtime.db)
     directory = DirectoryReadModel(runtime.db)

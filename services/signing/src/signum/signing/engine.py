@@ -18,6 +18,7 @@ from typing import Any
 from asn1crypto import algos, tsp
 from asn1crypto import x509 as asn1_x509
 
+from signum.platform.metrics import ServiceMetrics, timed
 from signum.platform.workers import Workers
 from signum.signing import errors, pades, verification
 from signum.signing.credentials import (
@@ -84,6 +85,7 @@ class SigningEngine:
     # Verifying parses the PDF, inflates its streams and compares its revisions: CPU work that runs
     # in these threads (with an event loop of their own), never on the service's loop.
     workers: Workers = field(default_factory=lambda: Workers("verify"))
+    metrics: ServiceMetrics | None = None  # signature and seal durations (`timed`)
 
     def level(self, revocation_checked: bool = False) -> Level:
         """The PAdES level a signature made now gets (B-LT needs the signer's revocation data)."""
@@ -112,9 +114,14 @@ class SigningEngine:
     async def unlock(self, cer: bytes, key: bytes, password: str) -> Credential:
         return await load_credential(cer, key, password, trust=self.trust)
 
-    async def sign(self, pdf: bytes, key: SigningKey, request: SignatureRequest) -> bytes:
+    async def sign(
+        self, pdf: bytes, key: SigningKey, request: SignatureRequest, *, seal: bool = False
+    ) -> bytes:
+        """A signature with an unlocked e.firma, or an acuse's seal (`seal=True`; timed apart)."""
         self.check_size(pdf)
-        return await pades.sign_pdf(pdf, key, request, timestamper=self.timestamper, long_term=self.trust)
+        timer = timed(self.metrics, "seal") if seal else timed(self.metrics, "signature", method="credential")
+        with timer:
+            return await pades.sign_pdf(pdf, key, request, timestamper=self.timestamper, long_term=self.trust)
 
     async def sign_batch(self, pdfs: Sequence[bytes], credential: Credential) -> list[bytes]:
         """Many PDFs with one unlocked credential, each in its first free field."""
@@ -143,7 +150,8 @@ class SigningEngine:
         """The browser path, step 2: the browser's RSA signature checked and embedded."""
         certificate = asn1_x509.Certificate.load(prepared.certificate)
         check = await check_certificate(certificate, self.trust)  # revoked since it was prepared?
-        signed = await pades.complete_signature(
-            prepared, signature, timestamper=self.timestamper, long_term=self.trust, check=check
-        )
+        with timed(self.metrics, "signature", method="browser"):
+            signed = await pades.complete_signature(
+                prepared, signature, timestamper=self.timestamper, long_term=self.trust, check=check
+            )
         return signed, check.info, self.level(check.revocation_checked)
