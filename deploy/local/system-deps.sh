@@ -13,6 +13,7 @@ if [ "${1:-test}" != run ]; then
     [promtool]=prometheus
     [pdfsig]=poppler-utils
     [certutil]=libnss3-tools
+    [javac]=openjdk-17-jdk-headless
     [zbarimg]=zbar-tools
     [chromium]=chromium
   )
