@@ -1,0 +1,109 @@
+"""EU DSS 6.3 (the reference PAdES validator, offline, the test root trusted) judges Signum's PDFs."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from asn1crypto import x509 as asn1_x509
+
+from signum.signing import credentials, pades, verification
+from signum.signing.credentials import Credential, TrustPolicy
+from signum.signing.domain import PadesLevel
+from signum.signing.pades import SignatureRequest, Timestamper
+from signum.testing import dss
+from tests.signing.documents import TWO_SIGNERS, oficio_pdf
+from tests.signing.pki import SigningPki
+from tests.signing.test_pades import _sign_like_a_browser
+
+
+def _only(report: dss.Report) -> dss.SignatureVerdict:
+    (signature,) = report.signatures
+    return signature
+
+
+async def test_a_credential_signature_is_total_passed_at_b_lt_for_dss(
+    fiel: Credential, timestamper: Timestamper, trust: TrustPolicy, pki: SigningPki, tmp_path: Path
+) -> None:
+    signed = await pades.sign_pdf(
+        oficio_pdf(fields=TWO_SIGNERS), fiel, SignatureRequest("firma-1"), timestamper=timestamper, long_term=trust
+    )
+
+    signature = _only(dss.validate_pdf(signed, pki.roots_der, tmp_path))
+    assert signature.indication == dss.PASSED, signature.explain()
+    assert signature.level == "B-LT", signature.explain()
+    assert signature.signed_by == "JUANA PEREZ GARZA"
+    (timestamp,) = signature.timestamps
+    assert timestamp.passed, signature.explain()
+    assert timestamp.produced_by == "TSA de pruebas Signum"
+
+
+async def test_a_browser_signature_is_total_passed_at_b_lt_for_dss(
+    pki: SigningPki, trust: TrustPolicy, timestamper: Timestamper, tmp_path: Path
+) -> None:
+    check = await credentials.check_certificate(asn1_x509.Certificate.load(pki.fiel.cer), trust)
+    prepared = pades.prepare_signature(
+        oficio_pdf(fields=TWO_SIGNERS), check.path.leaf, SignatureRequest("firma-1"), chain=check.chain
+    )
+    signature_value = _sign_like_a_browser(prepared.digest, pki.fiel.key_pem_unencrypted, tmp_path)
+    signed = await pades.complete_signature(
+        prepared, signature_value, timestamper=timestamper, long_term=trust, check=check
+    )
+
+    signature = _only(dss.validate_pdf(signed, pki.roots_der, tmp_path / "dss"))
+    assert (signature.indication, signature.level) == (dss.PASSED, "B-LT"), signature.explain()
+
+
+async def test_dss_fails_a_changed_byte_and_an_untrusted_root(
+    fiel: Credential, timestamper: Timestamper, trust: TrustPolicy, pki: SigningPki, tmp_path: Path
+) -> None:
+    signed = await pades.sign_pdf(
+        oficio_pdf(fields=TWO_SIGNERS), fiel, SignatureRequest("firma-1"), timestamper=timestamper, long_term=trust
+    )
+    tampered = bytearray(signed)
+    body = signed.index(b"Por medio del presente")
+    tampered[body + 3] ^= 0x01
+
+    changed = _only(dss.validate_pdf(bytes(tampered), pki.roots_der, tmp_path / "changed"))
+    assert (changed.indication, changed.subindication) == ("TOTAL_FAILED", "HASH_FAILURE"), changed.explain()
+    stranger = pki.rogue_root.cer
+    untrusted = _only(dss.validate_pdf(signed, [stranger], tmp_path / "untrusted"))
+    assert (untrusted.indication, untrusted.subindication) == (
+        "INDETERMINATE",
+        "NO_CERTIFICATE_CHAIN_FOUND",
+    ), untrusted.explain()
+
+
+async def test_signum_says_b_lt_only_when_dss_does(
+    fiel: Credential,
+    timestamper: Timestamper,
+    trust: TrustPolicy,
+    offline_trust: TrustPolicy,
+    pki: SigningPki,
+    tmp_path: Path,
+) -> None:
+    b_t = await pades.sign_pdf(
+        oficio_pdf(fields=TWO_SIGNERS), fiel, SignatureRequest("firma-1"), timestamper=timestamper
+    )
+    assert fiel.check is not None
+    # The signer's revocation data without the timestamp's: DSS cannot extend the TSA's chain.
+    signer_only = await pades.add_validation_data(b_t, fiel.check, trust)
+    token = _token(b_t)
+    both = await pades.add_validation_data(b_t, fiel.check, trust, timestamp_token=token)
+
+    for number, pdf in enumerate([b_t, signer_only, both]):
+        theirs = _only(dss.validate_pdf(pdf, pki.roots_der, tmp_path / str(number)))
+        (ours,) = (await verification.verify_pdf(pdf, offline_trust)).signatures
+        assert ours.pades_level.value == theirs.level, (number, ours.pades_level, theirs.explain())
+    assert ours.pades_level is PadesLevel.B_LT
+    assert theirs.indication == dss.PASSED, theirs.explain()
+
+
+def _token(pdf: bytes) -> bytes:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    (sig,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    for attr in sig.signer_info["unsigned_attrs"]:
+        if attr["type"].native == "signature_time_stamp_token":
+            return bytes(attr["values"][0].dump())
+    raise AssertionError("no timestamp token")
