@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
@@ -18,11 +18,14 @@ from signum.signing import api
 from signum.signing.credentials import TrustPolicy, read_certificates
 from signum.signing.handlers import handlers
 from signum.signing.pades import Timestamper
+from signum.signing.pki import LocalCa
+from signum.signing.pki_api import pki_router
 from signum.signing.repository import SigningRepository
+from signum.signing.seals import CA_NAME as SEAL_CA
 from signum.signing.seals import DEVELOPMENT_PIN, DEVELOPMENT_TOKEN, DevelopmentSeals, SealConfig, SealKeyring
 from signum.signing.service import LocalTimestamper, SigningEngine, SigningService, StorageClient
 from signum.signing.settings import Settings
-from signum.signing.tsa import TimestampAuthority, development_authority
+from signum.signing.tsa import TimestampAuthority, development_authority, development_ca
 
 log = get_logger(__name__)
 
@@ -36,6 +39,7 @@ class Components:
     authority: TimestampAuthority | None
     seals: SealKeyring | None = None
     directory: DirectoryReadModel | None = None
+    local_cas: dict[str, LocalCa] = field(default_factory=dict)  # development CAs (signum.signing.pki)
 
 
 def trust_policy(settings: Settings, extra_roots: tuple[bytes, ...] = ()) -> TrustPolicy:
@@ -55,16 +59,20 @@ def components(settings: Settings) -> Components:
     authority: TimestampAuthority | None = None
     extra_roots: tuple[bytes, ...] = ()
     tsa_dir = settings.tsa_dir()
+    local_cas: dict[str, LocalCa] = {}
     if tsa_dir is not None:
-        authority, root = development_authority(tsa_dir)
+        authority, root = development_authority(tsa_dir, settings.own_url() if settings.development else None)
         extra_roots = (root,)
+        if settings.development:
+            local_cas["tsa"] = development_ca(tsa_dir)
     development_seals: DevelopmentSeals | None = None
     seal_config = seal_settings(settings)
     seal_dir = settings.seal_dir()
     if seal_config is not None and seal_dir is not None and settings.development:
-        development_seals = DevelopmentSeals(seal_dir, seal_config)
+        development_seals = DevelopmentSeals(seal_dir, seal_config, settings.own_url())
         try:
             extra_roots += (development_seals.prepare(),)
+            local_cas[SEAL_CA] = development_seals.ca()
         except (OSError, subprocess.CalledProcessError) as exc:
             log.warning("development seals unavailable", error=repr(exc))
             development_seals = None
@@ -101,7 +109,7 @@ def components(settings: Settings) -> Components:
     # The directory's read model tells whose RFC each signer has (their e.firma must match it).
     runtime.on_startup(directory.ensure_indexes)
     runtime.consume([Topic.DRAFTING, Topic.DIRECTORY], handlers(repository) | directory.handlers())
-    return Components(runtime, engine, service, repository, authority, seals, directory)
+    return Components(runtime, engine, service, repository, authority, seals, directory, local_cas)
 
 
 def seal_settings(settings: Settings) -> SealConfig | None:
@@ -132,6 +140,8 @@ def build(settings: Settings | None = None, parts: Components | None = None) -> 
     routers: list[APIRouter] = [api.router(parts.service, guard, caps)]
     if parts.authority is not None and settings.development:
         routers.append(api.tsa_router(parts.authority))
+    if parts.local_cas and settings.development:
+        routers.append(pki_router(parts.local_cas))
     return create_app(
         parts.runtime,
         title="Signum — firma electrónica",

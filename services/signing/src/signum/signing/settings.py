@@ -61,6 +61,10 @@ class Settings(ServiceSettings):
             return self.local_seal_dir
         return Path(".local") / "signing-seal" if self.development else None
 
+    def own_url(self) -> str:
+        """This process's address: the local TSA and the development CAs' CRLs and OCSP."""
+        return f"http://{self.host}:{self.port}"
+
     def local_tsa_url(self) -> str:
         """The local TSA served by this process (`POST /tsa`)."""
-        return f"http://{self.host}:{self.port}/tsa"
+        return f"{self.own_url()}/tsa"

@@ -197,7 +197,9 @@ def _on_behalf_of(sig: EmbeddedPdfSignature) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def _level(sig: EmbeddedPdfSignature, reader: PdfFileReader, dss: _Dss, status: PdfSignatureStatus) -> PadesLevel:
+def _level(
+    sig: EmbeddedPdfSignature, reader: PdfFileReader, dss: _Dss, status: PdfSignatureStatus
+) -> PadesLevel:
     """The PAdES baseline level as EU DSS grants it: B-LT only when the DSS holds revocation data for
     every certificate below a trust root, in the signer's path and in the timestamp's."""
     ts = status.timestamp_validity
