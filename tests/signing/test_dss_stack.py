@@ -19,6 +19,7 @@ import pytest
 from signum.platform.http import CALLER_HEADER, INTERNAL_TOKEN_HEADER
 from signum.platform.identity import Caller
 from signum.platform.settings import DEV_INTERNAL_TOKEN
+from signum.signing.demo import DEMO_PASSWORD, ROOT_FILE, DemoSigner, write_demo_credentials
 from signum.testing import dss
 from signum.testing.processes import ServiceProcess
 from tests.signing.documents import TWO_SIGNERS, oficio_pdf
@@ -29,6 +30,9 @@ pytestmark = pytest.mark.stack
 
 SIGNER = Caller(kind="official", id="1001", nombre="Juana Pérez Garza")
 SYSTEM = json.dumps({"kind": "system", "id": "routing"})
+DEMO_SIGNER = DemoSigner(
+    "juana.perez@monterrey.gob.mx", "Juana Pérez Garza", "PEGJ800101AB1", "PEGJ800101MNLRRN09"
+)
 
 
 def _headers(caller: str) -> dict[str, str]:
@@ -144,3 +148,49 @@ async def test_dss_passes_the_stacks_signatures_and_seals_at_b_lt(
         assert (signature.indication, signature.level) == (dss.PASSED, "B-LT"), (name, signature.explain())
         assert all(ts.passed for ts in signature.timestamps), (name, signature.explain())
         assert ours[name]["firmas"][0]["nivel_pades"] == "B-LT", (name, ours[name])
+
+
+async def test_dss_passes_a_demo_efirma_timestamped_by_the_local_tsa_at_b_lt(
+    stack_env: dict[str, str], tmp_path: Path
+) -> None:
+    """What `signumctl up` runs: the demo e.firma CA and the local TSA, both published by signing."""
+    signing = ServiceProcess("signing", stack_env, tmp_path / "logs")
+    demo_dir = tmp_path / "firma-demo"
+    (made,) = write_demo_credentials(demo_dir, [DEMO_SIGNER], signing.url)
+    signing.env |= {
+        "SIGNUM_SIGNING_TRUST_ROOTS": json.dumps([str(demo_dir / ROOT_FILE)]),
+        "SIGNUM_SIGNING_DEMO_CA_DIR": str(demo_dir),
+        "SIGNUM_SIGNING_LOCAL_TSA_DIR": str(tmp_path / "tsa"),
+        "SIGNUM_SIGNING_LOCAL_SEAL_DIR": str(tmp_path / "seal"),
+    }
+    signing.start()
+    try:
+        signing.wait_healthy("/readyz?scope=local", timeout=120)
+        async with httpx.AsyncClient(base_url=signing.url, timeout=60) as http:
+            response = await http.post(
+                "/internal/firmas/credencial",
+                json={
+                    "cer": _b64((made.folder / "certificado.cer").read_bytes()),
+                    "key": _b64((made.folder / "llave.key").read_bytes()),
+                    "password": DEMO_PASSWORD,
+                    "pdf": _b64(oficio_pdf(fields=TWO_SIGNERS)),
+                },
+                headers=_headers(json.dumps(SIGNER.model_dump(mode="json"), ensure_ascii=True)),
+            )
+            assert response.status_code == 200, response.text
+            signed = base64.b64decode(response.json()["pdf"])
+            ours = (
+                await http.post("/internal/verificacion", content=signed, headers=_headers(SYSTEM))
+            ).json()
+    finally:
+        signing.stop()
+
+    (signature,) = dss.validate_pdf(
+        signed,
+        [(demo_dir / ROOT_FILE).read_bytes(), (tmp_path / "tsa" / "root.pem").read_bytes()],
+        tmp_path / "dss",
+    ).signatures
+    assert (signature.indication, signature.level) == (dss.PASSED, "B-LT"), signature.explain()
+    (timestamp,) = signature.timestamps
+    assert timestamp.produced_by == "TSA de desarrollo Signum", signature.explain()
+    assert ours["firmas"][0]["nivel_pades"] == "B-LT", ours

@@ -14,7 +14,7 @@ from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import internal_token_guard
 from signum.platform.logging import get_logger
 from signum.platform.service import ServiceRuntime, create_app, serve
-from signum.signing import api
+from signum.signing import api, demo
 from signum.signing.credentials import TrustPolicy, read_certificates
 from signum.signing.handlers import handlers
 from signum.signing.pades import Timestamper
@@ -76,6 +76,9 @@ def components(settings: Settings) -> Components:
         except (OSError, subprocess.CalledProcessError) as exc:
             log.warning("development seals unavailable", error=repr(exc))
             development_seals = None
+    demo_dir = settings.demo_ca_dir
+    if settings.development and demo_dir is not None and (demo_dir / demo.KEY_FILE).exists():
+        local_cas[demo.CA_NAME] = demo.demo_ca(demo_dir)
     timestamper: Timestamper | None = None
     if settings.tsa_url:
         timestamper = Timestamper(settings.tsa_url, timeout=settings.tsa_timeout_seconds)

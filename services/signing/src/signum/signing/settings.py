@@ -35,6 +35,9 @@ class Settings(ServiceSettings):
     seal_organization: str = "Municipio de Monterrey"
     # Development: SoftHSM token and seal CA, created on first start (`.local/signing-seal`).
     local_seal_dir: Path | None = None
+    # Development: the demo e.firma CA's folder (`signumctl up` writes it); signing publishes its
+    # CRL and answers its OCSP (`/pki/demo/...`, signum.signing.pki).
+    demo_ca_dir: Path | None = None
     # Where the QR code of each signature points (the gateway's public verification page).
     public_url: str = "http://127.0.0.1:8000"
     # The storage service's internal API (fetch the oficio's PDF, store each signed revision).
