@@ -26,7 +26,11 @@ async def test_a_credential_signature_is_total_passed_at_b_lt_for_dss(
     fiel: Credential, timestamper: Timestamper, trust: TrustPolicy, pki: SigningPki, tmp_path: Path
 ) -> None:
     signed = await pades.sign_pdf(
-        oficio_pdf(fields=TWO_SIGNERS), fiel, SignatureRequest("firma-1"), timestamper=timestamper, long_term=trust
+        oficio_pdf(fields=TWO_SIGNERS),
+        fiel,
+        SignatureRequest("firma-1"),
+        timestamper=timestamper,
+        long_term=trust,
     )
 
     signature = _only(dss.validate_pdf(signed, pki.roots_der, tmp_path))
@@ -58,7 +62,11 @@ async def test_dss_fails_a_changed_byte_and_an_untrusted_root(
     fiel: Credential, timestamper: Timestamper, trust: TrustPolicy, pki: SigningPki, tmp_path: Path
 ) -> None:
     signed = await pades.sign_pdf(
-        oficio_pdf(fields=TWO_SIGNERS), fiel, SignatureRequest("firma-1"), timestamper=timestamper, long_term=trust
+        oficio_pdf(fields=TWO_SIGNERS),
+        fiel,
+        SignatureRequest("firma-1"),
+        timestamper=timestamper,
+        long_term=trust,
     )
     tampered = bytearray(signed)
     body = signed.index(b"Por medio del presente")

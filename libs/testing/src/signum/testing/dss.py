@@ -21,6 +21,7 @@ from typing import Any
 
 from signum.localstack import toolchain
 from signum.localstack.cache import content_hash, provision, run_build
+from signum.localstack.errors import ToolchainMissing
 from signum.localstack.paths import deploy_dir
 
 MAIN_CLASS = "DssReport"
@@ -43,7 +44,9 @@ def _javac() -> str:
     beside = java.resolve().parent / "javac"
     found = str(beside) if beside.is_file() else shutil.which("javac")
     if found is None:
-        raise toolchain.ToolchainMissing("a JDK is needed to build the DSS runner: apt-get install openjdk-17-jdk-headless")
+        raise ToolchainMissing(
+            "a JDK is needed to build the DSS runner: apt-get install openjdk-17-jdk-headless"
+        )
     return found
 
 
@@ -62,7 +65,8 @@ def classpath() -> str:
         )  # fmt: skip
         shutil.rmtree(folder / "target", ignore_errors=True)
         run_build(
-            [_javac(), "-d", str(folder / "classes"), "-cp", f"{folder / 'libs'}/*", str(folder / "DssReport.java")],
+            [_javac(), "-d", str(folder / "classes"), "-cp", f"{folder / 'libs'}/*",
+             str(folder / "DssReport.java")],
             cwd=folder, log_path=build_log, label="dss", progress=print,
         )  # fmt: skip
 
@@ -168,7 +172,13 @@ def validate(
 ) -> dict[Path, Report]:
     """DSS's simple report on each PDF (one JVM for all), trusting the certificates in `trusted`
     (PEM or DER files, bundles allowed); `at` validates as of that time instead of now."""
-    args = [toolchain.java(), "-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-cp", classpath(), MAIN_CLASS]
+    args = [
+        toolchain.java(),
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
+        "-cp",
+        classpath(),
+        MAIN_CLASS,
+    ]
     for path in trusted:
         args += ["--trust", str(path)]
     if at is not None:
@@ -181,7 +191,9 @@ def validate(
     return {Path(name): _report(report) for name, report in raw.items()}
 
 
-def validate_pdf(pdf: bytes, trusted_der: Sequence[bytes], folder: Path, *, at: datetime | None = None) -> Report:
+def validate_pdf(
+    pdf: bytes, trusted_der: Sequence[bytes], folder: Path, *, at: datetime | None = None
+) -> Report:
     """DSS's report on one PDF given as bytes, trusting the DER certificates `trusted_der`."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "document.pdf"
