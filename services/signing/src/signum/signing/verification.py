@@ -25,6 +25,7 @@ from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationE
 from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.path import ValidationPath
 
 from signum.platform.dates import long_datetime
 from signum.signing import errors, sat
@@ -36,6 +37,7 @@ from signum.signing.domain import (
     PadesLevel,
     SignatureReport,
     VerificationReport,
+    dss_verdict,
 )
 
 logger = logging.getLogger(__name__)
@@ -197,6 +199,11 @@ def _on_behalf_of(sig: EmbeddedPdfSignature) -> str | None:
     return match.group(1).strip() if match else None
 
 
+def _covered(dss: _Dss, path: ValidationPath | None) -> bool:
+    """The DSS holds revocation data for every certificate of `path` below its trust root."""
+    return path is not None and all(dss.covers(cert) for cert in path.iter_certs(include_root=False))
+
+
 def _level(
     sig: EmbeddedPdfSignature, reader: PdfFileReader, dss: _Dss, status: PdfSignatureStatus
 ) -> PadesLevel:
@@ -205,10 +212,7 @@ def _level(
     ts = status.timestamp_validity
     if ts is None:
         return PadesLevel.B_B
-    paths = [status.validation_path, ts.validation_path]
-    if any(path is None for path in paths) or not all(
-        dss.covers(cert) for path in paths if path is not None for cert in path.iter_certs(include_root=False)
-    ):
+    if not (_covered(dss, status.validation_path) and _covered(dss, ts.validation_path)):
         return PadesLevel.B_T
     later_doc_ts = any(
         ts.signed_revision > sig.signed_revision for ts in reader.embedded_timestamp_signatures
@@ -269,6 +273,12 @@ def _broken(sig: EmbeddedPdfSignature, exc: Exception) -> SignatureReport:
         modified_after=True,
         changes_after="No se pudo analizar el documento.",
         summary="Firma NO válida: el documento está dañado o fue alterado después de firmarse.",
+        verdict=dss_verdict(
+            intact=False,
+            signature_valid=False,
+            certificate_status=CertificateStatus.UNKNOWN,
+            revocation_embedded=False,
+        ),
     )
 
 
@@ -308,6 +318,12 @@ async def _report(
         pades_level=_level(sig, reader, dss, status),
         covers_whole_document=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
         summary=_summary(fields, info),
+        verdict=dss_verdict(
+            intact=fields["intact"],
+            signature_valid=fields["signature_valid"],
+            certificate_status=cert_status,
+            revocation_embedded=_covered(dss, status.validation_path),
+        ),
         **fields,
     )
 
