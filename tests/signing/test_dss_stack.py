@@ -99,14 +99,18 @@ async def _sealed_acuse(http: httpx.AsyncClient, storage: ServiceProcess) -> byt
 
 
 @pytest.fixture
-def platform(
+def signing_and_storage(
     stack_env: dict[str, str], signing_env: dict[str, str], tmp_path: Path
 ) -> Iterator[dict[str, ServiceProcess]]:
-    """Signing as the stack runs it (test PKI, its TSA, development seals) and the storage it keeps
-    documents in, as real processes."""
+    """Signing as the stack runs it (test PKI, its TSA, development seals in a folder of this test,
+    not the session platform's) and the storage it keeps documents in, as real processes."""
     storage = ServiceProcess("storage", stack_env, tmp_path / "logs")
     signing = ServiceProcess("signing", stack_env | signing_env, tmp_path / "logs")
-    signing.env["SIGNUM_SIGNING_STORAGE_URL"] = storage.url
+    signing.env |= {
+        "SIGNUM_SIGNING_STORAGE_URL": storage.url,
+        "SIGNUM_SIGNING_LOCAL_SEAL_DIR": str(tmp_path / "seal"),
+        "SIGNUM_SIGNING_LOCAL_TSA_DIR": str(tmp_path / "tsa"),
+    }
     procs = {"storage": storage, "signing": signing}
     try:
         for proc in procs.values():
@@ -120,8 +124,9 @@ def platform(
 
 
 async def test_dss_passes_the_stacks_signatures_and_seals_at_b_lt(
-    platform: dict[str, ServiceProcess], signing_env: dict[str, str], pki: SigningPki, tmp_path: Path
+    signing_and_storage: dict[str, ServiceProcess], pki: SigningPki, tmp_path: Path
 ) -> None:
+    platform = signing_and_storage
     headers = _headers(json.dumps(SIGNER.model_dump(mode="json"), ensure_ascii=True))
     async with httpx.AsyncClient(base_url=platform["signing"].url, timeout=60) as http:
         pdfs = {
@@ -139,7 +144,7 @@ async def test_dss_passes_the_stacks_signatures_and_seals_at_b_lt(
         files[-1].write_bytes(pdf)
     root = tmp_path / "raiz-pruebas.der"
     root.write_bytes(pki.roots_der[0])
-    seal_ca = Path(signing_env["SIGNUM_SIGNING_LOCAL_SEAL_DIR"]) / "ca.pem"
+    seal_ca = tmp_path / "seal" / "ca.pem"
 
     reports = dss.validate(files, [root, seal_ca])
 

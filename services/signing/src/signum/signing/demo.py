@@ -140,7 +140,7 @@ def _current(cer: Path, base_url: str | None) -> bool:
         points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
     except x509.ExtensionNotFound:
         return False
-    return any(str(n.value).startswith(base_url) for p in points for n in p.full_name or ())
+    return any(str(n.value).startswith(base_url + "/") for p in points for n in p.full_name or ())
 
 
 def _fiel(

@@ -137,8 +137,13 @@ class DevelopmentSeals:
                 session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.LABEL: label})
             )
             if found:
-                return
-            public, _private = session.generate_keypair(KeyType.RSA, 2048, label=label, store=True)
+                if self._current(bytes(found[0][Attribute.VALUE])):
+                    return
+                # Issued for another address of signing (its CRL and OCSP are not there): re-issue.
+                public = session.get_key(ObjectClass.PUBLIC_KEY, KeyType.RSA, label=label)
+                found[0].destroy()
+            else:
+                public, _private = session.generate_keypair(KeyType.RSA, 2048, label=label, store=True)
             numbers = rsa.RSAPublicNumbers(
                 int.from_bytes(public[Attribute.PUBLIC_EXPONENT], "big"),
                 int.from_bytes(public[Attribute.MODULUS], "big"),
@@ -156,6 +161,17 @@ class DevelopmentSeals:
                 }
             )
         log.info("development seal provisioned", label=label)
+
+    def _current(self, der: bytes) -> bool:
+        """The stored seal certificate names this CA's CRL at signing's present address."""
+        if self.base_url is None:
+            return True
+        try:
+            cert = x509.load_der_x509_certificate(der)
+            points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+        except (ValueError, x509.ExtensionNotFound):
+            return False
+        return any(str(n.value).startswith(self.base_url + "/") for p in points for n in p.full_name or ())
 
     def _issue(self, public_key: rsa.RSAPublicKey, dependencia: str) -> x509.Certificate:
         ca = x509.load_pem_x509_certificate(self.ca_cert_path.read_bytes())
