@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from asn1crypto import x509 as asn1_x509
 
-from signum.signing import credentials, pades, verification
+from signum.signing import credentials, errors, pades, verification
 from signum.signing.credentials import Credential, TrustPolicy
 from signum.signing.domain import PadesLevel
 from signum.signing.pades import SignatureRequest, Timestamper
 from signum.testing import dss
 from tests.signing.documents import TWO_SIGNERS, oficio_pdf
-from tests.signing.pki import SigningPki
+from tests.signing.pki import SigningPki, _issue_fiel
 from tests.signing.test_pades import _sign_like_a_browser
 
 
@@ -153,3 +155,46 @@ async def test_signums_verdict_and_level_equal_dss_on_a_corpus(
         mine = (ours.verdict.indication.value, ours.verdict.subindication, ours.pades_level.value)
         assert mine == (theirs.indication, theirs.subindication, theirs.level), (name, theirs.explain())
         assert ours.verdict.reason
+
+
+async def test_a_certificate_naming_no_responder_reaches_b_lt_through_the_configured_ocsp(
+    pki: SigningPki, timestamper: Timestamper, offline_trust: TrustPolicy, tmp_path: Path
+) -> None:
+    """SAT's e.firmas name no OCSP responder nor CRL: `SIGNUM_SIGNING_OCSP_URL` is asked instead."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    issued = {
+        rfc: _issue_fiel(pki.ca, now, name, rfc, f"{rfc}HNLXXX01", number)  # no AIA, no CRL point
+        for name, rfc, number in [
+            ("LUIS SIN OCSP GARZA", "SIGL800101AA1", "30001000000700000001"),
+            ("ANA REVOCADA SIN OCSP", "RESA800101AA2", "30001000000700000002"),
+        ]
+    }
+    for person in issued.values():
+        pki.extra_certs[person.cert.serial_number] = person.cert  # SAT's responder knows its certificates
+    pki.revoked_serials.add(issued["RESA800101AA2"].cert.serial_number)
+    configured = TrustPolicy.from_bytes(pki.roots_der, pki.intermediates_der, ocsp_url=pki.ocsp_url)
+    unconfigured = TrustPolicy.from_bytes(pki.roots_der, pki.intermediates_der)
+    luis = issued["SIGL800101AA1"]
+
+    pdfs = {}
+    for name, trust in (("configured", configured), ("unconfigured", unconfigured)):
+        credential = await credentials.load_credential(luis.cer, luis.key_file, luis.password, trust=trust)
+        with credential:
+            pdfs[name] = await pades.sign_pdf(
+                oficio_pdf(fields=TWO_SIGNERS),
+                credential,
+                SignatureRequest("firma-1"),
+                timestamper=timestamper,
+                long_term=trust,
+            )
+    ana = issued["RESA800101AA2"]
+    with pytest.raises(errors.RevokedError):
+        await credentials.load_credential(ana.cer, ana.key_file, ana.password, trust=configured)
+
+    expected = {"configured": (dss.PASSED, "B-LT"), "unconfigured": ("INDETERMINATE", "B-T")}
+    for name, pdf in pdfs.items():
+        theirs = _only(dss.validate_pdf(pdf, pki.roots_der, tmp_path / name))
+        assert (theirs.indication, theirs.level) == expected[name], (name, theirs.explain())
+        (ours,) = (await verification.verify_pdf(pdf, offline_trust)).signatures
+        assert ours.verdict is not None
+        assert (ours.verdict.indication.value, ours.pades_level.value) == expected[name], name

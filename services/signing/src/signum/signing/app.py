@@ -51,6 +51,7 @@ def trust_policy(settings: Settings, extra_roots: tuple[bytes, ...] = ()) -> Tru
         intermediates=intermediates,
         fetch_revocation=settings.fetch_revocation,
         require_revocation=settings.require_revocation,
+        ocsp_url=settings.ocsp_url,
     )
 
 

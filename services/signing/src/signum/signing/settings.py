@@ -21,6 +21,9 @@ class Settings(ServiceSettings):
     trust_intermediates: list[Path] = Field(default_factory=list)
     fetch_revocation: bool = True  # ask OCSP responders / CRL distribution points
     require_revocation: bool = False  # refuse to sign when the revocation status cannot be obtained
+    # OCSP responder asked about certificates that name none: SAT's e.firmas carry no AIA, so
+    # production sets SAT's OCSP service for e.firma here (signum.signing.revocation).
+    ocsp_url: str | None = None
     tsa_url: str | None = None  # RFC 3161 TSA; None: signatures are B-B (no timestamp)
     tsa_timeout_seconds: float = 10.0
     # The local stack's own TSA (signum.signing.tsa): PEM files, created on first start if missing.
