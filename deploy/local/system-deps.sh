@@ -15,6 +15,7 @@ if [ "${1:-test}" != run ]; then
     [prometheus]=prometheus
     [pdfsig]=poppler-utils
     [certutil]=libnss3-tools
+    [javac]=openjdk-17-jdk-headless
     [zbarimg]=zbar-tools
     [chromium]=chromium
   )

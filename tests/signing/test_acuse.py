@@ -94,7 +94,7 @@ async def test_an_acuse_is_sealed_stored_and_verifies_like_an_oficio(
         (seal,) = report["firmas"]
         assert seal["nombre"] == "SELLO INSTITUCIONAL TESORERÍA MUNICIPAL"
         assert seal["rfc"] == "MMO010101AB1"  # an institution's RFC: shown whole, even to visitors
-        assert seal["nivel_pades"] in {"B-T", "B-LT"}
+        assert (seal["indicacion"], seal["nivel_pades"]) == ("TOTAL_PASSED", "B-LT"), seal
         assert seal["fecha_sello_tiempo"]
         assert not seal["modificado_despues"]
 

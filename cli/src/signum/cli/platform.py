@@ -55,6 +55,8 @@ def _env(profile: Profile) -> dict[str, str]:
     env.setdefault("SIGNUM_DRAFTING_PUBLIC_URL", f"http://127.0.0.1:{PROCESSES['gateway']}")
     # Signing trusts the CA of the demo e.firmas (`_demo_signing`); never a production setting.
     env.setdefault("SIGNUM_SIGNING_TRUST_ROOTS", json.dumps([str(_demo_dir(profile) / "ac-demo-signum.pem")]))
+    # ... and publishes its CRL and OCSP, named in the demo e.firmas, so they sign at B-LT.
+    env.setdefault("SIGNUM_SIGNING_DEMO_CA_DIR", str(_demo_dir(profile)))
     return env
 
 
@@ -76,7 +78,7 @@ def _demo_signing(profile: Profile) -> list[str]:
         for p in DEMO_LOGINS
         if p.numero_empleado in people
     ]
-    made = write_demo_credentials(_demo_dir(profile), signers)
+    made = write_demo_credentials(_demo_dir(profile), signers, f"http://127.0.0.1:{PROCESSES['signing']}")
     lines = [f"\nDemo e.firmas (test CA, not SAT's; password {DEMO_PASSWORD}) for the page /firmar:"]
     lines += [f"  {c.signer.correo:<36} {c.folder}/certificado.cer + llave.key" for c in made]
     return lines

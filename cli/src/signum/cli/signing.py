@@ -144,6 +144,9 @@ def _text(report: dict[str, Any]) -> str:
             f"  Sello de tiempo: {firma['fecha_sello_tiempo'] or '-'}",
             f"  Nivel PAdES: {firma['nivel_pades']}  Cambios posteriores: {firma['cambios_posteriores']}",
         ]
+        if firma.get("indicacion"):
+            sub = f"/{firma['subindicacion']}" if firma.get("subindicacion") else ""
+            lines.append(f"  Dictamen (ETSI EN 319 102-1): {firma['indicacion']}{sub} — {firma['motivo']}")
     return "\n".join(lines)
 
 

@@ -173,6 +173,9 @@ class FirmaVerificada(BaseModel):
     cargo: str | None = None
     fecha_firma: str | None = None
     nivel_pades: str | None = None
+    indicacion: str | None = None  # EU DSS's: TOTAL_PASSED, INDETERMINATE, TOTAL_FAILED
+    subindicacion: str | None = None
+    motivo: str | None = None
     resumen: str | None = None
 
 

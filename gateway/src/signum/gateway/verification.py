@@ -152,6 +152,23 @@ def _row(label: str, value: str | None, *, raw: bool = False) -> str:
     return f"<dt>{escape(label)}</dt><dd>{shown}</dd>"
 
 
+_INDICATION_WORDS = {
+    "TOTAL_PASSED": "Aprobada",
+    "INDETERMINATE": "Indeterminada",
+    "TOTAL_FAILED": "Rechazada",
+}
+
+
+def _dictamen(firma: dict[str, Any]) -> str | None:
+    """The verdict in the reference validator's terms (EU DSS): indication, and why."""
+    indication = firma.get("indicacion")
+    if not indication:
+        return None
+    words = _INDICATION_WORDS.get(indication, indication)
+    sub = f", {firma['subindicacion']}" if firma.get("subindicacion") else ""
+    return f"{words} ({indication}{sub}). {firma.get('motivo') or ''}".strip()
+
+
 def _signer(firma: dict[str, Any], position: int) -> str:
     name = firma.get("nombre") or "Firmante no identificado"
     title = firma.get("cargo") or ""
@@ -180,6 +197,7 @@ def _signer(firma: dict[str, Any], position: int) -> str:
             _row("Tipo de firma", LEVEL_WORDS.get(level, "Firma electrónica avanzada")),
             _row("Certificado", certificate),
             _row("Cambios después de firmar", changes),
+            _row("Dictamen (ETSI EN 319 102-1)", _dictamen(firma)),
         ]
     )
     details = [f"Nivel técnico: PAdES {level}" if level else "", f"campo {firma.get('campo', '')}"]

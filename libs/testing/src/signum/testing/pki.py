@@ -247,6 +247,7 @@ class SigningPki:
             key_usage=("digital_signature", "content_commitment"),
             eku=[ExtendedKeyUsageOID.TIME_STAMPING],
             eku_critical=True,
+            **urls,
         )
         return cls(
             base_url=base_url,
@@ -324,7 +325,7 @@ class SigningPki:
         request = ocsp.load_der_ocsp_request(request_der)
         known: dict[int, Issued | x509.Certificate] = {
             i.cert.serial_number: i
-            for i in (self.fiel, self.fiel_second, self.expired, self.revoked, self.csd)
+            for i in (self.fiel, self.fiel_second, self.expired, self.revoked, self.csd, self.tsa)
         }
         known.update(self.extra_certs)
         issued = known.get(request.serial_number)

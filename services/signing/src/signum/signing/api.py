@@ -157,6 +157,10 @@ def report_json(report: VerificationReport) -> dict[str, Any]:
                 "fecha_firma": _iso(s.signing_time),
                 "fecha_sello_tiempo": _iso(s.timestamp_time),
                 "nivel_pades": s.pades_level.value,
+                # EU DSS's terms (ETSI EN 319 102-1): TOTAL_PASSED / INDETERMINATE / TOTAL_FAILED
+                "indicacion": s.verdict.indication.value if s.verdict else None,
+                "subindicacion": s.verdict.subindication if s.verdict else None,
+                "motivo": s.verdict.reason if s.verdict else None,
                 "cubre_todo_el_documento": s.covers_whole_document,
                 "modificado_despues": s.modified_after,
                 "cambios_posteriores": s.changes_after,

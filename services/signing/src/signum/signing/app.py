@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
@@ -15,7 +15,7 @@ from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.service import ServiceRuntime, create_app, serve
 from signum.platform.storage_client import StorageClient
-from signum.signing import api
+from signum.signing import api, demo
 from signum.signing.acuses import AcuseService
 from signum.signing.credentials import TrustPolicy, read_certificates
 from signum.signing.documents import SignedDocuments
@@ -23,11 +23,14 @@ from signum.signing.engine import LocalTimestamper, SigningEngine
 from signum.signing.events import EVENTS
 from signum.signing.handlers import handlers
 from signum.signing.pades import Timestamper
+from signum.signing.pki import LocalCa
+from signum.signing.pki_api import pki_router
 from signum.signing.repository import SigningRepository
+from signum.signing.seals import CA_NAME as SEAL_CA
 from signum.signing.seals import DEVELOPMENT_PIN, DEVELOPMENT_TOKEN, DevelopmentSeals, SealConfig, SealKeyring
 from signum.signing.service import SigningService
 from signum.signing.settings import Settings
-from signum.signing.tsa import TimestampAuthority, development_authority
+from signum.signing.tsa import TimestampAuthority, development_authority, development_ca
 
 log = get_logger(__name__)
 
@@ -41,6 +44,7 @@ class Components:
     authority: TimestampAuthority | None
     seals: SealKeyring | None = None
     directory: DirectoryReadModel | None = None
+    local_cas: dict[str, LocalCa] = field(default_factory=dict)  # development CAs (signum.signing.pki)
 
 
 def trust_policy(settings: Settings, extra_roots: tuple[bytes, ...] = ()) -> TrustPolicy:
@@ -52,6 +56,7 @@ def trust_policy(settings: Settings, extra_roots: tuple[bytes, ...] = ()) -> Tru
         intermediates=intermediates,
         fetch_revocation=settings.fetch_revocation,
         require_revocation=settings.require_revocation,
+        ocsp_url=settings.ocsp_url,
     )
 
 
@@ -60,19 +65,26 @@ def components(settings: Settings) -> Components:
     authority: TimestampAuthority | None = None
     extra_roots: tuple[bytes, ...] = ()
     tsa_dir = settings.tsa_dir()
+    local_cas: dict[str, LocalCa] = {}
     if tsa_dir is not None:
-        authority, root = development_authority(tsa_dir)
+        authority, root = development_authority(tsa_dir, settings.own_url() if settings.development else None)
         extra_roots = (root,)
+        if settings.development:
+            local_cas["tsa"] = development_ca(tsa_dir)
     development_seals: DevelopmentSeals | None = None
     seal_config = seal_settings(settings)
     seal_dir = settings.seal_dir()
     if seal_config is not None and seal_dir is not None and settings.development:
-        development_seals = DevelopmentSeals(seal_dir, seal_config)
+        development_seals = DevelopmentSeals(seal_dir, seal_config, settings.own_url())
         try:
             extra_roots += (development_seals.prepare(),)
+            local_cas[SEAL_CA] = development_seals.ca()
         except (OSError, subprocess.CalledProcessError) as exc:
             log.warning("development seals unavailable", error=repr(exc))
             development_seals = None
+    demo_dir = settings.demo_ca_dir
+    if settings.development and demo_dir is not None and (demo_dir / demo.KEY_FILE).exists():
+        local_cas[demo.CA_NAME] = demo.demo_ca(demo_dir)
     timestamper: Timestamper | None = None
     if settings.tsa_url:
         timestamper = Timestamper(settings.tsa_url, timeout=settings.tsa_timeout_seconds)
@@ -111,7 +123,7 @@ def components(settings: Settings) -> Components:
     # The directory's read model tells whose RFC each signer has (their e.firma must match it).
     runtime.on_startup(directory.ensure_indexes)
     runtime.consume(EVENTS.topics, EVENTS.handlers(handlers(repository) | directory.handlers()))
-    return Components(runtime, engine, service, repository, authority, seals, directory)
+    return Components(runtime, engine, service, repository, authority, seals, directory, local_cas)
 
 
 def seal_settings(settings: Settings) -> SealConfig | None:
@@ -142,6 +154,8 @@ def build(settings: Settings | None = None, parts: Components | None = None) -> 
     routers: list[APIRouter] = [api.router(parts.service, guard, caps)]
     if parts.authority is not None and settings.development:
         routers.append(api.tsa_router(parts.authority))
+    if parts.local_cas and settings.development:
+        routers.append(pki_router(parts.local_cas))
     return create_app(
         parts.runtime,
         title="Signum — firma electrónica",

@@ -21,7 +21,7 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 from pyhanko_certvalidator.path import ValidationPath
 
-from signum.signing import errors, sat
+from signum.signing import errors, revocation, sat
 from signum.signing.cms import CmsTemplate
 from signum.signing.domain import CertificateInfo
 
@@ -72,6 +72,8 @@ class TrustPolicy:
     require_revocation: bool = False
     ocsps: tuple[ocsp.OCSPResponse, ...] = ()
     crls: tuple[crl.CertificateList, ...] = ()
+    # Asked about a certificate that names no OCSP responder (SAT's e.firmas): signum.signing.revocation
+    ocsp_url: str | None = None
 
     @classmethod
     def from_files(
@@ -153,10 +155,34 @@ async def check_certificate(
         raise errors.with_details(errors.UntrustedIssuerError(), **info.summary()) from exc
     finally:
         await context.aclose()  # type: ignore[no-untyped-call]
-    check = CertificateCheck(info=info, path=path, ocsps=tuple(context.ocsps), crls=tuple(context.crls))
+    ocsps = tuple(context.ocsps)
+    if trust.ocsp_url and trust.fetch_revocation and not revocation.declares_ocsp(cert):
+        ocsps += await _ask_configured_responder(cert, path, trust.ocsp_url, info)
+    check = CertificateCheck(info=info, path=path, ocsps=ocsps, crls=tuple(context.crls))
     if not check.revocation_checked and trust.fetch_revocation:
         logger.warning("no revocation data for certificate %s", info.certificate_number)
     return check
+
+
+async def _ask_configured_responder(
+    cert: x509.Certificate, path: ValidationPath, url: str, info: CertificateInfo
+) -> tuple[ocsp.OCSPResponse, ...]:
+    """The configured responder's answer about `cert`, checked; refuses a revoked certificate."""
+    try:
+        issuer = path.find_issuing_authority(cert)
+    except LookupError:
+        return ()
+    issuer_cert = getattr(issuer, "certificate", None)
+    if issuer_cert is None:
+        return ()
+    try:
+        response, revoked = await revocation.fetch(cert, issuer_cert, url)
+    except revocation.OcspUnusable as exc:
+        logger.warning("OCSP responder %s gave nothing usable for %s: %s", url, info.certificate_number, exc)
+        return ()
+    if revoked:
+        raise errors.with_details(errors.RevokedError(), **info.summary())
+    return (response,)
 
 
 def _unlock_key(key: bytes, password: str) -> rsa.RSAPrivateKey:

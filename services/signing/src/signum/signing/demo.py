@@ -24,8 +24,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
+from signum.signing.pki import LocalCa, with_revocation_urls
+
 DEMO_PASSWORD = "FirmaDemo2026"  # noqa: S105 - printed by `signumctl up`; demo credentials only
 ROOT_FILE = "ac-demo-signum.pem"
+KEY_FILE = "ac-demo-signum.key"
+CA_NAME = "demo"  # its routes: /pki/demo/crl, /pki/demo/ocsp
 _P, _U, _IA5 = _ASN1Type.PrintableString, _ASN1Type.UTF8String, _ASN1Type.IA5String
 _UNIQUE_IDENTIFIER = ObjectIdentifier("2.5.4.45")
 _NAME = ObjectIdentifier("2.5.4.41")
@@ -54,10 +58,16 @@ def _number(index: int) -> str:
     return f"3000100000070000{index:04d}"
 
 
-def write_demo_credentials(directory: Path, signers: Sequence[DemoSigner]) -> list[DemoCredential]:
-    """Create (once) the demo CA in `directory` and an e.firma folder per signer; answer the folders."""
+def write_demo_credentials(
+    directory: Path, signers: Sequence[DemoSigner], base_url: str | None = None
+) -> list[DemoCredential]:
+    """Create (once) the demo CA in `directory` and an e.firma folder per signer; answer the folders.
+
+    With `base_url` (signing's address) the e.firmas name the demo CA's CRL and OCSP there
+    (`signum.signing.pki`, CA `demo`, published by signing with `SIGNUM_SIGNING_DEMO_CA_DIR`); an
+    e.firma made before without them is made again."""
     directory.mkdir(parents=True, exist_ok=True)
-    root_path, root_key_path = directory / ROOT_FILE, directory / "ac-demo-signum.key"
+    root_path, root_key_path = directory / ROOT_FILE, directory / KEY_FILE
     if not (root_path.exists() and root_key_path.exists()):
         cert, key = _demo_ca()
         root_key_path.touch(mode=0o600)
@@ -69,10 +79,10 @@ def write_demo_credentials(directory: Path, signers: Sequence[DemoSigner]) -> li
     made = []
     for index, signer in enumerate(signers, start=1):
         folder = directory / signer.correo.split("@")[0]
-        if not (folder / "certificado.cer").exists():
+        if not _current(folder / "certificado.cer", base_url):
             folder.mkdir(parents=True, exist_ok=True)
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            cert = _fiel(ca, ca_key, key, signer, _number(index))
+            cert = _fiel(ca, ca_key, key, signer, _number(index), base_url)
             (folder / "llave.key").write_bytes(_sat_key(key, DEMO_PASSWORD))
             (folder / "certificado.cer").write_bytes(cert.public_bytes(serialization.Encoding.DER))
             (folder / "contrasena.txt").write_text(DEMO_PASSWORD, encoding="ascii")
@@ -115,8 +125,31 @@ def _demo_ca() -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
     return cert, key
 
 
+def demo_ca(directory: Path) -> LocalCa:
+    """The demo CA of `directory` as a CA that publishes a CRL and answers OCSP."""
+    return LocalCa.load(CA_NAME, directory / ROOT_FILE, directory / KEY_FILE)
+
+
+def _current(cer: Path, base_url: str | None) -> bool:
+    if not cer.exists():
+        return False
+    if base_url is None:
+        return True
+    cert = x509.load_der_x509_certificate(cer.read_bytes())
+    try:
+        points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    except x509.ExtensionNotFound:
+        return False
+    return any(str(n.value).startswith(base_url + "/") for p in points for n in p.full_name or ())
+
+
 def _fiel(
-    ca: x509.Certificate, ca_key: rsa.RSAPrivateKey, key: rsa.RSAPrivateKey, signer: DemoSigner, number: str
+    ca: x509.Certificate,
+    ca_key: rsa.RSAPrivateKey,
+    key: rsa.RSAPrivateKey,
+    signer: DemoSigner,
+    number: str,
+    base_url: str | None = None,
 ) -> x509.Certificate:
     now = datetime.now(UTC)
     name = _ascii_upper(signer.nombre)  # SAT writes names in capitals, PrintableString
@@ -131,7 +164,7 @@ def _fiel(
             x509.NameAttribute(NameOID.SERIAL_NUMBER, signer.curp, _type=_P),
         ]
     )
-    return (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca.subject)
@@ -148,8 +181,10 @@ def _fiel(
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
         )
-        .sign(ca_key, hashes.SHA256())
     )
+    if base_url is not None:
+        builder = with_revocation_urls(builder, base_url, CA_NAME)
+    return builder.sign(ca_key, hashes.SHA256())
 
 
 def _sat_key(key: rsa.RSAPrivateKey, password: str) -> bytes:

@@ -145,6 +145,55 @@ CERTIFICATE_STATUS_TEXT = {
 }
 
 
+class Indication(enum.StrEnum):
+    """The main indication of ETSI EN 319 102-1, as EU DSS's simple report gives it."""
+
+    TOTAL_PASSED = "TOTAL_PASSED"
+    INDETERMINATE = "INDETERMINATE"
+    TOTAL_FAILED = "TOTAL_FAILED"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A signature's verdict in EU DSS's terms: indication, subindication and the reason in Spanish."""
+
+    indication: Indication
+    subindication: str | None
+    reason: str
+
+
+def dss_verdict(
+    *, intact: bool, signature_valid: bool, certificate_status: CertificateStatus, revocation_embedded: bool
+) -> Verdict:
+    """What EU DSS (default policy, offline, the same roots trusted) answers for a signature Signum
+    judged so. `revocation_embedded`: the PDF carries revocation data for every certificate of the
+    signer's path below its root (DSS asks for it even when the certificate names no responder)."""
+    if not intact:
+        reason = "El documento cambió después de firmarse: su contenido no es el que se firmó."
+        return Verdict(Indication.TOTAL_FAILED, "HASH_FAILURE", reason)
+    if not signature_valid:
+        reason = "La firma no corresponde al certificado del firmante."
+        return Verdict(Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE", reason)
+    if certificate_status is CertificateStatus.UNTRUSTED:
+        reason = "El certificado del firmante no proviene de una autoridad de certificación reconocida."
+        return Verdict(Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND", reason)
+    if certificate_status is CertificateStatus.REVOKED:
+        reason = (
+            "El certificado del firmante está revocado y no hay prueba de que firmó antes de la revocación."
+        )
+        return Verdict(Indication.INDETERMINATE, "REVOKED_NO_POE", reason)
+    if certificate_status is CertificateStatus.EXPIRED:
+        reason = "El certificado del firmante venció y no hay prueba de que firmó mientras estaba vigente."
+        return Verdict(Indication.INDETERMINATE, "OUT_OF_BOUNDS_NO_POE", reason)
+    if certificate_status is not CertificateStatus.VALID or not revocation_embedded:
+        reason = (
+            "El documento no incluye los datos de revocación de la cadena del firmante: no se puede "
+            "comprobar que el certificado no estaba revocado al firmar."
+        )
+        return Verdict(Indication.INDETERMINATE, "CERTIFICATE_CHAIN_GENERAL_FAILURE", reason)
+    return Verdict(Indication.TOTAL_PASSED, None, "La firma es válida y el documento no cambió.")
+
+
 @dataclass(frozen=True)
 class SignatureReport:
     """One signature of a PDF, as the verification page shows it."""
@@ -166,6 +215,7 @@ class SignatureReport:
     modified_after: bool  # something other than later signatures / validation data changed after it
     changes_after: str
     summary: str
+    verdict: Verdict | None = None  # EU DSS's terms (`dss_verdict`)
 
     @property
     def valid(self) -> bool:

@@ -37,6 +37,7 @@ from signum.platform.logging import get_logger
 from signum.signing import errors
 from signum.signing.credentials import TrustPolicy
 from signum.signing.pkcs11 import Pkcs11Key
+from signum.signing.pki import LocalCa, with_revocation_urls
 
 log = get_logger(__name__)
 
@@ -69,12 +70,16 @@ class SealConfig:
         return f"{self.key_label}-{slug(dependencia)}"
 
 
+CA_NAME = "sellos"  # its routes: /pki/sellos/crl, /pki/sellos/ocsp
+
+
 class DevelopmentSeals:
     """A SoftHSM token and a seal CA in `directory`, created on first use (never in production)."""
 
-    def __init__(self, directory: Path, config: SealConfig) -> None:
+    def __init__(self, directory: Path, config: SealConfig, base_url: str | None = None) -> None:
         self.directory = directory.resolve()
         self.config = config
+        self.base_url = base_url  # signing's address: the seal CA's CRL and OCSP (signum.signing.pki)
         self.conf = self.directory / "softhsm2.conf"
         self.tokens = self.directory / "tokens"
         self.ca_cert_path = self.directory / "ca.pem"
@@ -132,8 +137,13 @@ class DevelopmentSeals:
                 session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.LABEL: label})
             )
             if found:
-                return
-            public, _private = session.generate_keypair(KeyType.RSA, 2048, label=label, store=True)
+                if self._current(bytes(found[0][Attribute.VALUE])):
+                    return
+                # Issued for another address of signing (its CRL and OCSP are not there): re-issue.
+                public = session.get_key(ObjectClass.PUBLIC_KEY, KeyType.RSA, label=label)
+                found[0].destroy()
+            else:
+                public, _private = session.generate_keypair(KeyType.RSA, 2048, label=label, store=True)
             numbers = rsa.RSAPublicNumbers(
                 int.from_bytes(public[Attribute.PUBLIC_EXPONENT], "big"),
                 int.from_bytes(public[Attribute.MODULUS], "big"),
@@ -151,6 +161,17 @@ class DevelopmentSeals:
                 }
             )
         log.info("development seal provisioned", label=label)
+
+    def _current(self, der: bytes) -> bool:
+        """The stored seal certificate names this CA's CRL at signing's present address."""
+        if self.base_url is None:
+            return True
+        try:
+            cert = x509.load_der_x509_certificate(der)
+            points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+        except (ValueError, x509.ExtensionNotFound):
+            return False
+        return any(str(n.value).startswith(self.base_url + "/") for p in points for n in p.full_name or ())
 
     def _issue(self, public_key: rsa.RSAPublicKey, dependencia: str) -> x509.Certificate:
         ca = x509.load_pem_x509_certificate(self.ca_cert_path.read_bytes())
@@ -170,7 +191,7 @@ class DevelopmentSeals:
         )
         # The serial read as ASCII digits is the certificate number, as SAT writes it.
         number = "9" + "".join(str(secrets.randbelow(10)) for _ in range(19))
-        return (
+        builder = (
             x509.CertificateBuilder()
             .subject_name(subject)
             .issuer_name(ca.subject)
@@ -188,8 +209,14 @@ class DevelopmentSeals:
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
             )
-            .sign(ca_key, hashes.SHA256())
         )
+        if self.base_url is not None:
+            builder = with_revocation_urls(builder, self.base_url, CA_NAME)
+        return builder.sign(ca_key, hashes.SHA256())
+
+    def ca(self) -> LocalCa:
+        """The seal CA as a CA that publishes a CRL and answers OCSP (after `prepare`)."""
+        return LocalCa.load(CA_NAME, self.ca_cert_path, self.ca_key_path)
 
 
 def _development_ca() -> tuple[bytes, bytes]:

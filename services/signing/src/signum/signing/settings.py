@@ -21,6 +21,9 @@ class Settings(ServiceSettings):
     trust_intermediates: list[Path] = Field(default_factory=list)
     fetch_revocation: bool = True  # ask OCSP responders / CRL distribution points
     require_revocation: bool = False  # refuse to sign when the revocation status cannot be obtained
+    # OCSP responder asked about certificates that name none: SAT's e.firmas carry no AIA, so
+    # production sets SAT's OCSP service for e.firma here (signum.signing.revocation).
+    ocsp_url: str | None = None
     tsa_url: str | None = None  # RFC 3161 TSA; None: signatures are B-B (no timestamp)
     tsa_timeout_seconds: float = 10.0
     # The local stack's own TSA (signum.signing.tsa): PEM files, created on first start if missing.
@@ -35,6 +38,9 @@ class Settings(ServiceSettings):
     seal_organization: str = "Municipio de Monterrey"
     # Development: SoftHSM token and seal CA, created on first start (`.local/signing-seal`).
     local_seal_dir: Path | None = None
+    # Development: the demo e.firma CA's folder (`signumctl up` writes it); signing publishes its
+    # CRL and answers its OCSP (`/pki/demo/...`, signum.signing.pki).
+    demo_ca_dir: Path | None = None
     # Where the QR code of each signature points (the gateway's public verification page).
     public_url: str = "http://127.0.0.1:8000"
     # The storage service's internal API (fetch the oficio's PDF, store each signed revision).
@@ -61,6 +67,10 @@ class Settings(ServiceSettings):
             return self.local_seal_dir
         return Path(".local") / "signing-seal" if self.development else None
 
+    def own_url(self) -> str:
+        """This process's address: the local TSA and the development CAs' CRLs and OCSP."""
+        return f"http://{self.host}:{self.port}"
+
     def local_tsa_url(self) -> str:
         """The local TSA served by this process (`POST /tsa`)."""
-        return f"http://{self.host}:{self.port}/tsa"
+        return f"{self.own_url()}/tsa"

@@ -22,6 +22,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signum.signing import sat  # noqa: F401 - teaches asn1crypto SAT's x500UniqueIdentifier (CA names)
 from signum.signing.cms import tlv
+from signum.signing.pki import LocalCa, with_revocation_urls
 
 QUERY_CONTENT_TYPE = "application/timestamp-query"
 REPLY_CONTENT_TYPE = "application/timestamp-reply"
@@ -79,30 +80,46 @@ class TimestampAuthority:
         return bytes(self._stamper.request_tsa_response(request).dump())
 
 
-def development_authority(directory: Path) -> tuple[TimestampAuthority, bytes]:
-    """The local stack's TSA from `directory` (tsa.pem, tsa.key, root.pem), created there on first use.
+def development_authority(directory: Path, base_url: str | None = None) -> tuple[TimestampAuthority, bytes]:
+    """The local stack's TSA from `directory` (tsa.pem, tsa.key, root.pem, root.key), created there
+    on first use; with `base_url` (signing's own address) its certificate names the root's CRL and
+    OCSP there (`signum.signing.pki`, CA `tsa`), so a timestamp can be extended to B-LT.
 
     Returns the authority and its root certificate (PEM), which verifiers must trust. Development only:
-    production uses a real TSA through `SIGNUM_SIGNING_TSA_URL`.
+    production uses a real TSA through `SIGNUM_SIGNING_TSA_URL`. A folder made before the root's key
+    was kept, or for another address, is made again.
     """
-    cert_path, key_path, root_path = directory / "tsa.pem", directory / "tsa.key", directory / "root.pem"
-    if not (cert_path.exists() and key_path.exists() and root_path.exists()):
+    paths = [directory / name for name in ("tsa.pem", "tsa.key", "root.pem", "root.key")]
+    cert_path, key_path, root_path, root_key_path = paths
+    url_file = directory / "base_url"
+    stale = base_url is not None and (not url_file.exists() or url_file.read_text() != base_url)
+    if stale or not all(p.exists() for p in paths):
         directory.mkdir(parents=True, exist_ok=True)
-        cert, key, root = generate_development_authority()
-        key_path.touch(mode=0o600)
-        key_path.write_bytes(key)
+        cert, key, root, root_key = generate_development_authority(base_url=base_url)
+        for path, content in ((key_path, key), (root_key_path, root_key)):
+            path.unlink(missing_ok=True)
+            path.touch(mode=0o600)
+            path.write_bytes(content)
         cert_path.write_bytes(cert)
         root_path.write_bytes(root)
+        if base_url is not None:
+            url_file.write_text(base_url)
     root = root_path.read_bytes()
     return TimestampAuthority.from_pem(cert_path.read_bytes(), key_path.read_bytes(), [root]), root
 
 
-def generate_development_authority(
-    common_name: str = "TSA de desarrollo Signum", *, days: int = 3650
-) -> tuple[bytes, bytes, bytes]:
-    """A self-signed root and a TSA certificate for the local stack: (tsa_cert_pem, tsa_key_pem, root_pem).
+def development_ca(directory: Path) -> LocalCa:
+    """The local TSA's root as a CA that publishes a CRL and answers OCSP (`development_authority` first)."""
+    return LocalCa.load("tsa", directory / "root.pem", directory / "root.key")
 
-    Keep the three files: signatures time-stamped with them only validate while the root is trusted.
+
+def generate_development_authority(
+    common_name: str = "TSA de desarrollo Signum", *, days: int = 3650, base_url: str | None = None
+) -> tuple[bytes, bytes, bytes, bytes]:
+    """A self-signed root and a TSA certificate for the local stack:
+    (tsa_cert_pem, tsa_key_pem, root_pem, root_key_pem).
+
+    Keep the files: signatures time-stamped with them only validate while the root is trusted.
     """
     now = datetime.now(UTC)
     root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -119,10 +136,11 @@ def generate_development_authority(
         .add_extension(
             x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
         )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
         .sign(root_key, hashes.SHA256())
     )
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
         .issuer_name(root_name)
@@ -135,11 +153,18 @@ def generate_development_authority(
             x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .sign(root_key, hashes.SHA256())
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False
+        )
     )
+    if base_url is not None:
+        builder = with_revocation_urls(builder, base_url, "tsa")
+    cert = builder.sign(root_key, hashes.SHA256())
     pem = serialization.Encoding.PEM
+    private = serialization.PrivateFormat.PKCS8
     return (
         cert.public_bytes(pem),
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+        key.private_bytes(pem, private, serialization.NoEncryption()),
         root.public_bytes(pem),
+        root_key.private_bytes(pem, private, serialization.NoEncryption()),
     )

@@ -25,6 +25,7 @@ from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationE
 from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.path import ValidationPath
 
 from signum.platform.dates import long_datetime
 from signum.signing import errors, sat
@@ -36,6 +37,7 @@ from signum.signing.domain import (
     PadesLevel,
     SignatureReport,
     VerificationReport,
+    dss_verdict,
 )
 
 logger = logging.getLogger(__name__)
@@ -99,9 +101,10 @@ class _Dss:
         self.ocsps = list(context.ocsps)
         self.crls = list(context.crls)
 
-    def ocsps_for(self, cert: Any) -> list[ocsp.OCSPResponse]:
-        """The OCSP responses about `cert` (the validator rejects a set where none matches)."""
-        return [r for r in self.ocsps if _ocsp_serials(r) & {cert.serial_number}]
+    def ocsps_for(self, *certs: Any) -> list[ocsp.OCSPResponse]:
+        """The OCSP responses about `certs` (the validator rejects a set where none matches)."""
+        serials = {cert.serial_number for cert in certs}
+        return [r for r in self.ocsps if _ocsp_serials(r) & serials]
 
     def covers(self, cert: Any) -> bool:
         """Revocation data about `cert` is in the DSS."""
@@ -118,14 +121,25 @@ def _ocsp_serials(response: ocsp.OCSPResponse) -> set[int]:
         return set()
 
 
+def _timestamp_certs(sig: EmbeddedPdfSignature) -> list[Any]:
+    """The certificates carried by the signature's timestamp token (the TSA's and its chain)."""
+    for attr in sig.signer_info["unsigned_attrs"] or ():
+        if attr["type"].native != "signature_time_stamp_token":
+            continue
+        certificates = attr["values"][0]["content"]["certificates"]
+        return [c.chosen for c in certificates or () if c.name == "certificate"]
+    return []
+
+
 def _context(
-    trust: TrustPolicy, dss: _Dss, cert: Any, *, moment: datetime | None, fetch: bool
+    trust: TrustPolicy, dss: _Dss, certs: list[Any], *, moment: datetime | None, fetch: bool
 ) -> ValidationContext:
+    """A context to validate `certs[0]` (the signer's or the TSA's; `certs` what travels with it)."""
     fetching = fetch and moment is None
     return ValidationContext(
         trust_roots=list(trust.roots),
-        other_certs=[*trust.intermediates, *dss.certs],
-        ocsps=[*trust.ocsps, *dss.ocsps_for(cert)],
+        other_certs=[*trust.intermediates, *dss.certs, *certs[1:]],
+        ocsps=[*trust.ocsps, *dss.ocsps_for(*certs)],
         crls=[*trust.crls, *dss.crls],
         allow_fetching=fetching,
         moment=moment,
@@ -142,11 +156,15 @@ async def _validate(
     fetch: bool,
     skip_diff: bool,
 ) -> PdfSignatureStatus:
-    context = _context(trust, dss, sig.signer_cert, moment=moment, fetch=fetch)
+    # The signer and the TSA each get their own OCSP responses: pyHanko refuses a certificate
+    # offered responses about others of the same CA and none about itself.
+    context = _context(trust, dss, [sig.signer_cert], moment=moment, fetch=fetch)
+    ts_context = _context(trust, dss, _timestamp_certs(sig) or [sig.signer_cert], moment=moment, fetch=fetch)
     try:
-        return await async_validate_pdf_signature(sig, context, skip_diff=skip_diff)
+        return await async_validate_pdf_signature(sig, context, ts_context, skip_diff=skip_diff)
     finally:
         await context.aclose()  # type: ignore[no-untyped-call]
+        await ts_context.aclose()  # type: ignore[no-untyped-call]
 
 
 def _certificate_status(status: PdfSignatureStatus) -> CertificateStatus:
@@ -181,10 +199,20 @@ def _on_behalf_of(sig: EmbeddedPdfSignature) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def _level(sig: EmbeddedPdfSignature, reader: PdfFileReader, dss: _Dss, has_timestamp: bool) -> PadesLevel:
-    if not has_timestamp:
+def _covered(dss: _Dss, path: ValidationPath | None) -> bool:
+    """The DSS holds revocation data for every certificate of `path` below its trust root."""
+    return path is not None and all(dss.covers(cert) for cert in path.iter_certs(include_root=False))
+
+
+def _level(
+    sig: EmbeddedPdfSignature, reader: PdfFileReader, dss: _Dss, status: PdfSignatureStatus
+) -> PadesLevel:
+    """The PAdES baseline level as EU DSS grants it: B-LT only when the DSS holds revocation data for
+    every certificate below a trust root, in the signer's path and in the timestamp's."""
+    ts = status.timestamp_validity
+    if ts is None:
         return PadesLevel.B_B
-    if not dss.covers(sig.signer_cert):
+    if not (_covered(dss, status.validation_path) and _covered(dss, ts.validation_path)):
         return PadesLevel.B_T
     later_doc_ts = any(
         ts.signed_revision > sig.signed_revision for ts in reader.embedded_timestamp_signatures
@@ -245,6 +273,12 @@ def _broken(sig: EmbeddedPdfSignature, exc: Exception) -> SignatureReport:
         modified_after=True,
         changes_after="No se pudo analizar el documento.",
         summary="Firma NO válida: el documento está dañado o fue alterado después de firmarse.",
+        verdict=dss_verdict(
+            intact=False,
+            signature_valid=False,
+            certificate_status=CertificateStatus.UNKNOWN,
+            revocation_embedded=False,
+        ),
     )
 
 
@@ -281,9 +315,15 @@ async def _report(
         title=_claimed_title(sig),
         on_behalf_of=_on_behalf_of(sig),
         certificate_number=info.certificate_number if info else None,
-        pades_level=_level(sig, reader, dss, ts is not None),
+        pades_level=_level(sig, reader, dss, status),
         covers_whole_document=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
         summary=_summary(fields, info),
+        verdict=dss_verdict(
+            intact=fields["intact"],
+            signature_valid=fields["signature_valid"],
+            certificate_status=cert_status,
+            revocation_embedded=_covered(dss, status.validation_path),
+        ),
         **fields,
     )
 
