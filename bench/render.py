@@ -23,9 +23,9 @@ from typing import Any
 
 from bench.harness import Result, machine
 from signum.drafting.rendering import Renderer
-from signum.drafting.rendering.dates import long_date
 from signum.drafting.rendering.renderer import FONTS_DIR
 from signum.drafting.templates import default_template
+from signum.platform.dates import long_date
 
 REPEAT = 30
 WARMUP = 5
