@@ -1,4 +1,7 @@
-"""`make bench`: run every benchmark against the test stack and write bench/results.json."""
+"""`make bench`: run every benchmark against the test stack and write bench/results.json.
+
+SIGNUM_BENCH_PROFILE names another stack profile to run against (e.g. `alt`, a second stack beside
+the test one)."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ async def main() -> None:
     from signum.platform.settings import InfraSettings
 
     ns = f"bench{uuid.uuid4().hex[:6]}"
-    os.environ.update(endpoints(PROFILES["test"]).env())
+    os.environ.update(endpoints(PROFILES[os.environ.get("SIGNUM_BENCH_PROFILE", "test")]).env())
     os.environ.update({"SIGNUM_KAFKA_NAMESPACE": f"{ns}.", "SIGNUM_MONGO_DB_PREFIX": f"{ns}_"})
     infra = InfraSettings()
     results = []
