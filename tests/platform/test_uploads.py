@@ -134,6 +134,32 @@ async def test_a_chunked_body_is_refused_when_it_passes_the_limit(app: FastAPI, 
     assert seen == ["raw", "raw"]
 
 
+async def test_a_field_cap_passed_before_the_body_limit_answers_in_one_read(app: FastAPI) -> None:
+    """However the server groups the bytes into reads, the limit passed first in the body answers:
+    a field over its cap inside the first 8 KB is `field_too_large` even when the read that holds
+    it also passes the route's limit (a loaded server hands over what piled up at once)."""
+    boundary = "b0undary"
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="cer"; filename="f.cer"\r\n\r\n'.encode()
+    body = head + b"x" * (20 * KIB) + f"\r\n--{boundary}--\r\n".encode()
+
+    async def one_read(data: bytes) -> AsyncIterator[bytes]:
+        yield data
+
+    headers = {"content-type": f"multipart/form-data; boundary={boundary}"}
+    async with _client(app) as client:
+        field = await client.post("/formulario", content=one_read(body), headers=headers)
+        assert (field.status_code, field.json()["code"]) == (413, "field_too_large")
+        assert field.json()["details"] == {"maximo_bytes": 4 * KIB, "campo": "cer"}
+        # A field within its cap up to the limit: the body's limit answers.
+        archivo = f'--{boundary}\r\nContent-Disposition: form-data; name="archivo"; filename="a.pdf"\r\n\r\n'
+        whole = await client.post(
+            "/formulario",
+            content=one_read(archivo.encode() + b"x" * (20 * KIB)),
+            headers=headers,
+        )
+        assert (whole.status_code, whole.json()["code"]) == (413, "body_too_large")
+
+
 async def test_each_field_of_a_form_has_its_cap(app: FastAPI) -> None:
     app.user_middleware.clear()  # only the form's caps here
     app.middleware_stack = None

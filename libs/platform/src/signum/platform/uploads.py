@@ -128,11 +128,13 @@ class BodyLimit:
     """ASGI middleware: each request's body is limited by its route's `BodyRule`, or `default`.
 
     A `Content-Length` over the limit is answered 413 at once; a body without one (chunked) or
-    lying about it is counted as it arrives and the read that passes the limit raises the 413.
-    Whatever the application answers after that (the error rendered by its handlers, a 400 from
-    a form parser, a 500), the client gets the 413. The server drops the rest of the body as it
-    arrives (uvicorn discards a body the application did not read), so nothing past the limit
-    is buffered."""
+    lying about it is counted as it arrives. The read that would pass the limit gets the bytes up
+    to it (a cap the application checks within them, e.g. a form field's, was passed first and
+    its refusal stands, however the server grouped the bytes into reads); the next read raises the
+    413. Whatever the application answers after that (the error rendered by its handlers, a 400
+    from a form parser, a 500), or a success without reading on, the client gets the 413. The
+    server drops the rest of the body as it arrives (uvicorn discards a body the application did
+    not read), so nothing past the limit is buffered."""
 
     def __init__(
         self,
@@ -164,20 +166,25 @@ class BodyLimit:
             await self.render(scope, limit.error())(scope, _nothing, send)
             return
         received = 0
-        exceeded = False
+        at_limit = False  # the bytes up to the limit were handed over; more followed
+        exceeded = False  # the application asked for more after that
         started = False
         replaced = False
 
         async def counted() -> Message:
-            nonlocal received, exceeded
-            if exceeded:
+            nonlocal received, at_limit, exceeded
+            if exceeded or at_limit:
+                exceeded = True
                 raise limit.error()
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit.bytes:
-                    exceeded = True
-                    raise limit.error()
+                body = message.get("body", b"")
+                if received + len(body) > limit.bytes:
+                    at_limit = True
+                    fits = body[: limit.bytes - received]
+                    received = limit.bytes
+                    return {"type": "http.request", "body": fits, "more_body": True}
+                received += len(body)
             return message
 
         async def answer() -> None:
@@ -189,7 +196,9 @@ class BodyLimit:
             nonlocal started
             if replaced:
                 return  # the application's own answer to the overflow: the 413 went instead
-            if exceeded and not started and message["type"] == "http.response.start":
+            # A refusal of the bytes before the limit stands; anything else gets the 413.
+            overflowed = exceeded or (at_limit and message.get("status", 200) < 400)
+            if message["type"] == "http.response.start" and not started and overflowed:
                 await answer()
                 return
             if message["type"] == "http.response.start":
