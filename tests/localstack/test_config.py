@@ -72,7 +72,7 @@ def test_kafka_prepare_writes_its_config_and_runs_kafka_kafka_with_a_bounded_hea
 
     assert launch.argv[0] == str(java)
     assert launch.argv[-2:] == ["kafka.Kafka", str(home.root / "server.properties")]
-    assert "-Xmx512m" in launch.argv
+    assert "-Xmx1g" in launch.argv
     assert f"{cache_dir() / kafka_module.cache_key() / 'libs'}/*" in launch.argv
     assert f"-Dlog4j2.configurationFile={home.root / 'log4j2.yaml'}" in launch.argv
     written = _properties((home.root / "server.properties").read_text())

@@ -19,7 +19,9 @@ from signum.localstack.processes import log_tail
 from signum.localstack.profiles import KAFKA_URL_ENV, Profile
 from signum.localstack.server import Launch, Progress, Server
 
-HEAP = ("-Xms128m", "-Xmx512m")
+# Kafka's own default maximum (kafka-server-start.sh): a stack shared by many test runs holds
+# thousands of topics (a namespace per test), and 512 MB ran out at about 13,600 partitions.
+HEAP = ("-Xms128m", "-Xmx1g")
 
 LOG4J2_YAML = """\
 # Written by signum.localstack at every start; edits are lost.
