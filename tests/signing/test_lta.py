@@ -52,3 +52,62 @@ async def test_a_document_timestamp_makes_a_b_lt_signature_b_lta_for_dss_and_for
     assert (ours.verdict.indication.value, ours.pades_level.value) == ("TOTAL_PASSED", "B-LTA")
     protection = archive.protection(archived)
     assert (protection.archived, protection.timestamps) == (True, 1)
+
+
+def _short_lived_tsa(pki: SigningPki, days: int) -> LocalTimestamper:
+    """A TSA of the test CA whose certificate ends in `days` (its OCSP responder knows it)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    issued = _issue(
+        pki.ca,
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "TSA de pruebas por vencer")]),
+        now,
+        serial=sat_serial("30001000000500000099"),
+        key_usage=("digital_signature", "content_commitment"),
+        eku=[ExtendedKeyUsageOID.TIME_STAMPING],
+        eku_critical=True,
+        not_after=now + timedelta(days=days),
+        ocsp_url=pki.ocsp_url,
+        crl_url=f"{pki.base_url}/crl/ac.crl",
+    )
+    pki.extra_certs[issued.cert.serial_number] = issued.cert
+    authority = TimestampAuthority.from_cryptography(issued.cert, issued.key, [pki.ca.cert, pki.root.cert])
+    return LocalTimestamper(authority, "http://127.0.0.1/tsa-por-vencer")
+
+
+async def test_renewing_before_the_tsa_certificate_expires_adds_a_second_document_timestamp(
+    fiel: Credential,
+    timestamper: Timestamper,
+    trust: TrustPolicy,
+    offline_trust: TrustPolicy,
+    pki: SigningPki,
+    tmp_path: Path,
+) -> None:
+    now = datetime.now(UTC)
+    expiring = _short_lived_tsa(pki, days=60)
+    archived = await archive.archive(await _b_lt(fiel, timestamper, trust), trust, expiring)
+    before = archive.protection(archived)
+    assert before.limit == "certificado" and before.until is not None
+    assert now + timedelta(days=59) < before.until < now + timedelta(days=61)
+    assert before.due(now, timedelta(days=30)) is None
+    assert before.due(now, timedelta(days=90)) == "certificado_por_vencer"
+
+    renewed = await archive.archive(archived, trust, timestamper)
+
+    after = archive.protection(renewed)
+    assert (after.archived, after.timestamps) == (True, 2)
+    assert after.extends(before)
+    # The test TSA's RSA 2048 key weakens before its certificate ends (DSS's policy: 2029-01-01).
+    assert (after.limit, after.until) == ("algoritmo", datetime(2029, 1, 1, tzinfo=UTC))
+    assert after.due(now, timedelta(days=90)) is None
+    signature = _only(dss.validate_pdf(renewed, pki.roots_der, tmp_path))
+    assert (signature.indication, signature.level) == (dss.PASSED, "B-LTA"), signature.explain()
+    # The signature's own timestamp and both document timestamps, each valid.
+    assert sorted(ts.produced_by or "" for ts in signature.timestamps) == [
+        "TSA de pruebas Signum",
+        "TSA de pruebas Signum",
+        "TSA de pruebas por vencer",
+    ], signature.explain()
+    assert all(ts.passed for ts in signature.timestamps), signature.explain()
+    (ours,) = (await verification.verify_pdf(renewed, offline_trust)).signatures
+    assert ours.verdict is not None
+    assert (ours.verdict.indication.value, ours.pades_level.value) == ("TOTAL_PASSED", "B-LTA")
