@@ -27,7 +27,11 @@ def _only(report: dss.Report) -> dss.SignatureVerdict:
 
 async def _b_lt(fiel: Credential, timestamper: Timestamper, trust: TrustPolicy) -> bytes:
     return await pades.sign_pdf(
-        oficio_pdf(fields=TWO_SIGNERS), fiel, SignatureRequest("firma-1"), timestamper=timestamper, long_term=trust
+        oficio_pdf(fields=TWO_SIGNERS),
+        fiel,
+        SignatureRequest("firma-1"),
+        timestamper=timestamper,
+        long_term=trust,
     )
 
 
