@@ -90,7 +90,8 @@ async def test_renewing_before_the_tsa_certificate_expires_adds_a_second_documen
     expiring = _short_lived_tsa(pki, days=60)
     archived = await archive.archive(await _b_lt(fiel, timestamper, trust), trust, expiring)
     before = archive.protection(archived)
-    assert before.limit == "certificado" and before.until is not None
+    assert before.limit == "certificado"
+    assert before.until is not None
     assert now + timedelta(days=59) < before.until < now + timedelta(days=61)
     assert before.due(now, timedelta(days=30)) is None
     assert before.due(now, timedelta(days=90)) == "certificado_por_vencer"

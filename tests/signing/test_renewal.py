@@ -22,7 +22,7 @@ from signum.testing import dss
 from tests.signing.documents import TWO_SIGNERS, oficio_pdf
 from tests.signing.pki import SigningPki
 from tests.signing.test_lta import _short_lived_tsa
-from tests.signing.test_service import MemoryStorage, _settings, roots_file  # noqa: F401 - a fixture
+from tests.signing.test_service import MemoryStorage, _settings
 
 pytestmark = pytest.mark.stack
 
