@@ -1,8 +1,9 @@
 """The archive renewal job in the running services: an oficio finalized on Kafka, signed through
-signing's API with the test PKI's e.firma (B-LT), then, with no one asking, given a document
+signing's API with the test PKI's e.firma (B-LT), and an acuse sealed (PKCS#11), then, with no one
+asking, each given a document
 timestamp by the periodic job: a new object in storage's WORM bucket (the old one stays), the
 oficio's current document, `document.renewed` on Kafka, a report for operators; EU DSS passes it at
-B-LTA and so does Signum's verification. Later passes leave it alone."""
+B-LTA (the oficio and the acuse) and so does Signum's verification. Later passes leave it alone."""
 
 from __future__ import annotations
 
@@ -139,6 +140,13 @@ async def test_the_periodic_job_makes_a_signed_oficio_b_lta_in_the_running_servi
 
     async with httpx.AsyncClient(base_url=services["signing"].url, timeout=60) as http:
 
+        async def finalized_here() -> bool:
+            answer = await http.get(f"/internal/firmas/{oficio_id}/documento", headers=_headers(SYSTEM))
+            assert answer.status_code in (200, 404), answer.text
+            return answer.status_code == 200
+
+        await eventually(finalized_here, within=60)
+
         async def sign() -> dict[str, Any] | None:
             response = await http.post(
                 "/internal/firmas/credencial",
@@ -150,23 +158,41 @@ async def test_the_periodic_job_makes_a_signed_oficio_b_lta_in_the_running_servi
                 },
                 headers=_headers(SIGNER),
             )
-            # Until signing has consumed the finalized oficio and the official's RFC.
-            if response.status_code == 404 or response.json().get("code") == "signer_unknown":
+            # Until signing has consumed the official's RFC too (another topic).
+            if response.json().get("code") == "signer_unknown":
                 return None
             assert response.status_code == 200, response.text
             return dict(response.json())
 
         signed = await eventually(sign, within=60)
         assert (signed["completo"], signed["nivel"]) == (True, "B-LT")
+        entrega_id = f"ent-{uuid.uuid4().hex[:12]}"
+        acuse = await http.post(
+            "/internal/acuses", json=_acuse(oficio_id, entrega_id), headers=_headers(SYSTEM)
+        )
+        assert acuse.status_code == 201, acuse.text
 
         records = await collect(
             kafka,
             f"{namespace}.{Topic.SIGNING.value}",
-            until=lambda rs: any(json.loads(r.value)["type"] == "document.renewed" for r in rs),
-            within=90,
+            until=lambda rs: [json.loads(r.value)["type"] for r in rs].count("document.renewed") >= 2,
+            within=120,
         )
-        renewals = [json.loads(r.value) for r in records if json.loads(r.value)["type"] == "document.renewed"]
-        (renewed,) = renewals
+        renewals = {
+            event["payload"]["documento_id"]: event
+            for event in map(json.loads, (r.value for r in records))
+            if event["type"] == "document.renewed"
+        }
+        assert sorted(renewals) == sorted([oficio_id, f"acuse-{entrega_id}"])
+        renewed = renewals[oficio_id]
+        sealed = (
+            await http.get(f"/internal/verificacion/acuse-{entrega_id}", headers=_headers(SYSTEM))
+        ).json()
+        assert (
+            sealed["documento"]["sha256"] == renewals[f"acuse-{entrega_id}"]["payload"]["documento"]["sha256"]
+        )
+        (seal,) = sealed["reporte"]["firmas"]
+        assert (seal["indicacion"], seal["nivel_pades"]) == ("TOTAL_PASSED", "B-LTA"), seal
         payload = renewed["payload"]
         assert (renewed["oficio_id"], payload["motivo"], payload["nivel"]) == (
             oficio_id,
@@ -188,9 +214,10 @@ async def test_the_periodic_job_makes_a_signed_oficio_b_lta_in_the_running_servi
 
         passes = await reports()
         done = [d for p in passes for d in p["documentos"] if d["resultado"] == "renovado"]
-        assert [(d["documento_id"], d["motivo"], d["sha256"]) for d in done] == [
-            (oficio_id, "sin_sello_de_archivo", payload["documento"]["sha256"])
-        ]
+        assert sorted((d["documento_id"], d["motivo"], d["sha256"]) for d in done) == sorted(
+            (key, "sin_sello_de_archivo", event["payload"]["documento"]["sha256"])
+            for key, event in renewals.items()
+        )
         forbidden = await http.get("/internal/archivo/renovaciones", headers=_headers(SIGNER))
         assert forbidden.status_code == 403
 
@@ -202,15 +229,41 @@ async def test_the_periodic_job_makes_a_signed_oficio_b_lta_in_the_running_servi
         assert again["documento"]["sha256"] == payload["documento"]["sha256"]
 
     records = await collect(kafka, f"{namespace}.{Topic.SIGNING.value}", until=lambda rs: False, within=3)
-    assert [json.loads(r.value)["type"] for r in records].count("document.renewed") == 1
+    assert [json.loads(r.value)["type"] for r in records].count("document.renewed") == 2
 
     # Both versions are in storage's WORM bucket; DSS passes the renewed one at B-LTA.
     renewed_pdf = await objects.read(payload["documento"]["clave"], max_bytes=30 * 1024 * 1024)
     previous_pdf = await objects.read(payload["documento_anterior"]["clave"], max_bytes=30 * 1024 * 1024)
     assert renewed_pdf.startswith(previous_pdf)
-    (signature,) = dss.validate_pdf(renewed_pdf, pki.roots_der, tmp_path / "dss").signatures
-    assert (signature.indication, signature.level) == (dss.PASSED, "B-LTA"), signature.explain()
-    assert all(ts.passed for ts in signature.timestamps), signature.explain()
+    acuse_pdf = await objects.read(
+        renewals[f"acuse-{entrega_id}"]["payload"]["documento"]["clave"], max_bytes=30 * 1024 * 1024
+    )
+    files = [tmp_path / "oficio.pdf", tmp_path / "acuse.pdf"]
+    files[0].write_bytes(renewed_pdf)
+    files[1].write_bytes(acuse_pdf)
+    root = tmp_path / "raiz-pruebas.der"
+    root.write_bytes(pki.roots_der[0])
+    reports = dss.validate(files, [root, tmp_path / "seal" / "ca.pem"])
+    for path in files:
+        (signature,) = reports[path].signatures
+        assert (signature.indication, signature.level) == (dss.PASSED, "B-LTA"), (path, signature.explain())
+        assert all(ts.passed for ts in signature.timestamps), (path, signature.explain())
+
+
+def _acuse(oficio_id: str, entrega_id: str) -> dict[str, Any]:
+    return {
+        "oficio_id": oficio_id,
+        "entrega_id": entrega_id,
+        "folio": "SIGA/DGTI/0300/2026",
+        "asunto": "Conservación a largo plazo",
+        "recibido_por": {"funcionario_id": "2001", "nombre": "María Núñez Garza", "cargo": "Directora"},
+        "unidad": {
+            "unidad_id": "U-EGR",
+            "nombre": "Dirección de Egresos",
+            "dependencia": "Tesorería Municipal",
+        },
+        "recibido_en": "2026-11-23T15:04:05-06:00",
+    }
 
 
 async def _more_passes(reports: Any, count: int) -> list[dict[str, Any]] | None:
