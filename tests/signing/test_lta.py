@@ -116,3 +116,45 @@ async def test_renewing_before_the_tsa_certificate_expires_adds_a_second_documen
     (ours,) = (await verification.verify_pdf(renewed, offline_trust)).signatures
     assert ours.verdict is not None
     assert (ours.verdict.indication.value, ours.pades_level.value) == ("TOTAL_PASSED", "B-LTA")
+
+
+async def test_a_document_timestamp_from_an_untrusted_tsa_is_judged_alike_by_dss_and_signum(
+    fiel: Credential,
+    timestamper: Timestamper,
+    trust: TrustPolicy,
+    offline_trust: TrustPolicy,
+    pki: SigningPki,
+    tmp_path: Path,
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    stranger = _issue(
+        pki.rogue_root,
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "TSA no reconocida")]),
+        now,
+        serial=sat_serial("30001000000500000098"),
+        key_usage=("digital_signature", "content_commitment"),
+        eku=[ExtendedKeyUsageOID.TIME_STAMPING],
+        eku_critical=True,
+    )
+    rogue = LocalTimestamper(
+        TimestampAuthority.from_cryptography(stranger.cert, stranger.key, [pki.rogue_root.cert]),
+        "http://127.0.0.1/tsa-no-reconocida",
+    )
+    # Whoever added it trusted that TSA; the verifiers trust only the test PKI's root.
+    lenient = TrustPolicy.from_bytes([*pki.roots_der, pki.rogue_root.cer], pki.intermediates_der)
+    stamped = await archive.archive(await _b_lt(fiel, timestamper, trust), lenient, rogue)
+
+    theirs = _only(dss.validate_pdf(stamped, pki.roots_der, tmp_path))
+    (ours,) = (await verification.verify_pdf(stamped, offline_trust)).signatures
+    assert ours.verdict is not None
+    assert (ours.verdict.indication.value, ours.pades_level.value) == (theirs.indication, theirs.level), (
+        theirs.explain()
+    )
+    # DSS names the format (a document timestamp covers the signature) and judges that timestamp
+    # apart: the signature still passes on its own timestamp and validation data.
+    assert (ours.verdict.indication.value, ours.pades_level.value) == ("TOTAL_PASSED", "B-LTA")
+    archive_stamp = next(ts for ts in theirs.timestamps if ts.produced_by == "TSA no reconocida")
+    assert (archive_stamp.indication, archive_stamp.subindication) == (
+        "INDETERMINATE",
+        "NO_CERTIFICATE_CHAIN_FOUND",
+    )
