@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import typer
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from typer.testing import CliRunner
 
+from signum.cli.signing import register
 from signum.signing import archive, pades, verification
 from signum.signing.credentials import Credential, TrustPolicy
 from signum.signing.engine import LocalTimestamper
@@ -56,6 +60,17 @@ async def test_a_document_timestamp_makes_a_b_lt_signature_b_lta_for_dss_and_for
     assert (ours.verdict.indication.value, ours.pades_level.value) == ("TOTAL_PASSED", "B-LTA")
     protection = archive.protection(archived)
     assert (protection.archived, protection.timestamps) == (True, 1)
+
+    # `signumctl verify` says the same.
+    cli = typer.Typer()
+    register(cli)
+    (tmp_path / "archivado.pdf").write_bytes(archived)
+    (tmp_path / "raiz.der").write_bytes(pki.roots_der[0])
+    args = ["verify", "--trust-root", str(tmp_path / "raiz.der"), str(tmp_path / "archivado.pdf")]
+    printed = await asyncio.to_thread(CliRunner().invoke, cli, args)  # the CLI runs its own loop
+    assert printed.exit_code == 0, printed.output
+    assert "Nivel PAdES: B-LTA" in printed.output
+    assert "Dictamen (ETSI EN 319 102-1): TOTAL_PASSED" in printed.output
 
 
 def _short_lived_tsa(pki: SigningPki, days: int) -> LocalTimestamper:
