@@ -3,7 +3,8 @@ signing's API with the test PKI's e.firma (B-LT), and an acuse sealed (PKCS#11),
 asking, each given a document
 timestamp by the periodic job: a new object in storage's WORM bucket (the old one stays), the
 oficio's current document, `document.renewed` on Kafka, a report for operators; EU DSS passes it at
-B-LTA (the oficio and the acuse) and so does Signum's verification. Later passes leave it alone."""
+B-LTA (the oficio and the acuse) and so does Signum's verification (signing's API, the
+gateway's public API and page). Later passes leave it alone."""
 
 from __future__ import annotations
 
@@ -73,7 +74,10 @@ def services(
         # The job every second, with the default horizon (180 days).
         "SIGNUM_SIGNING_LTA_INTERVAL_SECONDS": "1",
     }
-    procs = {"storage": storage, "signing": signing}
+    # The public verification (API and page) goes through the gateway.
+    gateway = ServiceProcess("gateway", env, tmp_path / "logs")
+    gateway.env |= {"SIGNUM_GATEWAY_SIGNING_URL": signing.url, "SIGNUM_GATEWAY_STORAGE_URL": storage.url}
+    procs = {"storage": storage, "signing": signing, "gateway": gateway}
     try:
         for proc in procs.values():
             proc.start()
@@ -205,6 +209,17 @@ async def test_the_periodic_job_makes_a_signed_oficio_b_lta_in_the_running_servi
         assert qr["documento"]["sha256"] == payload["documento"]["sha256"]
         (firma,) = qr["reporte"]["firmas"]
         assert (firma["indicacion"], firma["nivel_pades"]) == ("TOTAL_PASSED", "B-LTA"), firma
+
+        # The public verification, JSON and page, says so too.
+        async with httpx.AsyncClient(base_url=services["gateway"].url, timeout=60) as public:
+            answer = await public.get(f"/api/v1/verificar/{oficio_id}")
+            assert answer.status_code == 200, answer.text
+            (firma,) = answer.json()["reporte"]["firmas"]
+            assert (firma["indicacion"], firma["nivel_pades"]) == ("TOTAL_PASSED", "B-LTA"), firma
+            page = await public.get(f"/verificar/{oficio_id}")
+            assert page.status_code == 200
+            assert "Nivel técnico: PAdES B-LTA" in page.text
+            assert "conservación a largo plazo" in page.text
 
         # The operator's report names the renewal; an official may not read it.
         async def reports() -> list[dict[str, Any]]:
