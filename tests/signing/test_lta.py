@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from signum.cli.signing import register
 from signum.signing import archive, pades, verification
 from signum.signing.credentials import Credential, TrustPolicy
+from signum.signing.domain import TimestampProtection, algorithm_weakens
 from signum.signing.engine import LocalTimestamper
 from signum.signing.pades import SignatureRequest, Timestamper
 from signum.signing.tsa import TimestampAuthority
@@ -173,3 +174,39 @@ async def test_a_document_timestamp_from_an_untrusted_tsa_is_judged_alike_by_dss
         "INDETERMINATE",
         "NO_CERTIFICATE_CHAIN_FOUND",
     )
+
+
+def test_algorithms_weaken_on_eu_dss_dates() -> None:
+    day = lambda y, m, d: datetime(y, m, d, tzinfo=UTC)  # noqa: E731
+    assert algorithm_weakens("sha256", "rsa", 2048) == day(2029, 1, 1)
+    assert algorithm_weakens("sha256", "rsa", 4096) == day(2029, 1, 1)
+    assert algorithm_weakens("sha1", "rsa", 4096) == day(2012, 8, 1)  # the digest ends first
+    assert algorithm_weakens("sha256", "rsa", 1024) == day(2019, 10, 1)
+    assert algorithm_weakens("sha256", "rsa", 512) == day(2010, 8, 1)  # below every size: the first
+    assert algorithm_weakens("sha384", "ec", 384) is None
+    assert algorithm_weakens("sha256", "rsassa_pss", 3072) is None
+
+
+def test_a_renewal_is_due_without_an_archive_timestamp_or_within_the_horizon_and_must_last_longer() -> None:
+    now = datetime(2026, 12, 4, tzinfo=UTC)
+    horizon = timedelta(days=180)
+    unarchived = TimestampProtection(
+        archived=False, timestamps=0, until=now + timedelta(days=900), limit="certificado"
+    )
+    soon = TimestampProtection(
+        archived=True, timestamps=1, until=now + timedelta(days=100), limit="certificado"
+    )
+    weak = TimestampProtection(
+        archived=True, timestamps=1, until=now + timedelta(days=100), limit="algoritmo"
+    )
+    later = TimestampProtection(
+        archived=True, timestamps=2, until=now + timedelta(days=900), limit="algoritmo"
+    )
+    assert unarchived.due(now, horizon) == "sin_sello_de_archivo"
+    assert soon.due(now, horizon) == "certificado_por_vencer"
+    assert weak.due(now, horizon) == "algoritmo_por_debilitarse"
+    assert soon.due(now, timedelta(days=30)) is None
+    assert later.due(now, horizon) is None
+    assert later.extends(soon)
+    assert not soon.extends(weak)  # the same end: nothing gained
+    assert soon.extends(unarchived)  # the first archive timestamp always counts
