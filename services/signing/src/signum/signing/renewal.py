@@ -12,7 +12,7 @@ retention), becomes the document's current one and emits `document.renewed`, in 
 renewal that would not reach past the last timestamp's end (the TSA still signs with the same
 certificate or algorithms) is not stored: it is reported as `sin_extension` and looked at again after
 `SIGNUM_SIGNING_LTA_RETRY_SECONDS`, as a failure is. What the job did goes, per pass, into
-`renovaciones_archivo` (`GET /internal/archivo/renovaciones`) and the log.
+`renovaciones_archivo` for `REPORT_DAYS` (`GET /internal/archivo/renovaciones`) and the log.
 
 Documents are leased one at a time, so replicas may run the job at once; a pass over a document that
 is not due changes nothing but the note of when it becomes due: running the job twice is running it
@@ -40,6 +40,7 @@ from signum.signing.repository import ArchiveKind, SigningRepository
 log = get_logger(__name__)
 
 SYSTEM = Caller(kind="system", id="signing")
+REPORT_DAYS = 90  # how long each pass's report is kept
 KINDS: tuple[ArchiveKind, ...] = ("oficio", "acuse")
 
 
@@ -263,6 +264,7 @@ def run_document(run: RenewalRun) -> dict[str, Any]:
         "_id": run.id,
         "inicio": run.started_at,
         "fin": run.finished_at,
+        "expira": run.started_at + timedelta(days=REPORT_DAYS),
         "horizonte_dias": run.horizon_days,
         "renovados": run.count("renovado"),
         "fuera_de_horizonte": run.count("fuera_de_horizonte"),

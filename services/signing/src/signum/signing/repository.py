@@ -79,6 +79,8 @@ class SigningRepository:
         for collection in (self.pending, self.acuses):
             await collection.create_index([("archivo.protegido_hasta", 1)], name="archivo_vence")
         await self.renewal_runs.create_index([("inicio", -1)], name="recientes")
+        # A pass's report is kept `renewal.REPORT_DAYS` (MongoDB drops it within a minute after).
+        await self.renewal_runs.create_index([("expira", 1)], expireAfterSeconds=0, name="expira")
 
     async def awaiting(self, funcionario_id: str, limit: int = 200) -> list[dict[str, Any]]:
         """The oficios whose next signature is `funcionario_id`'s, oldest finalized first."""
