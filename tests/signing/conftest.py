@@ -61,6 +61,15 @@ def pki_server(pki_and_server: tuple[SigningPki, PkiServer]) -> PkiServer:
 
 
 @pytest.fixture(scope="session")
+def roots_file(pki: SigningPki, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test root (and, beside it, the intermediate) as files, as signing's settings name them."""
+    path = tmp_path_factory.mktemp("trust") / "roots.der"
+    path.write_bytes(pki.roots_der[0])
+    (path.parent / "intermediates.der").write_bytes(pki.intermediates_der[0])
+    return path
+
+
+@pytest.fixture(scope="session")
 def trust(pki: SigningPki) -> TrustPolicy:
     return TrustPolicy.from_bytes(pki.roots_der, pki.intermediates_der, fetch_revocation=True)
 

@@ -51,14 +51,6 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-@pytest.fixture(scope="session")
-def roots_file(pki: SigningPki, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("trust") / "roots.der"
-    path.write_bytes(pki.roots_der[0])
-    (path.parent / "intermediates.der").write_bytes(pki.intermediates_der[0])
-    return path
-
-
 def _settings(pki: SigningPki, roots_file: Path, tmp: Path, **extra: Any) -> Settings:
     return Settings(
         trust_roots=[roots_file],

@@ -145,13 +145,62 @@ class AcuseSealed(Event):
     payload: AcuseSealedPayload
 
 
-SIGNING_EVENTS: tuple[type[Event], ...] = (SignatureAdded, OficioSigned, SignatureRefused, AcuseSealed)
+class DocumentRenewedPayload(EventModel):
+    """A stored signed document with a new document timestamp over it (PAdES B-LTA)."""
+
+    documento_id: str = Field(
+        min_length=1, max_length=160, description="Verification id: the oficio's id or `acuse-<entrega_id>`."
+    )
+    tipo: Literal["oficio", "acuse"] = Field(description="Which signed document of the oficio it is.")
+    motivo: Literal["sin_sello_de_archivo", "certificado_por_vencer", "algoritmo_por_debilitarse"] = Field(
+        description="Its first document timestamp, or the last one's TSA certificate or algorithms "
+        "ending within the configured horizon."
+    )
+    documento_anterior: StoredObject = Field(description="The version it replaces (kept in storage).")
+    documento: StoredObject = Field(description="The renewed PDF (bucket documents): now the current one.")
+    nivel: Literal["B-LTA"] = Field(default="B-LTA", description="PAdES baseline level.")
+    sellos_de_archivo: int = Field(ge=1, description="Document timestamps the PDF now carries.")
+    sellado_en: AwareDatetime
+    protegido_hasta: AwareDatetime | None = Field(
+        default=None,
+        description="When the new timestamp's certificate expires or its algorithms weaken, "
+        "whichever is first (None: neither is dated).",
+    )
+
+
+class DocumentRenewed(Event):
+    """A stored signed document (an oficio's signed PDF or a sealed acuse) was re-timestamped for
+    long-term validity: the validation data of its last timestamp and a new document timestamp were
+    added, as a new object in the documents bucket; the old one stays.
+
+    Produced by signing's archive renewal job (`signum.signing.renewal`). Consumed by storage (audit
+    log) and metrics (no milestone: it changes none).
+    """
+
+    topic: ClassVar[Topic] = Topic.SIGNING
+
+    type: Literal["document.renewed"] = "document.renewed"
+    version: Literal[1] = 1
+    producer: str = "signing"
+    oficio_id: str = Field(min_length=1, max_length=64)
+    payload: DocumentRenewedPayload
+
+
+SIGNING_EVENTS: tuple[type[Event], ...] = (
+    SignatureAdded,
+    OficioSigned,
+    SignatureRefused,
+    AcuseSealed,
+    DocumentRenewed,
+)
 
 __all__ = [
     "SIGNING_EVENTS",
     "AcuseReceiver",
     "AcuseSealed",
     "AcuseSealedPayload",
+    "DocumentRenewed",
+    "DocumentRenewedPayload",
     "OficioSigned",
     "OficioSignedPayload",
     "SignatureAdded",

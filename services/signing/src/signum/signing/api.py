@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
@@ -49,6 +49,7 @@ from signum.signing.domain import (
 )
 from signum.signing.errors import pdf_limit
 from signum.signing.pades import SignatureRequest
+from signum.signing.renewal import ArchiveRenewal, run_document
 from signum.signing.service import SigningService
 from signum.signing.tsa import QUERY_CONTENT_TYPE, REPLY_CONTENT_TYPE, TimestampAuthority
 
@@ -512,6 +513,29 @@ def router(service: SigningService, guard: InternalGuard, caps: Mapping[str, Lim
         return completed_json(result)
 
     return api
+
+
+def renewal_router(renewal: ArchiveRenewal, guard: InternalGuard) -> APIRouter:
+    """The archive renewal job's reports, and a pass on demand (operators: `plataforma.estado`)."""
+    api = APIRouter(prefix="/internal/archivo", dependencies=[Depends(guard)], tags=["archivo"])
+
+    @api.get("/renovaciones", summary="Reportes de las últimas pasadas de renovación de sellos (B-LTA)")
+    async def reports(request: Request, limite: int = Query(default=10, ge=1, le=100)) -> dict[str, Any]:
+        runs = await renewal.reports(caller_from_request(request), limite)
+        return {"pasadas": [renewal_run_json(run) for run in runs]}
+
+    @api.post("/renovaciones", summary="Renovar ahora los sellos de archivo que lo necesiten")
+    async def run_now(request: Request) -> dict[str, Any]:
+        run = await renewal.run_now(caller_from_request(request))
+        return renewal_run_json(run_document(run))
+
+    return api
+
+
+def renewal_run_json(run: Mapping[str, Any]) -> dict[str, Any]:
+    """A pass of the renewal job as `renovaciones_archivo` keeps it, with its id as `id`."""
+    body = {k: v for k, v in run.items() if k != "_id"}
+    return {"id": run["_id"], **body}
 
 
 def tsa_router(authority: TimestampAuthority) -> APIRouter:

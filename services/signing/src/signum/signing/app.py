@@ -25,6 +25,7 @@ from signum.signing.handlers import handlers
 from signum.signing.pades import Timestamper
 from signum.signing.pki import LocalCa
 from signum.signing.pki_api import pki_router
+from signum.signing.renewal import ArchiveRenewal
 from signum.signing.repository import SigningRepository
 from signum.signing.seals import CA_NAME as SEAL_CA
 from signum.signing.seals import DEVELOPMENT_PIN, DEVELOPMENT_TOKEN, DevelopmentSeals, SealConfig, SealKeyring
@@ -44,6 +45,7 @@ class Components:
     authority: TimestampAuthority | None
     seals: SealKeyring | None = None
     directory: DirectoryReadModel | None = None
+    renewal: ArchiveRenewal | None = None
     local_cas: dict[str, LocalCa] = field(default_factory=dict)  # development CAs (signum.signing.pki)
 
 
@@ -123,7 +125,22 @@ def components(settings: Settings) -> Components:
     # The directory's read model tells whose RFC each signer has (their e.firma must match it).
     runtime.on_startup(directory.ensure_indexes)
     runtime.consume(EVENTS.topics, EVENTS.handlers(handlers(repository) | directory.handlers()))
-    return Components(runtime, engine, service, repository, authority, seals, directory, local_cas)
+    renewal = ArchiveRenewal(
+        engine,
+        repository,
+        documents,
+        horizon=timedelta(days=settings.lta_horizon_days),
+        retry=timedelta(seconds=settings.lta_retry_seconds),
+        batch=settings.lta_batch,
+        notify=relay.notify,
+    )
+    if settings.lta_enabled and timestamper is not None:
+
+        async def renew_archive() -> None:
+            await renewal.run()
+
+        runtime.every(settings.lta_interval_seconds, renew_archive)
+    return Components(runtime, engine, service, repository, authority, seals, directory, renewal, local_cas)
 
 
 def seal_settings(settings: Settings) -> SealConfig | None:
@@ -152,6 +169,8 @@ def build(settings: Settings | None = None, parts: Components | None = None) -> 
         max_pdf_bytes=settings.max_pdf_bytes, max_credential_file_bytes=settings.max_credential_file_bytes
     )
     routers: list[APIRouter] = [api.router(parts.service, guard, caps)]
+    if parts.renewal is not None:
+        routers.append(api.renewal_router(parts.renewal, guard))
     if parts.authority is not None and settings.development:
         routers.append(api.tsa_router(parts.authority))
     if parts.local_cas and settings.development:

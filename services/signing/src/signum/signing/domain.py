@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from signum.contracts.signing import SignerCertificate
@@ -239,7 +239,7 @@ class VerificationReport:
 
 # --- what signing's use cases answer (api.py presents them as JSON) ---------------------------------
 
-Level = Literal["B-B", "B-T", "B-LT"]
+Level = Literal["B-B", "B-T", "B-LT", "B-LTA"]
 
 
 @dataclass(frozen=True)
@@ -362,3 +362,118 @@ class SealedAcuse:
     clave: str
     sha256: str
     url: str
+
+
+# --- long-term archive (PAdES B-LTA) and its renewal -------------------------------------------------
+
+# When an algorithm stops protecting a signature, as EU DSS 6.3's default policy dates it
+# (`AlgoExpirationDate`, after ETSI TS 119 312 v1.5.1): a timestamp made with it proves nothing after
+# that day. Digests without a date are not expected to weaken.
+DIGEST_WEAKENS: dict[str, date] = {
+    "md5": date(2004, 8, 1),
+    "sha1": date(2012, 8, 1),
+    "sha224": date(2029, 1, 1),
+    "ripemd160": date(2014, 8, 1),
+    "whirlpool": date(2020, 12, 1),
+}
+# Key algorithm -> (smallest key size in bits, the day keys from that size weaken; None: not dated).
+# A key takes the entry of the largest size not above its own; smaller than every entry: the first.
+KEY_WEAKENS: dict[str, tuple[tuple[int, date | None], ...]] = {
+    "rsa": (
+        (786, date(2010, 8, 1)),
+        (1024, date(2019, 10, 1)),
+        (1536, date(2019, 10, 1)),
+        (1900, date(2029, 1, 1)),
+        (3000, date(2029, 1, 1)),
+    ),
+    "rsassa_pss": (
+        (786, date(2010, 8, 1)),
+        (1024, date(2019, 10, 1)),
+        (1536, date(2019, 10, 1)),
+        (1900, date(2029, 1, 1)),
+        (3000, None),
+    ),
+    "ec": ((160, date(2012, 8, 1)), (163, date(2012, 8, 1)), (224, date(2021, 10, 1)), (256, None)),
+    "dsa": ((1024, date(2015, 12, 1)), (1900, date(2029, 1, 1)), (3000, None)),
+}
+
+
+def _day(value: date) -> datetime:
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+def algorithm_weakens(digest: str, key_algorithm: str, key_bits: int) -> datetime | None:
+    """The first day a timestamp signed with these algorithms stops counting (None: not dated)."""
+    days = [DIGEST_WEAKENS.get(digest.lower())]
+    sizes = KEY_WEAKENS.get(key_algorithm.lower())
+    if sizes is not None:
+        fitting = [when for bits, when in sizes if bits <= key_bits] or [sizes[0][1]]
+        days.append(fitting[-1])
+    known = [_day(d) for d in days if d is not None]
+    return min(known) if known else None
+
+
+ProtectionLimit = Literal["certificado", "algoritmo"]
+RenewalReason = Literal["sin_sello_de_archivo", "certificado_por_vencer", "algoritmo_por_debilitarse"]
+
+
+@dataclass(frozen=True)
+class TimestampProtection:
+    """How long the last timestamp over a signed PDF keeps proving it: the document timestamp
+    (B-LTA), or, before the first, the signatures' own timestamps (the one that ends first)."""
+
+    archived: bool  # the PDF carries a document timestamp
+    timestamps: int  # document timestamps in the PDF
+    until: datetime | None  # None: no timestamp at all
+    limit: ProtectionLimit | None  # what ends it: the TSA's certificate or its algorithms
+    tsa: str | None = None  # the TSA certificate's subject, as people read it
+    certificate_expires: datetime | None = None
+    algorithm: str | None = None  # e.g. "sha256 con rsa de 2048 bits"
+
+    def due(self, now: datetime, horizon: timedelta) -> RenewalReason | None:
+        """Why the archive needs a new document timestamp now, or None while it does not."""
+        if not self.archived:
+            return "sin_sello_de_archivo"
+        if self.until is not None and self.until <= now + horizon:
+            return "algoritmo_por_debilitarse" if self.limit == "algoritmo" else "certificado_por_vencer"
+        return None
+
+    def extends(self, before: TimestampProtection) -> bool:
+        """A renewal that does not reach past the last timestamp's end protects nothing more."""
+        if not before.archived:
+            return self.archived
+        if before.until is None:
+            return self.until is not None
+        return self.until is None or self.until > before.until
+
+
+RenewalOutcome = Literal["renovado", "fuera_de_horizonte", "sin_extension", "fallido"]
+
+
+@dataclass(frozen=True)
+class RenewalItem:
+    """What the renewal job did with one stored signed document, and why."""
+
+    document_id: str  # the verification id: the oficio's id or `acuse-<entrega_id>`
+    kind: Literal["oficio", "acuse"]
+    outcome: RenewalOutcome
+    reason: RenewalReason | None = None
+    protected_until: datetime | None = None  # after the job (the renewed PDF's, when renewed)
+    previous_sha256: str | None = None
+    sha256: str | None = None  # the renewed PDF's
+    code: str | None = None  # a failure's stable code
+    message: str | None = None  # a failure's Spanish message
+
+
+@dataclass
+class RenewalRun:
+    """One pass of the renewal job: the report operators read (`GET /internal/archivo/renovaciones`)."""
+
+    id: str
+    started_at: datetime
+    horizon_days: int
+    finished_at: datetime | None = None
+    items: list[RenewalItem] = field(default_factory=list)
+
+    def count(self, outcome: RenewalOutcome) -> int:
+        return sum(1 for item in self.items if item.outcome == outcome)

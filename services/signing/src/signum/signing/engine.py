@@ -17,10 +17,11 @@ from typing import Any
 
 from asn1crypto import algos, tsp
 from asn1crypto import x509 as asn1_x509
+from pyhanko.sign.timestamps import TimeStamper
 
 from signum.platform.metrics import ServiceMetrics, timed
 from signum.platform.workers import Workers
-from signum.signing import errors, pades, verification
+from signum.signing import archive, errors, pades, verification
 from signum.signing.credentials import (
     Credential,
     TrustPolicy,
@@ -28,7 +29,7 @@ from signum.signing.credentials import (
     load_credential,
     read_certificate,
 )
-from signum.signing.domain import CertificateInfo, Level, VerificationReport
+from signum.signing.domain import CertificateInfo, Level, TimestampProtection, VerificationReport
 from signum.signing.pades import PreparedSignature, SignatureRequest, SigningKey, Timestamper
 from signum.signing.tsa import TimestampAuthority
 
@@ -39,6 +40,9 @@ class LocalTimestamper(Timestamper):
     def __init__(self, authority: TimestampAuthority, url: str) -> None:
         super().__init__(url)
         self.authority = authority
+
+    def client(self) -> TimeStamper:
+        return self.authority.stamper
 
     async def token(self, signature: bytes) -> bytes:
         request = tsp.TimeStampReq(
@@ -72,6 +76,10 @@ def slot_request(slot: Mapping[str, Any]) -> SignatureRequest:
 
 def _verify_blocking(pdf: bytes, trust: TrustPolicy) -> VerificationReport:
     return asyncio.run(verification.verify_pdf(pdf, trust))
+
+
+def _archive_blocking(pdf: bytes, trust: TrustPolicy, timestamper: Timestamper) -> bytes:
+    return asyncio.run(archive.archive(pdf, trust, timestamper))
 
 
 @dataclass
@@ -110,6 +118,20 @@ class SigningEngine:
     async def verify(self, pdf: bytes) -> VerificationReport:
         self.check_size(pdf)
         return await self.workers.run(_verify_blocking, pdf, self.trust)
+
+    async def protection(self, pdf: bytes) -> TimestampProtection:
+        """How long the last timestamp over a signed PDF keeps proving it (`archive.protection`)."""
+        self.check_size(pdf)
+        return await self.workers.run(archive.protection, pdf)
+
+    async def archive(self, pdf: bytes) -> bytes:
+        """B-LTA: the last timestamp's validation data and a new document timestamp over `pdf`."""
+        self.check_size(pdf)
+        if self.timestamper is None:
+            raise errors.TimestampUnavailableError(
+                "Este despliegue no tiene autoridad de sellado de tiempo: no se puede sellar el archivo."
+            )
+        return await self.workers.run(_archive_blocking, pdf, self.trust, self.timestamper)
 
     async def unlock(self, cer: bytes, key: bytes, password: str) -> Credential:
         return await load_credential(cer, key, password, trust=self.trust)

@@ -112,6 +112,13 @@ class TimestampUnavailableError(SignumError):
     message = "No se pudo obtener el sello de tiempo para la firma. Intente de nuevo en unos minutos."
 
 
+class ArchiveTimestampError(SignumError):
+    code = "archive_timestamp_failed"
+    status_code = 502
+    retryable = True
+    message = "No se pudo agregar el sello de tiempo de archivo al documento."
+
+
 class SealUnavailableError(SignumError):
     code = "seal_unavailable"
     status_code = 503

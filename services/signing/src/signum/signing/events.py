@@ -5,7 +5,13 @@ from __future__ import annotations
 from signum.contracts import EventMap
 from signum.contracts.directory import DIRECTORY_EVENTS
 from signum.contracts.drafting import OficioCancelled, OficioFinalized
-from signum.contracts.signing import AcuseSealed, OficioSigned, SignatureAdded, SignatureRefused
+from signum.contracts.signing import (
+    AcuseSealed,
+    DocumentRenewed,
+    OficioSigned,
+    SignatureAdded,
+    SignatureRefused,
+)
 
 EVENTS = EventMap(
     "signing",
@@ -14,5 +20,5 @@ EVENTS = EventMap(
         OficioCancelled,  # drop the pending signatures
         *DIRECTORY_EVENTS,  # its directory read model: each signer's RFC
     ),
-    produces=(SignatureAdded, OficioSigned, SignatureRefused, AcuseSealed),
+    produces=(SignatureAdded, OficioSigned, SignatureRefused, AcuseSealed, DocumentRenewed),
 )

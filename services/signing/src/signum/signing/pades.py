@@ -34,7 +34,7 @@ from pyhanko.sign import fields
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, Signer
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
-from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper, TimestampRequestError
 from pyhanko.sign.validation import DocumentSecurityStore
 from pyhanko_certvalidator import CertificateValidator
 from pyhanko_certvalidator import errors as cv_errors
@@ -102,6 +102,10 @@ class Timestamper:
         # TSA certificate (DER sha256) -> (when, its validation path and revocation data)
         self.validation_cache: dict[bytes, tuple[float, _ValidationData]] = {}
         self.validation_ttl = validation_ttl
+
+    def client(self) -> TimeStamper:
+        """pyHanko's client for this TSA (document timestamps: `signum.signing.archive`)."""
+        return self._client
 
     async def token(self, signature: bytes) -> bytes:
         """A timestamp token (DER ContentInfo) over the signature value, as PAdES B-T wants."""

@@ -1,12 +1,14 @@
 """The only module of signing that talks to MongoDB: the signing state of finalized oficios
 (`firmas_pendientes`, whose documents carry the outbox) and browser-path prepared signatures
-(`preparaciones`; they hold no secret, only the laid-out PDF and the bytes to sign)."""
+(`preparaciones`; they hold no secret, only the laid-out PDF and the bytes to sign), the sealed
+acuses (`acuses`) and the archive renewal job's state on both (`archivo`) and its reports
+(`renovaciones_archivo`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
 from pymongo.errors import DuplicateKeyError
@@ -53,6 +55,14 @@ def _pending_fields(event: OficioFinalized) -> dict[str, Any]:
     }
 
 
+ArchiveKind = Literal["oficio", "acuse"]
+# Where each kind of stored signed document keeps its current PDF, and which of them are final.
+_ARCHIVED: dict[str, tuple[str, dict[str, Any]]] = {
+    "oficio": ("documento_actual", {"estado": "firmado"}),
+    "acuse": ("documento", {}),
+}
+
+
 class SigningRepository:
     def __init__(self, db: AsyncIOMotorDatabase[Any]) -> None:
         self.pending: AsyncIOMotorCollection[Any] = db["firmas_pendientes"]
@@ -60,10 +70,17 @@ class SigningRepository:
         self.acuses: AsyncIOMotorCollection[Any] = db["acuses"]
         # Short verification code -> the verification ids it names (one, unless two ids share it).
         self.codes: AsyncIOMotorCollection[Any] = db["codigos_verificacion"]
+        self.renewal_runs: AsyncIOMotorCollection[Any] = db["renovaciones_archivo"]
 
     async def ensure_indexes(self) -> None:
         # Look-ups are by `_id`, except each official's "Por firmar" list.
         await self.pending.create_index([("siguiente_funcionario_id", 1)], name="por_firmar")
+        # The renewal job's look-ups: documents whose last timestamp ends soonest.
+        for collection in (self.pending, self.acuses):
+            await collection.create_index([("archivo.protegido_hasta", 1)], name="archivo_vence")
+        await self.renewal_runs.create_index([("inicio", -1)], name="recientes")
+        # A pass's report is kept `renewal.REPORT_DAYS` (MongoDB drops it within a minute after).
+        await self.renewal_runs.create_index([("expira", 1)], expireAfterSeconds=0, name="expira")
 
     async def awaiting(self, funcionario_id: str, limit: int = 200) -> list[dict[str, Any]]:
         """The oficios whose next signature is `funcionario_id`'s, oldest finalized first."""
@@ -186,3 +203,86 @@ class SigningRepository:
         except DuplicateKeyError:
             return False
         return True
+
+    # --- the archive renewal job (signum.signing.renewal) ---------------------------------------
+
+    def _archived(self, kind: ArchiveKind) -> tuple[AsyncIOMotorCollection[Any], str, dict[str, Any]]:
+        field, final = _ARCHIVED[kind]
+        return (self.pending if kind == "oficio" else self.acuses), field, final
+
+    async def due_for_archive(
+        self, kind: ArchiveKind, *, now: datetime, ends_before: datetime, limit: int
+    ) -> list[dict[str, Any]]:
+        """Stored signed documents the renewal job must look at: never looked at yet, or whose last
+        timestamp ends before `ends_before` (and not waiting to be retried, nor leased)."""
+        collection, field, final = self._archived(kind)
+        query = {
+            **final,
+            field: {"$exists": True},
+            "$and": [
+                {"$or": [{"archivo": None}, {"archivo.protegido_hasta": {"$lte": ends_before}}]},
+                {"$or": [{"archivo.reintentar_en": None}, {"archivo.reintentar_en": {"$lte": now}}]},
+                {"$or": [{"archivo_renovando_hasta": None}, {"archivo_renovando_hasta": {"$lte": now}}]},
+            ],
+        }
+        cursor = collection.find(query, {"_applied": 0, "_outbox": 0}).limit(limit)
+        return list(await cursor.to_list(length=limit))
+
+    async def lease_for_archive(
+        self, kind: ArchiveKind, document_id: str, sha256: str, *, now: datetime, until: datetime
+    ) -> bool:
+        """Take the document for one renewal (so another replica's job leaves it), if its current
+        PDF is still `sha256` and nobody holds it."""
+        collection, field, _ = self._archived(kind)
+        taken = await collection.find_one_and_update(
+            {
+                "_id": document_id,
+                f"{field}.sha256": sha256,
+                "$or": [{"archivo_renovando_hasta": None}, {"archivo_renovando_hasta": {"$lte": now}}],
+            },
+            {"$set": {"archivo_renovando_hasta": until}},
+            projection={"_id": 1},
+        )
+        return taken is not None
+
+    async def note_archive(self, kind: ArchiveKind, document_id: str, archivo: dict[str, Any]) -> None:
+        """What the job found (how long the last timestamp protects, when to look again); releases
+        the lease."""
+        collection, _, _ = self._archived(kind)
+        await collection.update_one(
+            {"_id": document_id},
+            {"$set": {"archivo": archivo}, "$unset": {"archivo_renovando_hasta": ""}},
+        )
+
+    async def record_renewal(
+        self,
+        kind: ArchiveKind,
+        document_id: str,
+        *,
+        previous_sha256: str,
+        documento: dict[str, Any],
+        archivo: dict[str, Any],
+        renovacion: dict[str, Any],
+        events: list[Event],
+    ) -> bool:
+        """The renewed PDF becomes the current one, with its event, only if the current one is still
+        `previous_sha256`; the renewal is kept in the document's history (`renovaciones`)."""
+        collection, field, _ = self._archived(kind)
+        result = await update_with_events(
+            collection,
+            {"_id": document_id, f"{field}.sha256": previous_sha256},
+            {
+                "$set": {field: documento, "archivo": archivo},
+                "$unset": {"archivo_renovando_hasta": ""},
+                "$push": {"renovaciones": renovacion},
+            },
+            events,
+        )
+        return bool(result.modified_count)
+
+    async def save_renewal_run(self, run: dict[str, Any]) -> None:
+        await self.renewal_runs.replace_one({"_id": run["_id"]}, run, upsert=True)
+
+    async def renewal_runs_recent(self, limit: int) -> list[dict[str, Any]]:
+        cursor = self.renewal_runs.find({}).sort("inicio", -1).limit(limit)
+        return list(await cursor.to_list(length=limit))

@@ -41,6 +41,14 @@ class Settings(ServiceSettings):
     # Development: the demo e.firma CA's folder (`signumctl up` writes it); signing publishes its
     # CRL and answers its OCSP (`/pki/demo/...`, signum.signing.pki).
     demo_ca_dir: Path | None = None
+    # The archive renewal job (signum.signing.renewal): every `lta_interval_seconds` it gives a
+    # document timestamp (B-LTA) to the stored signed documents that have none, and a new one to
+    # those whose last timestamp's certificate expires or algorithms weaken within the horizon.
+    lta_enabled: bool = True
+    lta_horizon_days: int = Field(default=180, ge=1)
+    lta_interval_seconds: float = Field(default=3600.0, gt=0)
+    lta_retry_seconds: float = Field(default=86400.0, gt=0)  # after a failure or a TSA not newer
+    lta_batch: int = Field(default=50, ge=1)  # documents of each kind per pass
     # Where the QR code of each signature points (the gateway's public verification page).
     public_url: str = "http://127.0.0.1:8000"
     # The storage service's internal API (fetch the oficio's PDF, store each signed revision).

@@ -40,7 +40,8 @@ class TimestampAuthority:
         self.certificate = certificate
         store = SimpleCertificateStore()  # type: ignore[no-untyped-call]
         store.register_multiple(chain)
-        self._stamper = DummyTimeStamper(tsa_cert=certificate, tsa_key=key, certs_to_embed=store)
+        # pyHanko's in-process TSA: answers `respond` and, as a pyHanko TimeStamper, document timestamps.
+        self.stamper = DummyTimeStamper(tsa_cert=certificate, tsa_key=key, certs_to_embed=store)
 
     @classmethod
     def from_cryptography(
@@ -77,7 +78,7 @@ class TimestampAuthority:
             )
             # TimeStampResp without its (optional) token; asn1crypto insists on one, so wrap by hand.
             return tlv(0x30, status.dump())
-        return bytes(self._stamper.request_tsa_response(request).dump())
+        return bytes(self.stamper.request_tsa_response(request).dump())
 
 
 def development_authority(directory: Path, base_url: str | None = None) -> tuple[TimestampAuthority, bytes]:
