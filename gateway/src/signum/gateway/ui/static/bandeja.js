@@ -640,7 +640,11 @@ function wire() {
     act(async () => {
       const r = await call("POST", `/api/v1/entregas/${encodeURIComponent(state.entrega.id)}/turnos`, body);
       notice("Turnado.");
-      $("turnar-nota").value = "";
+      // A fresh form: a second click must not turn it again to the same people.
+      state.elegidos.clear();
+      renderChosen();
+      for (const li of $("turnar-personas").querySelectorAll("li.opcion")) li.remove();
+      for (const id of ["turnar-buscar", "turnar-nota", "turnar-dias"]) $(id).value = "";
       return r;
     });
   });
