@@ -61,6 +61,10 @@ async def test_the_oficialia_registers_a_paper_document_and_its_recipient_reads_
     recipient = world.people["titular@B"]
     oficialia = await person(browser, world, "oficialia@B", DESKTOP)
     titular = await person(browser, world, "titular@B", DESKTOP)
+    # A paper document was never drafted: the pages do not ask drafting for it (a 404 each time).
+    asked_for_nothing: list[str] = []
+    for page in (oficialia, titular):
+        page.on("response", lambda r: r.status == 404 and asked_for_nothing.append(r.url))
     try:
         # Only the oficialía de partes is offered the form.
         await titular.goto(world.gateway + "/bandeja")
@@ -119,7 +123,11 @@ async def test_the_oficialia_registers_a_paper_document_and_its_recipient_reads_
         await wait_until(titular, acuse)
         assert await pdf_drawn(titular) == 1
         await titular.wait_for_selector(scan_link)
+        # Who sent it on paper, and from where.
+        datos = await titular.inner_text("#detalle-datos")
+        assert "María López Garza, Presidenta · Junta de Vecinos de la Colonia Centro" in datos, datos
         await shot(titular, "oficialia-registro-recibido-1366")
+        assert asked_for_nothing == [], asked_for_nothing
     finally:
         await oficialia.context.close()
         await titular.context.close()

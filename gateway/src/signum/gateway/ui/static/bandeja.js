@@ -302,6 +302,7 @@ async function listDocuments(oficio, acuse, shown, paper) {
   }
   if (acuse && acuse.url_verificacion) documentLink(list, acuse.url_verificacion, "Verificar el acuse");
   $("documentos").hidden = list.children.length === 0;
+  if (paper) return; // a paper document was never drafted: no anexos to ask drafting for
   let draft;
   try {
     draft = await call("GET", `/api/v1/oficios/${encodeURIComponent(oficio.id)}`);
@@ -328,7 +329,7 @@ function showDelivery(entrega) {
   $("detalle-titulo").textContent = `${oficio.folio || "(sin folio)"} — ${oficio.asunto || ""}`;
   const list = $("detalle-datos");
   list.replaceChildren();
-  datum(list, "Remitente", oficio.remitente);
+  datum(list, "Remitente", [oficio.remitente, oficio.remitente_unidad_nombre].filter(Boolean).join(" · "));
   datum(list, "Prioridad", oficio.prioridad === "urgente" ? "Urgente" : "Ordinaria");
   datum(list, "Motivo", entrega.motivo === "copia" ? "Copia para conocimiento (C.c.p.)" : "Para atención");
   datum(list, "Estado", STATE_NAMES[entrega.estado] || entrega.estado);
