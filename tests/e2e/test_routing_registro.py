@@ -78,6 +78,9 @@ async def test_a_registered_paper_document_reaches_its_recipient(world: World) -
         return r.status_code == 302
 
     await eventually(readable, within=30, interval=0.5)
+    # So does the oficialía that registered it, from its Enviados (it keeps no delivery of its own).
+    registrar = await oficialia.get(scan, follow_redirects=False)
+    assert registrar.status_code == 302, registrar.text
     outsider = await (await world.as_("funcionario@B")).get(scan, follow_redirects=False)
     assert outsider.status_code == 403, outsider.text
 

@@ -102,6 +102,22 @@ def test_times_are_in_mexico_city_and_the_level_in_words() -> None:
     assert "SIGA/DGTI/0123/2026" in page
 
 
+def test_the_dictamen_reads_as_spanish_agreeing_with_its_heading() -> None:
+    passed = signature(indicacion="TOTAL_PASSED", motivo="La firma es válida y el documento no cambió.")
+    page = report_html(for_viewer(by_id(passed), None))
+    assert "<dt>Dictamen (ETSI EN 319 102-1)</dt>" in page
+    assert "<dd>Aprobado (TOTAL_PASSED). La firma es válida y el documento no cambió.</dd>" in page
+    chain = signature(
+        indicacion="INDETERMINATE",
+        subindicacion="NO_CERTIFICATE_CHAIN_FOUND",
+        motivo="El certificado del firmante no proviene de una autoridad de certificación reconocida.",
+    )
+    page = report_html(for_viewer(by_id(chain), None))
+    assert "<dd>Indeterminado (INDETERMINATE, NO_CERTIFICATE_CHAIN_FOUND). El certificado" in page
+    failed = signature(indicacion="TOTAL_FAILED", subindicacion="HASH_FAILURE", motivo="")
+    assert "<dd>Rechazado (TOTAL_FAILED, HASH_FAILURE).</dd>" in report_html(by_id(failed))
+
+
 def test_an_altered_document_is_said_plainly() -> None:
     broken = signature(
         valida=False,

@@ -108,6 +108,13 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     await titular.click("#boton-turnar")
     await wait_until(titular, "document.querySelector('#aviso').textContent === 'Turnado.'")
     assert await titular.inner_text("#error") == ""
+    # The form starts afresh: nobody chosen, so a second click turns it to nobody again.
+    assert await titular.locator("#turnar-personas li").count() == 0
+    for field in ("#turnar-buscar", "#turnar-nota", "#turnar-dias"):
+        assert await titular.input_value(field) == ""
+    await titular.click("#boton-turnar")
+    nobody = "document.querySelector('#error').textContent === 'Elija a quién turnar el oficio.'"
+    await wait_until(titular, nobody)
     await titular.wait_for_selector("#arbol-turnos li")
     tree = await titular.inner_text("#arbol-turnos")
     assert "Para trámite procedente" in tree

@@ -194,6 +194,17 @@ async def test_the_sender_follows_each_recipient_live_and_reads_the_pdf_in_the_p
         entrega["recibido_en"],
     )
     assert shown in received
+    # Beside the PDF the recipients' column is narrow (a 1,100 px laptop): each recipient, with its
+    # state, time and acuse, stays inside the detail's card.
+    await sender.set_viewport_size({"width": 1100, "height": 800})
+    spill = await sender.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('#envio-destinatarios td')]"
+        ".map((td) => td.getBoundingClientRect().right))"
+        " - document.querySelector('#detalle .detalle-info').getBoundingClientRect().right"
+    )
+    assert spill <= 0.5, f"the recipients spill {spill:.0f} px out of the detail"
+    await shot(sender, "bandeja-enviado-recibido-1100")
+    await sender.set_viewport_size(DESKTOP)
     await wait_until(
         sender,
         f"[...document.querySelectorAll('#elementos tbody tr')].some(r => r.textContent.includes({folio!r})"

@@ -7,6 +7,7 @@ real ones are seeded, so the phone check meets what a whole session (or a city) 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +33,10 @@ from tests.ui.journeys.test_responsive import OVERFLOW_JS
 pytestmark = pytest.mark.stack
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+MESES = (
+    "enero", "febrero", "marzo", "abril", "mayo", "junio",
+    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+)  # fmt: skip
 LONG_UNIT = (
     "Dirección General de Planeación, Evaluación y Seguimiento de los Programas Prioritarios "
     "del Desarrollo Urbano Sustentable"
@@ -120,7 +125,15 @@ async def test_a_titular_sees_their_unit_overdue_and_times(
     await page.set_viewport_size({"width": 1366, "height": 900})
     await _open(page)
     assert await page.inner_text("h2") == "Indicadores"
-    assert "Sus unidades" in await page.inner_text("#alcance")
+    alcance = await page.inner_text("#alcance")
+    assert "Sus unidades" in alcance
+    # Periods read as months, in Spanish ("de enero de 2026 a ..."), never "2026-01".
+    assert not re.search(r"\d{4}-\d{2}", alcance), alcance
+    assert re.search(rf"de ({'|'.join(MESES)}) de \d{{4}} a ({'|'.join(MESES)}) de \d{{4}}", alcance), alcance
+    periods = await page.locator("#tendencia .periodo").all_inner_texts()
+    assert periods, "the trend shows no period"
+    short = rf"^({'|'.join(m[:3] for m in MESES)})[a-z]*\.? \d{{4}}$"
+    assert all(re.match(short, p) for p in periods), periods
     vencidos = page.locator("#cifras li", has_text="Vencidos")
     assert int(await vencidos.locator(".cifra").inner_text()) >= 1
     units = await page.locator("#por-unidad tbody tr").all_inner_texts()

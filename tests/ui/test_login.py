@@ -46,6 +46,25 @@ async def test_an_official_logs_in_sees_their_page_and_logs_out(browser: Browser
     await page.close()
 
 
+async def test_every_page_has_its_icon(browser: Browser, world: World) -> None:
+    # Without an icon of its own a page makes the browser ask for /favicon.ico: a 404 in the
+    # console of every page.
+    page = await browser.new_page()
+    missing: list[str] = []
+    page.on("response", lambda r: r.status == 404 and missing.append(r.url))
+    for path in ("/", "/verificar"):
+        await page.goto(world.gateway + path)
+        href = await page.get_attribute("link[rel=icon]", "href")
+        assert href == "/static/favicon.svg", (path, href)
+    icon = await page.request.get(world.gateway + "/static/favicon.svg")
+    assert icon.status == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    await page.reload()
+    await page.wait_for_load_state("networkidle")
+    assert missing == [], missing
+    await page.close()
+
+
 async def test_the_user_part_of_the_email_is_enough_and_the_unit_shows_by_name(
     browser: Browser, world: World
 ) -> None:

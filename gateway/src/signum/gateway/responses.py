@@ -260,6 +260,10 @@ class OficioDeEntrega(BaseModel):
     prioridad: str | None = None
     remitente: Any = None
     remitente_unidad: Any = None
+    remitente_unidad_nombre: str | None = Field(
+        default=None,
+        description="La unidad remitente por su nombre, o la organización de un documento en papel.",
+    )
     documento: dict[str, Any] | None = None
 
 

@@ -152,10 +152,11 @@ def _row(label: str, value: str | None, *, raw: bool = False) -> str:
     return f"<dt>{escape(label)}</dt><dd>{shown}</dd>"
 
 
+# The row is headed «Dictamen»: its words agree with it (el dictamen: aprobado, ...).
 _INDICATION_WORDS = {
-    "TOTAL_PASSED": "Aprobada",
-    "INDETERMINATE": "Indeterminada",
-    "TOTAL_FAILED": "Rechazada",
+    "TOTAL_PASSED": "Aprobado",
+    "INDETERMINATE": "Indeterminado",
+    "TOTAL_FAILED": "Rechazado",
 }
 
 

@@ -72,12 +72,19 @@ def delivery_owner(delivery: dict[str, Any]) -> str:
 def readers(oficio: dict[str, Any]) -> frozenset[str]:
     """Who reads the oficio because routing delivered it: every delivery's official (recipients,
     copies, turnos, registered documents), the absent holder a suplente received for, and the office
-    mailboxes it is in (`unidad:<id>`), as `signum.platform.policy.OficioAccess.lectores`."""
+    mailboxes it is in (`unidad:<id>`), as `signum.platform.policy.OficioAccess.lectores`; of a paper
+    document, also the oficialía de partes that registered it (its official and its unit's mailbox),
+    which keeps no delivery of its own."""
     found: set[str] = set()
     for d in (oficio.get("entregas") or {}).values():
         found.add(delivery_owner(d))
         if d.get("en_lugar_de"):
             found.add(d["en_lugar_de"])
+    registro = oficio.get("registro") or {}
+    if registro.get("registrado_por"):
+        found.add(registro["registrado_por"])
+    if registro.get("unidad_id"):
+        found.add(office_mailbox(registro["unidad_id"]))
     found.discard(office_mailbox(""))
     return frozenset(found)
 

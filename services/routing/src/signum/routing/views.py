@@ -49,6 +49,8 @@ def delivery_view(doc: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
             "prioridad": doc.get("prioridad", "ordinaria"),
             "remitente": doc.get("remitente"),
             "remitente_unidad": doc.get("remitente_unidad"),
+            # The sender's unit by name, or the organization a paper document came from.
+            "remitente_unidad_nombre": doc.get("remitente_unidad_nombre"),
             "documento": doc.get("documento"),
         }
     }

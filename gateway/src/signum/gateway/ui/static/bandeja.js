@@ -173,6 +173,7 @@ function selectFolder(carpeta) {
 }
 
 function openDetail(scroll) {
+  $("registro").hidden = true;
   $("detalle").hidden = false;
   document.querySelector("main.bandeja").classList.add("con-detalle");
   // Below a long list (or in the list's place on a phone): bring what was opened into view.
@@ -183,6 +184,7 @@ function closeDetail() {
   state.entrega = null;
   state.enviado = null;
   $("detalle").hidden = true;
+  $("registro").hidden = true;
   document.querySelector("main.bandeja").classList.remove("con-detalle");
   stopViewer();
 }
@@ -285,19 +287,22 @@ function documentLink(list, href, text) {
   return li;
 }
 
-async function listDocuments(oficio, acuse, shown) {
-  // The signed oficio, its anexos (if the caller may read the oficio) and the sealed acuse.
+async function listDocuments(oficio, acuse, shown, paper) {
+  // The signed oficio (or the scan of a paper document the oficialía de partes registered), its
+  // anexos (if the caller may read the oficio) and the sealed acuse.
   const list = $("documentos-lista");
   list.replaceChildren();
   $("documentos").hidden = true;
   if (oficio.documento && oficio.documento.sha256) {
-    documentLink(list, downloadUrl(oficio.id, oficio.documento.sha256), "Descargar el oficio firmado (PDF)");
+    const text = paper ? "Descargar el documento escaneado (PDF)" : "Descargar el oficio firmado (PDF)";
+    documentLink(list, downloadUrl(oficio.id, oficio.documento.sha256), text);
   }
   if (acuse && acuse.sha256) {
     documentLink(list, downloadUrl(oficio.id, acuse.sha256), "Acuse de recibo sellado (PDF)");
   }
   if (acuse && acuse.url_verificacion) documentLink(list, acuse.url_verificacion, "Verificar el acuse");
   $("documentos").hidden = list.children.length === 0;
+  if (paper) return; // a paper document was never drafted: no anexos to ask drafting for
   let draft;
   try {
     draft = await call("GET", `/api/v1/oficios/${encodeURIComponent(oficio.id)}`);
@@ -324,7 +329,7 @@ function showDelivery(entrega) {
   $("detalle-titulo").textContent = `${oficio.folio || "(sin folio)"} — ${oficio.asunto || ""}`;
   const list = $("detalle-datos");
   list.replaceChildren();
-  datum(list, "Remitente", oficio.remitente);
+  datum(list, "Remitente", [oficio.remitente, oficio.remitente_unidad_nombre].filter(Boolean).join(" · "));
   datum(list, "Prioridad", oficio.prioridad === "urgente" ? "Urgente" : "Ordinaria");
   datum(list, "Motivo", entrega.motivo === "copia" ? "Copia para conocimiento (C.c.p.)" : "Para atención");
   datum(list, "Estado", STATE_NAMES[entrega.estado] || entrega.estado);
@@ -342,7 +347,7 @@ function showDelivery(entrega) {
   links.textContent = entrega.recibido_en && !(entrega.acuse && entrega.acuse.sha256)
     ? acusePendiente(entrega) : "";
   const shown = () => state.entrega === entrega;
-  listDocuments(oficio, entrega.acuse, shown);
+  listDocuments(oficio, entrega.acuse, shown, entrega.motivo === "registro");
   if (!same) showPdf(oficio.id, oficio.documento);
 
   const open = OPEN_STATES.has(entrega.estado) && entrega.motivo !== "copia";
@@ -494,7 +499,7 @@ function showSent(view) {
   }
   $("envio").hidden = body.children.length === 0;
   showTrajectory(view.eventos);
-  listDocuments(oficio, null, () => state.enviado === view);
+  listDocuments(oficio, null, () => state.enviado === view, oficio.kind === "registro");
   if (!same) showPdf(oficio.id, oficio.documento);
 }
 
@@ -636,7 +641,11 @@ function wire() {
     act(async () => {
       const r = await call("POST", `/api/v1/entregas/${encodeURIComponent(state.entrega.id)}/turnos`, body);
       notice("Turnado.");
-      $("turnar-nota").value = "";
+      // A fresh form: a second click must not turn it again to the same people.
+      state.elegidos.clear();
+      renderChosen();
+      for (const li of $("turnar-personas").querySelectorAll("li.opcion")) li.remove();
+      for (const id of ["turnar-buscar", "turnar-nota", "turnar-dias"]) $(id).value = "";
       return r;
     });
   });
@@ -649,6 +658,128 @@ function wire() {
       notice("Concluido.");
       return r;
     });
+  });
+}
+
+// --- the oficialía de partes registers a document received on paper ----------------------------
+
+const registro = { destino: null, timer: null };
+
+function openRegistro() {
+  closeDetail();
+  showError("");
+  notice("");
+  $("registro").hidden = false;
+  document.querySelector("main.bandeja").classList.add("con-detalle");
+  $("registro").scrollIntoView({ block: "start" });
+  $("r-archivo").focus();
+}
+
+function chooseDestination(destino) {
+  registro.destino = destino;
+  $("r-dest-elegido").textContent = destino ? `Se enviará a: ${destino.texto}` : "Nadie elegido todavía.";
+  $("r-dest-elegido").classList.toggle("muted", !destino);
+}
+
+function destinationOption(destino) {
+  const li = document.createElement("li");
+  const choose = document.createElement("button");
+  choose.type = "button";
+  choose.textContent = destino.texto;
+  choose.dataset.tipo = destino.tipo;
+  choose.dataset.id = destino.id;
+  choose.addEventListener("click", () => chooseDestination(destino));
+  li.appendChild(choose);
+  return li;
+}
+
+async function searchDestinations() {
+  const tipo = $("r-dest-tipo").value;
+  const text = $("r-dest-buscar").value.trim();
+  const list = $("r-dest-opciones");
+  let found = [];
+  try {
+    if (tipo === "funcionario") {
+      const page = await call("GET", `/api/v1/directorio/funcionarios?${new URLSearchParams({ q: text, limite: "20" })}`);
+      found = page.funcionarios.map((f) => ({
+        tipo, id: f.id,
+        texto: [f.nombre_completo, f.puesto && f.puesto.titulo, f.unidad && f.unidad.nombre].filter(Boolean).join(", "),
+      }));
+    } else {
+      const needle = text.toLowerCase();
+      found = (await call("GET", "/api/v1/directorio/unidades"))
+        .filter((u) => u.activa && (!needle || u.nombre.toLowerCase().includes(needle) || u.id.toLowerCase().includes(needle)))
+        .slice(0, 20)
+        .map((u) => ({ tipo, id: u.id, texto: u.nombre }));
+    }
+  } catch (error) {
+    showError(error.message);
+    return;
+  }
+  list.replaceChildren(...found.map(destinationOption));
+  if (!found.length) {
+    const li = document.createElement("li");
+    li.className = "muted";
+    li.textContent = "Sin resultados en el directorio.";
+    list.appendChild(li);
+  }
+}
+
+async function register(form) {
+  if (!registro.destino) throw new Error("Elija en el directorio a quién va dirigido el documento.");
+  const data = new FormData(form);
+  data.set("destinatario_tipo", registro.destino.tipo);
+  data.set("destinatario_id", registro.destino.id);
+  for (const [name, value] of [...data.entries()]) {
+    if (typeof value === "string" && !value.trim()) data.delete(name); // optional fields left empty
+  }
+  const response = await fetch("/api/v1/oficialia/registros", {
+    method: "POST", headers: { "X-CSRF-Token": csrfToken() }, credentials: "same-origin", body: data,
+  });
+  const answer = await response.json().catch(() => null);
+  if (!response.ok) {
+    const fields = answer && answer.details && answer.details.campos;
+    const named = fields && fields.length ? ` (${fields.map((f) => f.campo).join(", ")})` : "";
+    throw new Error(((answer && answer.message) || "No se pudo registrar el documento. Intente de nuevo.") + named);
+  }
+  return answer;
+}
+
+function wireRegistro() {
+  if (document.body.dataset.oficialia !== "1") return;
+  $("registrar-abrir").hidden = false;
+  $("registrar-abrir").addEventListener("click", openRegistro);
+  $("registro-volver").addEventListener("click", () => {
+    closeDetail();
+    $("lista").scrollIntoView({ block: "start" });
+  });
+  $("r-dest-tipo").addEventListener("change", searchDestinations);
+  $("r-dest-buscar").addEventListener("input", () => {
+    clearTimeout(registro.timer);
+    registro.timer = setTimeout(searchDestinations, 250);
+  });
+  $("form-registro").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    showError("");
+    notice("");
+    const form = e.target;
+    const to = registro.destino;
+    $("r-registrar").disabled = true;
+    try {
+      const answer = await register(form);
+      form.reset();
+      form.querySelector(".archivo-nombre")?.replaceChildren("Ningún archivo elegido");
+      $("r-dest-opciones").replaceChildren();
+      chooseDestination(null);
+      // The sender's view of what was registered: its recipient's state, the scan drawn.
+      await openSent(answer.oficio_id);
+      notice(`Se registró el documento ${answer.folio} y se envió a ${to.texto}.`);
+    } catch (error) {
+      showError(error.message);
+    } finally {
+      $("r-registrar").disabled = false;
+    }
+    loadCounts();
   });
 }
 
@@ -718,6 +849,7 @@ function startFromAddress() {
 }
 
 wire();
+wireRegistro();
 loadInstructions();
 loadCounts();
 startFromAddress();

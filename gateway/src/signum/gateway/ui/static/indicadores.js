@@ -53,6 +53,16 @@ const SUPUESTOS = {
   kg_co2_por_km: "kg de CO2 por km",
 };
 
+// A period as a person reads it: "2026-03" is "marzo de 2026" (or "mar 2026" in a chart's label),
+// "2026-03-09" is "9 de marzo de 2026" ("9 mar 2026").
+function periodName(value, short = false) {
+  const [y, m, d] = String(value).split("-").map(Number);
+  if (!y || !m) return String(value);
+  const options = short ? { month: "short", year: "numeric" } : { month: "long", year: "numeric" };
+  if (d) options.day = "numeric";
+  return new Date(y, m - 1, d || 1).toLocaleDateString("es-MX", options);
+}
+
 function percent(value) {
   return value === null || value === undefined ? "—" : `${numero.format(value * 100)} %`;
 }
@@ -86,7 +96,7 @@ function row(table, cells) {
 
 function show(data) {
   const c = data.totales.contadores;
-  $("alcance").textContent = `${ALCANCES[data.alcance.tipo] || ""} · del ${data.desde} al ${data.hasta}`;
+  $("alcance").textContent = `${ALCANCES[data.alcance.tipo] || ""} · de ${periodName(data.desde)} a ${periodName(data.hasta)}`;
   const cifras = $("cifras");
   cifras.replaceChildren();
   card(cifras, fmt(c.enviados), "Oficios enviados");
@@ -105,9 +115,9 @@ function show(data) {
     const item = el("li");
     const bar = el("meter");
     bar.min = 0; bar.max = top; bar.value = stage ? stage.mediana_horas : 0;
-    bar.setAttribute("aria-label", `Mediana de ${s.periodo}`);
+    bar.setAttribute("aria-label", `Mediana de ${periodName(s.periodo)}`);
     const text = stage ? `${fmt(stage.mediana_dias_habiles)} días hábiles (${duration(stage.mediana_horas)})` : "sin respuestas";
-    item.append(el("span", s.periodo, "periodo"), bar, el("span", text, "valor"));
+    item.append(el("span", periodName(s.periodo, true), "periodo"), bar, el("span", text, "valor"));
     trend.append(item);
   }
 
