@@ -53,7 +53,7 @@ class Dispatch:
 
     async def on_oficio_signed(self, event: OficioSigned) -> None:
         oficio_id = event.oficio_id
-        doc = await self.r.oficios.get(oficio_id) or {}
+        doc = await self.r.oficios.get(oficio_id, timeline=False) or {}
         if doc.get("despachado"):
             return
         if doc.get("para") is not None:
