@@ -14,10 +14,15 @@ delivery_p99_vs_raw_path
     oficio.signed events are produced at a sustained rate to a real routing process; value: p99
     seconds from the produce to the recipient's server-sent event (routing notifies after the
     transaction that writes the oficio's deliveries and inbox entries commits). baseline: p99 of the
-    minimum the same path needs done by hand in the same run, at the same rate on the same servers:
-    an aiokafka produce -> consume hop, then the same writes with motor (the oficio's update, one
-    bulk write of its inbox entries, the consumer's processed-event mark). ratio = value / baseline
-    (goal: <= 2). SIGNUM_BENCH_DELIVERY_SECONDS (default 20) sets how long events are produced.
+    minimum the same path needs done by hand, in the same seconds (its messages interleaved with the
+    oficio.signed events, so both see the same load of the machine), at the same rate on the same
+    servers: an aiokafka produce -> consume hop (a consumer group, joined before the first message,
+    fetching as routing's consumer does: `kafka_fetch_max_wait_ms`), then the writes routing makes
+    before the recipient hears of it, with motor and no transaction (the oficio's update, one bulk
+    write of its two inbox entries; routing's consumer writes no processed-event mark, its handlers
+    apply each event once themselves). ratio = value / baseline (goal: <= 2).
+    SIGNUM_BENCH_DELIVERY_SECONDS (default 60: 180 deliveries and 180 raw messages; with 60, a p99
+    was the second slowest of all, one stall of the shared machine) sets how long events are produced.
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ OWNERS = max(1, min(int(os.environ.get("SIGNUM_BENCH_OWNERS", "2000")), DELIVERI
 BATCH = 10_000
 QUERIES = 60
 RATE_PER_SECOND = 3
-DURATION_SECONDS = int(os.environ.get("SIGNUM_BENCH_DELIVERY_SECONDS", "20"))
+DURATION_SECONDS = int(os.environ.get("SIGNUM_BENCH_DELIVERY_SECONDS", "60"))
 
 
 def _env(infra: InfraSettings, ns: str) -> dict[str, str]:
@@ -252,7 +257,8 @@ def _log_dir(prefix: str) -> Path:
 
 
 def _raw_writes(db: Any, oficio_id: str, owners: list[str]) -> list[Any]:
-    """The writes routing's path makes for one signed oficio, as plain motor calls (no transaction)."""
+    """The writes routing makes for one signed oficio before its recipients hear of it, as plain motor
+    calls (no transaction): the oficio's update and one bulk write of its inbox entries."""
     now = datetime.now(UTC)
     return [
         db["oficios"].update_one(
@@ -281,47 +287,69 @@ def _raw_writes(db: Any, oficio_id: str, owners: list[str]) -> list[Any]:
             ],
             ordered=False,
         ),
-        db["processed_events"].insert_one({"_id": f"raw-{oficio_id}", "at": now}),
     ]
 
 
-async def _raw_path(infra: InfraSettings, db: Any, count: int) -> list[float]:
-    """The minimum by hand: produce -> consume on the same broker, then the same writes, in turn."""
-    topic = infra.topic("signum.bench-raw-path")
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_url, acks="all", enable_idempotence=True)
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=infra.kafka_url,
-        group_id=f"raw-{uuid.uuid4().hex[:6]}",
-        auto_offset_reset="earliest",  # a topic of this run only: nothing is missed, nothing old read
-    )
-    await producer.start()
-    await consumer.start()
-    sent: dict[bytes, float] = {}
-    latencies: list[float] = []
-    try:
+class _RawPath:
+    """The minimum by hand: produce -> consume on the same broker (a consumer group, as routing's,
+    fetching as routing's does), then the same writes, one message after another."""
 
-        async def receive() -> None:
-            async for msg in consumer:
-                if msg.value not in sent:
-                    continue
-                for write in _raw_writes(db, msg.value.decode(), ["R1", "S1"]):
-                    await write
-                latencies.append(time.perf_counter() - sent.pop(msg.value))
-                if len(latencies) >= count:
-                    return
+    def __init__(self, infra: InfraSettings, db: Any, count: int) -> None:
+        self.topic = infra.topic("signum.bench-raw-path")
+        self.db = db
+        self.count = count
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=infra.kafka_url, acks="all", enable_idempotence=True
+        )
+        self.consumer = AIOKafkaConsumer(
+            self.topic,
+            bootstrap_servers=infra.kafka_url,
+            group_id=f"raw-{uuid.uuid4().hex[:6]}",
+            auto_offset_reset="earliest",  # a topic of this run only: nothing is missed, nothing old read
+            fetch_max_wait_ms=infra.kafka_fetch_max_wait_ms,
+        )
+        self.sent: dict[bytes, float] = {}
+        self.latencies: list[float] = []
+        self._receiver: asyncio.Task[None] | None = None
 
-        receiver = asyncio.create_task(receive())
-        for n in range(count):
-            value = f"raw-{n}".encode()
-            sent[value] = time.perf_counter()
-            await producer.send_and_wait(topic, value, key=value)
-            await asyncio.sleep(1 / RATE_PER_SECOND)
-        await asyncio.wait_for(receiver, timeout=60)
-    finally:
-        await consumer.stop()
-        await producer.stop()
-    return latencies
+    async def start(self) -> None:
+        await self.producer.start()
+        await self.consumer.start()
+        self._receiver = asyncio.create_task(self._receive())
+        # Joined and assigned before the first message: its latency is the hop, not the group's join.
+        deadline = time.monotonic() + 60
+        while not self.consumer.assignment():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the raw path's consumer got no partitions")
+            await asyncio.sleep(0.05)
+
+    async def _receive(self) -> None:
+        async for msg in self.consumer:
+            if msg.value not in self.sent:
+                continue
+            for write in _raw_writes(self.db, msg.value.decode(), ["R1", "S1"]):
+                await write
+            self.latencies.append(time.perf_counter() - self.sent.pop(msg.value))
+            if len(self.latencies) >= self.count:
+                return
+
+    async def send(self, n: int) -> None:
+        value = f"raw-{n}".encode()
+        self.sent[value] = time.perf_counter()
+        await self.producer.send_and_wait(self.topic, value, key=value)
+
+    async def finish(self) -> list[float]:
+        assert self._receiver is not None
+        await asyncio.wait_for(self._receiver, timeout=120)
+        return self.latencies
+
+    async def stop(self) -> None:
+        if self._receiver is not None:
+            self._receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._receiver
+        await self.consumer.stop()
+        await self.producer.stop()
 
 
 async def delivery_p99_vs_raw_path(base: InfraSettings) -> Result:
@@ -335,6 +363,7 @@ async def delivery_p99_vs_raw_path(base: InfraSettings) -> Result:
     routing = ServiceProcess("routing", env, log_dir)
     count = RATE_PER_SECOND * DURATION_SECONDS
     producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_url, acks="all", enable_idempotence=True)
+    raw = _RawPath(infra, db, count)
     try:
         directory = DirectoryReadModel(db)
         await directory.upsert(
@@ -420,8 +449,9 @@ async def delivery_p99_vs_raw_path(base: InfraSettings) -> Result:
 
             watcher = asyncio.create_task(watch())
             await asyncio.wait_for(ready.wait(), timeout=30)
+            await raw.start()
             await asyncio.sleep(0.5)
-            for oficio_id in ids:
+            for n, oficio_id in enumerate(ids):
                 event = OficioSigned(
                     oficio_id=oficio_id,
                     correlation_id=oficio_id,
@@ -437,16 +467,20 @@ async def delivery_p99_vs_raw_path(base: InfraSettings) -> Result:
                 )
                 sent[oficio_id] = time.perf_counter()
                 await producer.send_and_wait(infra.topic("signum.signing"), event.to_wire(), key=event.key)
-                await asyncio.sleep(1 / RATE_PER_SECOND)
+                # The raw path's message half a period later: both paths run in the same seconds, under
+                # the same load of the machine, without landing on each other.
+                await asyncio.sleep(0.5 / RATE_PER_SECOND)
+                await raw.send(n)
+                await asyncio.sleep(0.5 / RATE_PER_SECOND)
             try:
                 await asyncio.wait_for(watcher, timeout=120)
             except TimeoutError:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
+            rtt = await raw.finish()
         if len(latencies) < count:
             raise AssertionError(f"only {len(latencies)} of {count} deliveries became visible")
-        rtt = await _raw_path(infra, db, count)
         value, baseline = _p(latencies, 0.99), _p(rtt, 0.99)
         print(
             f"  delivery median {statistics.median(latencies) * 1000:.1f} ms, p99 {value * 1000:.1f} ms; "
@@ -464,11 +498,13 @@ async def delivery_p99_vs_raw_path(base: InfraSettings) -> Result:
                 f"{statistics.median(rtt) * 1000:.1f} ms. "
                 f"{count} oficio.signed at {RATE_PER_SECOND}/s to the real routing process -> the "
                 "recipient's server-sent event (after the transaction writing the oficio and its inbox "
-                "entries); baseline: aiokafka produce->consume, then the oficio update, one bulk write of "
-                "two inbox entries and a processed-event insert with motor, at the same rate, same servers"
+                "entries); baseline in the same seconds, interleaved: aiokafka produce->consume (a group "
+                "fetching as routing's), then the oficio update and one bulk write of two inbox entries "
+                "with motor, at the same rate, same servers"
             ),
         )
     finally:
+        await raw.stop()
         await producer.stop()
         routing.stop()
         await client.drop_database(db.name)

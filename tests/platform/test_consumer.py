@@ -98,6 +98,38 @@ async def test_apply_once_holds_even_if_the_processed_mark_was_lost(
     assert await effects.applied(event.oficio_id) == 1
 
 
+async def test_an_idempotent_consumer_leaves_repeats_to_its_handler_and_keeps_no_processed_events(
+    infra: InfraSettings, broker: KafkaBroker, db: AsyncIOMotorDatabase[Any], topics: None
+) -> None:
+    """`idempotent=True`: no processed-events read before each event nor mark after it; a repeat
+    reaches the handler, whose own write (`apply_once`) refuses it."""
+    metrics = ServiceMetrics("idempotenttest")
+    effects = Effects(db)
+    consumer_broker = KafkaBroker(infra.kafka_url)
+    consumer = EventConsumer(
+        service="idempotenttest",
+        broker=consumer_broker,
+        infra=infra,
+        db=db,
+        metrics=metrics,
+        topics=[Topic.DRAFTING],
+        handlers={"oficio.created": effects.handle},
+        idempotent=True,
+    )
+    consumer.register()
+    await consumer_broker.start()
+    try:
+        event = oficio_created()
+        await publish_event(broker, infra, event)
+        await publish_event(broker, infra, event)
+        await eventually(lambda: _async(effects.calls == 2))
+        assert await effects.applied(event.oficio_id) == 1
+        assert not await consumer.processed.seen(event)
+        assert await db["processed_events"].count_documents({}) == 0
+    finally:
+        await consumer_broker.stop()
+
+
 async def test_a_broken_message_goes_to_the_dlq_and_the_consumer_keeps_going(
     infra: InfraSettings, broker: KafkaBroker, running: tuple[EventConsumer, Effects, ServiceMetrics]
 ) -> None:

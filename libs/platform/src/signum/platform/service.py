@@ -109,8 +109,10 @@ class ServiceRuntime:
         handlers: dict[str, Handler],
         *,
         default: Handler | None = None,
+        idempotent: bool = False,
     ) -> EventConsumer:
-        """Subscribe to `topics`, applying each event through its handler exactly once."""
+        """Subscribe to `topics`, applying each event through its handler exactly once
+        (`idempotent`: the handlers see to it themselves; see `EventConsumer`)."""
         consumer = EventConsumer(
             service=self.name,
             broker=self.broker,
@@ -121,6 +123,7 @@ class ServiceRuntime:
             handlers=handlers,
             default=default,
             max_attempts=self.settings.consumer_max_attempts,
+            idempotent=idempotent,
         )
         consumer.register()
         self.consumers.append(consumer)

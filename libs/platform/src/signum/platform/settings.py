@@ -31,6 +31,16 @@ class InfraSettings(BaseSettings):
         description="Prefix of every topic and consumer group; isolates test runs on one broker.",
     )
     kafka_partitions: int = Field(default=6, ge=1)
+    kafka_fetch_max_wait_ms: int = Field(
+        default=100,
+        ge=1,
+        le=500,
+        description=(
+            "How long a consumer's fetch waits on the broker for records. A partition just read is left "
+            "out of the fetch sent meanwhile, so an event arriving on it waits for that fetch to end: "
+            "this bounds how late it is seen (Kafka's 500 ms default made a delivery late by half a second)."
+        ),
+    )
     kafka_replication_factor: int = Field(default=1, ge=1)
     mongo_url: str = "mongodb://127.0.0.1:27017/"
     mongo_db_prefix: str = Field(default="signum_", description="Database name = prefix + service.")

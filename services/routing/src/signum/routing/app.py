@@ -51,7 +51,12 @@ def build(settings: Settings | None = None) -> FastAPI:
         timezone=settings.calendar.timezone,
         reminder_days=settings.reminder_working_days,
     )
-    runtime.consume(EVENTS.topics, EVENTS.handlers({**handlers(service), **directory.handlers()}))
+    # Every handler applies its event once by itself: an oficio's change holds the event's id
+    # (`_applied`) in the same transaction, the directory keeps an entity's newest revision. So no
+    # processed-events read and write around each event, on the path of every delivery.
+    runtime.consume(
+        EVENTS.topics, EVENTS.handlers({**handlers(service), **directory.handlers()}), idempotent=True
+    )
 
     async def retry_acuses() -> None:
         await service.retry_acuses()

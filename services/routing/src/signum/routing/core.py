@@ -63,8 +63,8 @@ class Routing:
         self, oficio_id: str, change: Callable[[Session], Awaitable[Oficio]], *, people_only: bool = False
     ) -> bool:
         """Apply `change` (which returns the oficio after it, or None if nothing changed) and rewrite
-        the oficio's inbox entries in one transaction; then wake the outbox relay and tell the owners
-        whose inbox changed. Returns whether `change` changed anything.
+        the oficio's inbox entries in one transaction; then tell the owners whose inbox changed and
+        wake the outbox relay. Returns whether `change` changed anything.
 
         `people_only`: the change concerns the oficio's people (drafts, reviews, signatures), not
         its deliveries.
@@ -85,11 +85,12 @@ class Routing:
             return False
         if written is None:
             return False
-        self.oficios.announce()
         for owner, nuevos in written.news().items():
             # `nuevos` counts deliveries that just arrived: the page announces only those, and
             # refreshes quietly for changes (a sealed acuse, the owner's own action).
             self.notifier.notify(owner, "bandeja", {"oficio_id": oficio_id, "nuevos": nuevos})
+        # Then the relay: the owners' streams are served before it publishes the events.
+        self.oficios.announce()
         return True
 
 

@@ -3,10 +3,12 @@ and an e-mail with the signed PDF to each external recipient."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from signum.contracts import Actor, Event
+from signum.contracts.directory import UnidadPayload
 from signum.contracts.routing import (
     DispatchedDelivery,
     ExternalDelivery,
@@ -51,7 +53,7 @@ class Dispatch:
 
     async def on_oficio_signed(self, event: OficioSigned) -> None:
         oficio_id = event.oficio_id
-        doc = await self.r.oficios.get(oficio_id) or {}
+        doc = await self.r.oficios.get(oficio_id, timeline=False) or {}
         if doc.get("despachado"):
             return
         if doc.get("para") is not None:
@@ -70,7 +72,6 @@ class Dispatch:
         fecha_limite = doc.get("fecha_limite_respuesta") or draft.get("fecha_limite_respuesta")
         firmantes = doc.get("firmantes") or []
         remitente = firmantes[0]["nombre"] if firmantes else ""
-        unidad = await self.r.directory.unidad(sender_unit) if sender_unit else None
         now = event.occurred_at
         deliveries: dict[str, dict[str, Any]] = {}
         externos: Externals = []
@@ -93,14 +94,17 @@ class Dispatch:
                 **extra,
             }
 
-        if to is None:
-            # Drafting does not know the oficio (e.g. an integration's): the ids of oficio.finalized.
-            to = [await self.recipients.kind_of(rid) for rid in doc.get("destinatarios") or []]
-        today = self.r.today()
-        for recipient in to:
-            await self.recipients.resolve(recipient, "destinatario", add, externos, today)
-        for copy in copies:
-            await self.recipients.resolve(copy, "copia", add, externos, today)
+        async def whom() -> None:
+            nonlocal to
+            if to is None:
+                # Drafting does not know the oficio (e.g. an integration's): the ids of oficio.finalized.
+                to = [await self.recipients.kind_of(rid) for rid in doc.get("destinatarios") or []]
+            addressed = [(r, "destinatario") for r in to] + [(c, "copia") for c in copies]
+            await self.recipients.resolve_all(addressed, add, externos, self.r.today())
+
+        # The sender's unit and every recipient are looked up at once: the directory answers them
+        # together, and the delivery does not wait for one look-up after another.
+        unidad, _ = await asyncio.gather(self._unidad(sender_unit), whom())
         sender_name = unidad.nombre if unidad else remitente
         sent = await self._email(oficio_id, event, externos, folio, asunto, sender_name)
 
@@ -160,6 +164,9 @@ class Dispatch:
         answered = doc.get("en_respuesta_a") or draft.get("en_respuesta_a")
         if answered:
             await self.answers.close_answered(answered, oficio_id, folio, sender_unit, event)
+
+    async def _unidad(self, unidad_id: str) -> UnidadPayload | None:
+        return await self.r.directory.unidad(unidad_id) if unidad_id else None
 
     async def _email(
         self,

@@ -88,6 +88,7 @@ class BroadcastNotifier(Notifier):
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="latest",
+            fetch_max_wait_ms=self._infra.kafka_fetch_max_wait_ms,
         )
         await producer.start()
         try:

@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from signum.contracts import Actor
@@ -30,6 +31,28 @@ class Recipients:
         if await self.directory.puesto(rid) is not None:
             return {"tipo": "puesto", "id": rid}
         return {"tipo": "unidad", "id": rid}
+
+    async def resolve_all(
+        self, recipients: Sequence[tuple[dict[str, Any], str]], add: Add, externos: Externals, today: dt.date
+    ) -> None:
+        """`resolve` each (recipient, motivo), their look-ups at once (a delivery waits for the
+        slowest, not for the sum), then `add` their deliveries in the order given, as one by one would."""
+        calls: list[list[tuple[tuple[Any, ...], dict[str, Any]]]] = [[] for _ in recipients]
+        found: list[Externals] = [[] for _ in recipients]
+
+        def collect(n: int) -> Add:
+            return lambda *args, **fields: calls[n].append((args, fields))
+
+        await asyncio.gather(
+            *(
+                self.resolve(recipient, motivo, collect(n), found[n], today)
+                for n, (recipient, motivo) in enumerate(recipients)
+            )
+        )
+        for n in range(len(recipients)):
+            for args, fields in calls[n]:
+                add(*args, **fields)
+            externos.extend(found[n])
 
     async def resolve(
         self, recipient: dict[str, Any], motivo: str, add: Add, externos: Externals, today: dt.date

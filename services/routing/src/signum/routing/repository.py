@@ -37,9 +37,12 @@ log = get_logger(__name__)
 
 Session = AsyncIOMotorClientSession
 T = TypeVar("T")
-# An oficio's document as a change left it (None: the change did not apply).
+# An oficio's document as a change left it, without its timeline (None: the change did not apply).
 Oficio = dict[str, Any] | None
 HIDDEN = {"_applied": 0, "_outbox": 0}
+# What a change returns: its inbox entries are made from it, and they never show the timeline (the
+# longest part of an oficio), so it is neither sent back nor decoded on every change.
+CHANGED = {**HIDDEN, "timeline": 0}
 
 
 class AlreadyAppliedError(Exception):
@@ -102,8 +105,13 @@ class OficioRepository:
 
     # --- reads ----------------------------------------------------------------------------------
 
-    async def get(self, oficio_id: str, session: Session | None = None) -> dict[str, Any] | None:
-        return await self.collection.find_one({"_id": oficio_id}, HIDDEN, session=session)
+    async def get(
+        self, oficio_id: str, session: Session | None = None, *, timeline: bool = True
+    ) -> dict[str, Any] | None:
+        """The oficio (`timeline=False`: without its timeline, for a decision that does not read it)."""
+        return await self.collection.find_one(
+            {"_id": oficio_id}, HIDDEN if timeline else CHANGED, session=session
+        )
 
     async def inbox_owners(self) -> set[str]:
         """Every owner any oficio puts an inbox entry with (read by the migration)."""
@@ -140,7 +148,7 @@ class OficioRepository:
             after: Oficio = await self.collection.find_one_and_update(
                 {"_id": oficio_id, "_applied": {"$ne": event_id}},
                 merged,
-                projection=HIDDEN,
+                projection=CHANGED,
                 upsert=upsert,
                 return_document=ReturnDocument.AFTER,
                 session=session,
@@ -286,7 +294,7 @@ class OficioRepository:
         after: Oficio = await self.collection.find_one_and_update(
             {"_id": oficio_id, **condition},
             with_events(update, events),
-            projection=HIDDEN,
+            projection=CHANGED,
             return_document=ReturnDocument.AFTER,
             session=session,
         )
