@@ -28,6 +28,8 @@ from signum.contracts.signing import (
     AcuseReceiver,
     AcuseSealed,
     AcuseSealedPayload,
+    DocumentRenewed,
+    DocumentRenewedPayload,
     OficioSigned,
     OficioSignedPayload,
     SignerCertificate,
@@ -285,5 +287,29 @@ def acuse_sealed(request: dict[str, Any]) -> AcuseSealed:
             sello=SignerCertificate(nombre="SELLO", rfc="XAXX010101000", numero_certificado="1"),
             nivel="B-T",
             url_verificacion=f"https://x/verificar/{digest}",
+        ),
+    )
+
+
+def renewed(
+    oficio_id: str, documento_id: str, tipo: str, anterior: StoredObject, label: str
+) -> DocumentRenewed:
+    """The `document.renewed` signing's archive renewal emits for a stored signed PDF."""
+    now = datetime.now(UTC)
+    nuevo = StoredObject(
+        bucket="documents", clave=f"k/{label}", sha256=_sha(label), tamano=anterior.tamano + 9000
+    )
+    return DocumentRenewed(
+        oficio_id=oficio_id,
+        correlation_id=f"c-{label}",
+        actor=Actor.system("signing"),
+        payload=DocumentRenewedPayload(
+            documento_id=documento_id,
+            tipo=tipo,  # type: ignore[arg-type]
+            motivo="sin_sello_de_archivo",
+            documento_anterior=anterior,
+            documento=nuevo,
+            sellos_de_archivo=1,
+            sellado_en=now,
         ),
     )

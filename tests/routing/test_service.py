@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from signum.contracts.directory import FuncionarioPayload, PuestoPayload, UnidadPayload
-from signum.contracts.drafting import Addressee
+from signum.contracts.drafting import Addressee, StoredObject
 from signum.platform.errors import ForbiddenError, SignumError
 from signum.platform.event_descriptions import EVENT_DESCRIPTIONS
 from signum.routing.domain import office_mailbox
@@ -23,6 +23,7 @@ from tests.routing.support import (
     finalized,
     new_id,
     official,
+    renewed,
     signed,
 )
 
@@ -251,6 +252,42 @@ async def test_the_receipt_is_never_lost_when_signing_is_down(
     assert await service.retry_acuses() == 0  # nothing left
     doc = await service.oficios.get(oficio_id)
     assert [t["type"] for t in doc["timeline"]].count("acuse.sealed") == 1
+
+
+async def test_recipients_open_the_renewed_b_lta_pdf_and_acuse(
+    service: RoutingService, signing: FakeSigning
+) -> None:
+    """Signing's archive renewal re-timestamps the signed PDF and the sealed acuse: what the
+    recipient and the sender open is the new version; a late renewal of an older one changes nothing."""
+    oficio_id = await send(service, ["80001"])
+    entrega = next(iter(await deliveries(service, oficio_id)))
+    await service.acknowledge(ING_TITULAR, entrega)
+    await asyncio.gather(*service.background)
+    await service.on_acuse_sealed(acuse_sealed(signing.calls[0]))
+    before = await service.get_delivery(ING_TITULAR, entrega)
+    signed_pdf = StoredObject(**(await service.oficios.get(oficio_id))["documento"])
+    sealed = StoredObject(
+        bucket="documents", tamano=100, **{k: before["acuse"][k] for k in ("clave", "sha256")}
+    )
+
+    first = renewed(oficio_id, oficio_id, "oficio", signed_pdf, "lta-1")
+    for _ in range(2):  # redelivered: applied once
+        await service.on_document_renewed(first)
+    await service.on_document_renewed(renewed(oficio_id, f"acuse-{entrega}", "acuse", sealed, "acuse-lta-1"))
+    doc = await service.oficios.get(oficio_id)
+    assert doc["documento"]["sha256"] == first.payload.documento.sha256
+    assert doc["documento"]["tamano"] == signed_pdf.tamano + 9000
+    after = await service.get_delivery(ING_TITULAR, entrega)
+    assert after["oficio"]["documento"]["sha256"] == first.payload.documento.sha256
+    assert after["acuse"]["clave"] == "k/acuse-lta-1"
+    assert after["acuse"]["url_verificacion"] == before["acuse"]["url_verificacion"]
+    tracked = await service.tracking(SECRETARIA, oficio_id)
+    assert tracked["entregas"][entrega]["acuse"]["clave"] == "k/acuse-lta-1"
+    # A renewal of the version it already replaced (arriving late) leaves the newest in place.
+    second = renewed(oficio_id, oficio_id, "oficio", first.payload.documento, "lta-2")
+    await service.on_document_renewed(second)
+    await service.on_document_renewed(renewed(oficio_id, oficio_id, "oficio", signed_pdf, "lta-late"))
+    assert (await service.oficios.get(oficio_id))["documento"]["clave"] == "k/lta-2"
 
 
 async def test_turnar_down_two_levels_with_a_tree_and_only_to_subordinates(service: RoutingService) -> None:

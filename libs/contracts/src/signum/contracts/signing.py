@@ -173,8 +173,9 @@ class DocumentRenewed(Event):
     long-term validity: the validation data of its last timestamp and a new document timestamp were
     added, as a new object in the documents bucket; the old one stays.
 
-    Produced by signing's archive renewal job (`signum.signing.renewal`). Consumed by storage (audit
-    log) and metrics (no milestone: it changes none).
+    Produced by signing's archive renewal job (`signum.signing.renewal`). Consumed by routing (the
+    PDF recipients open becomes this version), storage (audit log) and metrics (no milestone: it
+    changes none).
     """
 
     topic: ClassVar[Topic] = Topic.SIGNING

@@ -17,6 +17,8 @@ from signum.routing.repository import Oficio, Session
 
 log = get_logger(__name__)
 
+ACUSE_PREFIX = "acuse-"  # signing's verification id of an acuse: `acuse-<entrega_id>`
+
 
 class Acuses:
     def __init__(self, routing: Routing, access: Access, signing: Client | None) -> None:
@@ -102,6 +104,24 @@ class Acuses:
             if await self.issue(item["_id"]):
                 issued += 1
         return issued
+
+    async def on_document_renewed(self, event: Event) -> None:
+        """`document.renewed` (signing's archive renewal): the oficio's signed PDF, or a delivery's
+        sealed acuse, is now the re-timestamped version (B-LTA); what people open is that one."""
+        p: Any = event.payload
+        new = p.documento
+        if p.tipo == "oficio":
+            path = "documento"
+            fields = {"bucket": new.bucket, "clave": new.clave, "sha256": new.sha256, "tamano": new.tamano}
+        else:
+            path = f"entregas.{p.documento_id.removeprefix(ACUSE_PREFIX)}.acuse"
+            fields = {"clave": new.clave, "sha256": new.sha256}
+        renewed = p.documento_anterior.sha256
+
+        async def change(session: Session) -> Oficio:
+            return await self.r.oficios.replace_document(event, path, renewed, fields, session)
+
+        await self.r.commit(event.oficio_id or "", change)
 
     async def on_acuse_sealed(self, event: Event) -> None:
         """`acuse.sealed` (signing): read by field so routing does not depend on its class."""

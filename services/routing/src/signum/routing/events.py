@@ -24,7 +24,7 @@ from signum.contracts.routing import (
     OficioAnswered,
     OficioDispatched,
 )
-from signum.contracts.signing import AcuseSealed, OficioSigned, SignatureAdded
+from signum.contracts.signing import AcuseSealed, DocumentRenewed, OficioSigned, SignatureAdded
 
 EVENTS = EventMap(
     "routing",
@@ -39,6 +39,7 @@ EVENTS = EventMap(
         SignatureAdded,
         OficioSigned,  # deliver to every recipient
         AcuseSealed,  # the receipt's seal: the acuse is recorded from here only
+        DocumentRenewed,  # the signed PDF or acuse people open becomes the B-LTA version
         *DIRECTORY_EVENTS,  # its directory read model: holders, suplentes, oficialías de partes
     ),
     produces=(

@@ -37,9 +37,13 @@ def handlers(service: RoutingService) -> dict[str, Handler]:
     async def acuse_sealed(event: Event) -> None:
         await service.on_acuse_sealed(event)
 
+    async def document_renewed(event: Event) -> None:
+        await service.on_document_renewed(event)
+
     return {
         **{t: drafting for t in DRAFTING_TYPES},
         "signature.added": signature_added,
         "oficio.signed": oficio_signed,
         "acuse.sealed": acuse_sealed,
+        "document.renewed": document_renewed,
     }

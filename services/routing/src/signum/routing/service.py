@@ -89,6 +89,7 @@ class RoutingService:
         self.on_drafting_event = self.lifecycle.on_drafting_event
         self.on_signature_added = self.lifecycle.on_signature_added
         self.on_acuse_sealed = self.acuses.on_acuse_sealed
+        self.on_document_renewed = self.acuses.on_document_renewed
         self.inbox_page = self.inbox.page
         self.unread_counts = self.inbox.unread_counts
         self.waiting = self.inbox.waiting
