@@ -338,6 +338,10 @@ async def test_turnar_down_two_levels_with_a_tree_and_only_to_subordinates(servi
     turned = [who for what, who in said if what == EVENT_DESCRIPTIONS["delivery.forwarded"]]
     assert turned == [PEOPLE["70001"], PEOPLE["70002"]]
     assert ("Se envió a sus destinatarios", "Signum (automático)") in said
+    # A recipient sees the oficio from its signature on, not how it was drafted; its sender sees all.
+    assert not {e["tipo"] for e in history["eventos"]} & {"oficio.created", "oficio.finalized"}
+    sender_side = await service.sent_view(SECRETARIA, oficio_id)
+    assert {"oficio.created", "oficio.finalized"} <= {e["tipo"] for e in sender_side["eventos"]}
     found = (await deliveries(service, oficio_id)).values()
     mailbox = next(d["id"] for d in found if d["motivo"] == "oficialia")
     office = await service.tree(EGR_OFICIALIA, mailbox)

@@ -6,7 +6,7 @@ from typing import Any
 
 from signum.platform.errors import NotFoundError, ValidationFailedError
 from signum.platform.identity import Caller
-from signum.platform.policy import Action, OficioAccess, authorize
+from signum.platform.policy import Action, OficioAccess, authorize, decide
 from signum.routing import domain
 from signum.routing.core import Routing
 from signum.routing.domain import DeliveryForbiddenError, DeliveryNotFoundError
@@ -102,11 +102,19 @@ class Access:
         doc = await self.r.oficios.get(oficio_id)
         if doc is None:
             raise NotFoundError("El oficio aún no tiene seguimiento.", code="oficio_not_tracked")
-        access = OficioAccess(
+        authorize(caller, action, self._access(doc))
+        return doc
+
+    def sees_the_draft(self, caller: Caller, doc: dict[str, Any]) -> bool:
+        """Whether the caller may see how the oficio was drafted (reviews, versions): its sender's
+        side, not its recipients (`oficio.historial`)."""
+        return decide(caller, Action.OFICIO_HISTORIAL, self._access(doc)).allowed
+
+    @staticmethod
+    def _access(doc: dict[str, Any]) -> OficioAccess:
+        return OficioAccess(
             unidad_id=doc.get("office_id", ""),
             participantes=frozenset(domain.oficio_people(doc)),
             confidencialidad=doc.get("confidencialidad", "publica"),
             lectores=domain.readers(doc),
         )
-        authorize(caller, action, access)
-        return doc

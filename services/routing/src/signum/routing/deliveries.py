@@ -264,12 +264,13 @@ class Deliveries:
         }
 
     async def history(self, caller: Caller, entrega: str) -> dict[str, Any]:
-        """The oficio's trajectory as routing saw it (who, when, what), for whoever may see the delivery."""
+        """The oficio's trajectory as routing saw it (who, when, what), for whoever may see the
+        delivery; a recipient sees it from its signature on, not how it was drafted."""
         doc, _ = await self.access.viewing(caller, entrega)
         return {
             "oficio_id": doc["_id"],
             "folio": doc.get("folio"),
-            "eventos": await self.views.trajectory(doc),
+            "eventos": await self.views.trajectory(doc, drafting=self.access.sees_the_draft(caller, doc)),
         }
 
     async def tree(self, caller: Caller, entrega: str) -> dict[str, Any]:

@@ -34,6 +34,19 @@ SUMMARY_KEYS = (
 )
 
 
+# The drafting steps of an oficio's timeline: its sender's side (`oficio.historial`).
+DRAFTING_STEPS = frozenset(
+    {
+        "oficio.created",
+        "oficio.updated",
+        "oficio.review_requested",
+        "oficio.reviewed",
+        "oficio.finalized",
+        "oficio.cancelled",
+    }
+)
+
+
 def delivery_summary(d: dict[str, Any]) -> dict[str, Any]:
     view = {k: d.get(k) for k in SUMMARY_KEYS}
     view["instruccion_texto"] = INSTRUCCIONES.get(d.get("instruccion") or "")
@@ -98,9 +111,12 @@ class Views:
                 names[field] = await self.actor_name({"kind": "official", "id": delivery[field]})
         return delivery_view(doc, delivery) | {"nombres": names}
 
-    async def trajectory(self, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    async def trajectory(self, doc: dict[str, Any], *, drafting: bool = True) -> list[dict[str, Any]]:
+        """The oficio's timeline as people read it; without `drafting`, the steps of its drafting
+        (created, saved, reviewed, finalized) are left out: recipients see it from its signature on."""
         # The timeline keeps no payloads; the deliveries tell a paper registration apart.
         deliveries = {"entregas": list((doc.get("entregas") or {}).values())}
+        timeline = [t for t in doc.get("timeline") or [] if drafting or t["type"] not in DRAFTING_STEPS]
         return [
             {
                 "tipo": t["type"],
@@ -109,5 +125,5 @@ class Views:
                 "quien": t["actor"],
                 "quien_nombre": await self.actor_name(t["actor"]),
             }
-            for t in doc.get("timeline") or []
+            for t in timeline
         ]
