@@ -119,7 +119,9 @@ class _Key:
         return self._credential.sign(data + b"!" if self.corrupt else data)
 
 
-def crl(issuer: Issued, *, at: datetime, revoked: dict[int, datetime] | None = None) -> asn1_crl.CertificateList:
+def crl(
+    issuer: Issued, *, at: datetime, revoked: dict[int, datetime] | None = None
+) -> asn1_crl.CertificateList:
     """`issuer`'s CRL issued at `at`, valid a week, listing `revoked` (serial -> revocation time)."""
     builder = (
         x509.CertificateRevocationListBuilder()
@@ -309,7 +311,9 @@ async def build(pki: SigningPki) -> list[Case]:
             with_dss(
                 await sign(doc, key(revoked_later), at=now - timedelta(hours=6)),
                 [ca],
-                good_crls(at=now - timedelta(hours=1), revoked={revoked_later.cert.serial_number: revoked_at}),
+                good_crls(
+                    at=now - timedelta(hours=1), revoked={revoked_later.cert.serial_number: revoked_at}
+                ),
             ),
             (PASSED_LT,),
             roots,
@@ -358,7 +362,9 @@ async def build(pki: SigningPki) -> list[Case]:
         Case("contenido modificado después de firmar", changed_after, (PASSED_LT,), roots),
         Case(
             "firma agregada después de un cambio",
-            with_dss(await sign(changed_after, mario, second), [ca], good_crls(at=fresh + timedelta(minutes=1))),
+            with_dss(
+                await sign(changed_after, mario, second), [ca], good_crls(at=fresh + timedelta(minutes=1))
+            ),
             (PASSED_LT, PASSED_LT),
             roots,
         ),

@@ -194,7 +194,9 @@ def dss_verdict(
     if not revocation_embedded:
         # DSS judges the revocation data before the certificate's dates or status: without data it
         # accepts, it cannot tell whether the certificate was revoked.
-        problem = revocation_problem or "el documento no incluye los datos de revocación de la cadena del firmante"
+        problem = (
+            revocation_problem or "el documento no incluye los datos de revocación de la cadena del firmante"
+        )
         reason = (
             f"{problem[0].upper()}{problem[1:]}: no se puede comprobar que el certificado no estaba "
             "revocado al firmar."

@@ -27,7 +27,6 @@ from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.path import ValidationPath
 
 from signum.platform.dates import long_datetime
 from signum.signing import errors, sat
@@ -129,9 +128,9 @@ class _Dss:
 
     def covers(self, cert: Any, *, after: int = -1) -> bool:
         """Revocation data about `cert` added to the DSS in a revision later than `after`."""
-        return any(rev > after and cert.serial_number in _ocsp_serials(r) for rev, r in self.added_ocsps) or any(
-            rev > after and c.issuer == cert.issuer for rev, c in self.added_crls
-        )
+        return any(
+            rev > after and cert.serial_number in _ocsp_serials(r) for rev, r in self.added_ocsps
+        ) or any(rev > after and c.issuer == cert.issuer for rev, c in self.added_crls)
 
     def revoked_at(self, cert: Any) -> datetime | None:
         """When the DSS's CRLs or OCSP responses say `cert` was revoked (None: not revoked)."""
@@ -144,7 +143,10 @@ class _Dss:
         for response in self.ocsps:
             for single in _ocsp_singles(response):
                 status = single["cert_status"]
-                if single["cert_id"]["serial_number"].native == cert.serial_number and status.name == "revoked":
+                if (
+                    single["cert_id"]["serial_number"].native == cert.serial_number
+                    and status.name == "revoked"
+                ):
                     return cast(datetime, status.chosen["revocation_time"].native)
         return None
 
@@ -357,7 +359,9 @@ def _level(
     after = sig.signed_revision
     if not (_covered(dss, signer, after) and _covered(dss, tsa, after)):
         return PadesLevel.B_T
-    later_doc_ts = any(ts.signed_revision > sig.signed_revision for ts in reader.embedded_timestamp_signatures)
+    later_doc_ts = any(
+        ts.signed_revision > sig.signed_revision for ts in reader.embedded_timestamp_signatures
+    )
     return PadesLevel.B_LTA if later_doc_ts else PadesLevel.B_LT
 
 
