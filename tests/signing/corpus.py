@@ -209,7 +209,9 @@ class CorpusPki:
                                   "30001000000900000007", crl_url=f"{base}/crl/hidden.crl"),
             "no_signing": _issue(
                 pki.ca,
-                fiel_subject("CIFRADO SIN FIRMA", "CISF800101AA6", "CISF800101HNLFRR06", "cisf@pruebas.signum.mx"),
+                fiel_subject(
+                    "CIFRADO SIN FIRMA", "CISF800101AA6", "CISF800101HNLFRR06", "cisf@pruebas.signum.mx"
+                ),
                 now,
                 serial=sat_serial("30001000000900000006"),
                 key_usage=("key_encipherment", "data_encipherment"),

@@ -1,7 +1,8 @@
 """EU DSS, the reference PAdES validator, run from Maven Central's jars as the judge of Signum's PDFs.
 
 deploy/local/dss/ holds a pom (DSS's modules) and DssReport.java (a small main that prints DSS's
-simple report as JSON, and how long each validation took in that JVM). The first use fetches the jars with `mvn dependency:copy-dependencies` and
+simple report as JSON, and how long each validation took in that JVM). The first use fetches the
+jars with `mvn dependency:copy-dependencies` and
 compiles DssReport with `javac` into the cache (~/.cache/signum/dss-<version>-<hash of the folder>/),
 as veraPDF and Kafka are; every later run is offline. DSS gets no CRL, OCSP or AIA source: it judges
 what the PDF carries (its DSS dictionary, the CMS) against the roots the caller trusts.
