@@ -233,7 +233,7 @@ def _password(issued: Issued) -> Issued:
 
 
 async def build(pki: SigningPki) -> list[Case]:
-    """The corpus (17 cases). Takes a few seconds: a handful of RSA keys and signatures."""
+    """The corpus (19 cases). Takes a few seconds: a handful of RSA keys and signatures."""
     c = CorpusPki.generate(pki)
     now, root, ca, people = c.now, pki.root, pki.ca, c.people
     roots = (_der(root),)
@@ -364,10 +364,18 @@ async def build(pki: SigningPki) -> list[Case]:
         Case("contenido modificado después de firmar", changed_after, (PASSED_LT,), roots),
         Case(
             "firma agregada después de un cambio",
+            # Revocation data issued after the first signer's: the DSS dictionary is written again
+            # after the second signature, which EU DSS needs to grant it B-LT (see the next case).
             with_dss(
                 await sign(changed_after, mario, second), [ca], good_crls(at=fresh + timedelta(minutes=1))
             ),
             (PASSED_LT, PASSED_LT),
+            roots,
+        ),
+        Case(
+            "segunda firma sin DSS posterior",
+            await sign(b_lt, mario, second),
+            (PASSED_LT, ("TOTAL_PASSED", None, "B-T")),
             roots,
         ),
         Case(

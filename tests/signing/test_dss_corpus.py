@@ -10,12 +10,15 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import load_der_x509_certificate
 
-from signum.signing import verification
+from signum.signing import pades, verification
 from signum.signing.app import build
+from signum.signing.credentials import Credential, TrustPolicy
+from signum.signing.pades import SignatureRequest, Timestamper
 from signum.signing.settings import Settings
 from signum.testing import dss
 from tests.signing import corpus
 from tests.signing.corpus import Case
+from tests.signing.documents import TWO_SIGNERS, oficio_pdf
 from tests.signing.pki import SigningPki
 from tests.signing.test_service import _headers
 
@@ -134,3 +137,35 @@ def test_corpus_pdfs_are_real_signed_pdfs(cases: dict[str, Case]) -> None:
     for case in cases.values():
         assert case.pdf.startswith(b"%PDF-"), case.name
         assert case.pdf.count(b"/ByteRange") == len(case.expected), case.name
+
+
+async def test_both_signers_of_an_oficio_signed_by_signum_are_b_lt_for_dss_and_for_signum(
+    fiel: Credential,
+    fiel_second: Credential,
+    timestamper: Timestamper,
+    trust: TrustPolicy,
+    offline_trust: TrustPolicy,
+    pki: SigningPki,
+    tmp_path: Path,
+) -> None:
+    """The second signer's B-LT needs a DSS written after the second signature, as EU DSS asks."""
+    first = await pades.sign_pdf(
+        oficio_pdf(fields=TWO_SIGNERS),
+        fiel,
+        SignatureRequest("firma-1"),
+        timestamper=timestamper,
+        long_term=trust,
+    )
+    both = await pades.sign_pdf(
+        first, fiel_second, SignatureRequest("firma-2"), timestamper=timestamper, long_term=trust
+    )
+
+    theirs = dss.validate_pdf(both, pki.roots_der, tmp_path).signatures
+    ours = (await verification.verify_pdf(both, offline_trust)).signatures
+
+    assert [(s.indication, s.level) for s in theirs] == [(dss.PASSED, "B-LT")] * 2, [
+        s.explain() for s in theirs
+    ]
+    assert [(s.verdict.indication.value if s.verdict else None, s.pades_level.value) for s in ours] == [
+        ("TOTAL_PASSED", "B-LT")
+    ] * 2

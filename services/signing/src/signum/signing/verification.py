@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from asn1crypto import core, crl, ocsp
 from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
+from pyhanko.pdf_utils.generic import IndirectObject
 from pyhanko.pdf_utils.misc import PdfDecodeLimitError, PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades import cades_asn1  # noqa: F401 - registers signer-attributes-v2 with asn1crypto
@@ -88,16 +89,15 @@ def _read(pdf: bytes) -> PdfFileReader:
 
 
 class _Dss:
-    """The document's DSS (B-LT validation data), if any, and the revision that added each item."""
+    """The document's DSS (B-LT validation data), if any, and the last revision that wrote it."""
 
     def __init__(self, reader: PdfFileReader) -> None:
         self.certs: list[Any] = []
         self.ocsps: list[ocsp.OCSPResponse] = []
         self.crls: list[crl.CertificateList] = []
-        # (revision that introduced it, value): EU DSS counts for a signature's B-LT only what was
-        # added after the signature, not what an earlier signer's DSS already held.
-        self.added_ocsps: list[tuple[int, ocsp.OCSPResponse]] = []
-        self.added_crls: list[tuple[int, crl.CertificateList]] = []
+        # EU DSS grants a signature B-LT only if the DSS dictionary was written after it: the data
+        # an earlier signer's DSS holds does not make a later signature B-LT by itself.
+        self.revision = -1
         try:
             dss = DocumentSecurityStore.read_dss(reader)
         except NoDSSFoundError:
@@ -105,32 +105,20 @@ class _Dss:
         except (PdfError, ValueError, KeyError, TypeError):
             logger.warning("unreadable DSS ignored")
             return
+        context = dss.as_validation_context({"trust_roots": []})
         self.certs = list(dss.load_certs())
-        for refs, parse, added in (
-            (dss.ocsps, ocsp.OCSPResponse.load, self.added_ocsps),
-            (dss.crls, crl.CertificateList.load, self.added_crls),
-        ):
-            for ref in refs:
-                try:
-                    value = parse(ref.get_object().data)
-                    value.native  # noqa: B018 - parse it whole now
-                except (PdfError, ValueError, KeyError, TypeError):
-                    logger.warning("unreadable revocation value in the DSS ignored")
-                    continue
-                added.append((_introduced(reader, ref), value))
-        self.ocsps = [value for _, value in self.added_ocsps]
-        self.crls = [value for _, value in self.added_crls]
+        self.ocsps = list(context.ocsps)
+        self.crls = list(context.crls)
+        self.revision = _last_change(reader)
 
     def ocsps_for(self, *certs: Any) -> list[ocsp.OCSPResponse]:
         """The OCSP responses about `certs` (the validator rejects a set where none matches)."""
         serials = {cert.serial_number for cert in certs}
         return [r for r in self.ocsps if _ocsp_serials(r) & serials]
 
-    def covers(self, cert: Any, *, after: int = -1) -> bool:
-        """Revocation data about `cert` added to the DSS in a revision later than `after`."""
-        return any(
-            rev > after and cert.serial_number in _ocsp_serials(r) for rev, r in self.added_ocsps
-        ) or any(rev > after and c.issuer == cert.issuer for rev, c in self.added_crls)
+    def covers(self, cert: Any) -> bool:
+        """Revocation data about `cert` is in the DSS."""
+        return bool(self.ocsps_for(cert)) or any(c.issuer == cert.issuer for c in self.crls)
 
     def revoked_at(self, cert: Any) -> datetime | None:
         """When the DSS's CRLs or OCSP responses say `cert` was revoked (None: not revoked)."""
@@ -179,9 +167,13 @@ class _Dss:
         return "el documento no incluye los datos de revocación de la cadena del firmante"
 
 
-def _introduced(reader: PdfFileReader, ref: Any) -> int:
+def _last_change(reader: PdfFileReader) -> int:
+    """The last revision that wrote the DSS dictionary (the catalog's, if it is held there)."""
+    ref = reader.root.raw_get("/DSS")
+    if not isinstance(ref, IndirectObject):
+        ref = reader.root_ref
     try:
-        return int(reader.xrefs.get_introducing_revision(ref.reference))
+        return int(reader.xrefs.get_last_change(ref.reference))
     except (AttributeError, KeyError):
         return -1
 
@@ -342,22 +334,22 @@ def _document_certs(reader: PdfFileReader, dss: _Dss) -> list[Any]:
     return found
 
 
-def _covered(dss: _Dss, chain: _Chain, after: int) -> bool:
-    """The DSS, in revisions after `after`, holds revocation data for every certificate of a
-    complete `chain` that needs it (EU DSS cannot check data about a chain it cannot build)."""
-    return chain.complete and all(dss.covers(cert, after=after) for cert in chain.below_root())
+def _covered(dss: _Dss, chain: _Chain) -> bool:
+    """The DSS holds revocation data for every certificate of a complete `chain` that needs it
+    (EU DSS cannot check data about a chain it cannot build)."""
+    return chain.complete and all(dss.covers(cert) for cert in chain.below_root())
 
 
 def _level(
     sig: EmbeddedPdfSignature, reader: PdfFileReader, dss: _Dss, signer: _Chain, tsa: _Chain | None
 ) -> PadesLevel:
-    """The PAdES baseline level as EU DSS grants it: B-LT only when revocation data for every
-    certificate below the root, in the signer's chain and in the timestamp's, was added after the
-    signature (whether the roots are trusted or not: the level says what the PDF carries)."""
+    """The PAdES baseline level as EU DSS grants it: B-LT only when the DSS, written after the
+    signature, holds revocation data for every certificate below the root, in the signer's chain and
+    in the timestamp's (whether the roots are trusted or not: the level says what the PDF carries)."""
     if tsa is None:
         return PadesLevel.B_B
     after = sig.signed_revision
-    if not (_covered(dss, signer, after) and _covered(dss, tsa, after)):
+    if not (dss.revision > after and _covered(dss, signer) and _covered(dss, tsa)):
         return PadesLevel.B_T
     later_doc_ts = any(
         ts.signed_revision > sig.signed_revision for ts in reader.embedded_timestamp_signatures
