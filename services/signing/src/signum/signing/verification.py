@@ -30,7 +30,7 @@ from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverage
 from pyhanko_certvalidator import ValidationContext
 
 from signum.platform.dates import long_datetime
-from signum.signing import errors, sat
+from signum.signing import errors, sat, speedups
 from signum.signing.credentials import TrustPolicy
 from signum.signing.domain import (
     CERTIFICATE_STATUS_TEXT,
@@ -43,6 +43,7 @@ from signum.signing.domain import (
 )
 
 logger = logging.getLogger(__name__)
+speedups.install()
 
 _OID_TITLE = "2.5.4.12"
 _ON_BEHALF = re.compile(r"(?i)\bpor ausencia de (.+)$")
