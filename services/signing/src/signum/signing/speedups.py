@@ -87,6 +87,6 @@ def _name_ne(self: x509.Name, other: object) -> bool:
 def install() -> None:
     """Make pyHanko read hex strings in blocks and asn1crypto compare names once (idempotent)."""
     generic.read_hex_string_from_stream = read_hex_string_from_stream
-    x509.Name.hashable = property(_name_hashable)  # type: ignore[assignment,method-assign]
-    x509.Name.__eq__ = _name_eq  # type: ignore[assignment,method-assign]
-    x509.Name.__ne__ = _name_ne  # type: ignore[assignment,method-assign]
+    x509.Name.hashable = property(_name_hashable)
+    x509.Name.__eq__ = _name_eq
+    x509.Name.__ne__ = _name_ne
