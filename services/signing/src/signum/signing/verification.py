@@ -1,7 +1,12 @@
 """Verify the signatures of a PDF: integrity, signer, times, certificate status, PAdES level, changes.
 
 pyHanko does the cryptography and the difference analysis between revisions; this module turns its
-findings into what the public verification page and `signumctl verify` show, in Spanish.
+findings into what the public verification page and `signumctl verify` show, in Spanish, and into
+EU DSS's verdict (indication, subindication, level): the chain is built as DSS builds it (from every
+certificate the PDF carries and the configured intermediates), revocation data counts when DSS
+accepts it (issued within the certificate's validity), a trusted timestamp before a revocation or
+an expiry proves the signature existed in time, and B-LT needs a DSS written after the signature.
+tests/signing/test_dss_corpus.py holds it to DSS's answers.
 """
 
 from __future__ import annotations
