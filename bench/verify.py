@@ -29,7 +29,6 @@ from signum.signing import verification
 from signum.testing import dss
 from tests.signing import corpus
 from tests.signing.pki import SigningPki
-from tests.signing.test_dss_corpus import jobs_for
 
 ROUNDS = 25
 WARM_ROUNDS = 10
@@ -54,7 +53,7 @@ async def run(infra: Any = None) -> list[Result]:
     pki = SigningPki.generate("http://127.0.0.1:9")  # nothing is fetched: the PDFs carry their data
     cases = await corpus.build(pki)
     with tempfile.TemporaryDirectory(prefix="bench-verify-") as folder:
-        jobs = jobs_for(cases, Path(folder))
+        jobs = corpus.dss_jobs(cases, Path(folder))
         reports = dss.validate_jobs(jobs, repeat=ROUNDS, timeout=1800)
 
     theirs_seconds, ours_seconds = [], []

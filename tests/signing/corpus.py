@@ -18,6 +18,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from asn1crypto import crl as asn1_crl
@@ -37,6 +38,7 @@ from signum.signing.cms import CmsTemplate
 from signum.signing.credentials import TrustPolicy
 from signum.signing.domain import CertificateInfo
 from signum.signing.pades import SignatureRequest, Timestamper
+from signum.testing import dss
 from signum.testing.pki import (
     PASSWORD,
     Issued,
@@ -386,3 +388,21 @@ async def build(pki: SigningPki) -> list[Case]:
         ),
     ]
     return cases
+
+
+def dss_jobs(cases: Sequence[Case], folder: Path) -> list[dss.Job]:
+    """Each case's PDF and certificates in files, as DssReport takes them."""
+    jobs = []
+    for number, case in enumerate(cases):
+        here = folder / f"caso-{number:02d}"
+        here.mkdir(parents=True)
+        (here / "documento.pdf").write_bytes(case.pdf)
+        files = {"raiz": case.roots, "intermedio": case.intermediates}
+        written: dict[str, list[Path]] = {"raiz": [], "intermedio": []}
+        for kind, certs in files.items():
+            for index, der in enumerate(certs):
+                path = here / f"{kind}-{index}.der"
+                path.write_bytes(der)
+                written[kind].append(path)
+        jobs.append(dss.Job(here / "documento.pdf", written["raiz"], written["intermedio"]))
+    return jobs

@@ -28,29 +28,11 @@ async def cases(pki: SigningPki) -> dict[str, Case]:
     return {case.name: case for case in await corpus.build(pki)}
 
 
-def jobs_for(cases: list[Case], folder: Path) -> list[dss.Job]:
-    """Each case's PDF and certificates in files, as DssReport takes them."""
-    jobs = []
-    for number, case in enumerate(cases):
-        here = folder / f"caso-{number:02d}"
-        here.mkdir(parents=True)
-        (here / "documento.pdf").write_bytes(case.pdf)
-        files = {"raiz": case.roots, "intermedio": case.intermediates}
-        written: dict[str, list[Path]] = {"raiz": [], "intermedio": []}
-        for kind, certs in files.items():
-            for index, der in enumerate(certs):
-                path = here / f"{kind}-{index}.der"
-                path.write_bytes(der)
-                written[kind].append(path)
-        jobs.append(dss.Job(here / "documento.pdf", written["raiz"], written["intermedio"]))
-    return jobs
-
-
 async def test_signums_verdict_and_level_equal_dss_on_every_case_of_the_corpus(
     cases: dict[str, Case], tmp_path: Path
 ) -> None:
     assert len(cases) >= 12
-    jobs = jobs_for(list(cases.values()), tmp_path)
+    jobs = corpus.dss_jobs(list(cases.values()), tmp_path)
 
     reports = dss.validate_jobs(jobs)
 
