@@ -12,11 +12,11 @@ import sys
 import uuid
 from pathlib import Path
 
-from bench import folios, metrics, outbox, render, routing, signing
+from bench import folios, metrics, outbox, render, routing, signing, verify
 from signum.localstack import PROFILES, endpoints
 
 RESULTS = Path(__file__).parent / "results.json"
-BENCHMARKS = [outbox.run, render.run, signing.run, folios.run, routing.run, metrics.run]
+BENCHMARKS = [outbox.run, render.run, signing.run, verify.run, folios.run, routing.run, metrics.run]
 
 
 async def main() -> None:

@@ -1,5 +1,6 @@
 """EU DSS 6.3 passes at B-LT what the running stack produces: an oficio signed with a credential,
-one signed in the browser's way, and a sealed acuse de recibo (PKCS#11 seal, development seal CA).
+one signed in the browser's way, oficios signed in a batch (one unlock of the e.firma), and a sealed
+acuse de recibo (PKCS#11 seal, development seal CA).
 
 DSS runs offline, trusting only the stack's roots (the test PKI's and the seal CA's): every
 revocation value it needs, for the signer's chain and the timestamp's, must be inside the PDF."""
@@ -56,6 +57,22 @@ async def _credential_path(http: httpx.AsyncClient, pki: SigningPki, headers: di
     )
     assert response.status_code == 200, response.text
     return base64.b64decode(response.json()["pdf"])
+
+
+async def _batch_path(http: httpx.AsyncClient, pki: SigningPki, headers: dict[str, str]) -> list[bytes]:
+    response = await http.post(
+        "/internal/firmas/lote",
+        json={
+            "cer": _b64(pki.fiel.cer),
+            "key": _b64(pki.fiel.key_file),
+            "password": pki.fiel.password,
+            "pdfs": [_b64(oficio_pdf(folio=f"SIGA/DGTI/{n:04d}/2026", fields=TWO_SIGNERS)) for n in (7, 8)],
+        },
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["firmadas"] == 2
+    return [base64.b64decode(pdf) for pdf in response.json()["pdfs"]]
 
 
 async def _browser_path(
@@ -132,6 +149,7 @@ async def test_dss_passes_the_stacks_signatures_and_seals_at_b_lt(
         pdfs = {
             "credencial": await _credential_path(http, pki, headers),
             "navegador": await _browser_path(http, pki, headers, tmp_path),
+            **{f"lote-{n}": pdf for n, pdf in enumerate(await _batch_path(http, pki, headers), 1)},
             "acuse": await _sealed_acuse(http, platform["storage"]),
         }
         ours = {

@@ -119,44 +119,6 @@ def _token(pdf: bytes) -> bytes:
     raise AssertionError("no timestamp token")
 
 
-async def test_signums_verdict_and_level_equal_dss_on_a_corpus(
-    fiel: Credential,
-    timestamper: Timestamper,
-    trust: TrustPolicy,
-    offline_trust: TrustPolicy,
-    pki: SigningPki,
-    tmp_path: Path,
-) -> None:
-    doc, request = oficio_pdf(fields=TWO_SIGNERS), SignatureRequest("firma-1")
-    untrusted = credentials.unlock(pki.untrusted.cer, pki.untrusted.key_file, pki.untrusted.password)
-    b_lt = await pades.sign_pdf(doc, fiel, request, timestamper=timestamper, long_term=trust)
-    changed = bytearray(b_lt)
-    changed[b_lt.index(b"Por medio del presente") + 3] ^= 0x01
-    corpus = {
-        "B-LT": b_lt,
-        "B-T, no revocation data": await pades.sign_pdf(doc, fiel, request, timestamper=timestamper),
-        "B-B": pades.sign_pdf_sync(doc, fiel, request),
-        "changed byte": bytes(changed),
-        "untrusted root": await pades.sign_pdf(doc, untrusted, request, timestamper=timestamper),
-    }
-    files = []
-    for number, pdf in enumerate(corpus.values()):
-        files.append(tmp_path / f"{number}.pdf")
-        files[-1].write_bytes(pdf)
-    root = tmp_path / "root.der"
-    root.write_bytes(pki.roots_der[0])
-
-    reports = dss.validate(files, [root])
-
-    for (name, pdf), path in zip(corpus.items(), files, strict=True):
-        theirs = _only(reports[path])
-        (ours,) = (await verification.verify_pdf(pdf, offline_trust)).signatures
-        assert ours.verdict is not None
-        mine = (ours.verdict.indication.value, ours.verdict.subindication, ours.pades_level.value)
-        assert mine == (theirs.indication, theirs.subindication, theirs.level), (name, theirs.explain())
-        assert ours.verdict.reason
-
-
 async def test_a_certificate_naming_no_responder_reaches_b_lt_through_the_configured_ocsp(
     pki: SigningPki, timestamper: Timestamper, offline_trust: TrustPolicy, tmp_path: Path
 ) -> None:

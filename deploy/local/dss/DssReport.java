@@ -1,8 +1,15 @@
 /*
- * EU DSS (the reference AdES validator) for Signum's test suite: validates PDFs offline against the
- * given trusted roots and prints DSS's simple report as JSON, one object per file.
+ * EU DSS (the reference AdES validator) for Signum's test suite and benchmark: validates PDFs offline
+ * against the given trusted roots and prints DSS's simple report as JSON, one object per file.
  *
- *   java -cp 'libs/*:classes' DssReport [--trust roots.pem]... [--at 2026-12-04T10:00:00Z] FILE...
+ *   java -cp 'libs/*:classes' DssReport [--trust roots.pem]... [--intermediate ca.pem]...
+ *        [--at 2026-12-04T10:00:00Z] [--repeat N] FILE... [--clear] [--trust other.pem] FILE...
+ *
+ * Options apply to the files after them: `--trust` adds trusted roots, `--intermediate` certificates
+ * DSS may use to build a chain without trusting them (what an operator configures, e.g. SAT's
+ * intermediates), `--clear` forgets both. `--repeat N` validates the whole list N times in this one
+ * JVM (each file read into memory first) and reports each file's times in "seconds": the benchmark
+ * measures a warm JVM from them.
  *
  * Offline: no CRL, OCSP or AIA source is set, so DSS judges only what the PDF carries (its DSS
  * dictionary and the CMS), as a verifier years later would. Uses DSS's default validation policy.
@@ -11,17 +18,21 @@ import eu.europa.esig.dss.enumerations.Indication;
 import eu.europa.esig.dss.enumerations.SignatureLevel;
 import eu.europa.esig.dss.enumerations.SubIndication;
 import eu.europa.esig.dss.jaxb.object.Message;
-import eu.europa.esig.dss.model.FileDocument;
+import eu.europa.esig.dss.model.DSSDocument;
+import eu.europa.esig.dss.model.InMemoryDocument;
 import eu.europa.esig.dss.model.x509.CertificateToken;
 import eu.europa.esig.dss.simplereport.SimpleReport;
 import eu.europa.esig.dss.simplereport.jaxb.XmlTimestamp;
 import eu.europa.esig.dss.spi.validation.CommonCertificateVerifier;
+import eu.europa.esig.dss.spi.x509.CommonCertificateSource;
 import eu.europa.esig.dss.spi.x509.CommonTrustedCertificateSource;
 import eu.europa.esig.dss.validation.SignedDocumentValidator;
 import eu.europa.esig.dss.validation.reports.Reports;
 
 import java.io.FileInputStream;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -32,44 +43,84 @@ import java.util.List;
 
 public final class DssReport {
 
+    private record Job(String file, byte[] pdf, CommonTrustedCertificateSource trusted,
+                       CommonCertificateSource intermediates, List<Double> seconds) {}
+
     public static void main(String[] args) throws Exception {
         CommonTrustedCertificateSource trusted = new CommonTrustedCertificateSource();
+        CommonCertificateSource intermediates = new CommonCertificateSource();
         Date at = null;
-        List<String> files = new ArrayList<>();
+        int repeat = 1;
+        List<Job> jobs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--trust" -> {
-                    CertificateFactory factory = CertificateFactory.getInstance("X.509");
-                    try (InputStream in = new FileInputStream(args[++i])) {
-                        Collection<? extends java.security.cert.Certificate> certs = factory.generateCertificates(in);
-                        for (java.security.cert.Certificate c : certs) {
-                            trusted.addCertificate(new CertificateToken((X509Certificate) c));
-                        }
+                    for (CertificateToken token : certificates(args[++i])) {
+                        trusted.addCertificate(token);
                     }
                 }
+                case "--intermediate" -> {
+                    for (CertificateToken token : certificates(args[++i])) {
+                        intermediates.addCertificate(token);
+                    }
+                }
+                case "--clear" -> {
+                    trusted = new CommonTrustedCertificateSource();
+                    intermediates = new CommonCertificateSource();
+                }
                 case "--at" -> at = Date.from(Instant.parse(args[++i]));
-                default -> files.add(args[i]);
+                case "--repeat" -> repeat = Integer.parseInt(args[++i]);
+                default -> jobs.add(new Job(args[i], Files.readAllBytes(Path.of(args[i])), trusted,
+                    intermediates, new ArrayList<>()));
+            }
+        }
+        String[] reports = new String[jobs.size()];
+        for (int round = 0; round < repeat; round++) {
+            for (int f = 0; f < jobs.size(); f++) {
+                Job job = jobs.get(f);
+                long started = System.nanoTime();
+                SimpleReport simple = validate(job, at).getSimpleReport();
+                job.seconds().add((System.nanoTime() - started) / 1e9);
+                reports[f] = report(simple);
             }
         }
         StringBuilder out = new StringBuilder("{");
-        for (int f = 0; f < files.size(); f++) {
-            CommonCertificateVerifier verifier = new CommonCertificateVerifier();
-            verifier.setTrustedCertSources(trusted);
-            verifier.setCrlSource(null);
-            verifier.setOcspSource(null);
-            verifier.setAIASource(null);
-            SignedDocumentValidator validator = SignedDocumentValidator.fromDocument(new FileDocument(files.get(f)));
-            validator.setCertificateVerifier(verifier);
-            if (at != null) {
-                validator.setValidationTime(at);
-            }
-            Reports reports = validator.validateDocument();
-            if (f > 0) {
-                out.append(',');
-            }
-            out.append(str(files.get(f))).append(':').append(report(reports.getSimpleReport()));
+        for (int f = 0; f < jobs.size(); f++) {
+            Job job = jobs.get(f);
+            String body = reports[f];
+            out.append(f > 0 ? "," : "").append(str(job.file())).append(':')
+                .append(body, 0, body.length() - 1)
+                .append(",\"seconds\":").append(job.seconds()).append('}');
         }
         System.out.println(out.append('}'));
+    }
+
+    private static Reports validate(Job job, Date at) {
+        CommonCertificateVerifier verifier = new CommonCertificateVerifier();
+        verifier.setTrustedCertSources(job.trusted());
+        verifier.setAdjunctCertSources(job.intermediates());
+        verifier.setCrlSource(null);
+        verifier.setOcspSource(null);
+        verifier.setAIASource(null);
+        DSSDocument document = new InMemoryDocument(job.pdf(), job.file());
+        SignedDocumentValidator validator = SignedDocumentValidator.fromDocument(document);
+        validator.setCertificateVerifier(verifier);
+        if (at != null) {
+            validator.setValidationTime(at);
+        }
+        return validator.validateDocument();
+    }
+
+    private static List<CertificateToken> certificates(String path) throws Exception {
+        CertificateFactory factory = CertificateFactory.getInstance("X.509");
+        List<CertificateToken> tokens = new ArrayList<>();
+        try (InputStream in = new FileInputStream(path)) {
+            Collection<? extends java.security.cert.Certificate> certs = factory.generateCertificates(in);
+            for (java.security.cert.Certificate c : certs) {
+                tokens.add(new CertificateToken((X509Certificate) c));
+            }
+        }
+        return tokens;
     }
 
     private static String report(SimpleReport simple) {

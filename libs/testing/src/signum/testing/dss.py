@@ -1,7 +1,8 @@
 """EU DSS, the reference PAdES validator, run from Maven Central's jars as the judge of Signum's PDFs.
 
 deploy/local/dss/ holds a pom (DSS's modules) and DssReport.java (a small main that prints DSS's
-simple report as JSON). The first use fetches the jars with `mvn dependency:copy-dependencies` and
+simple report as JSON, and how long each validation took in that JVM). The first use fetches the
+jars with `mvn dependency:copy-dependencies` and
 compiles DssReport with `javac` into the cache (~/.cache/signum/dss-<version>-<hash of the folder>/),
 as veraPDF and Kafka are; every later run is offline. DSS gets no CRL, OCSP or AIA source: it judges
 what the PDF carries (its DSS dictionary, the CMS) against the roots the caller trusts.
@@ -127,6 +128,18 @@ class SignatureVerdict(Verdict):
 class Report:
     signatures: tuple[SignatureVerdict, ...]
     timestamps: tuple[TimestampVerdict, ...] = field(default=())
+    seconds: tuple[float, ...] = ()  # each validation of the file in the JVM, in order (`repeat`)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One PDF and what its verifier is configured with: trusted roots, and intermediates it may use
+    to build a chain without trusting them (e.g. SAT's published ones). Certificate files are PEM or
+    DER, bundles allowed."""
+
+    pdf: Path
+    trusted: Sequence[Path]
+    intermediates: Sequence[Path] = ()
 
 
 def _messages(raw: list[dict[str, str]]) -> tuple[Message, ...]:
@@ -164,7 +177,11 @@ def _report(raw: dict[str, Any]) -> Report:
         )
         for s in raw["signatures"]
     )
-    return Report(signatures=signatures, timestamps=tuple(_timestamp(t) for t in raw["timestamps"]))
+    return Report(
+        signatures=signatures,
+        timestamps=tuple(_timestamp(t) for t in raw["timestamps"]),
+        seconds=tuple(raw.get("seconds", ())),
+    )
 
 
 def validate(
@@ -172,20 +189,31 @@ def validate(
 ) -> dict[Path, Report]:
     """DSS's simple report on each PDF (one JVM for all), trusting the certificates in `trusted`
     (PEM or DER files, bundles allowed); `at` validates as of that time instead of now."""
+    return validate_jobs([Job(path, trusted) for path in files], at=at)
+
+
+def validate_jobs(
+    jobs: Sequence[Job], *, at: datetime | None = None, repeat: int = 1, timeout: float = 300
+) -> dict[Path, Report]:
+    """DSS's simple report on each job's PDF, all in one JVM, each with its own trust; with `repeat`
+    the whole list is validated that many times (the reports' `seconds` hold every time)."""
     args = [
         toolchain.java(),
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
         "-cp",
         classpath(),
         MAIN_CLASS,
+        "--repeat",
+        str(repeat),
     ]
-    for path in trusted:
-        args += ["--trust", str(path)]
     if at is not None:
         args += ["--at", at.isoformat().replace("+00:00", "Z")]
-    out = subprocess.run(
-        [*args, *map(str, files)], capture_output=True, text=True, timeout=300, check=False
-    )  # fmt: skip
+    for job in jobs:
+        args.append("--clear")
+        args += [arg for path in job.trusted for arg in ("--trust", str(path))]
+        args += [arg for path in job.intermediates for arg in ("--intermediate", str(path))]
+        args.append(str(job.pdf))
+    out = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
     assert out.returncode == 0, f"DSS failed ({out.returncode}): {out.stderr[-3000:]}"
     raw = json.loads(out.stdout)
     return {Path(name): _report(report) for name, report in raw.items()}

@@ -4,6 +4,7 @@ case answers. No I/O."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -163,11 +164,22 @@ class Verdict:
 
 
 def dss_verdict(
-    *, intact: bool, signature_valid: bool, certificate_status: CertificateStatus, revocation_embedded: bool
+    *,
+    intact: bool,
+    signature_valid: bool,
+    certificate_status: CertificateStatus,
+    revocation_embedded: bool,
+    chain_problem: str | None = None,
+    revocation_problem: str | None = None,
+    modified_after: bool = False,
+    notes: Sequence[str] = (),
 ) -> Verdict:
     """What EU DSS (default policy, offline, the same roots trusted) answers for a signature Signum
-    judged so. `revocation_embedded`: the PDF carries revocation data for every certificate of the
-    signer's path below its root (DSS asks for it even when the certificate names no responder)."""
+    judged so. `revocation_embedded`: the PDF carries revocation data DSS accepts for every
+    certificate of the signer's chain below its root (DSS asks for it even when the certificate
+    names no responder; `revocation_problem` says why not, in Spanish). `chain_problem`: why no
+    chain reaches a trusted root. `notes`: what a person must know about a signature DSS passes
+    (changes after it, DSS's warnings), in Spanish."""
     if not intact:
         reason = "El documento cambió después de firmarse: su contenido no es el que se firmó."
         return Verdict(Indication.TOTAL_FAILED, "HASH_FAILURE", reason)
@@ -175,23 +187,42 @@ def dss_verdict(
         reason = "La firma no corresponde al certificado del firmante."
         return Verdict(Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE", reason)
     if certificate_status is CertificateStatus.UNTRUSTED:
-        reason = "El certificado del firmante no proviene de una autoridad de certificación reconocida."
+        reason = chain_problem or (
+            "El certificado del firmante no proviene de una autoridad de certificación reconocida."
+        )
         return Verdict(Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND", reason)
+    if not revocation_embedded:
+        # DSS judges the revocation data before the certificate's dates or status: without data it
+        # accepts, it cannot tell whether the certificate was revoked.
+        problem = (
+            revocation_problem or "el documento no incluye los datos de revocación de la cadena del firmante"
+        )
+        reason = (
+            f"{problem[0].upper()}{problem[1:]}: no se puede comprobar que el certificado no estaba "
+            "revocado al firmar."
+        )
+        return Verdict(Indication.INDETERMINATE, "CERTIFICATE_CHAIN_GENERAL_FAILURE", reason)
     if certificate_status is CertificateStatus.REVOKED:
         reason = (
             "El certificado del firmante está revocado y no hay prueba de que firmó antes de la revocación."
         )
         return Verdict(Indication.INDETERMINATE, "REVOKED_NO_POE", reason)
     if certificate_status is CertificateStatus.EXPIRED:
-        reason = "El certificado del firmante venció y no hay prueba de que firmó mientras estaba vigente."
-        return Verdict(Indication.INDETERMINATE, "OUT_OF_BOUNDS_NO_POE", reason)
-    if certificate_status is not CertificateStatus.VALID or not revocation_embedded:
+        # Not revoked (checked above), but no timestamp proves it signed before it expired.
         reason = (
-            "El documento no incluye los datos de revocación de la cadena del firmante: no se puede "
-            "comprobar que el certificado no estaba revocado al firmar."
+            "El certificado del firmante venció y no hay prueba de que firmó mientras estaba vigente "
+            "(no estaba revocado)."
         )
+        return Verdict(Indication.INDETERMINATE, "OUT_OF_BOUNDS_NOT_REVOKED", reason)
+    if certificate_status is not CertificateStatus.VALID:
+        reason = "No se pudo comprobar la vigencia del certificado del firmante."
         return Verdict(Indication.INDETERMINATE, "CERTIFICATE_CHAIN_GENERAL_FAILURE", reason)
-    return Verdict(Indication.TOTAL_PASSED, None, "La firma es válida y el documento no cambió.")
+    reason = (
+        "La firma es válida para la versión del documento que se firmó."
+        if modified_after
+        else "La firma es válida y el documento no cambió."
+    )
+    return Verdict(Indication.TOTAL_PASSED, None, " ".join([reason, *notes]))
 
 
 @dataclass(frozen=True)
