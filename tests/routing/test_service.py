@@ -287,7 +287,9 @@ async def test_recipients_open_the_renewed_b_lta_pdf_and_acuse(
     second = renewed(oficio_id, oficio_id, "oficio", first.payload.documento, "lta-2")
     await service.on_document_renewed(second)
     await service.on_document_renewed(renewed(oficio_id, oficio_id, "oficio", signed_pdf, "lta-late"))
-    assert (await service.oficios.get(oficio_id))["documento"]["clave"] == "k/lta-2"
+    final = await service.oficios.get(oficio_id)
+    assert final["documento"]["clave"] == "k/lta-2"
+    assert [t["type"] for t in final["timeline"]].count("document.renewed") == 3
 
 
 async def test_turnar_down_two_levels_with_a_tree_and_only_to_subordinates(service: RoutingService) -> None:

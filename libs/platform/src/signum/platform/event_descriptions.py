@@ -18,6 +18,7 @@ EVENT_DESCRIPTIONS: dict[str, str] = {
     "delivery.created": "Llegó a una bandeja de entrada",
     "delivery.acknowledged": "Se acusó de recibido",
     "acuse.sealed": "Se selló el acuse de recibo",
+    "document.renewed": "Se agregó un sello de tiempo de archivo para su validez a largo plazo",
     "delivery.forwarded": "Se turnó con instrucciones",
     "delivery.closed": "Se dio por atendida una entrega",
     "oficio.answered": "Se respondió con otro oficio",

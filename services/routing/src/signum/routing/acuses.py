@@ -119,7 +119,9 @@ class Acuses:
         renewed = p.documento_anterior.sha256
 
         async def change(session: Session) -> Oficio:
-            return await self.r.oficios.replace_document(event, path, renewed, fields, session)
+            return await self.r.oficios.replace_document(
+                event, path, renewed, fields, timeline_entry(event), session
+            )
 
         await self.r.commit(event.oficio_id or "", change)
 

@@ -224,7 +224,13 @@ class OficioRepository:
         )
 
     async def replace_document(
-        self, event: Event, path: str, renewed: str, fields: dict[str, Any], session: Session
+        self,
+        event: Event,
+        path: str,
+        renewed: str,
+        fields: dict[str, Any],
+        timeline: dict[str, Any],
+        session: Session,
     ) -> Oficio:
         """A re-timestamped signed PDF (B-LTA) takes the place of the one at `path` (`documento`, or
         a delivery's `entregas.<id>.acuse`), only while that is still the version it renews (sha256
@@ -232,7 +238,10 @@ class OficioRepository:
         event_id = str(event.event_id)
         after: Oficio = await self.collection.find_one_and_update(
             {"_id": event.oficio_id or "", f"{path}.sha256": renewed, "_applied": {"$ne": event_id}},
-            {"$set": {f"{path}.{k}": v for k, v in fields.items()}, "$push": {"_applied": event_id}},
+            {
+                "$set": {f"{path}.{k}": v for k, v in fields.items()},
+                "$push": {"_applied": event_id, "timeline": timeline},
+            },
             projection=CHANGED,
             return_document=ReturnDocument.AFTER,
             session=session,
