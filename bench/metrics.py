@@ -112,32 +112,33 @@ def _aggregates() -> Iterator[RawBSONDocument]:
     The bookkeeping (one share per oficio and aggregate, millions of them) is kept as the BSON it is
     written as, appended to one buffer per aggregate: as Python dicts it would not fit in memory."""
     rng = random.Random(2026)
-    sums: dict[str, dict[str, Any]] = {}
+    sums: dict[str, dict[str, int]] = {}  # flat (dotted paths): nested dicts would take 3 times the memory
     shares: dict[str, bytearray] = {}
-    paths: dict[str, tuple[list[str], str]] = {}
+    paths: dict[str, str] = {}  # one string per path, not one per oficio
     for n in range(OFICIOS):
         oficio = _oficio(n, rng)
         key = share_field(oficio["_id"]).encode()
         for agg, fields in domain.contributions(oficio, CAL, MTY).items():
-            doc = sums.get(agg)
-            if doc is None:
-                ambito, clave, periodo, inicio = domain.parse_aggregate_id(agg)
-                doc = sums[agg] = {"_id": agg, "ambito": ambito, "clave": clave, "periodo": periodo}
-                doc["inicio"] = inicio
+            flat = sums.get(agg)
+            if flat is None:
+                flat = sums[agg] = {}
                 shares[agg] = bytearray()
             for path, amount in fields.items():
-                split = paths.get(path)
-                if split is None:
-                    *parents, leaf = path.split(".")
-                    split = paths[path] = (parents, leaf)
-                node = doc
-                for part in split[0]:
-                    node = node.setdefault(part, {})
-                node[split[1]] = node.get(split[1], 0) + amount
+                path = paths.setdefault(path, path)
+                flat[path] = flat.get(path, 0) + amount
             share = bson.encode({"rev": 12, "c": [f"{k}={v}" for k, v in sorted(fields.items())]})
             shares[agg] += b"\x03" + key + b"\x00" + share
     while sums:  # handed out one by one and forgotten: the BSON is as large as what it replaces
-        agg, doc = sums.popitem()
+        agg, flat = sums.popitem()
+        ambito, clave, periodo, inicio = domain.parse_aggregate_id(agg)
+        doc: dict[str, Any] = {"_id": agg, "ambito": ambito, "clave": clave, "periodo": periodo}
+        doc["inicio"] = inicio
+        for path, amount in flat.items():
+            *parents, leaf = path.split(".")
+            node = doc
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = amount
         yield _with_shares(doc, shares.pop(agg))
 
 
