@@ -13,6 +13,10 @@ Two collections:
   conditioned on the old `rev` that also `$inc`s the difference: a redelivered event, a crash
   between two aggregates, or two processes working on one oficio can neither count twice nor go
   back to an older state.
+
+A batch of events (`record_batch`, `contribute_batch`) writes the same documents in two bulk writes:
+new documents inserted whole, existing ones updated only if they are as the batch read or assumed
+them; what did not hold is named to the caller, which takes those oficios one event at a time.
 """
 
 from __future__ import annotations

@@ -109,11 +109,12 @@ class MetricsService:
 
     async def apply_batch(self, events: Sequence[Event]) -> None:
         """What `apply` does for each event, for a whole batch (catching up, replaying the topics)
-        in a few round trips: each oficio's new events folded onto its document in memory and
-        recorded in one conditional update, then each aggregate's changed shares (of every oficio
-        of the batch) replaced in one conditional update. Anything not as read, a repeated event
-        (a crash mid-batch), or another process at work on the same oficio, sends those oficios
-        down `apply`'s path, one event and one aggregate at a time."""
+        in a few round trips: the batch's oficios read at once, each one's new events folded onto
+        its document in memory (`domain.fold`) and all recorded in one bulk write, then every
+        aggregate whose share changed (for any oficio of the batch) written in one more, each
+        write conditioned on the state it assumes. Whatever does not hold (an event recorded
+        already, a crash mid-batch, another process at work on the same oficio) sends those oficios
+        down `apply`'s path, one event and one aggregate at a time: the figures are the same."""
         by_oficio: dict[str, list[tuple[Event, domain.Facts]]] = {}
         for event in events:
             facts = domain.facts(event)
