@@ -213,8 +213,7 @@ async def indicators_query(base: InfraSettings) -> Result:
         chunk = [next(docs)]  # the generator computes every aggregate before it hands out the first
         computed = time.perf_counter() - began
         count, size = 0, 0
-        while chunk:
-            chunk += list(itertools.islice(docs, 1999))
+        while chunk := chunk + list(itertools.islice(docs, 2000 - len(chunk))):
             count, size = count + len(chunk), size + sum(len(d.raw) for d in chunk)
             try:
                 await db["indicadores"].insert_many(chunk, ordered=False)
@@ -222,6 +221,8 @@ async def indicators_query(base: InfraSettings) -> Result:
                 # A retried write whose first attempt had landed: those documents are there already.
                 if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
                     raise
+            if count % 200_000 < len(chunk):
+                print(f"  {count:,} aggregates inserted, {time.perf_counter() - began:.0f} s", flush=True)
             chunk = []
         await _directory(db)
         load_seconds = time.perf_counter() - began
