@@ -300,3 +300,34 @@ def test_the_sender_s_state_follows_the_milestones() -> None:
         if not seen or seen[-1] != name:
             seen.append(name)
     assert seen == ["borrador", "en_revision", "borrador", "listo_para_firma", "firmado", "enviado"]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_folding_events_in_batches_leaves_what_recording_each_one_leaves(seed: int) -> None:
+    events = scripted().events
+    rng = random.Random(seed)
+    shuffled = [*events, *rng.sample(events, k=3)]  # a few delivered twice
+    rng.shuffle(shuffled)
+    cut = rng.randrange(1, len(shuffled))
+    first, _ = domain.fold({}, [domain.facts(e) for e in shuffled[:cut]])
+    kept = repr(first)
+    after, changed = domain.fold(first, [domain.facts(e) for e in shuffled[cut:]])
+    assert repr(first) == kept  # the document before is left as it was
+    assert domain.contributions(after, CAL, MTY) == domain.contributions(state(events), CAL, MTY)
+    redone = dict(first)
+    for path, value in changed.items():  # what the repository `$set`s gives the same document
+        *parents, leaf = path.split(".")
+        node = redone
+        for part in parents:
+            child = dict(node.get(part) or {})
+            node[part] = child
+            node = child
+        node[leaf] = value
+    assert redone == after
+
+
+def test_a_folded_time_is_what_mongodb_keeps_of_it() -> None:
+    life = Life("of-9").created(at("2026-12-03", 9) + dt.timedelta(microseconds=123456))
+    after, changed = domain.fold({}, [domain.facts(e) for e in life.events])
+    assert changed["hitos.creado"] == at("2026-12-03", 9) + dt.timedelta(microseconds=123000)
+    assert after["hitos"]["creado"].tzinfo is not None

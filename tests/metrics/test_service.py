@@ -16,8 +16,8 @@ from signum.metrics import domain
 from signum.metrics.gauges import BusinessGauges
 from signum.metrics.service import Consulta, MetricsService
 from signum.platform.errors import ForbiddenError
-from tests.metrics.support import MTY
-from tests.metrics.test_domain import CAL, scripted, state
+from tests.metrics.support import MTY, Life, at
+from tests.metrics.test_domain import CAL, LIMITE, scripted, state
 from tests.routing.support import official
 
 pytestmark = pytest.mark.stack
@@ -248,3 +248,98 @@ def _samples(registry: CollectorRegistry) -> dict[tuple[str, tuple[tuple[str, st
         for family in text_string_to_metric_families(text)
         for s in family.samples
     }
+
+
+def second() -> list[Event]:
+    """Another oficio, of SEC to ING, answered in time."""
+    life = Life("of-2", unidad="SEC", autor="90001")
+    life.created(at("2026-12-01", 9)).finalized(at("2026-12-02", 9), ["90001"], fecha_limite=LIMITE)
+    life.signature(at("2026-12-02", 12), 1, "90001", pendientes=0)
+    entrega = {"entrega_id": "of-2_a", "motivo": "destinatario", "funcionario_id": "80001"}
+    entrega["unidad_id"] = "ING"
+    life.dispatched(at("2026-12-02", 13), [entrega])
+    life.acknowledged(at("2026-12-03", 9), "of-2_a", "80001").answered(at("2026-12-04", 9), "of-2_a", "80001")
+    return life.events
+
+
+def expected_of(*oficios: list[Event]) -> dict[str, dict[str, int]]:
+    total: dict[str, dict[str, int]] = {}
+    for events in oficios:
+        for agg, fields in expected(events).items():
+            into = total.setdefault(agg, {})
+            for k, v in fields.items():
+                into[k] = into.get(k, 0) + v
+    return {a: {k: v for k, v in f.items() if v} for a, f in total.items()}
+
+
+async def apply_in_batches(service: MetricsService, events: list[Event], rng: random.Random) -> None:
+    start = 0
+    while start < len(events):
+        size = rng.randrange(1, 8)
+        await service.apply_batch(events[start : start + size])
+        start += size
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_batches_in_any_order_give_what_one_event_at_a_time_gives(
+    service: MetricsService, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = [*scripted().events, *second()]
+    rng = random.Random(seed)
+    rng.shuffle(events)
+    # Every batch goes the batch's way: nothing falls back to one event at a time.
+    monkeypatch.setattr(service, "settle", _must_not_be_called)
+    await apply_in_batches(service, events, rng)
+    assert await aggregates(service) == expected_of(scripted().events, second())
+
+
+async def test_a_whole_replay_in_one_batch_and_its_redelivery(service: MetricsService) -> None:
+    events = [*scripted().events, *second()]
+    await service.apply_batch(events)
+    assert await aggregates(service) == expected_of(scripted().events, second())
+    await service.apply_batch(list(reversed(events)))  # delivered again: recorded already
+    assert await aggregates(service) == expected_of(scripted().events, second())
+
+
+async def test_a_crash_between_recording_a_batch_and_its_aggregates_is_repaired(
+    service: MetricsService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = [*scripted().events, *second()]
+    await service.apply_batch(events[:5])
+    real = service.repository.indicadores.bulk_write
+
+    async def one_then_die(ops: list[Any], **kwargs: Any) -> Any:
+        await real(ops[:1], **kwargs)  # the first aggregate's update lands, then the process dies
+        raise ConnectionError("the process died here")
+
+    monkeypatch.setattr(service.repository.indicadores, "bulk_write", one_then_die)
+    with pytest.raises(ConnectionError):
+        await service.apply_batch(events[5:12])
+    monkeypatch.undo()
+    # Kafka delivers a later batch first (another partition), then the one that failed again.
+    await service.apply_batch(events[12:])
+    await service.apply_batch(events[5:12])
+    assert await aggregates(service) == expected_of(scripted().events, second())
+
+
+async def test_another_process_recording_the_same_oficio_meanwhile_loses_nothing(
+    service: MetricsService,
+) -> None:
+    events = scripted().events
+    await service.apply_batch(events[:4])
+    real = service.repository.oficios_by_id
+
+    async def read_then_someone_writes(ids: Any) -> Any:
+        found = await real(ids)
+        await service.apply(events[4])  # another replica records an event of this oficio now
+        return found
+
+    service.repository.oficios_by_id = read_then_someone_writes  # type: ignore[method-assign]
+    await service.apply_batch(events[5:9])
+    service.repository.oficios_by_id = real  # type: ignore[method-assign]
+    await service.apply_batch(events[9:])
+    assert await aggregates(service) == expected(events)
+
+
+async def _must_not_be_called(*args: Any, **kwargs: Any) -> None:
+    raise AssertionError("a batch fell back to one oficio at a time")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from motor.motor_asyncio import AsyncIOMotorDatabase
 
 from signum.contracts import Event, Topic
 from signum.contracts.topics import dlq_topic
-from signum.platform.consumer import EventConsumer, Incoming, apply_once
+from signum.platform.consumer import Batch, EventConsumer, Incoming, apply_once
 from signum.platform.errors import SignumError, ValidationFailedError
 from signum.platform.kafka import publish_event
 from signum.platform.metrics import ServiceMetrics
@@ -194,6 +194,72 @@ async def test_a_retryable_failure_is_retried_then_dead_lettered(
         )
         == 1
     )
+
+
+class Batches:
+    """A batch handler (over `Effects`) that fails the whole batch if it holds a poison event."""
+
+    def __init__(self, effects: Effects) -> None:
+        self.effects = effects
+        self.sizes: list[int] = []
+
+    async def apply(self, events: Sequence[Event]) -> None:
+        self.sizes.append(len(events))
+        if any(e.payload.asunto == "falla" for e in events):  # type: ignore[attr-defined]
+            raise RuntimeError("one bad event in the batch")
+        for event in events:
+            await apply_once(self.effects.coll, event.oficio_id, event, {"$inc": {"applied": 1}})
+
+
+async def test_a_batch_is_applied_together_and_a_failed_one_event_by_event(
+    infra: InfraSettings, db: AsyncIOMotorDatabase[Any], topics: None
+) -> None:
+    metrics = ServiceMetrics("consumertest")
+    effects = Effects(db)
+    effects.fail_with = ValidationFailedError("Dato inválido", code="bad_payload")
+    batches = Batches(effects)
+    broker = KafkaBroker(infra.kafka_url)
+    consumer = EventConsumer(
+        service="consumertest",
+        broker=broker,
+        infra=infra,
+        db=db,
+        metrics=metrics,
+        topics=[Topic.DRAFTING],
+        handlers={"oficio.created": effects.handle},
+        batch=Batch(types=frozenset({"oficio.created"}), apply=batches.apply),
+    )
+    topic = infra.topic(Topic.DRAFTING.value)
+    good = [oficio_created() for _ in range(3)]
+    bad = oficio_created()
+    bad = bad.model_copy(update={"payload": bad.payload.model_copy(update={"asunto": "falla"})})
+
+    def record(n: int, value: bytes) -> Incoming:
+        return Incoming(topic, 0, n, b"k", value)
+
+    await broker.start()
+    try:
+        await consumer.handle_batch([record(n, e.to_wire()) for n, e in enumerate(good)])
+        assert batches.sizes == [3]
+        assert effects.calls == 0
+        assert [await effects.applied(e.oficio_id) for e in good] == [1, 1, 1]
+        later = oficio_created()
+        mixed = [record(3, b"{not json"), record(4, later.to_wire()), record(5, bad.to_wire())]
+        await consumer.handle_batch([*mixed, record(6, good[0].to_wire())])  # one delivered again
+        # The batch failed on the bad event: each went alone through its handler, the bad one to
+        # the DLQ; the good ones were applied once.
+        assert batches.sizes == [3, 3]
+        assert effects.calls == 3
+        assert await effects.applied(later.oficio_id) == 1
+        assert await effects.applied(good[0].oficio_id) == 1
+        assert await effects.applied(bad.oficio_id) == 0
+        dead = await collect(infra.kafka_url, dlq_topic(topic), until=lambda r: len(r) >= 2)
+        assert sorted(dict(r.headers)["signum-dlq-reason"].decode() for r in dead) == [
+            "bad_payload",
+            "undecodable",
+        ]
+    finally:
+        await broker.stop()
 
 
 async def _async(value: Any) -> Any:

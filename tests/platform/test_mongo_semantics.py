@@ -401,6 +401,19 @@ async def test_finds_by_a_unique_field_and_by_ids_use_their_index(db: AsyncIOMot
     assert (ids_stats["nReturned"], ids_stats["totalDocsExamined"]) == (2, 2)
 
 
+async def test_an_id_under_and_or_or_is_still_read_through_its_index(db: AsyncIOMotorDatabase[Any]) -> None:
+    """MongoDB plans `{$and: [{_id: x}, {$or: [...]}]}` as an `_id` look-up, as it does `{_id: x, ...}`."""
+    await db.agregados.insert_many([{"_id": f"a{i}", "aportes": {"o1": {"rev": 1}}} for i in range(500)])
+    either = {"$or": [{"aportes.o2": {"$exists": False}}, {"aportes.o2.rev": {"$lt": 3}}]}
+
+    stages, stats = await _explain(
+        db, {"find": "agregados", "filter": {"$and": [{"_id": "a7"}, {"aportes.o1.rev": 1}, either]}}
+    )
+
+    assert _index_names(stages) == {"_id_"}, stages
+    assert (stats["nReturned"], stats["totalDocsExamined"]) == (1, 1)
+
+
 async def test_a_sparse_index_reads_only_the_documents_that_have_the_field(
     db: AsyncIOMotorDatabase[Any],
 ) -> None:

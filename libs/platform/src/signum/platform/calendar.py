@@ -7,6 +7,7 @@ took to meet it are counted on the same days.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -41,7 +42,8 @@ def _nth_monday(year: int, month: int, n: int) -> dt.date:
     return first + dt.timedelta(days=offset + 7 * (n - 1))
 
 
-def mexican_federal_holidays(year: int) -> set[dt.date]:
+@functools.cache
+def mexican_federal_holidays(year: int) -> frozenset[dt.date]:
     """Días de descanso obligatorio (Ley Federal del Trabajo, art. 74) of `year`."""
     days = {
         dt.date(year, 1, 1),
@@ -54,7 +56,7 @@ def mexican_federal_holidays(year: int) -> set[dt.date]:
     }
     if (year - 2024) % 6 == 0:
         days.add(dt.date(year, 10, 1))  # Transmisión del Poder Ejecutivo Federal
-    return days
+    return frozenset(days)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class WorkCalendar:
                 remaining -= 1
         return current
 
+    # Metrics counts the same few thousand spans over and over (every stage of every oficio).
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 - calendars are few and live as long as the process
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days after `start` up to and including `end` (negative if `end` is before)."""
         if end < start:

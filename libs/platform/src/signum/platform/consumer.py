@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,8 +28,11 @@ from signum.platform.repository import apply_if_newer, apply_once
 from signum.platform.settings import InfraSettings
 
 Handler = Callable[[Event], Awaitable[None]]
+BatchHandler = Callable[[Sequence[Event]], Awaitable[None]]
 
 __all__ = [
+    "Batch",
+    "BatchHandler",
     "EventConsumer",
     "Handler",
     "Incoming",
@@ -53,6 +56,24 @@ class Incoming:
     offset: int
     key: bytes | None
     value: bytes
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Event types a service applies a batch at a time (what a replay or a consumer far behind
+    needs: a few round trips per batch, not several per event).
+
+    `apply` gets, in order, the events of these types among the records of one fetch (up to
+    `max_records`) and must itself apply each exactly once, whatever was applied before (a
+    redelivered batch, another process): `processed_events` is not consulted for them. Records of
+    other types go through their handlers one at a time first. If `apply` fails for a reason
+    other than the database being down, each of its events is applied alone through its handler
+    (retries, dead-letter topic), so one bad event does not hold up the rest."""
+
+    types: frozenset[str]
+    apply: BatchHandler
+    max_records: int = 5000
+    wait_ms: int = 100  # how long a fetch waits for records when there are none
 
 
 class ProcessedEvents:
@@ -91,6 +112,7 @@ class EventConsumer:
         max_attempts: int = 5,
         retry_base_seconds: float = 0.2,
         idempotent: bool = False,
+        batch: Batch | None = None,
     ) -> None:
         """`idempotent`: every handler applies its event at most once by itself (its event id is
         written in the same atomic write or transaction as its effect, and a repeat changes nothing),
@@ -106,6 +128,7 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._retry_base = retry_base_seconds
         self._idempotent = idempotent
+        self._batch = batch
         self.processed = ProcessedEvents(db[PROCESSED_EVENTS])
 
     @property
@@ -120,6 +143,9 @@ class EventConsumer:
 
     def register(self) -> None:
         """Attach the subscriber to the broker (before the broker starts)."""
+        if self._batch is not None:
+            self._register_batch(self._batch)
+            return
 
         @self._broker.subscriber(
             *self._topics,
@@ -131,25 +157,73 @@ class EventConsumer:
         async def on_message(msg: KafkaMessage) -> None:
             record = msg.raw_message
             assert not isinstance(record, tuple)  # a single-message subscriber, never a batch
-            await self.handle(
-                Incoming(
-                    topic=record.topic,
-                    partition=record.partition,
-                    offset=record.offset,
-                    key=record.key,
-                    value=record.value or b"",
-                )
-            )
+            await self.handle(_incoming(record))
+
+    def _register_batch(self, batch: Batch) -> None:
+        # One commit per batch, after all of it was applied; a failure rewinds every partition to
+        # the batch's first record (NACK), so nothing is committed past an unapplied event.
+        @self._broker.subscriber(
+            *self._topics,
+            group_id=self._infra.group_id(self._service),
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            batch=True,
+            max_records=batch.max_records,
+            batch_timeout_ms=batch.wait_ms,
+        )
+        async def on_batch(msg: KafkaMessage) -> None:
+            records = msg.raw_message
+            assert isinstance(records, tuple)
+            await self.handle_batch([_incoming(r) for r in records])
 
     async def handle(self, incoming: Incoming) -> str:
         """Apply one record; returns the outcome (applied, duplicate, ignored, dead_lettered)."""
+        event = await self._decode(incoming)
+        return "dead_lettered" if event is None else await self._handle_event(incoming, event)
+
+    async def handle_batch(self, records: Sequence[Incoming]) -> None:
+        """Apply the records of one fetch: those of the batch's types together, the others alone."""
+        assert self._batch is not None
+        together: list[tuple[Incoming, Event]] = []
+        for incoming in records:
+            event = await self._decode(incoming)
+            if event is None:
+                continue
+            if event.type in self._batch.types:
+                together.append((incoming, event))
+            else:
+                await self._handle_event(incoming, event)
+        if not together:
+            return
+        delay = self._retry_base
+        while True:
+            try:
+                await self._batch.apply([event for _, event in together])
+                break
+            except ConnectionFailure as exc:
+                log.warning("database unavailable while applying a batch", error=repr(exc))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, INFRA_BACKOFF_CAP_SECONDS)
+            except Exception:
+                log.exception("batch failed, applying its events one at a time", events=len(together))
+                for incoming, event in together:
+                    await self._handle_event(incoming, event)
+                return
+        for incoming, event in together:
+            self._count(incoming.topic, event.type, "applied")
+            self._metrics.observe_consumed(incoming.topic, event.occurred_at)
+
+    async def _decode(self, incoming: Incoming) -> Event | None:
         try:
             event = decode_event(incoming.value)
         except UnknownEventError as exc:
             await self.dead_letter(incoming, reason="undecodable", error=str(exc))
             self._count(incoming.topic, "unknown", "dead_lettered")
-            return "dead_lettered"
+            return None
         bind_correlation_id(event.correlation_id)
+        return event
+
+    async def _handle_event(self, incoming: Incoming, event: Event) -> str:
         handler = self._handlers.get(event.type, self._default)
         if handler is None:
             self._count(incoming.topic, event.type, "ignored")
@@ -231,3 +305,13 @@ class EventConsumer:
 
     def _count(self, topic: str, type_: str, outcome: str) -> None:
         self._metrics.events_consumed.labels(topic=topic, type=type_, outcome=outcome).inc()
+
+
+def _incoming(record: Any) -> Incoming:
+    return Incoming(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key,
+        value=record.value or b"",
+    )

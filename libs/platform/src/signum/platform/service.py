@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from signum.contracts import Event, Topic
 from signum.platform import mongo, s3
-from signum.platform.consumer import EventConsumer, Handler
+from signum.platform.consumer import Batch, EventConsumer, Handler
 from signum.platform.health import Check, CheckResult, run_checks
 from signum.platform.http import install_error_handlers, install_request_middleware
 from signum.platform.kafka import all_topics, build_broker, ensure_topics, publish_event
@@ -110,9 +110,11 @@ class ServiceRuntime:
         *,
         default: Handler | None = None,
         idempotent: bool = False,
+        batch: Batch | None = None,
     ) -> EventConsumer:
         """Subscribe to `topics`, applying each event through its handler exactly once
-        (`idempotent`: the handlers see to it themselves; see `EventConsumer`)."""
+        (`idempotent`: the handlers see to it themselves; see `EventConsumer`; with `batch`, the
+        events of its types a fetch at a time: see `Batch`)."""
         consumer = EventConsumer(
             service=self.name,
             broker=self.broker,
@@ -124,6 +126,7 @@ class ServiceRuntime:
             default=default,
             max_attempts=self.settings.consumer_max_attempts,
             idempotent=idempotent,
+            batch=batch,
         )
         consumer.register()
         self.consumers.append(consumer)

@@ -11,6 +11,7 @@ from signum.metrics.handlers import default_handler
 from signum.metrics.repository import MetricsRepository
 from signum.metrics.service import MetricsService
 from signum.metrics.settings import Settings
+from signum.platform.consumer import Batch
 from signum.platform.directory import DirectoryReadModel
 from signum.platform.http import internal_token_guard
 from signum.platform.service import ServiceRuntime, create_app, serve
@@ -33,7 +34,18 @@ def build(settings: Settings | None = None) -> FastAPI:
     # The directory read model only answers queries (which units a dependencia has, who works
     # where); what an oficio contributes never depends on it, so a replay gives the same figures
     # whatever order the topics are read in.
-    runtime.consume(EVENTS.topics, EVENTS.handlers(directory.handlers(), default=default_handler(service)))
+    # Oficio events a fetch at a time (`service.apply_batch`): rebuilding from the topics, or
+    # catching up after a stop, costs a few round trips per batch instead of several per event.
+    directory_handlers = directory.handlers()
+    runtime.consume(
+        EVENTS.topics,
+        EVENTS.handlers(directory_handlers, default=default_handler(service)),
+        batch=Batch(
+            types=EVENTS.consumed_types - set(directory_handlers),
+            apply=service.apply_batch,
+            max_records=settings.batch_events,
+        ),
+    )
     gauges = BusinessGauges()
     runtime.metrics.registry.register(gauges)
 

@@ -155,6 +155,66 @@ def facts(event: Event) -> Facts:
     return Facts()
 
 
+def _stored(value: Any) -> Any:
+    """`value` as MongoDB keeps it: a BSON date holds milliseconds, in UTC."""
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        aware = aware.astimezone(dt.UTC)
+        return aware.replace(microsecond=aware.microsecond // 1000 * 1000)
+    return value
+
+
+_ABSENT = object()
+
+
+def _get(doc: Mapping[str, Any], path: str) -> Any:
+    node: Any = doc
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return _ABSENT
+        node = node[part]
+    return node
+
+
+def _put(doc: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    node = doc
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        else:
+            child = node[part] = dict(child)  # copied on the way down: the document before stays as it was
+        node = child
+    node[leaf] = value
+
+
+def fold(oficio: Mapping[str, Any], recorded: Iterable[Facts]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The oficio's document after recording these facts in order, as the repository's `record`
+    leaves it (the earliest of `first`, the latest of `last`, the last of `values`), and the fields
+    that changed (dotted path -> new value)."""
+    after = dict(oficio)
+    changed: dict[str, Any] = {}
+    for f in recorded:
+        for path, when in f.first.items():
+            current, new = _stored(_get(after, path)), _stored(when)
+            if current is _ABSENT or new < current:
+                _put(after, path, new)
+                changed[path] = new
+        for path, when in f.last.items():
+            current, new = _stored(_get(after, path)), _stored(when)
+            if current is _ABSENT or new > current:
+                _put(after, path, new)
+                changed[path] = new
+        for path, value in f.values.items():
+            current = _get(after, path)
+            if current is not _ABSENT and current == value:
+                continue
+            _put(after, path, value)
+            changed[path] = value
+    return after, changed
+
+
 # --- stages --------------------------------------------------------------------------------------
 
 # (stage, from milestone, to milestone). The sender's stages count for the sending unit and the
@@ -258,6 +318,13 @@ class _Builder:
         self.calendar = calendar
         self.tz = tz
         self.out: Contribution = {}
+        self._periods: dict[dt.datetime, tuple[tuple[Periodo, str], ...]] = {}
+
+    def _periodos(self, when: dt.datetime) -> tuple[tuple[Periodo, str], ...]:
+        found = self._periods.get(when)
+        if found is None:
+            found = self._periods[when] = tuple(periodos(when, self.tz).items())
+        return found
 
     def add(
         self, targets: Iterable[tuple[Ambito, str | None]], when: dt.datetime, path: str, n: int = 1
@@ -265,7 +332,7 @@ class _Builder:
         for ambito, clave in targets:
             if not clave:
                 continue
-            for periodo, inicio in periodos(when, self.tz).items():
+            for periodo, inicio in self._periodos(when):
                 fields = self.out.setdefault(aggregate_id(ambito, clave, periodo, inicio), {})
                 fields[path] = fields.get(path, 0) + n
 

@@ -13,17 +13,21 @@ Two collections:
   conditioned on the old `rev` that also `$inc`s the difference: a redelivered event, a crash
   between two aggregates, or two processes working on one oficio can neither count twice nor go
   back to an older state.
+
+A batch of events (`record_batch`, `contribute_batch`) writes the same documents in two bulk writes:
+new documents inserted whole, existing ones updated only if they are as the batch read or assumed
+them; what did not hold is named to the caller, which takes those oficios one event at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorDatabase
-from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo import InsertOne, ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from signum.contracts import Event
 from signum.metrics.domain import Facts, diff, parse_aggregate_id
@@ -31,6 +35,9 @@ from signum.metrics.domain import Facts, diff, parse_aggregate_id
 # Fields of an aggregate that queries never need: the per-oficio bookkeeping.
 _WITHOUT_BOOKKEEPING = {"aportes": 0}
 _MAX_CAS_ATTEMPTS = 50
+# Ids per `$in` of a find by id: SecantusDB's time per document grows with the list's length past a
+# few hundred (2,000 ids cost 15 times 100 ids each); MongoDB does not mind either size.
+FIND_CHUNK = 200
 
 
 def share_field(oficio_id: str) -> str:
@@ -45,6 +52,29 @@ class Recorded:
 
     applied: bool
     before: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class OficioWrite:
+    """A batch's new events of one oficio, folded (`domain.fold`) onto its document as read."""
+
+    oficio_id: str
+    rev: int | None  # the document's `rev` as read (None: there was no document)
+    changed: Mapping[str, Any]  # dotted path -> value after the events
+    event_ids: Sequence[str]
+    targets: Iterable[str]  # aggregates it contributes to now that it did not before
+    after: Mapping[str, Any]  # the whole document after the events (written as is when new)
+
+
+@dataclass(frozen=True)
+class Share:
+    """One oficio's share of an aggregate: `fields` from state `rev`, replacing `before`, which the
+    aggregate must hold (empty: no share, or an empty one)."""
+
+    oficio_id: str
+    rev: int
+    fields: Mapping[str, int]
+    before: Mapping[str, int]
 
 
 class ContentionError(RuntimeError):
@@ -86,6 +116,41 @@ class MetricsRepository:
             return Recorded(applied=False, before=None)  # the document holds this event id already
         return Recorded(applied=True, before=before or {})
 
+    async def oficios_by_id(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The documents of these oficios that exist, by id, with the ids of the events applied."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), FIND_CHUNK):
+            async for doc in self.oficios.find({"_id": {"$in": wanted[start : start + FIND_CHUNK]}}):
+                found[doc["_id"]] = doc
+        return found
+
+    async def record_batch(self, writes: Sequence[OficioWrite]) -> set[str]:
+        """Record several oficios' new events in one round trip: a new oficio's document inserted
+        whole, an existing one's changed in one atomic update that holds only if it is still as read
+        (its `rev`). Answers the oficios not recorded (another process got there meanwhile): the
+        caller applies their events one at a time."""
+        ops: list[Any] = []
+        for w in writes:
+            if w.rev is None:
+                document = dict(w.after)
+                document |= {"_id": w.oficio_id, "rev": len(w.event_ids), "_applied": list(w.event_ids)}
+                document["agregados"] = sorted(w.targets)
+                ops.append(InsertOne(document))
+                continue
+            update: dict[str, Any] = {
+                "$inc": {"rev": len(w.event_ids)},
+                "$push": {"_applied": {"$each": list(w.event_ids)}},
+            }
+            if w.changed:
+                update["$set"] = dict(w.changed)
+            targets = sorted(w.targets)
+            if targets:
+                update["$addToSet"] = {"agregados": {"$each": targets}}
+            ops.append(UpdateOne({"_id": w.oficio_id, "rev": w.rev}, update))
+        failed = await _failed(self.oficios, ops)
+        return {writes[i].oficio_id for i in failed}
+
     async def oficio(self, oficio_id: str) -> dict[str, Any] | None:
         """The oficio's document (without the applied event ids)."""
         return await self.oficios.find_one({"_id": oficio_id}, {"_applied": 0})
@@ -114,7 +179,7 @@ class MetricsRepository:
             if stored is None and not fields:
                 return False
             update: dict[str, Any] = {
-                "$set": {key: {"rev": rev, "c": [f"{k}={v}" for k, v in sorted(fields.items())]}},
+                "$set": {key: {"rev": rev, "c": _listed(fields)}},
                 "$setOnInsert": {"ambito": ambito, "clave": clave, "periodo": periodo, "inicio": inicio},
             }
             if delta:
@@ -130,16 +195,103 @@ class MetricsRepository:
                 return True
         raise ContentionError(f"aggregate {agg_id} kept changing")
 
+    async def contribute_batch(self, shares: Mapping[str, Sequence[Share]]) -> set[str]:
+        """Replace the shares of several oficios in several aggregates (aggregate id -> shares) in
+        one round trip: an aggregate that is not there yet is inserted whole; an existing one gets
+        one atomic update that holds only if it holds each `before` share and no newer one, and
+        `$inc`s the differences. Answers the oficios whose shares may not all be in place (a crash
+        or another process left an aggregate elsewhere): the caller settles them one by one."""
+        fresh = [a for a, items in shares.items() if not any(s.before for s in items)]
+        existing = await self._existing(fresh)
+        ops: list[Any] = []
+        for agg_id, items in shares.items():
+            ambito, clave, periodo, inicio = parse_aggregate_id(agg_id)
+            inc: dict[str, int] = {}
+            for share in items:
+                for k, v in diff(share.before, share.fields).items():
+                    inc[k] = inc.get(k, 0) + v
+            inc = {k: v for k, v in inc.items() if v}
+            meta = {"ambito": ambito, "clave": clave, "periodo": periodo, "inicio": inicio}
+            if agg_id in fresh and agg_id not in existing:
+                document: dict[str, Any] = {"_id": agg_id, **meta}
+                for path, amount in inc.items():
+                    _put(document, path, amount)
+                document["aportes"] = {
+                    share_field(s.oficio_id): {"rev": s.rev, "c": _listed(s.fields)} for s in items
+                }
+                ops.append(InsertOne(document))
+                continue
+            # One condition per share, side by side: a filter of `_id` and plain fields is found by
+            # `_id` (SecantusDB scans the collection for one under `$and`/`$or`).
+            condition: dict[str, Any] = {"_id": agg_id}
+            sets: dict[str, Any] = {}
+            for share in items:
+                key = f"aportes.{share_field(share.oficio_id)}"
+                sets[key] = {"rev": share.rev, "c": _listed(share.fields)}
+                if share.before:
+                    condition[f"{key}.c"] = _listed(share.before)
+                    condition[f"{key}.rev"] = {"$lt": share.rev}
+                else:  # no share (`c` absent: null matches a missing field), or an emptied one
+                    condition[f"{key}.c"] = {"$in": [None, []]}
+                    condition[f"{key}.rev"] = {"$not": {"$gte": share.rev}}
+            update: dict[str, Any] = {"$set": sets}
+            if inc:
+                update["$inc"] = inc
+            ops.append(UpdateOne(condition, update))
+        failed = await _failed(self.indicadores, ops)
+        aggs = list(shares)
+        return {s.oficio_id for i in failed for s in shares[aggs[i]]}
+
+    async def _existing(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), FIND_CHUNK):
+            chunk = list(ids[start : start + FIND_CHUNK])
+            cursor = self.indicadores.find({"_id": {"$in": chunk}}, {"_id": 1})
+            found.update([doc["_id"] async for doc in cursor])
+        return found
+
     async def aggregates(self, ids: Iterable[str]) -> list[dict[str, Any]]:
         """The aggregate documents with these ids that exist (without bookkeeping)."""
         wanted = list(dict.fromkeys(ids))
         found: list[dict[str, Any]] = []
-        for start in range(0, len(wanted), 500):
+        for start in range(0, len(wanted), FIND_CHUNK):
             cursor = self.indicadores.find(
-                {"_id": {"$in": wanted[start : start + 500]}}, _WITHOUT_BOOKKEEPING
+                {"_id": {"$in": wanted[start : start + FIND_CHUNK]}}, _WITHOUT_BOOKKEEPING
             )
             found.extend([doc async for doc in cursor])
         return found
+
+
+def _listed(fields: Mapping[str, int]) -> list[str]:
+    """A share as stored: `field=n` strings in field order."""
+    return [f"{k}={v}" for k, v in sorted(fields.items())]
+
+
+async def _failed(collection: Any, ops: list[Any]) -> set[int]:
+    """Run the inserts and conditional updates in one round trip; the indexes of those that may not
+    have been applied: inserts refused (the document was created meanwhile) and, if fewer updates
+    matched than were sent, every update (a bulk write does not say which)."""
+    if not ops:
+        return set()
+    updates = {i for i, op in enumerate(ops) if isinstance(op, UpdateOne)}
+    try:
+        result = await collection.bulk_write(ops, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != 11000 for e in errors):
+            raise
+        refused = {int(e["index"]) for e in errors}
+        matched = exc.details.get("nMatched", 0)
+        return refused | (updates if matched < len(updates - refused) else set())
+    return updates if result.matched_count < len(updates) else set()
+
+
+def _put(document: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    node = document
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
 
 
 def _share(doc: Mapping[str, Any] | None, oficio_id: str) -> tuple[int, dict[str, int]] | None:

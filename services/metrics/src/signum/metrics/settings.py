@@ -21,6 +21,9 @@ class Settings(ServiceSettings):
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     """Working days and time zone (`SIGNUM_CALENDAR_*`), the same routing counts deadlines on."""
 
+    batch_events: int = Field(default=20000, ge=1)
+    """At most this many records of the topics applied together (`MetricsService.apply_batch`)."""
+
     gauges_seconds: float = Field(default=15.0, gt=0)
     """How often the business gauges on /metrics are computed again from the aggregates."""
 
