@@ -94,6 +94,23 @@ async def test_a_registered_paper_document_reaches_its_recipient(world: World) -
     referencia = answer["contenido"]["referencia"]
     assert (referencia["folio"], referencia["fecha"]) == ("JV-MC-2026-014", "2026-11-20")
 
+    # A paper document stays one for whoever it is turned to (the page offers "the scanned document",
+    # not "the signed oficio").
+    titular = await world.as_("titular@B")
+    assert ok(await titular.get(f"/api/v1/entregas/{item['entrega_id']}"))["oficio"]["kind"] == "registro"
+    ok(
+        await titular.post(
+            f"/api/v1/entregas/{item['entrega_id']}/turnos",
+            json={
+                "destinatarios": [world.people["auditor@B"].numero_empleado],
+                "instruccion": "para_su_atencion",
+            },
+        )
+    )
+    turned = await wait_item(world, "auditor@B", registered["oficio_id"], carpeta="turnados")
+    detail = ok(await (await world.as_("auditor@B")).get(f"/api/v1/entregas/{turned['entrega_id']}"))
+    assert (detail["motivo"], detail["oficio"]["kind"]) == ("turno", "registro")
+
     # Only the oficialía de partes registers; a scan must be a PDF; the recipient must exist.
     clerk = await world.as_("funcionario@B")
     refused = await clerk.post(

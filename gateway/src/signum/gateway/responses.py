@@ -264,6 +264,9 @@ class OficioDeEntrega(BaseModel):
         default=None,
         description="La unidad remitente por su nombre, o la organización de un documento en papel.",
     )
+    kind: str | None = Field(
+        default=None, description="Tipo de documento: `registro` para uno recibido en papel."
+    )
     documento: dict[str, Any] | None = None
 
 

@@ -64,6 +64,7 @@ def delivery_view(doc: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
             "remitente_unidad": doc.get("remitente_unidad"),
             # The sender's unit by name, or the organization a paper document came from.
             "remitente_unidad_nombre": doc.get("remitente_unidad_nombre"),
+            "kind": doc.get("kind"),  # `registro`: a paper document, also once turned
             "documento": doc.get("documento"),
         }
     }

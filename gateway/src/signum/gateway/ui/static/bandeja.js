@@ -347,7 +347,8 @@ function showDelivery(entrega) {
   links.textContent = entrega.recibido_en && !(entrega.acuse && entrega.acuse.sha256)
     ? acusePendiente(entrega) : "";
   const shown = () => state.entrega === entrega;
-  listDocuments(oficio, entrega.acuse, shown, entrega.motivo === "registro");
+  // A paper document stays one when turned (its deliveries below are turnos, not registros).
+  listDocuments(oficio, entrega.acuse, shown, oficio.kind === "registro" || entrega.motivo === "registro");
   if (!same) showPdf(oficio.id, oficio.documento);
 
   const open = OPEN_STATES.has(entrega.estado) && entrega.motivo !== "copia";
