@@ -487,10 +487,19 @@ async def test_what_waits_counts_unopened_and_overdue_deliveries(service: Routin
     await service.on_drafting_event(created(oficio_id))
     # An answer was due yesterday: the delivery is overdue from the moment it arrives.
     yesterday = service.today() - dt.timedelta(days=1)
-    await service.on_drafting_event(finalized(oficio_id, ["80001"], fecha_limite=yesterday))
+    para, ccp = [Addressee(tipo="funcionario", id="80001")], [Addressee(tipo="funcionario", id="80002")]
+    await service.on_drafting_event(
+        finalized(oficio_id, ["80001"], fecha_limite=yesterday, para=para, ccp=ccp)
+    )
     await service.on_oficio_signed(signed(oficio_id))
+    copied = await service.waiting(ING_ANALISTA)
+    assert (copied["copias_sin_abrir"], copied["recibidos_sin_abrir"], copied["vencidos"]) == (1, 0, 0)
+    copy = (await service.inbox_page(ING_ANALISTA, "copias"))["elementos"][0]
+    await service.acknowledge(ING_ANALISTA, copy["entrega_id"])  # opened: the acuse de recibo
+    assert (await service.waiting(ING_ANALISTA))["copias_sin_abrir"] == 0
     waiting = await service.waiting(ING_TITULAR)
     assert waiting["recibidos_sin_abrir"] == 1
+    assert waiting["copias_sin_abrir"] == 0
     assert waiting["vencidos"] == 1
     assert waiting["vencidos_por_carpeta"] == {"recibidos": 1}
     assert (waiting["por_revisar"], waiting["por_firmar"]) == (0, 0)
@@ -503,7 +512,10 @@ async def test_what_waits_counts_unopened_and_overdue_deliveries(service: Routin
 
     # The sender sees the recipient's state; the recipient does not see the sender's view.
     view = await service.sent_view(SECRETARIA, oficio_id)
-    assert [(d["motivo"], d["estado"]) for d in view["destinatarios"]] == [("destinatario", "concluido")]
+    assert [(d["motivo"], d["estado"]) for d in view["destinatarios"]] == [
+        ("destinatario", "concluido"),
+        ("copia", "recibido"),
+    ]
     assert view["destinatarios"][0]["motivo_cierre"] == "Atendido por teléfono."
     with pytest.raises(ForbiddenError):
         await service.sent_view(ING_ANALISTA, oficio_id)

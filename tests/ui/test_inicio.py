@@ -34,7 +34,7 @@ async def test_a_review_request_reaches_the_reviewer_live_and_waits_in_por_revis
         "document.querySelector('#pendientes a[data-pendiente=vencidos] .cifra').textContent)",
     )
     before = await count(reviewer, "por_revisar")
-    for key in ("por_firmar", "recibidos_sin_abrir", "turnados_sin_abrir", "vencidos"):
+    for key in ("por_firmar", "recibidos_sin_abrir", "turnados_sin_abrir", "copias_sin_abrir", "vencidos"):
         assert await count(reviewer, key) >= 0
     await reviewer.wait_for_selector("body[data-escuchando='1']")  # its live stream is open
 

@@ -249,6 +249,7 @@ class Pendientes(BaseModel):
     por_firmar: int
     recibidos_sin_abrir: int
     turnados_sin_abrir: int
+    copias_sin_abrir: int = Field(default=0, description="Copias (C.c.p.) aún sin abrir.")
     vencidos: int
     vencidos_por_carpeta: dict[str, int]
 

@@ -92,7 +92,8 @@ class Inbox:
         return {c: counts.get(c, 0) for c in domain.CARPETAS}
 
     async def waiting(self, caller: Caller) -> dict[str, Any]:
-        """What waits on the caller (the start page): reviews, signatures, unopened and overdue."""
+        """What waits on the caller (the start page): reviews, signatures, unopened (received,
+        turned to them, copies) and overdue."""
         owner = self.access.inbox_owner(caller, None)
         unread = await self.entries.unread(owner)
         overdue = await self.entries.overdue(owner, self.r.today().isoformat(), sorted(OPEN_STATES))
@@ -101,6 +102,7 @@ class Inbox:
             "por_firmar": unread.get("por_firmar", 0),
             "recibidos_sin_abrir": unread.get("recibidos", 0),
             "turnados_sin_abrir": unread.get("turnados", 0),
+            "copias_sin_abrir": unread.get("copias", 0),
             "vencidos": sum(overdue.values()),
             "vencidos_por_carpeta": overdue,
         }
