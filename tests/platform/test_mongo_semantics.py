@@ -468,6 +468,32 @@ async def test_a_committed_transaction_is_seen_whole_and_only_after_commit(
     assert await other.salida.find_one({"_id": "ev1"}) == {"_id": "ev1", "type": "oficio.signed"}
 
 
+async def test_a_plain_write_waiting_on_a_transaction_lets_its_next_statement_run(
+    db: AsyncIOMotorDatabase[Any], clients: list[AsyncIOMotorClient[Any]]
+) -> None:
+    """A plain `updateMany` that meets a document a transaction wrote waits for it without blocking
+    the transaction's next statement on the same collection (mongod yields between write-conflict
+    retries); then it applies to the committed document. An outbox relay clearing documents while
+    routing's transactions write them does exactly this."""
+    await db.create_collection("oficios")
+    await db.oficios.insert_many([{"_id": i, "n": 0} for i in range(3)])
+    plain = clients[1][db.name]
+
+    async with await clients[0].start_session() as session:
+        d = session.client[db.name]
+        session.start_transaction()
+        await d.oficios.update_one({"_id": 0}, {"$inc": {"n": 1}}, session=session)
+        waiting = asyncio.ensure_future(plain.oficios.update_many({}, {"$inc": {"n": 10}}))
+        await asyncio.sleep(0.3)  # let the plain write meet the transaction's document
+        await asyncio.wait_for(
+            d.oficios.update_one({"_id": 1}, {"$inc": {"n": 1}}, session=session), timeout=10
+        )
+        await session.commit_transaction()
+    assert (await asyncio.wait_for(waiting, timeout=10)).modified_count == 3
+
+    assert [doc["n"] async for doc in db.oficios.find().sort("_id", 1)] == [11, 11, 10]
+
+
 async def test_an_aborted_transaction_leaves_nothing(
     db: AsyncIOMotorDatabase[Any], clients: list[AsyncIOMotorClient[Any]]
 ) -> None:
