@@ -193,6 +193,46 @@ async def test_a_counter_behind_the_oficios_passes_over_the_folios_they_hold(
     assert await drafting._folios.last(UNIT, dt.date.today().year) == 2  # type: ignore[union-attr]
 
 
+async def test_a_finalization_that_dies_after_taking_its_number_gives_it_back(
+    drafting: DraftingService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The counter's step and the oficio keeping the folio are one transaction: a failure between
+    them (here the write after the oficio's, as a process dying before the commit would) leaves no
+    gap in the unit's series."""
+    draft = await _rich_draft(drafting)
+    keep_folio = drafting._repo.keep_folio
+
+    async def dies_after_writing(*args: Any, **kwargs: Any) -> Any:
+        await keep_folio(*args, **kwargs)
+        raise ConnectionError("the process died before the commit")
+
+    monkeypatch.setattr(drafting._repo, "keep_folio", dies_after_writing)
+    with pytest.raises(ConnectionError):
+        await drafting.finalize(AUTHOR, draft.id, "c")
+    monkeypatch.undo()
+
+    lost = await drafting.get_draft(AUTHOR, draft.id)
+    assert (lost.status, lost.folio, lost.finalizacion) == ("borrador", None, None)
+    assert await drafting._folios.last(UNIT, dt.date.today().year) == 0  # type: ignore[union-attr]
+    done = await drafting.finalize(AUTHOR, (await _rich_draft(drafting)).id, "c")
+    again = await drafting.finalize(AUTHOR, draft.id, "c")
+    assert done.folio is not None
+    assert again.folio is not None
+    assert (done.folio.consecutivo, again.folio.consecutivo) == (1, 2)
+
+
+async def test_finalizations_of_one_unit_at_once_number_the_series_without_gaps(
+    drafting: DraftingService,
+) -> None:
+    drafts = [await _rich_draft(drafting) for _ in range(8)]
+
+    done = await asyncio.gather(*(drafting.finalize(AUTHOR, d.id, "c") for d in drafts))
+
+    numbers = sorted(d.folio.consecutivo for d in done if d.folio is not None)
+    assert numbers == list(range(1, 9))
+    assert await drafting._folios.last(UNIT, dt.date.today().year) == 8  # type: ignore[union-attr]
+
+
 async def test_while_one_finalization_holds_the_oficio_others_are_refused(drafting: DraftingService) -> None:
     draft = await _rich_draft(drafting)
     held = await drafting._repo.claim_finalization(draft, "otra-finalizacion")

@@ -8,9 +8,12 @@ or reads again. `rev` counts every write of the document; `version` is the conte
 number people save, compare and review.
 
 Folios come from one counter per unit and year (`folios_contadores`, `_id` "<unidad_id>:<anio>"),
-taken with `find_one_and_update` by `_id` with `$inc` (upsert, the document after). A partial unique
-index on the oficios' own folios (unit, year, consecutive) is the backstop: no two oficios ever hold
-the same folio, whatever a counter says.
+taken with `find_one_and_update` by `_id` with `$inc` (upsert, the document after), in one
+transaction with the write that gives the number to its oficio (`FolioCounters.take`): a number is
+never handed out without an oficio keeping it, so a unit's series has no gaps even when a
+finalization fails or its process dies in between. A partial unique index on the oficios' own folios
+(unit, year, consecutive) is the backstop: no two oficios ever hold the same folio, whatever a
+counter says.
 
 A body's lists and tables (arrays inside arrays) are stored as they are. `migrate` brings documents
 written before (inner arrays wrapped as `{"_l": [...]}`, one document per folio) to this design,
@@ -23,9 +26,9 @@ import dataclasses
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 
-from motor.motor_asyncio import AsyncIOMotorDatabase
+from motor.motor_asyncio import AsyncIOMotorClientSession, AsyncIOMotorDatabase
 from pydantic import ValidationError
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -50,6 +53,9 @@ from signum.platform.logging import get_logger
 from signum.platform.outbox import insert_with_events, update_with_events
 
 log = get_logger(__name__)
+
+
+T = TypeVar("T")
 
 
 class FolioInUseError(ConflictError):
@@ -123,6 +129,7 @@ class OficioRepository:
         events: list[Event] | None = None,
         *,
         lease: str | None = None,
+        session: AsyncIOMotorClientSession | None = None,
     ) -> Draft | None:
         """Set `fields` (and add `events`) if the oficio is still as `read` (its `rev`), and, with
         `lease`, still held by that finalization. The draft as stored then, or None if another
@@ -132,7 +139,11 @@ class OficioRepository:
         if lease is not None:
             filter["finalizacion.owner"] = lease
         result = await update_with_events(
-            self.collection, filter, {"$set": {**fields, "updated_at": now}, "$inc": {"rev": 1}}, events or []
+            self.collection,
+            filter,
+            {"$set": {**fields, "updated_at": now}, "$inc": {"rev": 1}},
+            events or [],
+            session=session,
         )
         if result.matched_count != 1:
             return None
@@ -159,11 +170,18 @@ class OficioRepository:
         stored = await self._write(draft, {"finalizacion": lease})
         return None if stored is None else dataclasses.replace(stored, finalizacion=lease)
 
-    async def keep_folio(self, draft: Draft, owner: str, folio: FolioAssignment) -> Draft | None:
+    async def keep_folio(
+        self,
+        draft: Draft,
+        owner: str,
+        folio: FolioAssignment,
+        *,
+        session: AsyncIOMotorClientSession | None = None,
+    ) -> Draft | None:
         """The folio taken for the oficio, kept by it (a later attempt reuses it); None if the lease
         was lost. `FolioInUseError` if another oficio of the unit holds it (the unique index)."""
         try:
-            stored = await self._write(draft, {"folio": _folio_doc(folio)}, lease=owner)
+            stored = await self._write(draft, {"folio": _folio_doc(folio)}, lease=owner, session=session)
         except DuplicateKeyError as error:
             raise FolioInUseError(details={"folio": folio.folio}) from error
         return None if stored is None else dataclasses.replace(stored, folio=folio)
@@ -284,7 +302,9 @@ class FolioCounters:
             )
         log.info("folio counters set from folios handed out", counters=len(last))
 
-    async def next(self, unidad_id: str, anio: int) -> int:
+    async def next(
+        self, unidad_id: str, anio: int, *, session: AsyncIOMotorClientSession | None = None
+    ) -> int:
         """The next consecutive of the unit in the year; never the same twice."""
         doc = await self.collection.find_one_and_update(
             {"_id": _counter_id(unidad_id, anio)},
@@ -292,8 +312,33 @@ class FolioCounters:
             upsert=True,
             return_document=ReturnDocument.AFTER,
             projection={"_id": False, "consecutivo": True},
+            session=session,
         )
         return int(doc["consecutivo"])
+
+    async def take(
+        self, unidad_id: str, anio: int, keep: Callable[[int, AsyncIOMotorClientSession], Awaitable[T]]
+    ) -> T:
+        """The next consecutive, given to `keep` (which writes it where it belongs, with the session)
+        in one transaction with the counter's `$inc`: if `keep` raises, or the process dies before
+        the commit, the counter is as it was and the number goes to the next oficio. Retried whole
+        on a transient conflict (two finalizations of one unit at once)."""
+
+        async def body(session: AsyncIOMotorClientSession) -> T:
+            return await keep(await self.next(unidad_id, anio, session=session), session)
+
+        async with await self._db.client.start_session() as session:
+            result: T = await session.with_transaction(body)
+        return result
+
+    async def pass_over(self, unidad_id: str, anio: int, consecutivo: int) -> None:
+        """Move the counter to at least `consecutivo` (held by an oficio already: a restored backup,
+        a hand edit), so that the next number handed out is past it."""
+        await self.collection.update_one(
+            {"_id": _counter_id(unidad_id, anio)},
+            {"$max": {"consecutivo": consecutivo}, "$setOnInsert": {"unidad_id": unidad_id, "anio": anio}},
+            upsert=True,
+        )
 
     async def last(self, unidad_id: str, anio: int) -> int:
         """The last consecutive handed out (0 before the first)."""

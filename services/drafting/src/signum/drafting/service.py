@@ -697,30 +697,41 @@ class DraftingService:
         return await self._load(oficio_id)
 
     async def _take_folio(self, held: Draft, owner: str, anio: int) -> tuple[FolioAssignment, Draft]:
-        """The unit's next folio, kept by the oficio. One that another oficio holds already (the
-        counter is behind them: a restored backup, a hand edit) is passed over for the next."""
-        for _ in range(FOLIO_ATTEMPTS):
-            folio = await self._assign_folio(held.office_id, anio)
+        """The unit's next folio, kept by the oficio in the same transaction as the counter's step
+        (`FolioCounters.take`): a finalization that loses its lease or dies here gives the number
+        back. One that another oficio holds already (the counter is behind them: a restored backup,
+        a hand edit) is passed over for the next."""
+        assert self._folios is not None
+        unidad_id = held.office_id
+        prefijo = await self._prefix_of(unidad_id)
+
+        async def keep(consecutivo: int, session: Any) -> tuple[FolioAssignment, Draft]:
+            folio = FolioAssignment(
+                folio=domain.format_folio(
+                    self._folio_format, prefijo=prefijo, consecutivo=consecutivo, anio=anio, unidad=unidad_id
+                ),
+                consecutivo=consecutivo,
+                anio=anio,
+            )
             try:
-                kept = await self._repo.keep_folio(held, owner, folio)
-            except FolioInUseError:
-                log.error(
-                    "folio counter behind the oficios' folios", folio=folio.folio, unidad_id=held.office_id
-                )
-                continue
+                kept = await self._repo.keep_folio(held, owner, folio, session=session)
+            except FolioInUseError as error:
+                raise _FolioHeld(consecutivo) from error
             if kept is None:
                 raise FinalizeInProgressError()
             return folio, kept
-        raise FolioInUseError()
 
-    async def _assign_folio(self, unidad_id: str, anio: int) -> FolioAssignment:
-        assert self._folios is not None
-        consecutivo = await self._folios.next(unidad_id, anio)
-        prefijo = await self._prefix_of(unidad_id)
-        folio = domain.format_folio(
-            self._folio_format, prefijo=prefijo, consecutivo=consecutivo, anio=anio, unidad=unidad_id
-        )
-        return FolioAssignment(folio=folio, consecutivo=consecutivo, anio=anio)
+        for _ in range(FOLIO_ATTEMPTS):
+            try:
+                return await self._folios.take(unidad_id, anio, keep)
+            except _FolioHeld as held_already:
+                log.error(
+                    "folio counter behind the oficios' folios",
+                    consecutivo=held_already.consecutivo,
+                    unidad_id=unidad_id,
+                )
+                await self._folios.pass_over(unidad_id, anio, held_already.consecutivo)
+        raise FolioInUseError()
 
     async def cancel(self, caller: Caller, oficio_id: str, motivo: str, correlation_id: str) -> Draft:
         for _ in range(10):
@@ -775,6 +786,14 @@ class DraftingService:
             fecha=self._today(),
         )
         return await render_bytes(self._renderer, template, content, formato, page)
+
+
+class _FolioHeld(Exception):
+    """The number the counter handed out is held by another oficio (its transaction is undone)."""
+
+    def __init__(self, consecutivo: int) -> None:
+        super().__init__(consecutivo)
+        self.consecutivo = consecutivo
 
 
 def permissions_of(caller: Caller, draft: Draft) -> dict[str, bool]:
