@@ -186,3 +186,32 @@ async def test_the_job_renews_within_the_horizon_with_a_newer_tsa_and_dss_passes
     (signature,) = dss.validate_pdf(pdf, pki.roots_der, tmp_path / "dss").signatures
     assert (signature.indication, signature.level) == (dss.PASSED, "B-LTA"), signature.explain()
     assert _items(await job.run()) == []  # done: the next pass has nothing to do
+
+
+async def test_a_pass_that_died_after_storing_the_renewed_pdf_is_finished_with_that_pdf(
+    pki: SigningPki, roots_file: Path, tmp_path: Path, infra: InfraSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The WORM bucket keeps what it is given for years: a job that stored a renewed PDF and died
+    before recording it must not store a second one (with another timestamp) at its next pass."""
+    parts = await _signed_oficio(pki, roots_file, tmp_path, infra)
+    job = _job(parts)
+
+    async def dies(*args: Any, **kwargs: Any) -> bool:
+        raise ConnectionError("the process died before recording the renewal")
+
+    monkeypatch.setattr(parts.repository, "record_renewal", dies)
+    before = set(_storage(parts).objects)
+    assert [i.outcome for i in (await job.run()).items] == ["fallido"]
+    monkeypatch.undo()
+    kept = dict(_storage(parts).objects)
+    (renewed_key,) = kept.keys() - before
+
+    later = datetime.now(UTC) + job.retry + timedelta(seconds=1)
+    assert _items(await job.run(later)) == [(OFICIO, "renovado", "sin_sello_de_archivo")]
+
+    assert _storage(parts).objects == kept  # no second object
+    doc = await _oficio(parts)
+    assert doc["documento_actual"]["clave"] == renewed_key
+    assert "archivo_en_curso" not in doc
+    (event,) = _renewed_events(doc)
+    assert event["documento"]["clave"] == renewed_key

@@ -23,6 +23,7 @@ from signum.contracts.drafting import (
     SignerSlot,
     StoredObject,
 )
+from signum.platform.errors import NotFoundError
 from signum.platform.http import CALLER_HEADER, INTERNAL_TOKEN_HEADER
 from signum.platform.identity import Caller
 from signum.platform.settings import DEV_INTERNAL_TOKEN, InfraSettings
@@ -339,6 +340,8 @@ class MemoryStorage:
         return {"clave": f"sha256/{digest}", "sha256": digest, "tamano": len(pdf), "bucket": "documents"}
 
     async def read(self, clave: str, *, max_bytes: int) -> bytes:
+        if clave not in self.objects:
+            raise NotFoundError("No se encontró el objeto.", code="object_not_found")
         assert len(self.objects[clave]) <= max_bytes
         return self.objects[clave]
 

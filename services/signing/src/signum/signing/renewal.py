@@ -8,7 +8,9 @@ signed oficio's current PDF, each sealed acuse) and gives a document timestamp (
   `domain.algorithm_weakens`), within `SIGNUM_SIGNING_LTA_HORIZON_DAYS`
   (`certificado_por_vencer`, `algoritmo_por_debilitarse`).
 The renewed PDF is stored as a new object in the WORM documents bucket (the old one stays, under
-retention), becomes the document's current one and emits `document.renewed`, in one update. A
+retention), becomes the document's current one and emits `document.renewed`, in one update; its
+hash is noted on the document before it is stored, so a pass that dies between storing and recording
+is finished at the next pass with that same PDF, never with a second object in the bucket. A
 renewal that would not reach past the last timestamp's end (the TSA still signs with the same
 certificate or algorithms) is not stored: it is reported as `sin_extension` and looked at again after
 `SIGNUM_SIGNING_LTA_RETRY_SECONDS`, as a failure is. What the job did goes, per pass, into
@@ -21,16 +23,18 @@ once.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 from signum.contracts.drafting import StoredObject
 from signum.contracts.signing import DocumentRenewed, DocumentRenewedPayload
-from signum.platform.errors import SignumError
+from signum.platform.errors import NotFoundError, SignumError
 from signum.platform.identity import Caller
 from signum.platform.logging import get_logger
 from signum.platform.policy import Action, authorize
+from signum.platform.storage_client import KEY_PREFIX
 from signum.signing.acuses import ACUSE_PREFIX
 from signum.signing.documents import SignedDocuments
 from signum.signing.domain import RenewalItem, RenewalRun, TimestampProtection
@@ -130,9 +134,10 @@ class ArchiveRenewal:
         current = doc[field]
         document_id = doc["_id"] if kind == "oficio" else ACUSE_PREFIX + doc["_id"]
         oficio_id = doc["_id"] if kind == "oficio" else doc["oficio_id"]
-        if not await self.repository.lease_for_archive(
+        taken = await self.repository.lease_for_archive(
             kind, doc["_id"], current["sha256"], now=now, until=now + self.lease
-        ):
+        )
+        if taken is None:
             return None  # another replica's job has it
         item = RenewalItem(document_id, kind, "fallido", previous_sha256=current["sha256"])
         try:
@@ -149,7 +154,9 @@ class ArchiveRenewal:
                     previous_sha256=current["sha256"],
                 )
             item = RenewalItem(document_id, kind, "fallido", reason=reason, previous_sha256=current["sha256"])
-            renewed = await self.engine.archive(pdf)
+            renewed = await self._left_half_done(taken.get("archivo_en_curso"), current, pdf)
+            if renewed is None:
+                renewed = await self.engine.archive(pdf)
             after = await self.engine.protection(renewed)
             if not after.extends(before):
                 await self.repository.note_archive(
@@ -168,6 +175,12 @@ class ArchiveRenewal:
                         "duran más que el último sello del documento; renueve el certificado de la TSA."
                     ),
                 )
+            await self.repository.note_renewal_in_progress(
+                kind,
+                doc["_id"],
+                previous_sha256=current["sha256"],
+                sha256=hashlib.sha256(renewed).hexdigest(),
+            )
             correlation_id = uuid4().hex
             stored = await self.documents.store(oficio_id, renewed, correlation_id)
             sealed_at = datetime.now(UTC)
@@ -230,6 +243,24 @@ class ArchiveRenewal:
             log.exception("archive renewal failed", document=document_id)
             message = f"Error inesperado al renovar el sello: {type(exc).__name__}."
             return await self._failed(kind, doc["_id"], item, "renewal_error", message, now)
+
+    async def _left_half_done(
+        self, note: dict[str, Any] | None, current: dict[str, Any], pdf: bytes
+    ) -> bytes | None:
+        """The renewed PDF of a pass that died after storing it and before recording it, if that is
+        what happened: it is finished with the same PDF (storing it again is a no-op, the bucket's
+        keys are content addresses) rather than a new timestamp and a second object."""
+        if not note or note.get("anterior_sha256") != current["sha256"]:
+            return None
+        digest = str(note.get("sha256", ""))
+        try:
+            renewed = await self.documents.read({"clave": KEY_PREFIX + digest})
+        except NotFoundError:
+            return None  # it died before storing: timestamp anew
+        if hashlib.sha256(renewed).hexdigest() != digest or not renewed.startswith(pdf):
+            return None
+        log.info("archive renewal finished from a stored PDF", sha256=digest)
+        return renewed
 
     async def _failed(
         self, kind: ArchiveKind, key: str, item: RenewalItem, code: str, message: str, now: datetime

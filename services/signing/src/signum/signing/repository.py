@@ -230,9 +230,10 @@ class SigningRepository:
 
     async def lease_for_archive(
         self, kind: ArchiveKind, document_id: str, sha256: str, *, now: datetime, until: datetime
-    ) -> bool:
+    ) -> dict[str, Any] | None:
         """Take the document for one renewal (so another replica's job leaves it), if its current
-        PDF is still `sha256` and nobody holds it."""
+        PDF is still `sha256` and nobody holds it: the document's note of a renewal left half done
+        (`archivo_en_curso`, or none), or None when not taken."""
         collection, field, _ = self._archived(kind)
         taken = await collection.find_one_and_update(
             {
@@ -241,9 +242,21 @@ class SigningRepository:
                 "$or": [{"archivo_renovando_hasta": None}, {"archivo_renovando_hasta": {"$lte": now}}],
             },
             {"$set": {"archivo_renovando_hasta": until}},
-            projection={"_id": 1},
+            projection={"_id": 0, "archivo_en_curso": 1},
         )
-        return taken is not None
+        return None if taken is None else dict(taken)
+
+    async def note_renewal_in_progress(
+        self, kind: ArchiveKind, document_id: str, *, previous_sha256: str, sha256: str
+    ) -> None:
+        """Before the renewed PDF is stored: which one it is, so that a job that dies between storing
+        it and recording it is finished with that PDF, not with another one (the WORM bucket would
+        keep both for their retention)."""
+        collection, _, _ = self._archived(kind)
+        await collection.update_one(
+            {"_id": document_id},
+            {"$set": {"archivo_en_curso": {"anterior_sha256": previous_sha256, "sha256": sha256}}},
+        )
 
     async def note_archive(self, kind: ArchiveKind, document_id: str, archivo: dict[str, Any]) -> None:
         """What the job found (how long the last timestamp protects, when to look again); releases
@@ -273,7 +286,7 @@ class SigningRepository:
             {"_id": document_id, f"{field}.sha256": previous_sha256},
             {
                 "$set": {field: documento, "archivo": archivo},
-                "$unset": {"archivo_renovando_hasta": ""},
+                "$unset": {"archivo_renovando_hasta": "", "archivo_en_curso": ""},
                 "$push": {"renovaciones": renovacion},
             },
             events,
