@@ -108,7 +108,8 @@ def test_authorize_raises_a_spanish_403_naming_the_action() -> None:
 def test_every_action_has_a_rule() -> None:
     """A new action must be given a rule: for some caller the policy must say yes."""
     callers = [
-        official(r, ambito=frozenset({"A"}), id="autor") for r in ("titular", "administrador", "oficialia")
+        official(r, ambito=frozenset({"A"}), id="autor")
+        for r in ("titular", "administrador", "oficialia", "auditor")
     ]
     everyone = frozenset({"autor"})
     full = OficioAccess(
@@ -185,6 +186,22 @@ def test_the_draft_s_history_is_for_those_who_read_it_besides_its_recipients() -
     # An integration that may read the unit's oficios reads their history too.
     assert decide(key({"oficio.leer"}, {"A"}), Action.OFICIO_HISTORIAL, public)
     assert not decide(key({"directorio.leer"}, {"A"}), Action.OFICIO_HISTORIAL, public)
+
+
+def test_every_office_s_steps_of_a_trajectory_are_for_auditors_alone() -> None:
+    public = OficioAccess(
+        unidad_id="A", participantes=frozenset({"autor"}), lectores=frozenset({"destinataria"})
+    )
+    assert decide(official("auditor"), Action.OFICIO_TRAYECTORIA_COMPLETA, public)
+    assert not decide(official("auditor"), Action.OFICIO_TRAYECTORIA_COMPLETA, RECEIVED)  # confidential
+    for caller in (
+        official(id="autor"),
+        official(id="destinataria"),
+        official("titular", ambito=frozenset({"A"})),
+        official("administrador"),
+        key({"oficio.leer"}, {"A"}),
+    ):
+        assert not decide(caller, Action.OFICIO_TRAYECTORIA_COMPLETA, public), caller
 
 
 def test_indicators_an_auditor_sees_all_a_titular_their_units_an_official_their_own() -> None:

@@ -28,6 +28,9 @@ class Action(StrEnum):
     # The sender's side of an oficio: its draft's history (versions, differences, comments) and the
     # follow-up of its recipients. As reading, but not for its recipients, who read what was sent.
     OFICIO_HISTORIAL = "oficio.historial"
+    # Every office's steps in an oficio's trajectory (the turnos inside each recipient office), not
+    # only the sender's deliveries and one's own office's: auditors.
+    OFICIO_TRAYECTORIA_COMPLETA = "oficio.trayectoria_completa"
     OFICIO_EDITAR = "oficio.editar"
     OFICIO_COMENTAR = "oficio.comentar"
     OFICIO_REVISAR = "oficio.revisar"
@@ -191,6 +194,12 @@ def decide(caller: Caller, action: Action, resource: Resource = None) -> Decisio
         if not isinstance(resource, OficioAccess):
             return Decision(False, "no oficio given")
         return _read_oficio(caller, replace(resource, lectores=frozenset()))
+    if action is Action.OFICIO_TRAYECTORIA_COMPLETA:
+        if not isinstance(resource, OficioAccess):
+            return Decision(False, "no oficio given")
+        if resource.confidencialidad == "confidencial":
+            return Decision(False, "confidential oficios are for participants only")
+        return _role(caller, "auditor")
     if action in DRAFT_ACTIONS:
         if not isinstance(resource, OficioAccess):
             return Decision(False, "no oficio given")
