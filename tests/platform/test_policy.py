@@ -53,6 +53,16 @@ def test_the_signers_personal_data_is_for_officials_not_for_integrations() -> No
     assert not decide(key({"oficio.leer", "firmantes.datos_personales"}, {"A"}), Action.FIRMANTES_DATOS_LEER)
 
 
+def test_an_auditor_consults_and_drafts_or_signs_only_as_a_titular() -> None:
+    assert not decide(official("auditor"), Action.OFICIO_CREAR, UnitAccess("A"))
+    assert not decide(official("auditor"), Action.FIRMAS_PENDIENTES_LEER)
+    assert decide(official("auditor"), Action.INDICADORES_VER, IndicadoresAccess(unidades=frozenset({"B"})))
+    assert decide(official("auditor"), Action.BANDEJA_LEER)  # what is sent to them, e.g. a C.c.p.
+    for working in (official("auditor", "titular"), official("auditor", "oficialia"), official()):
+        assert decide(working, Action.OFICIO_CREAR, UnitAccess("A"))
+        assert decide(working, Action.FIRMAS_PENDIENTES_LEER)
+
+
 def test_officials_create_oficios_only_in_their_own_unit() -> None:
     assert decide(official(), Action.OFICIO_CREAR, UnitAccess("A"))
     assert not decide(official(), Action.OFICIO_CREAR, UnitAccess("B"))

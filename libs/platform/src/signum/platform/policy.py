@@ -91,6 +91,12 @@ def reads_mailbox(caller: Caller, unidad_id: str) -> bool:
     return caller.has_role("titular") and unidad_id in caller.ambito
 
 
+def consults_only(caller: Caller) -> bool:
+    """An auditor consults (oficios, indicators, verification): unless they also head a unit or keep
+    an oficialía de partes, they neither draft oficios nor have any to sign."""
+    return caller.has_role("auditor") and not (caller.has_role("titular") or caller.has_role("oficialia"))
+
+
 def is_reader(caller: Caller, lectores: frozenset[str]) -> bool:
     """Whether the caller is among an oficio's readers: in person, standing in for one (suplencia),
     or through an office mailbox they read."""
@@ -159,8 +165,11 @@ def decide(caller: Caller, action: Action, resource: Resource = None) -> Decisio
         Action.SESION_LEER,
         Action.DIRECTORIO_LEER,
         Action.PLANTILLA_LEER,
-        Action.FIRMAS_PENDIENTES_LEER,
     ):
+        return Decision(True, "authenticated official")
+    if action is Action.FIRMAS_PENDIENTES_LEER:
+        if consults_only(caller):
+            return Decision(False, "auditors consult; they sign only as titulars")
         return Decision(True, "authenticated official")
     if action is Action.FIRMANTES_DATOS_LEER:
         if caller.kind != "official":
@@ -183,6 +192,8 @@ def decide(caller: Caller, action: Action, resource: Resource = None) -> Decisio
     if action is Action.OFICIO_CREAR:
         if not isinstance(resource, UnitAccess):
             return Decision(False, "no unit given")
+        if consults_only(caller):
+            return Decision(False, "auditors consult; they draft only as titulars")
         if caller.unidad_id is not None and resource.unidad_id == caller.unidad_id:
             return Decision(True, "own unit")
         return Decision(False, "only in the caller's own unit")

@@ -93,6 +93,8 @@ def delivery_view(doc: dict[str, Any], d: dict[str, Any]) -> dict[str, Any]:
             "asunto": doc.get("asunto"),
             "prioridad": doc.get("prioridad", "ordinaria"),
             "remitente": doc.get("remitente"),
+            # The sender's position: the first signer's (a paper document's is in `remitente`).
+            "remitente_cargo": next((f.get("cargo") for f in doc.get("firmantes") or []), None),
             "remitente_unidad": doc.get("remitente_unidad"),
             # The sender's unit by name, or the organization a paper document came from.
             "remitente_unidad_nombre": doc.get("remitente_unidad_nombre"),

@@ -114,3 +114,20 @@ for (const input of document.querySelectorAll("input[type=file]:not([data-nativo
   box.append(input, button, chosen);
   input.addEventListener("change", () => { chosen.textContent = describeFiles(input); });
 }
+
+// One-line fields for long names (textarea.renglon, signum.css): a name is one paragraph, so Enter
+// and pasted line breaks become spaces; where the browser cannot size a field to its content, the
+// field grows here when it is focused or typed into.
+const fitsItself = typeof CSS !== "undefined" && CSS.supports("field-sizing", "content");
+function oneLine(area) {
+  if (/[\r\n]/.test(area.value)) area.value = area.value.replace(/\s*[\r\n]+\s*/g, " ");
+  if (!fitsItself) {
+    area.style.height = "auto";
+    area.style.height = `${area.scrollHeight + 2}px`;
+  }
+}
+for (const area of document.querySelectorAll("textarea.renglon")) {
+  area.addEventListener("keydown", (e) => { if (e.key === "Enter") e.preventDefault(); });
+  area.addEventListener("input", () => oneLine(area));
+  area.addEventListener("focus", () => oneLine(area));
+}
