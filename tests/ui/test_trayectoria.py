@@ -3,6 +3,7 @@ Playwright): each office turns it inside itself and reads, in the trajectory, it
 inbox they happened in, never the other office's; the sender reads the deliveries it made, not the
 turnos inside each office. The sender is a real-looking one (a long name, position and unit): it is
 read whole in the inbox's rows, the received detail and the sender's view, on a laptop and a phone.
+An English browser shows date fields its own way; the page writes the chosen date out in Spanish.
 Screenshots go to tests/ui/screenshots/ (git-ignored)."""
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from tests.routing.helpers import (
     seed_unit_c,
     wait_item,
 )
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import log_in, wait_until, watch_csp
 from tests.ui.test_bandeja_envio import DESKTOP, PHONE, no_horizontal_scroll, person, shot
 
 pytestmark = pytest.mark.stack
@@ -192,3 +193,27 @@ async def _whole(page: Page, selector: str) -> None:
         selector,
     )
     assert not cut, f"text cut off: {cut}"
+
+
+async def test_dates_are_also_written_out_in_spanish_in_an_english_browser(
+    browser: Browser, world: World
+) -> None:
+    """An en-US browser draws a date field as mm/dd/yyyy whatever the page says: beside it the
+    chosen date is written out in Spanish, so 04/12 is never read as the wrong day."""
+    context = await browser.new_context(locale="en-US", viewport=DESKTOP)  # type: ignore[arg-type]
+    page = watch_csp(await context.new_page())
+    page.set_default_timeout(20_000)
+    await log_in(page, world, "oficialia@A")
+    await page.goto(world.gateway + "/bandeja")
+    assert await page.evaluate("navigator.language") == "en-US"
+    await page.fill("#desde", "2026-12-04")
+    await wait_until(page, "document.querySelector('#desde + .fecha-escrita').textContent !== ''")
+    assert await page.inner_text("#desde + .fecha-escrita") == "viernes, 4 de diciembre de 2026"
+    # The paper document's dates, in the oficialía de partes' form.
+    await page.click("#registrar-abrir")
+    await page.fill("#r-fecha-limite", "2027-01-08")
+    assert await page.inner_text("#r-fecha-limite + .fecha-escrita") == "viernes, 8 de enero de 2027"
+    assert await page.inner_text("#r-fecha-documento + .fecha-escrita") == ""  # nothing chosen: nothing said
+    await no_horizontal_scroll(page)
+    await shot(page, "fechas-en-ingles-1366")
+    await context.close()

@@ -389,6 +389,7 @@
     $("e-asunto").value = form.asunto;
     $("e-prioridad").value = form.prioridad;
     $("e-fecha-limite").value = form.fecha_limite_respuesta || "";
+    spellDate($("e-fecha-limite"));
     $("e-iniciales").value = form.iniciales;
     const r = form.remitente || {};
     $("r-nombre").value = r.nombre || "";

@@ -131,3 +131,28 @@ for (const area of document.querySelectorAll("textarea.renglon")) {
   area.addEventListener("input", () => oneLine(area));
   area.addEventListener("focus", () => oneLine(area));
 }
+
+// Date fields: the browser draws <input type=date> in its own language's order (mm/dd/yyyy in an
+// English browser, whatever the page's lang), and no page can change that without replacing the
+// browser's own date picker. So beside each one the chosen date is also written out in Spanish
+// («viernes, 4 de diciembre de 2026»): nobody has to guess which number is the day. A page that
+// sets a field's value itself calls `spellDate(input)`; people's changes are followed here.
+function spellDate(input) {
+  const shown = input.nextElementSibling;
+  if (!shown || !shown.classList.contains("fecha-escrita")) return;
+  let text = "";
+  const [y, m, d] = (input.value || "").split("-").map(Number);
+  if (input.type === "date" && y && m && d) {
+    text = new Date(y, m - 1, d).toLocaleDateString("es-MX", { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+  } else if (input.type === "month" && y && m) {
+    text = new Date(y, m - 1, 1).toLocaleDateString("es-MX", { month: "long", year: "numeric" });
+  }
+  shown.textContent = text;
+}
+for (const input of document.querySelectorAll("input[type=date], input[data-fecha]")) {
+  const shown = document.createElement("span");
+  shown.className = "fecha-escrita";
+  input.after(shown);
+  for (const kind of ["input", "change"]) input.addEventListener(kind, () => spellDate(input));
+  spellDate(input);
+}
