@@ -59,8 +59,10 @@ def expected(action: str, role: str, own: bool, participant: bool, recipient: bo
     if role == "api_key":
         read = "oficio.leer" if action == "oficio.historial" else action  # history: as reading
         return read in KEY_SCOPES and (own or read not in OFICIO_ACTIONS)
-    if action in ("sesion.leer", "directorio.leer", "plantilla.leer", "firmas.pendientes"):
+    if action in ("sesion.leer", "directorio.leer", "plantilla.leer"):
         return True
+    if action == "firmas.pendientes":
+        return role != "auditor"  # an auditor consults: signs (and drafts) only as a titular
     if action in ADMIN_ACTIONS:
         return role == "administrador"
     if action == "bandeja.leer" or action.startswith("entrega."):
@@ -70,7 +72,7 @@ def expected(action: str, role: str, own: bool, participant: bool, recipient: bo
     if action == "indicadores.ver":  # the probe asks for a unit's figures
         return role == "auditor" or (role == "titular" and own)
     if action == "oficio.crear":
-        return own  # in one's own unit only
+        return own and role != "auditor"  # in one's own unit only; an auditor consults
     if action == "oficio.leer":
         if participant or recipient:
             return True

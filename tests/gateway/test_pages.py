@@ -155,20 +155,80 @@ def _menu(page: httpx.Response) -> list[str]:
 
 async def test_every_page_has_the_same_menu_with_only_what_the_person_may_open(client: Client) -> None:
     clerk = client(official("funcionario", "titular"))
-    everyone = ["/", "/bandeja", "/redaccion", "/firmar", "/indicadores"]
-    for path in everyone:
+    pages = ["/", "/bandeja", "/redaccion", "/firmar", "/indicadores"]
+    everyone = [*pages, "/verificar"]
+    for path in pages:
         page = await clerk.get(path, headers=HTML)
         assert _menu(page) == everyone, path
         assert f'<a href="{path}" aria-current="page">' in page.text
         assert "<title>Signum — " in page.text
         assert '<html lang="es-MX">' in page.text
     admin = client(official("funcionario", "administrador"))
-    for path in (*everyone, "/plantillas", "/estado"):
+    for path in (*pages, "/plantillas", "/estado"):
         assert _menu(await admin.get(path, headers=HTML)) == [*everyone, "/plantillas", "/estado"], path
     # Pages anyone may see lead home only; the sign-in page has no menu.
     assert _menu(await client().get("/verificar", headers=HTML)) == ["/"]
     assert _menu(await client().get("/no-existe", headers=HTML)) == ["/"]
     assert '<nav aria-label="Principal">' not in (await client().get("/", headers=HTML)).text
+
+
+@pytest.mark.parametrize(
+    ("roles", "menu"),
+    [
+        # An official (a secretary drafting for her director is one), a titular, the oficialía de
+        # partes: they draft and may be asked to sign.
+        (("funcionario",), ["/", "/bandeja", "/redaccion", "/firmar", "/indicadores", "/verificar"]),
+        (
+            ("funcionario", "titular"),
+            ["/", "/bandeja", "/redaccion", "/firmar", "/indicadores", "/verificar"],
+        ),
+        (
+            ("funcionario", "oficialia"),
+            ["/", "/bandeja", "/redaccion", "/firmar", "/indicadores", "/verificar"],
+        ),
+        # An auditor consults: oficios they receive, indicators, verification; no drafting, no signing.
+        (("funcionario", "auditor"), ["/", "/bandeja", "/indicadores", "/verificar"]),
+        # ... unless they also head a unit.
+        (
+            ("funcionario", "auditor", "titular"),
+            ["/", "/bandeja", "/redaccion", "/firmar", "/indicadores", "/verificar"],
+        ),
+        (
+            ("funcionario", "administrador"),
+            [
+                "/",
+                "/bandeja",
+                "/redaccion",
+                "/firmar",
+                "/indicadores",
+                "/verificar",
+                "/plantillas",
+                "/estado",
+            ],
+        ),
+    ],
+)
+async def test_each_role_s_menu_and_start_page_offer_what_the_policy_lets_them_do(
+    client: Client, roles: tuple[str, ...], menu: list[str]
+) -> None:
+    person = client(official(*roles))
+    home = await person.get("/", headers=HTML)
+    assert _menu(home) == menu
+    drafts, signs = "/redaccion" in menu, "/firmar" in menu
+    assert ('href="/redaccion"' in home.text) is drafts
+    assert ('href="/firmar"' in home.text) is signs
+    assert ('data-pendiente="por_firmar"' in home.text) is signs
+    for path, offered in (("/redaccion", drafts), ("/firmar", signs)):
+        page = await person.get(path, headers=HTML)
+        if offered:
+            assert page.status_code == 200, path
+        else:
+            assert_spanish_page(page, 403, "Acceso denegado")
+            assert "Su cuenta es de consulta (auditoría)" in page.text
+    # A draft they take part in still opens (a collaborator's link from the inbox).
+    assert (await person.get("/redaccion?oficio=OF-1", headers=HTML)).status_code == 200
+    inbox = await person.get("/bandeja", headers=HTML)
+    assert f'data-firma="{int(signs)}"' in inbox.text
 
 
 async def test_docs_load_only_local_assets_that_answer(client: Client) -> None:

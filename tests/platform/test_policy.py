@@ -53,6 +53,16 @@ def test_the_signers_personal_data_is_for_officials_not_for_integrations() -> No
     assert not decide(key({"oficio.leer", "firmantes.datos_personales"}, {"A"}), Action.FIRMANTES_DATOS_LEER)
 
 
+def test_an_auditor_consults_and_drafts_or_signs_only_as_a_titular() -> None:
+    assert not decide(official("auditor"), Action.OFICIO_CREAR, UnitAccess("A"))
+    assert not decide(official("auditor"), Action.FIRMAS_PENDIENTES_LEER)
+    assert decide(official("auditor"), Action.INDICADORES_VER, IndicadoresAccess(unidades=frozenset({"B"})))
+    assert decide(official("auditor"), Action.BANDEJA_LEER)  # what is sent to them, e.g. a C.c.p.
+    for working in (official("auditor", "titular"), official("auditor", "oficialia"), official()):
+        assert decide(working, Action.OFICIO_CREAR, UnitAccess("A"))
+        assert decide(working, Action.FIRMAS_PENDIENTES_LEER)
+
+
 def test_officials_create_oficios_only_in_their_own_unit() -> None:
     assert decide(official(), Action.OFICIO_CREAR, UnitAccess("A"))
     assert not decide(official(), Action.OFICIO_CREAR, UnitAccess("B"))
@@ -108,7 +118,8 @@ def test_authorize_raises_a_spanish_403_naming_the_action() -> None:
 def test_every_action_has_a_rule() -> None:
     """A new action must be given a rule: for some caller the policy must say yes."""
     callers = [
-        official(r, ambito=frozenset({"A"}), id="autor") for r in ("titular", "administrador", "oficialia")
+        official(r, ambito=frozenset({"A"}), id="autor")
+        for r in ("titular", "administrador", "oficialia", "auditor")
     ]
     everyone = frozenset({"autor"})
     full = OficioAccess(
@@ -185,6 +196,22 @@ def test_the_draft_s_history_is_for_those_who_read_it_besides_its_recipients() -
     # An integration that may read the unit's oficios reads their history too.
     assert decide(key({"oficio.leer"}, {"A"}), Action.OFICIO_HISTORIAL, public)
     assert not decide(key({"directorio.leer"}, {"A"}), Action.OFICIO_HISTORIAL, public)
+
+
+def test_every_office_s_steps_of_a_trajectory_are_for_auditors_alone() -> None:
+    public = OficioAccess(
+        unidad_id="A", participantes=frozenset({"autor"}), lectores=frozenset({"destinataria"})
+    )
+    assert decide(official("auditor"), Action.OFICIO_TRAYECTORIA_COMPLETA, public)
+    assert not decide(official("auditor"), Action.OFICIO_TRAYECTORIA_COMPLETA, RECEIVED)  # confidential
+    for caller in (
+        official(id="autor"),
+        official(id="destinataria"),
+        official("titular", ambito=frozenset({"A"})),
+        official("administrador"),
+        key({"oficio.leer"}, {"A"}),
+    ):
+        assert not decide(caller, Action.OFICIO_TRAYECTORIA_COMPLETA, public), caller
 
 
 def test_indicators_an_auditor_sees_all_a_titular_their_units_an_official_their_own() -> None:

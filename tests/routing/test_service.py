@@ -337,7 +337,7 @@ async def test_turnar_down_two_levels_with_a_tree_and_only_to_subordinates(servi
     assert types.count("delivery.forwarded") == 2
     history = await service.history(EGR_TITULAR, entrega)
     said = [(e["descripcion"], e["quien_nombre"]) for e in history["eventos"]]
-    turned = [who for what, who in said if what == EVENT_DESCRIPTIONS["delivery.forwarded"]]
+    turned = [who for what, who in said if what.startswith(EVENT_DESCRIPTIONS["delivery.forwarded"])]
     assert turned == [PEOPLE["70001"], PEOPLE["70002"]]
     assert ("Se envió a sus destinatarios", "Signum (automático)") in said
     # A recipient sees the oficio from its signature on, not how it was drafted; its sender sees all.
@@ -348,6 +348,75 @@ async def test_turnar_down_two_levels_with_a_tree_and_only_to_subordinates(servi
     mailbox = next(d["id"] for d in found if d["motivo"] == "oficialia")
     office = await service.tree(EGR_OFICIALIA, mailbox)
     assert office["nombre"] == "Oficialía de partes de Dirección de Egresos"
+
+
+async def test_each_office_sees_its_own_turnos_in_the_trajectory_and_the_sender_its_deliveries(
+    service: RoutingService,
+) -> None:
+    """Two recipient offices turn the oficio inside themselves; a C.c.p. goes to a third person. Each
+    office reads its own steps, by whose inbox they happened in; the sender reads its deliveries (not
+    the turnos inside each office); an auditor reads everything."""
+    oficio_id = new_id()
+    await service.on_drafting_event(created(oficio_id))
+    para = [Addressee(tipo="unidad", id="EGR"), Addressee(tipo="unidad", id="ING")]
+    ccp = [Addressee(tipo="funcionario", id="70003")]
+    await service.on_drafting_event(finalized(oficio_id, ["EGR", "ING"], para=para, ccp=ccp))
+    await service.on_oficio_signed(signed(oficio_id))
+    found = (await deliveries(service, oficio_id)).values()
+    egr = next(d["id"] for d in found if d["funcionario_id"] == "70001")
+    ing = next(d["id"] for d in found if d["funcionario_id"] == "80001")
+    copy = next(d["id"] for d in found if d["motivo"] == "copia")
+    mailbox = next(d["id"] for d in found if d["motivo"] == "oficialia" and d["unidad_id"] == "EGR")
+    await service.acknowledge(EGR_TITULAR, egr)
+    await service.forward(EGR_TITULAR, egr, destinatarios=["70002"], instruccion="para_su_atencion")
+    await service.acknowledge(ING_TITULAR, ing)
+    await service.forward(ING_TITULAR, ing, destinatarios=["80002"], instruccion="para_opinion")
+    await service.acknowledge(EGR_ANALISTA, copy)
+    egr_turno = next(
+        d["id"] for d in (await deliveries(service, oficio_id)).values() if d["funcionario_id"] == "70002"
+    )
+
+    async def steps(caller: Any, entrega: str) -> list[str]:
+        return [e["descripcion"] for e in (await service.history(caller, entrega))["eventos"]]
+
+    to_egr = f"Llegó a la bandeja de {PEOPLE['70001']} (Dirección de Egresos)"
+    to_egr_office = "Llegó a la bandeja de la Oficialía de partes de Dirección de Egresos"
+    egr_turned = f"Llegó turnado a la bandeja de {PEOPLE['70002']} (Dirección de Egresos)"
+    ing_turned = f"Llegó turnado a la bandeja de {PEOPLE['80002']} (Dirección de Ingresos)"
+    to_ing = f"Llegó a la bandeja de {PEOPLE['80001']} (Dirección de Ingresos)"
+    copied = f"Llegó con copia (C.c.p.) a la bandeja de {PEOPLE['70003']} (Dirección de Egresos)"
+    received_egr = f"Se acusó de recibido en la bandeja de {PEOPLE['70001']} (Dirección de Egresos)"
+    turned_egr = f"Se turnó con instrucciones desde la bandeja de {PEOPLE['70001']} (Dirección de Egresos)"
+    turned_ing = f"Se turnó con instrucciones desde la bandeja de {PEOPLE['80001']} (Dirección de Ingresos)"
+
+    # Office EGR (its titular, whom it was turned to, its oficialía de partes): EGR's steps only.
+    for caller, entrega in ((EGR_TITULAR, egr), (EGR_SUB, egr_turno), (EGR_OFICIALIA, mailbox)):
+        seen = await steps(caller, entrega)
+        assert {to_egr, to_egr_office, received_egr, turned_egr, egr_turned} <= set(seen), caller.id
+        assert not {to_ing, ing_turned, turned_ing, copied} & set(seen), caller.id
+        assert "Se envió a sus destinatarios" in seen  # what happened to the oficio itself
+    # Office ING: its own, nothing of EGR's.
+    seen = await steps(ING_TITULAR, ing)
+    assert {to_ing, turned_ing, ing_turned} <= set(seen)
+    assert not {to_egr, to_egr_office, egr_turned, turned_egr, copied} & set(seen)
+    # The C.c.p.: its own copy, not what either office did inside (though it works in EGR).
+    seen = await steps(EGR_ANALISTA, copy)
+    assert copied in seen
+    assert not {to_egr, to_ing, egr_turned, ing_turned, turned_egr, turned_ing} & set(seen)
+    # The sender: each delivery it made and how far it got, not the turnos inside the offices.
+    sender = [e["descripcion"] for e in (await service.sent_view(SECRETARIA, oficio_id))["eventos"]]
+    assert {to_egr, to_egr_office, to_ing, copied, received_egr, turned_egr, turned_ing} <= set(sender)
+    assert not {egr_turned, ing_turned} & set(sender)
+    # An auditor reads every office's steps.
+    auditor = official("70009", roles=frozenset({"auditor"}))
+    audited = [e["descripcion"] for e in (await service.sent_view(auditor, oficio_id))["eventos"]]
+    assert {egr_turned, ing_turned, copied, to_egr, to_ing} <= set(audited)
+    # The raw timeline the oficio's page shows is cut the same way.
+    _, timeline = await service.tracking_steps(ING_TITULAR, oficio_id)
+    assert {t.get("entrega_id") for t in timeline} - {None} <= {
+        d["id"] for d in (await deliveries(service, oficio_id)).values() if d["unidad_id"] == "ING"
+    }
+    assert not {"oficio.created", "oficio.finalized"} & {t["type"] for t in timeline}
 
 
 async def test_an_answer_closes_the_deliveries_of_the_answering_office(service: RoutingService) -> None:

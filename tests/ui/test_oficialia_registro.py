@@ -125,7 +125,8 @@ async def test_the_oficialia_registers_a_paper_document_and_its_recipient_reads_
         await titular.wait_for_selector(scan_link)
         # Who sent it on paper, and from where.
         datos = await titular.inner_text("#detalle-datos")
-        assert "María López Garza, Presidenta · Junta de Vecinos de la Colonia Centro" in datos, datos
+        assert "María López Garza, Presidenta" in datos, datos
+        assert "Organización\nJunta de Vecinos de la Colonia Centro" in datos, datos
         await shot(titular, "oficialia-registro-recibido-1366")
         assert asked_for_nothing == [], asked_for_nothing
     finally:

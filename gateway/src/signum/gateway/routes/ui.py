@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from signum.gateway.deps import SESSION_COOKIE, identity, public
 from signum.gateway.error_pages import error_page
-from signum.gateway.ui import page
+from signum.gateway.ui import may, page
 from signum.platform.errors import SignumError
 from signum.platform.identity import Caller
 from signum.platform.policy import Action, decide
@@ -28,6 +28,13 @@ OIDC_LINK = '<p><a href="/api/v1/auth/oidc/login">Entrar con la cuenta del munic
 STATUS_LINK = '<li><a href="/estado">Estado de la plataforma</a></li>'
 TEMPLATES_LINK = '<li><a href="/plantillas">Diseñar plantillas</a></li>'
 TAGLINE = "<span>Oficios digitales del municipio de Monterrey</span>"
+DRAFT_LINK = '<li><a href="/redaccion">Redactar un oficio</a></li>'
+SIGN_LINK = '<li><a href="/firmar">Por firmar (firma con e.firma en este navegador)</a></li>'
+SIGN_WAITING = (
+    '<li><a href="/bandeja?carpeta=por_firmar" data-pendiente="por_firmar">\n'
+    '          <span class="cifra">–</span> Por firmar</a></li>'
+)
+CONSULT_ONLY = "Su cuenta es de consulta (auditoría): no redacta ni firma oficios."
 
 
 async def _session_caller(request: Request) -> Caller | None:
@@ -57,6 +64,7 @@ async def home(request: Request) -> HTMLResponse:
     # The start page offers only what the person may do.
     status_link = STATUS_LINK if decide(caller, Action.PLATAFORMA_ESTADO) else ""
     templates_link = TEMPLATES_LINK if decide(caller, Action.PLANTILLA_ADMINISTRAR) else ""
+    signs = may(caller, Action.FIRMAS_PENDIENTES_LEER)
     return HTMLResponse(
         page(
             "home.html",
@@ -67,7 +75,13 @@ async def home(request: Request) -> HTMLResponse:
             nombre=caller.nombre or caller.id,
             unidad=unidad_nombre,
             roles=roles,
-            raw={"estado_plataforma": status_link, "plantillas": templates_link},
+            raw={
+                "estado_plataforma": status_link,
+                "plantillas": templates_link,
+                "redactar": DRAFT_LINK if may(caller, Action.OFICIO_CREAR) else "",
+                "firmar": SIGN_LINK if signs else "",
+                "pendiente_firmar": SIGN_WAITING if signs else "",
+            },
         )
     )
 
@@ -94,6 +108,9 @@ async def drafting_page(request: Request) -> HTMLResponse | RedirectResponse:
     caller = await _session_caller(request)
     if caller is None:
         return RedirectResponse("/", status_code=303)
+    if "oficio" not in request.query_params and not may(caller, Action.OFICIO_CREAR):
+        # Starting an oficio is not theirs; one they take part in still opens (`?oficio=`).
+        return error_page(403, CONSULT_ONLY)
     return HTMLResponse(
         page(
             "redaccion.html",
@@ -123,6 +140,7 @@ async def inbox_page(request: Request) -> HTMLResponse | RedirectResponse:
             clase="pagina-bandeja",
             datos={
                 "oficialia": "1" if caller.has_role("oficialia") else "0",
+                "firma": "1" if may(caller, Action.FIRMAS_PENDIENTES_LEER) else "0",
                 "unidad": caller.unidad_id or "",
                 "yo": caller.id,
             },
@@ -139,6 +157,8 @@ async def signing_page(request: Request) -> HTMLResponse | RedirectResponse:
     caller = await _session_caller(request)
     if caller is None:
         return RedirectResponse("/", status_code=303)
+    if not may(caller, Action.FIRMAS_PENDIENTES_LEER):
+        return error_page(403, CONSULT_ONLY)
     return HTMLResponse(page("firmar.html", titulo="Por firmar", caller=caller, current="/firmar"))
 
 

@@ -12,18 +12,20 @@ from pathlib import Path
 from string import Template
 
 from signum.platform.identity import Caller
-from signum.platform.policy import Action, decide
+from signum.platform.policy import Action, UnitAccess, decide
 
 UI_DIR = Path(__file__).parent
 STATIC_DIR = UI_DIR / "static"
 
-# (path, label, the action that opens it, or None for every signed-in person)
+# (path, label, the action that opens it, or None for every signed-in person). Redactar asks the
+# policy about the person's own unit (`entries`): an auditor consults, and drafts only as a titular.
 MENU: tuple[tuple[str, str, Action | None], ...] = (
     ("/", "Inicio", None),
-    ("/bandeja", "Bandeja", None),
-    ("/redaccion", "Redactar", None),
-    ("/firmar", "Por firmar", None),
+    ("/bandeja", "Bandeja", Action.BANDEJA_LEER),
+    ("/redaccion", "Redactar", Action.OFICIO_CREAR),
+    ("/firmar", "Por firmar", Action.FIRMAS_PENDIENTES_LEER),
     ("/indicadores", "Indicadores", Action.INDICADORES_VER),
+    ("/verificar", "Verificar", None),
     ("/plantillas", "Plantillas", Action.PLANTILLA_ADMINISTRAR),
     ("/estado", "Estado", Action.PLATAFORMA_ESTADO),
 )
@@ -41,11 +43,20 @@ def render(name: str, *, raw: dict[str, str] | None = None, **values: str) -> st
     return _template(name).substitute(fields)
 
 
+def may(caller: Caller, action: Action | None) -> bool:
+    """Whether a page of the menu is the person's to open (creating an oficio: in their own unit)."""
+    if action is None:
+        return True
+    if action is Action.OFICIO_CREAR:
+        return caller.unidad_id is not None and bool(decide(caller, action, UnitAccess(caller.unidad_id)))
+    return bool(decide(caller, action))
+
+
 def menu(caller: Caller, current: str) -> str:
     """The header's menu for a signed-in person, then their name."""
     links = []
     for path, label, action in MENU:
-        if action is not None and not decide(caller, action):
+        if not may(caller, action):
             continue
         here = ' aria-current="page"' if path == current else ""
         links.append(f'<a href="{path}"{here}>{label}</a>')

@@ -28,6 +28,9 @@ class Action(StrEnum):
     # The sender's side of an oficio: its draft's history (versions, differences, comments) and the
     # follow-up of its recipients. As reading, but not for its recipients, who read what was sent.
     OFICIO_HISTORIAL = "oficio.historial"
+    # Every office's steps in an oficio's trajectory (the turnos inside each recipient office), not
+    # only the sender's deliveries and one's own office's: auditors.
+    OFICIO_TRAYECTORIA_COMPLETA = "oficio.trayectoria_completa"
     OFICIO_EDITAR = "oficio.editar"
     OFICIO_COMENTAR = "oficio.comentar"
     OFICIO_REVISAR = "oficio.revisar"
@@ -86,6 +89,12 @@ def reads_mailbox(caller: Caller, unidad_id: str) -> bool:
     if caller.has_role("oficialia") and caller.unidad_id == unidad_id:
         return True
     return caller.has_role("titular") and unidad_id in caller.ambito
+
+
+def consults_only(caller: Caller) -> bool:
+    """An auditor consults (oficios, indicators, verification): unless they also head a unit or keep
+    an oficialía de partes, they neither draft oficios nor have any to sign."""
+    return caller.has_role("auditor") and not (caller.has_role("titular") or caller.has_role("oficialia"))
 
 
 def is_reader(caller: Caller, lectores: frozenset[str]) -> bool:
@@ -156,8 +165,11 @@ def decide(caller: Caller, action: Action, resource: Resource = None) -> Decisio
         Action.SESION_LEER,
         Action.DIRECTORIO_LEER,
         Action.PLANTILLA_LEER,
-        Action.FIRMAS_PENDIENTES_LEER,
     ):
+        return Decision(True, "authenticated official")
+    if action is Action.FIRMAS_PENDIENTES_LEER:
+        if consults_only(caller):
+            return Decision(False, "auditors consult; they sign only as titulars")
         return Decision(True, "authenticated official")
     if action is Action.FIRMANTES_DATOS_LEER:
         if caller.kind != "official":
@@ -180,6 +192,8 @@ def decide(caller: Caller, action: Action, resource: Resource = None) -> Decisio
     if action is Action.OFICIO_CREAR:
         if not isinstance(resource, UnitAccess):
             return Decision(False, "no unit given")
+        if consults_only(caller):
+            return Decision(False, "auditors consult; they draft only as titulars")
         if caller.unidad_id is not None and resource.unidad_id == caller.unidad_id:
             return Decision(True, "own unit")
         return Decision(False, "only in the caller's own unit")
@@ -191,6 +205,12 @@ def decide(caller: Caller, action: Action, resource: Resource = None) -> Decisio
         if not isinstance(resource, OficioAccess):
             return Decision(False, "no oficio given")
         return _read_oficio(caller, replace(resource, lectores=frozenset()))
+    if action is Action.OFICIO_TRAYECTORIA_COMPLETA:
+        if not isinstance(resource, OficioAccess):
+            return Decision(False, "no oficio given")
+        if resource.confidencialidad == "confidencial":
+            return Decision(False, "confidential oficios are for participants only")
+        return _role(caller, "auditor")
     if action in DRAFT_ACTIONS:
         if not isinstance(resource, OficioAccess):
             return Decision(False, "no oficio given")

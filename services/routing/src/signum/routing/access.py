@@ -10,6 +10,7 @@ from signum.platform.policy import Action, OficioAccess, authorize, decide
 from signum.routing import domain
 from signum.routing.core import Routing
 from signum.routing.domain import DeliveryForbiddenError, DeliveryNotFoundError
+from signum.routing.views import visible_steps
 
 
 class Access:
@@ -105,10 +106,29 @@ class Access:
         authorize(caller, action, self._access(doc))
         return doc
 
+    async def tracking_steps(
+        self, caller: Caller, oficio_id: str
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The oficio (for whoever may read it) and the timeline entries the caller sees of it."""
+        doc = await self.tracking(caller, oficio_id)
+        drafting, entregas = self.trajectory_scope(caller, doc)
+        return doc, visible_steps(doc.get("timeline") or [], drafting=drafting, entregas=entregas)
+
     def sees_the_draft(self, caller: Caller, doc: dict[str, Any]) -> bool:
         """Whether the caller may see how the oficio was drafted (reviews, versions): its sender's
         side, not its recipients (`oficio.historial`)."""
         return decide(caller, Action.OFICIO_HISTORIAL, self._access(doc)).allowed
+
+    def trajectory_scope(self, caller: Caller, doc: dict[str, Any]) -> tuple[bool, frozenset[str] | None]:
+        """What of the oficio's trajectory the caller sees: its drafting (`oficio.historial`: the
+        sender's side), and the deliveries whose steps they see (None: all, `oficio.trayectoria_completa`,
+        auditors); otherwise each receiving office its own, and the sender the deliveries it made
+        (`domain.deliveries_seen`)."""
+        access = self._access(doc)
+        drafting = decide(caller, Action.OFICIO_HISTORIAL, access).allowed
+        if decide(caller, Action.OFICIO_TRAYECTORIA_COMPLETA, access):
+            return drafting, None
+        return drafting, domain.deliveries_seen(doc, caller, sender=drafting)
 
     @staticmethod
     def _access(doc: dict[str, Any]) -> OficioAccess:

@@ -11,13 +11,11 @@ from signum.contracts import Event
 from signum.platform.errors import SignumError
 from signum.platform.logging import get_logger
 from signum.routing.access import Access
-from signum.routing.core import SYSTEM, Client, Routing, aware, timeline_entry
+from signum.routing.core import ACUSE_PREFIX, SYSTEM, Client, Routing, aware, timeline_entry
 from signum.routing.domain import DeliveryNotFoundError
 from signum.routing.repository import Oficio, Session
 
 log = get_logger(__name__)
-
-ACUSE_PREFIX = "acuse-"  # signing's verification id of an acuse: `acuse-<entrega_id>`
 
 
 class Acuses:

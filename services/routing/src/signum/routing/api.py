@@ -106,12 +106,12 @@ def router(service: RoutingService, guard: InternalGuard, scan: Limit) -> APIRou
 
     @api.get("/oficios/{oficio_id}/tracking", response_model=TrackingResponse)
     async def tracking(oficio_id: str, request: Request) -> TrackingResponse:
-        doc = await service.tracking(caller_from_request(request), oficio_id)
+        doc, timeline = await service.tracking_steps(caller_from_request(request), oficio_id)
         return TrackingResponse(
             oficio_id=doc["_id"],
             status=doc.get("status", ""),
             office_id=doc.get("office_id", ""),
-            timeline=doc.get("timeline", []),
+            timeline=timeline,
         )
 
     @api.get("/bandeja")

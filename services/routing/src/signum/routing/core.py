@@ -107,10 +107,25 @@ def aware(value: Any) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+ACUSE_PREFIX = "acuse-"  # a sealed acuse's verification id: `acuse-<entrega_id>`
+
+
 def timeline_entry(event: Event) -> dict[str, Any]:
-    return {
+    """What the oficio's timeline keeps of an event: the delivery it is about (`entrega_id`, so each
+    office sees only its own deliveries' steps) and, for a closed delivery, how it was closed."""
+    entry: dict[str, Any] = {
         "event_id": str(event.event_id),
         "type": event.type,
         "at": event.occurred_at,
         "actor": event.actor.model_dump(),
     }
+    payload: Any = event.payload
+    entrega = getattr(payload, "entrega_id", None)
+    document = getattr(payload, "documento_id", None)
+    if entrega is None and isinstance(document, str) and document.startswith(ACUSE_PREFIX):
+        entrega = document.removeprefix(ACUSE_PREFIX)
+    if entrega:
+        entry["entrega_id"] = str(entrega)
+    if event.type == "delivery.closed":
+        entry["estado"] = getattr(payload, "estado", None)
+    return entry

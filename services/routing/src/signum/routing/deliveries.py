@@ -265,12 +265,14 @@ class Deliveries:
 
     async def history(self, caller: Caller, entrega: str) -> dict[str, Any]:
         """The oficio's trajectory as routing saw it (who, when, what), for whoever may see the
-        delivery; a recipient sees it from its signature on, not how it was drafted."""
+        delivery; a recipient sees it from its signature on, not how it was drafted, and of the
+        deliveries only their own office's steps (`Access.trajectory_scope`)."""
         doc, _ = await self.access.viewing(caller, entrega)
+        drafting, entregas = self.access.trajectory_scope(caller, doc)
         return {
             "oficio_id": doc["_id"],
             "folio": doc.get("folio"),
-            "eventos": await self.views.trajectory(doc, drafting=self.access.sees_the_draft(caller, doc)),
+            "eventos": await self.views.trajectory(doc, drafting=drafting, entregas=entregas),
         }
 
     async def tree(self, caller: Caller, entrega: str) -> dict[str, Any]:
@@ -299,6 +301,7 @@ class Deliveries:
         """
         doc = await self.access.tracking(caller, oficio_id, Action.OFICIO_HISTORIAL)
         today = self.r.today()
+        _, seen = self.access.trajectory_scope(caller, doc)
         entregas = (doc.get("entregas") or {}).values()
         destinatarios = []
         for d in domain.sent_deliveries(doc):
@@ -343,5 +346,5 @@ class Deliveries:
             },
             "destinatarios": destinatarios,
             "externos": doc.get("externos") or [],
-            "eventos": await self.views.trajectory(doc),
+            "eventos": await self.views.trajectory(doc, entregas=seen),
         }

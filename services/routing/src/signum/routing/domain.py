@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from signum.platform import policy
 from signum.platform.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from signum.platform.identity import Caller
 
 Carpeta = Literal[
     "recibidos", "turnados", "enviados", "copias", "borradores", "por_revisar", "por_firmar", "archivados"
@@ -87,6 +88,52 @@ def readers(oficio: dict[str, Any]) -> frozenset[str]:
         found.add(office_mailbox(registro["unidad_id"]))
     found.discard(office_mailbox(""))
     return frozenset(found)
+
+
+def delivery_root(entregas: dict[str, dict[str, Any]], d: dict[str, Any]) -> dict[str, Any]:
+    """The delivery the sender made that `d` was turned from (itself if it is one)."""
+    seen = {d["id"]}
+    while d.get("padre_id") and d["padre_id"] in entregas and d["padre_id"] not in seen:
+        d = entregas[d["padre_id"]]
+        seen.add(d["id"])
+    return d
+
+
+def office_of(entregas: dict[str, dict[str, Any]], d: dict[str, Any]) -> str:
+    """Which receiving office a delivery belongs to in the trajectory: the unit its sender addressed
+    (the titular's delivery, the office mailbox's and every turno below them), or, for a C.c.p., the
+    copy itself (a copy for knowledge shares nothing of the office it lands in)."""
+    root = delivery_root(entregas, d)
+    if root.get("motivo") == "copia" or not root.get("unidad_id"):
+        return "entrega:" + str(root["id"])
+    return "unidad:" + str(root["unidad_id"])
+
+
+def takes_part(caller: Caller, d: dict[str, Any]) -> bool:
+    """Whether a delivery is the caller's: they received it (or stand in today for whoever did, or
+    for the absent holder it went to), they turned it, or it is in an office mailbox they read."""
+    if caller.kind != "official":
+        return False
+    mine = {caller.id, *caller.suplidos}
+    if d.get("funcionario_id") in mine or d.get("en_lugar_de") in mine or d.get("turnado_por") == caller.id:
+        return True
+    if d.get("funcionario_id") is None:
+        return policy.reads_mailbox(caller, str(d.get("buzon_unidad_id") or d.get("unidad_id") or ""))
+    return False
+
+
+def deliveries_seen(oficio: dict[str, Any], caller: Caller, *, sender: bool) -> frozenset[str]:
+    """The deliveries whose steps the caller sees in the oficio's trajectory (`policy` action
+    `oficio.trayectoria_completa`, auditors, sees them all): every delivery of each receiving office
+    they take part in (`office_of`, `takes_part`), so an office sees its own turnos and not another
+    office's; and, on the sender's side, the deliveries the sender made (not the turnos below them)."""
+    entregas: dict[str, dict[str, Any]] = oficio.get("entregas") or {}
+    offices = {d["id"]: office_of(entregas, d) for d in entregas.values()}
+    theirs = {offices[d["id"]] for d in entregas.values() if takes_part(caller, d)}
+    seen = {eid for eid, office in offices.items() if office in theirs}
+    if sender:
+        seen |= {eid for eid, d in entregas.items() if not d.get("padre_id")}
+    return frozenset(seen)
 
 
 def answered_by(entregas: dict[str, dict[str, Any]], unit: str) -> list[dict[str, Any]]:

@@ -96,6 +96,7 @@ class RoutingService:
         self.inbox_owner = self.access.inbox_owner
         self.readers = self.access.readers
         self.tracking = self.access.tracking
+        self.tracking_steps = self.access.tracking_steps
         self.get_delivery = self.deliveries.get
         self.acknowledge = self.deliveries.acknowledge
         self.forward = self.deliveries.forward

@@ -130,6 +130,14 @@ function row(item) {
   cells.forEach((text, i) => {
     const td = document.createElement("td");
     td.textContent = text;
+    // Who sent it and from which office, both whole (a turno's sender is who turned it: no office).
+    if (i === 2 && item.remitente_unidad_nombre && item.tipo === "entrega" && item.motivo !== "turno"
+        && item.remitente_unidad_nombre !== item.remitente) {
+      const unit = document.createElement("span");
+      unit.className = "remitente-unidad";
+      unit.textContent = item.remitente_unidad_nombre;
+      td.appendChild(unit);
+    }
     td.dataset.etiqueta = i === 2 && state.carpeta === "enviados" ? "Firma" : COLUMNS[i];
     tr.appendChild(td);
   });
@@ -329,7 +337,10 @@ function showDelivery(entrega) {
   $("detalle-titulo").textContent = `${oficio.folio || "(sin folio)"} — ${oficio.asunto || ""}`;
   const list = $("detalle-datos");
   list.replaceChildren();
-  datum(list, "Remitente", [oficio.remitente, oficio.remitente_unidad_nombre].filter(Boolean).join(" · "));
+  // The sender whole, a line each: name, position, office (long names wrap, never cut).
+  datum(list, "Remitente", oficio.remitente);
+  datum(list, "Cargo", oficio.remitente_cargo);
+  datum(list, oficio.kind === "registro" ? "Organización" : "Unidad", oficio.remitente_unidad_nombre);
   datum(list, "Prioridad", oficio.prioridad === "urgente" ? "Urgente" : "Ordinaria");
   datum(list, "Motivo", entrega.motivo === "copia" ? "Copia para conocimiento (C.c.p.)" : "Para atención");
   datum(list, "Estado", STATE_NAMES[entrega.estado] || entrega.estado);
@@ -461,7 +472,8 @@ function showSent(view) {
   datum(list, "Estado", OFICIO_STATE_NAMES[oficio.status] || oficio.status);
   datum(list, "Enviado", oficio.enviado_en ? formatDate(oficio.enviado_en) : "");
   datum(list, "Prioridad", oficio.prioridad === "urgente" ? "Urgente" : "Ordinaria");
-  datum(list, "Firmantes", (oficio.firmantes || []).map((f) => f.nombre).filter(Boolean).join(", "));
+  datum(list, "Firmantes", (oficio.firmantes || []).filter((f) => f.nombre)
+    .map((f) => (f.cargo ? `${f.nombre} (${f.cargo})` : f.nombre)).join("; "));
   datum(list, "Plazo de respuesta", oficio.fecha_limite_respuesta ? formatDay(oficio.fecha_limite_respuesta) : "");
   $("detalle-enlaces").textContent = "";
   $("acciones").hidden = true;
@@ -581,6 +593,10 @@ async function act(action) {
 }
 
 function wire() {
+  // An account that signs nothing (an auditor's) has no «Por firmar» folder.
+  if (document.body.dataset.firma === "0") {
+    document.querySelector('#carpetas button[data-carpeta="por_firmar"]').closest("li").hidden = true;
+  }
   $("volver").addEventListener("click", () => {
     closeDetail();
     $("lista").scrollIntoView({ block: "start" });

@@ -78,6 +78,7 @@ function switchPeriod() {
   const type = form.periodo.value === "dia" ? "date" : "month";
   for (const input of [form.desde, form.hasta]) {
     if (input.type !== type) { input.value = ""; input.type = type; }
+    spellDate(input);
   }
 }
 
@@ -206,6 +207,8 @@ async function load() {
   // The period the answer covers (the default: the last twelve months, or thirty days).
   if (!form.desde.value) form.desde.value = data.desde;
   if (!form.hasta.value) form.hasta.value = data.hasta;
+  spellDate(form.desde);
+  spellDate(form.hasta);
   offerUnits(data);
   show(data);
   document.body.dataset.cargado = "1";

@@ -389,6 +389,7 @@
     $("e-asunto").value = form.asunto;
     $("e-prioridad").value = form.prioridad;
     $("e-fecha-limite").value = form.fecha_limite_respuesta || "";
+    spellDate($("e-fecha-limite"));
     $("e-iniciales").value = form.iniciales;
     const r = form.remitente || {};
     $("r-nombre").value = r.nombre || "";
@@ -456,7 +457,7 @@
     $("folio").textContent = draft.folio || "";
     // Offer only what this person may do now; the server decides again on every call.
     const editable = may("editar");
-    for (const node of document.querySelectorAll("#edicion input, #edicion select")) node.disabled = !editable;
+    for (const node of document.querySelectorAll("#edicion input, #edicion select, #edicion textarea")) node.disabled = !editable;
     for (const node of document.querySelectorAll("#edicion .edita, .barra")) node.hidden = !editable;
     for (const node of document.querySelectorAll(".edita-colaboradores")) node.hidden = !may("cambiar_colaboradores");
     $("cuerpo").contentEditable = editable ? "true" : "false";

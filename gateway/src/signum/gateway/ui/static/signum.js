@@ -114,3 +114,45 @@ for (const input of document.querySelectorAll("input[type=file]:not([data-nativo
   box.append(input, button, chosen);
   input.addEventListener("change", () => { chosen.textContent = describeFiles(input); });
 }
+
+// One-line fields for long names (textarea.renglon, signum.css): a name is one paragraph, so Enter
+// and pasted line breaks become spaces; where the browser cannot size a field to its content, the
+// field grows here when it is focused or typed into.
+const fitsItself = typeof CSS !== "undefined" && CSS.supports("field-sizing", "content");
+function oneLine(area) {
+  if (/[\r\n]/.test(area.value)) area.value = area.value.replace(/\s*[\r\n]+\s*/g, " ");
+  if (!fitsItself) {
+    area.style.height = "auto";
+    area.style.height = `${area.scrollHeight + 2}px`;
+  }
+}
+for (const area of document.querySelectorAll("textarea.renglon")) {
+  area.addEventListener("keydown", (e) => { if (e.key === "Enter") e.preventDefault(); });
+  area.addEventListener("input", () => oneLine(area));
+  area.addEventListener("focus", () => oneLine(area));
+}
+
+// Date fields: the browser draws <input type=date> in its own language's order (mm/dd/yyyy in an
+// English browser, whatever the page's lang), and no page can change that without replacing the
+// browser's own date picker. So beside each one the chosen date is also written out in Spanish
+// («viernes, 4 de diciembre de 2026»): nobody has to guess which number is the day. A page that
+// sets a field's value itself calls `spellDate(input)`; people's changes are followed here.
+function spellDate(input) {
+  const shown = input.nextElementSibling;
+  if (!shown || !shown.classList.contains("fecha-escrita")) return;
+  let text = "";
+  const [y, m, d] = (input.value || "").split("-").map(Number);
+  if (input.type === "date" && y && m && d) {
+    text = new Date(y, m - 1, d).toLocaleDateString("es-MX", { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+  } else if (input.type === "month" && y && m) {
+    text = new Date(y, m - 1, 1).toLocaleDateString("es-MX", { month: "long", year: "numeric" });
+  }
+  shown.textContent = text;
+}
+for (const input of document.querySelectorAll("input[type=date], input[data-fecha]")) {
+  const shown = document.createElement("span");
+  shown.className = "fecha-escrita";
+  input.after(shown);
+  for (const kind of ["input", "change"]) input.addEventListener(kind, () => spellDate(input));
+  spellDate(input);
+}
