@@ -119,10 +119,12 @@ async def _sent_oficio(world: World, pki: Any) -> str:
         client = await world.as_(key)
 
         async def reads(client: httpx.AsyncClient = client) -> bool:
-            # Drafting (the oficio) and storage (its timeline) learnt the readers from routing's events.
+            # Drafting (the oficio) and storage (its documents) learnt the readers from routing's events.
             oficio = await client.get(f"/api/v1/oficios/{oficio_id}")
-            timeline = await client.get(f"/api/v1/oficios/{oficio_id}/linea-de-tiempo")
-            return oficio.status_code == timeline.status_code == 200
+            descarga = await client.get(
+                f"/api/v1/oficios/{oficio_id}/documentos/sha256/{'0' * 64}/descarga", follow_redirects=False
+            )
+            return oficio.status_code == 200 and descarga.status_code == 404
 
         await eventually(reads, within=60, interval=0.5)
     return oficio_id

@@ -70,9 +70,10 @@ async def _reads(client: httpx.AsyncClient, oficio_id: str, digests: dict[str, s
 
 
 def _all_read(statuses: dict[str, int]) -> bool:
-    return all(
-        code == (302 if what not in ("oficio", "linea_de_tiempo") else 200) for what, code in statuses.items()
-    )
+    """The oficio and its documents; not its bitácora (every event whole, every office's turnos: the
+    sender's side and auditors), which a recipient follows as its trajectory in the inbox."""
+    expected = {"oficio": 200, "linea_de_tiempo": 403}
+    return all(code == expected.get(what, 302) for what, code in statuses.items())
 
 
 async def _eventually_reads(world: World, key: str, oficio_id: str, digests: dict[str, str]) -> None:

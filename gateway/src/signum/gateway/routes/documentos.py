@@ -64,11 +64,19 @@ async def download(
     return RedirectResponse(signed["url"], status_code=status.HTTP_302_FOUND)
 
 
-@router.get("/oficios/{oficio_id}/linea-de-tiempo", summary="Línea de tiempo del oficio (bitácora)")
+@router.get(
+    "/oficios/{oficio_id}/linea-de-tiempo",
+    summary="Línea de tiempo del oficio (bitácora)",
+    description=(
+        "Cada evento del oficio con su contenido completo (redacción, firmas, entregas y turnos de "
+        "todas las oficinas): para quien lo envió (participantes, titular de la unidad) y auditoría. "
+        "Quien lo recibió consulta su trayectoria en la bandeja."
+    ),
+)
 async def timeline(
     oficio_id: str,
     services: ClientsDep,
-    caller: Caller = Depends(require(Action.OFICIO_LEER)),
+    caller: Caller = Depends(require(Action.OFICIO_HISTORIAL)),
 ) -> Any:
     return await services.storage.request(
         "GET",

@@ -154,7 +154,9 @@ def router(service: StorageService, audit: AuditService, guard: InternalGuard) -
 
     @api.get("/oficios/{oficio_id}/linea-de-tiempo", summary="Línea de tiempo de un oficio")
     async def timeline(request: Request, oficio_id: str) -> dict[str, Any]:
-        await service.authorize_oficio(_caller(request), Action.OFICIO_LEER, oficio_id)
+        # Every event whole, every office's steps: the sender's side and auditors, not recipients
+        # (they follow their own deliveries in routing's trajectory).
+        await service.authorize_oficio(_caller(request), Action.OFICIO_HISTORIAL, oficio_id)
         return {"oficio_id": oficio_id, "eventos": await audit.timeline(oficio_id)}
 
     return api
