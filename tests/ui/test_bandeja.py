@@ -5,10 +5,11 @@ filters narrow the list."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Page, Route
 
 from signum.platform.event_descriptions import EVENT_DESCRIPTIONS
 from signum.testing.kafka import eventually
@@ -163,3 +164,35 @@ async def test_an_oficio_arrives_live_is_received_and_turned(
     assert [i["estado"] for i in page["elementos"]] == ["turnado"]
     await titular.close()
     await sub.close()
+
+
+async def test_a_late_answer_to_an_earlier_search_does_not_replace_the_last_one(
+    browser: Browser, world: World
+) -> None:
+    """Answers come back in any order: a list request made before the person's last search (a live
+    refresh, an earlier click) that answers after it is dropped. It once blanked the last search's
+    error on a loaded machine."""
+    page = await _inbox(browser, world, "funcionario@B")
+    await wait_until(page, "document.querySelector('#titulo-carpeta').textContent === 'Recibidos'")
+    held: asyncio.Queue[Route] = asyncio.Queue()
+
+    async def hold_the_first(route: Route) -> None:
+        url = route.request.url
+        if "hasta=2026-01-01" in url and "desde=" not in url:
+            await held.put(route)  # answered later, after the search that follows it
+        else:
+            await route.continue_()
+
+    await page.route("**/api/v1/bandeja?*", hold_the_first)
+    await page.fill("#hasta", "2026-01-01")
+    await page.click("#filtros button[type=submit]")
+    earlier = await asyncio.wait_for(held.get(), timeout=20)
+    await page.fill("#desde", "2026-12-31")
+    await page.click("#filtros button[type=submit]")
+    await wait_until(page, "document.querySelector('#error').textContent.includes('anterior')")
+
+    answered = int(await page.evaluate("Number(document.body.dataset.respuestas || 0)"))
+    await earlier.continue_()  # a valid request: its answer would clear the error and fill the list
+    await wait_until(page, "(n) => Number(document.body.dataset.respuestas || 0) > n", answered)
+
+    assert "anterior" in await page.inner_text("#error")

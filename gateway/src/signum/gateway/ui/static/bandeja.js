@@ -31,6 +31,7 @@ const COLUMNS = ["Folio", "Asunto", "Remitente", "Fecha", "Plazo", "Estado"];
 
 const state = {
   carpeta: "recibidos", buzon: "personal", siguiente: null, entrega: null, enviado: null, elegidos: new Map(),
+  pedido: 0,  // the last list request made: only its answer is shown
 };
 const $ = (id) => document.getElementById(id);
 
@@ -151,15 +152,22 @@ function row(item) {
 async function loadPage(append) {
   // The error stays until an answer replaces it: a refresh by a live notification must not blank
   // a message the person is reading.
+  // Answers come back in any order (a live refresh started before the person changed the filters
+  // may answer after their search): an answer to a request that is no longer the last is dropped.
   const p = query();
   if (append && state.siguiente) p.set("cursor", state.siguiente);
+  const pedido = ++state.pedido;
   let page;
   try {
     page = await call("GET", `/api/v1/bandeja?${p}`);
   } catch (error) {
-    showError(error.message);
+    if (pedido === state.pedido) showError(error.message);
     return;
+  } finally {
+    // How many list answers the page has dealt with (shown or dropped), for whoever waits on it.
+    document.body.dataset.respuestas = String(Number(document.body.dataset.respuestas || 0) + 1);
   }
+  if (pedido !== state.pedido) return;
   showError("");
   const body = $("elementos").querySelector("tbody");
   if (!append) body.replaceChildren();
