@@ -112,6 +112,15 @@ class UnidadDetalle:
 
 
 @dataclass(frozen=True)
+class SuplenciaDetalle:
+    suplencia: Suplencia
+    puesto: Puesto | None
+    unidad: Unidad | None
+    ausente: Funcionario | None  # who holds the position now
+    suplente: Funcionario | None
+
+
+@dataclass(frozen=True)
 class FuncionarioDetalle:
     funcionario: Funcionario
     puesto: Puesto | None
@@ -313,11 +322,52 @@ class DirectoryService:
         return result, next_cursor
 
     async def suplencias(
-        self, *, puesto_id: str | None = None, suplente_id: str | None = None, vigentes_en: date | None = None
+        self,
+        *,
+        puesto_id: str | None = None,
+        suplente_id: str | None = None,
+        vigentes_en: date | None = None,
+        terminan_desde: date | None = None,
     ) -> list[Suplencia]:
+        """Suplencias by position or stand-in; `vigentes_en` a day: those in force then;
+        `terminan_desde` a day: those not cancelled that end on it or later (current and coming)."""
         return await self.repo.suplencias(
-            puesto_id=puesto_id, suplente_id=suplente_id, vigentes_en=vigentes_en
+            puesto_id=puesto_id,
+            suplente_id=suplente_id,
+            vigentes_en=vigentes_en,
+            terminan_desde=terminan_desde,
         )
+
+    async def describir_suplencias(self, suplencias: list[Suplencia]) -> list[SuplenciaDetalle]:
+        """Each suplencia with its position, unit, the position's holder and the stand-in, as a
+        person reads them (names, not keys)."""
+        puestos: dict[str, Puesto | None] = {}
+        for s in suplencias:
+            if s.puesto_id not in puestos:
+                puestos[s.puesto_id] = await self.repo.puesto(s.puesto_id)
+        unidades: dict[str, Unidad | None] = {}
+        for p in puestos.values():
+            if p is not None and p.unidad_id not in unidades:
+                unidades[p.unidad_id] = await self.repo.unidad(p.unidad_id)
+        people = await self.repo.funcionarios_por_id(
+            {s.suplente_id for s in suplencias}
+            | {p.funcionario_id for p in puestos.values() if p is not None and p.funcionario_id}
+        )
+        result = []
+        for s in suplencias:
+            puesto = puestos[s.puesto_id]
+            result.append(
+                SuplenciaDetalle(
+                    s,
+                    puesto,
+                    unidades.get(puesto.unidad_id) if puesto is not None else None,
+                    people.get(puesto.funcionario_id)
+                    if puesto is not None and puesto.funcionario_id
+                    else None,
+                    people.get(s.suplente_id),
+                )
+            )
+        return result
 
     # --- suplencias --------------------------------------------------------------------------
 

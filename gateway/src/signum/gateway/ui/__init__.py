@@ -17,8 +17,16 @@ from signum.platform.policy import Action, decide
 UI_DIR = Path(__file__).parent
 STATIC_DIR = UI_DIR / "static"
 
-# (path, label, the action that opens it, or None for every signed-in person)
-MENU: tuple[tuple[str, str, Action | None], ...] = (
+# The «Administración» entry opens for whoever may do any of its pages' actions.
+ADMINISTRATION = (
+    Action.CUENTAS_ADMINISTRAR,
+    Action.DIRECTORIO_IMPORTAR,
+    Action.DIRECTORIO_ADMINISTRAR,
+    Action.API_KEYS_ADMINISTRAR,
+)
+
+# (path, label, the action that opens it (or any of several), or None for every signed-in person)
+MENU: tuple[tuple[str, str, Action | tuple[Action, ...] | None], ...] = (
     ("/", "Inicio", None),
     ("/bandeja", "Bandeja", None),
     ("/redaccion", "Redactar", None),
@@ -26,6 +34,7 @@ MENU: tuple[tuple[str, str, Action | None], ...] = (
     ("/indicadores", "Indicadores", Action.INDICADORES_VER),
     ("/plantillas", "Plantillas", Action.PLANTILLA_ADMINISTRAR),
     ("/estado", "Estado", Action.PLATAFORMA_ESTADO),
+    ("/administracion", "Administración", ADMINISTRATION),
 )
 PUBLIC_MENU = '<nav aria-label="Principal"><a href="/">Inicio</a></nav>'
 
@@ -41,11 +50,15 @@ def render(name: str, *, raw: dict[str, str] | None = None, **values: str) -> st
     return _template(name).substitute(fields)
 
 
+def _actions(action: Action | tuple[Action, ...]) -> tuple[Action, ...]:
+    return (action,) if isinstance(action, Action) else action
+
+
 def menu(caller: Caller, current: str) -> str:
     """The header's menu for a signed-in person, then their name."""
     links = []
     for path, label, action in MENU:
-        if action is not None and not decide(caller, action):
+        if action is not None and not any(decide(caller, a) for a in _actions(action)):
             continue
         here = ' aria-current="page"' if path == current else ""
         links.append(f'<a href="{path}"{here}>{label}</a>')
