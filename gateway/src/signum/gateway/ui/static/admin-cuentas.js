@@ -71,6 +71,7 @@
 
   async function search(more) {
     quiet();
+    $("resultado").textContent = "Buscando…";
     const form = $("buscar");
     const params = new URLSearchParams({ limite: String(PAGE) });
     if (form.q.value.trim()) params.set("q", form.q.value.trim());
@@ -87,6 +88,7 @@
       for (const f of page.funcionarios) body.append(render(f, accounts.get(f.id)));
       next = page.siguiente;
       $("mas").hidden = !next;
+      $("funcionarios").hidden = body.rows.length === 0;
       const count = shown.size;
       $("resultado").textContent = count === 0
         ? "Nadie en el directorio coincide con la búsqueda."

@@ -3,7 +3,7 @@
 "use strict";
 
 (function () {
-  const { $, el, say, fail, quiet, call, confirmar, loadUnits } = Admin;
+  const { $, el, say, fail, quiet, call, confirmar, loadUnits, labelled } = Admin;
   const PAGE = 20;
   const KINDS = { dependencias: "Dependencias", unidades: "Unidades", puestos: "Puestos", funcionarios: "Funcionarios" };
   const ROLES = { oficialia: "Oficialía de partes", administrador: "Administrador", auditor: "Auditor" };
@@ -23,7 +23,7 @@
   // --- import ------------------------------------------------------------------------------
 
   function summary(report) {
-    return el("table", { class: "tabla apilable resumen" },
+    return el("table", { class: "tabla resumen" },
       el("thead", {}, el("tr", {}, ...["Tipo", "Nuevos", "Actualizados", "Sin cambios"].map((t) => el("th", { text: t })))),
       el("tbody", {}, ...Object.entries(report.resumen).map(([kind, s]) =>
         el("tr", { "data-tipo": kind },
@@ -45,7 +45,7 @@
   }
 
   function errorsTable(errors) {
-    return el("div", { class: "tabla-desplazable" },
+    return el("div", { class: "tabla-desplazable" }, labelled(
       el("table", { class: "tabla apilable", id: "errores" },
         el("thead", {}, el("tr", {}, ...["Fila", "Columna", "Valor", "Problema"].map((t) => el("th", { text: t })))),
         el("tbody", {}, ...errors.map((e) =>
@@ -53,7 +53,7 @@
             el("td", { text: String(e.fila) }),
             el("td", { text: e.columna ? (COLUMNS[e.columna] || e.columna) : "Toda la fila" }),
             el("td", { class: "valor", text: e.valor || "(vacío)" }),
-            el("td", { text: e.mensaje }))))));
+            el("td", { text: e.mensaje })))))));
   }
 
   function refused(exc, file) {
@@ -110,7 +110,10 @@
       const report = await call("POST", `/api/v1/directorio/importaciones?simulacion=${simulation}`, null, { body: data });
       simulated = simulation ? file : null;
       reportOf(report, file);
-      if (!simulation) say("Se aplicó la importación del directorio.");
+      if (!simulation) {
+        say("Se aplicó la importación del directorio.");
+        await units(); // the file may bring new units to search by
+      }
     } catch (exc) {
       simulated = null;
       refused(exc, file);
@@ -150,6 +153,7 @@
 
   async function search(more) {
     quiet();
+    $("resultado").textContent = "Buscando…";
     const form = $("buscar");
     const params = new URLSearchParams({ limite: String(PAGE) });
     if (form.q.value.trim()) params.set("q", form.q.value.trim());
@@ -166,6 +170,7 @@
       count += page.funcionarios.length;
       next = page.siguiente;
       $("mas").hidden = !next;
+      $("funcionarios").hidden = body.rows.length === 0;
       $("resultado").textContent = count === 0
         ? "Nadie en el directorio coincide con la búsqueda."
         : `${count} funcionario(s)${next ? " (hay más)" : ""}.`;
@@ -196,6 +201,18 @@
 
   $("buscar").addEventListener("submit", (event) => { event.preventDefault(); search(false); });
   $("mas").addEventListener("click", () => search(true));
-  loadUnits($("unidad")).catch((exc) => fail(exc.message));
+  async function units() {
+    const select = $("unidad");
+    const chosen = select.value;
+    select.replaceChildren(select.options[0]);
+    try {
+      await loadUnits(select);
+      select.value = chosen;
+    } catch (exc) {
+      fail(exc.message);
+    }
+  }
+
+  units();
   $("resultado").textContent = "Escriba un nombre, correo o número de empleado, o elija una unidad, y pulse «Buscar».";
 })();

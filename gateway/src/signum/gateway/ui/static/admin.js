@@ -145,5 +145,15 @@ const Admin = (function () {
     setTimeout(() => { button.textContent = original; }, 4000);
   }
 
-  return { $, el, say, fail, quiet, call, ApiError, confirmar, loadUnits, dateTime, date, today, copy };
+  // A stacking table built after the page loaded: each cell labelled with its column's name (what
+  // signum.js does for the tables the page starts with), so a phone shows one labelled card per row.
+  function labelled(table) {
+    const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    for (const row of table.querySelectorAll("tbody tr")) {
+      [...row.cells].forEach((cell, i) => { if (names[i]) cell.dataset.label = names[i]; });
+    }
+    return table;
+  }
+
+  return { $, el, say, fail, quiet, call, ApiError, confirmar, loadUnits, dateTime, date, today, copy, labelled };
 })();
