@@ -179,6 +179,26 @@ async def test_suplencia_create_and_cancel(loaded: httpx.AsyncClient, require: F
     assert require.asked[-1] == "directorio.administrar"
 
 
+async def test_suplencias_name_their_people_and_the_current_ones_leave_out_the_cancelled(
+    loaded: httpx.AsyncClient,
+) -> None:
+    coming = {"puesto_id": "P-DGTI", "suplente_id": "E00003", "desde": "2099-01-02", "hasta": "2099-01-10"}
+    created = (await loaded.post("/api/v1/directorio/suplencias", json=coming)).json()
+    holder = (await loaded.get("/api/v1/directorio/funcionarios/E00002")).json()
+    stand_in = (await loaded.get("/api/v1/directorio/funcionarios/E00003")).json()
+    assert created["puesto_titulo"] == holder["puesto"]["titulo"]
+    assert (created["unidad_id"], created["unidad_nombre"]) == ("SIGA-DGTI", holder["unidad"]["nombre"])
+    assert (created["ausente_id"], created["ausente_nombre"]) == ("E00002", holder["nombre_completo"])
+    assert created["suplente_nombre"] == stand_in["nombre_completo"]
+    later = coming | {"desde": "2099-02-01", "hasta": "2099-02-10"}
+    cancelled = (await loaded.post("/api/v1/directorio/suplencias", json=later)).json()
+    await loaded.delete(f"/api/v1/directorio/suplencias/{cancelled['id']}")
+    current = (await loaded.get("/api/v1/directorio/suplencias", params={"actuales": True})).json()
+    assert [s["id"] for s in current] == [created["id"]]
+    everything = (await loaded.get("/api/v1/directorio/suplencias")).json()
+    assert sorted(s["id"] for s in everything) == sorted([created["id"], cancelled["id"]])
+
+
 async def test_suplencia_with_unknown_fields_is_refused(loaded: httpx.AsyncClient) -> None:
     body = {"puesto_id": "P-DGTI", "suplente_id": "E00003", "desde": "2099-01-02", "hasta": "2099-01-10"}
     response = await loaded.post("/api/v1/directorio/suplencias", json=body | {"firma": "x"})
