@@ -76,6 +76,37 @@ async def test_dry_run_answers_200_and_writes_nothing(client: httpx.AsyncClient)
     assert (await client.get("/api/v1/directorio/dependencias")).json() == []
 
 
+async def test_a_simulation_lists_each_entity_it_would_create_or_change(loaded: httpx.AsyncClient) -> None:
+    rows = base_rows()
+    moved = next(r for r in rows if r["numero_empleado"] == "E00003")
+    moved["correo"] = "otro.correo@monterrey.gob.mx"
+    moved["puesto_titulo"] = "Jefe de proyectos"
+    response = await loaded.post(
+        "/api/v1/directorio/importaciones?simulacion=true", **upload(csv_bytes(rows))
+    )
+    assert response.status_code == 200, response.text
+    changes = {(c["tipo"], c["id"]): c for c in response.json()["cambios"]}
+    assert set(changes) == {("puesto", moved["puesto_clave"]), ("funcionario", "E00003")}
+    official = changes["funcionario", "E00003"]
+    assert (official["accion"], official["campos"]) == ("actualizado", ["correo"])
+    assert (
+        official["nombre"]
+        == (await loaded.get("/api/v1/directorio/funcionarios/E00003")).json()["nombre_completo"]
+    )
+    position = changes["puesto", moved["puesto_clave"]]
+    assert (position["accion"], position["nombre"], position["campos"]) == (
+        "actualizado",
+        "Jefe de proyectos",
+        ["titulo"],
+    )
+    fresh = (
+        await loaded.post(
+            "/api/v1/directorio/importaciones?simulacion=true", **upload(csv_bytes(base_rows()))
+        )
+    ).json()
+    assert fresh["cambios"] == []
+
+
 async def test_raw_csv_body_is_accepted(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/v1/directorio/importaciones",

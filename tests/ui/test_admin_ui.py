@@ -282,6 +282,11 @@ async def test_the_directory_is_simulated_with_every_error_then_fixed_and_applie
             ["Puestos", "3", "0", "0"],
             ["Funcionarios", "3", "0", "0"],
         ], summary
+        detail = await page.eval_on_selector_all(
+            "#cambios tbody tr", "rs => rs.map(r => [...r.cells].map(c => c.textContent))"
+        )
+        assert ["Funcionario", "94002", "Valeria Cantú Rocha", "Nuevo"] in detail
+        assert len(detail) == 8
         await shoot(page, "directorio-simulacion")
         assert (await admin.get("/api/v1/directorio/funcionarios/94001")).status_code == 404
         await page.click("#aplicar")
@@ -291,6 +296,18 @@ async def test_the_directory_is_simulated_with_every_error_then_fixed_and_applie
         found = await admin.get("/api/v1/directorio/funcionarios/94002")
         assert found.status_code == 200
         assert found.json()["puesto"]["titulo"] == "Analista de personal"
+
+        # A later file that changes one e-mail: the simulation names who and what.
+        changed = [dict(r) for r in IMP]
+        changed[1]["correo"] = "valeria.cantu@pruebas.monterrey.gob.mx"
+        (tmp_path / "directorio-2.csv").write_bytes(to_csv(changed))
+        await page.set_input_files("#archivo", str(tmp_path / "directorio-2.csv"))
+        await page.click("#simular")
+        await wait_text(page, "#reporte", "Simulación: esto cambiaría")
+        detail = await page.eval_on_selector_all(
+            "#cambios tbody tr", "rs => rs.map(r => [...r.cells].map(c => c.textContent))"
+        )
+        assert detail == [["Funcionario", "94002", "Valeria Cantú Rocha", "Cambia: correo"]]
 
         # Search by unit, then one official leaves: a confirmation, then the position is vacant.
         await page.select_option("#unidad", label="Dirección de Recursos Humanos IMP-RH")

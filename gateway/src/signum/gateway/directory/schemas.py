@@ -28,6 +28,14 @@ class ResumenEntidad(Schema):
     sin_cambios: int
 
 
+class CambioImportacion(Schema):
+    tipo: str = Field(description="dependencia, unidad, puesto o funcionario.")
+    accion: str = Field(description="creado o actualizado.")
+    id: str = Field(description="Su clave (el número de empleado de un funcionario).")
+    nombre: str
+    campos: list[str] = Field(description="Lo que cambia, en una actualización.")
+
+
 class ReporteImportacion(Schema):
     """What an import did, or on a dry run (`simulacion`) would do."""
 
@@ -48,6 +56,9 @@ class ReporteImportacion(Schema):
     segundos_validacion: float
     segundos_escritura: float
     avisos: list[str]
+    cambios: list[CambioImportacion] = Field(
+        description="Qué se crea o cambia, entidad por entidad (las primeras 1,000)."
+    )
 
     @classmethod
     def of(cls, report: ImportReport) -> ReporteImportacion:
@@ -63,6 +74,10 @@ class ReporteImportacion(Schema):
             segundos_validacion=report.segundos_validacion,
             segundos_escritura=report.segundos_escritura,
             avisos=report.avisos,
+            cambios=[
+                CambioImportacion(tipo=c.tipo, accion=c.accion, id=c.id, nombre=c.nombre, campos=c.campos)
+                for c in report.detalle
+            ],
         )
 
 

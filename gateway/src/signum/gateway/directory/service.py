@@ -6,7 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
@@ -36,6 +36,52 @@ log = get_logger(__name__)
 Notify = Callable[[], None]
 
 
+MAX_LISTED_CHANGES = 1000
+
+
+@dataclass(frozen=True)
+class ImportChange:
+    """One entity an import creates or changes, as a person reads it."""
+
+    tipo: str  # dependencia, unidad, puesto, funcionario
+    accion: str  # creado, actualizado
+    id: str
+    nombre: str
+    campos: list[str]  # what changes (an update's fields)
+
+
+def _changes(plan: Plan) -> list[ImportChange]:
+    """Every entity the plan creates or updates, parents first (at most MAX_LISTED_CHANGES)."""
+    found: list[ImportChange] = []
+    kinds: list[tuple[str, Changes[Any]]] = [
+        ("dependencia", plan.dependencias),
+        ("unidad", plan.unidades),
+        ("puesto", plan.puestos),
+        ("funcionario", plan.funcionarios),
+    ]
+    for tipo, changes in kinds:
+        for new in changes.created:
+            found.append(ImportChange(tipo, "creado", new.id, _name_of(new), []))
+        for new, old in changes.updated:
+            campos = [
+                f.name
+                for f in fields(new)
+                if f.name != "revision" and getattr(new, f.name) != getattr(old, f.name)
+            ]
+            found.append(ImportChange(tipo, "actualizado", new.id, _name_of(new), campos))
+        if len(found) >= MAX_LISTED_CHANGES:
+            break
+    return found[:MAX_LISTED_CHANGES]
+
+
+def _name_of(entity: Any) -> str:
+    if isinstance(entity, Funcionario):
+        return entity.nombre_completo
+    if isinstance(entity, Puesto):
+        return entity.titulo
+    return str(entity.nombre)
+
+
 @dataclass
 class ImportReport:
     """What an import did (or, on a dry run, would do)."""
@@ -51,6 +97,7 @@ class ImportReport:
     segundos_validacion: float
     segundos_escritura: float
     avisos: list[str] = field(default_factory=list)
+    detalle: list[ImportChange] = field(default_factory=list)  # the first MAX_LISTED_CHANGES
 
     @property
     def cambios(self) -> int:
@@ -194,6 +241,7 @@ class DirectoryService:
             segundos_validacion=round(validated - started, 3),
             segundos_escritura=round(done - validated, 3),
             avisos=_avisos(plan),
+            detalle=_changes(plan),
         )
         log.info(
             "directory import",

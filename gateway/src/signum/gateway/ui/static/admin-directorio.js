@@ -33,6 +33,28 @@
           el("td", { text: String(s.sin_cambios) })))));
   }
 
+  const TYPES = { dependencia: "Dependencia", unidad: "Unidad", puesto: "Puesto", funcionario: "Funcionario" };
+  const FIELDS = {
+    nombre: "nombre", apellido_paterno: "apellido paterno", apellido_materno: "apellido materno",
+    correo: "correo", rfc: "RFC", curp: "CURP", roles: "roles", activo: "activo", activa: "activa",
+    titulo: "título", es_titular: "si es titular", reporta_a: "a quién reporta", funcionario_id: "quién lo ocupa",
+    unidad_id: "unidad", padre_id: "unidad padre", dependencia_id: "dependencia", prefijo_folio: "prefijo de folio",
+  };
+
+  function detail(report, total) {
+    const rows = report.cambios.map((c) => el("tr", { "data-cambio": `${c.tipo}:${c.id}` },
+      el("td", { text: TYPES[c.tipo] || c.tipo }),
+      el("td", { text: c.id }),
+      el("td", { text: c.nombre }),
+      el("td", { text: c.accion === "creado" ? "Nuevo" : "Cambia: " + c.campos.map((f) => FIELDS[f] || f).join(", ") })));
+    const shownAll = report.cambios.length >= total;
+    return el("details", { class: "detalle-cambios", open: total <= 20 },
+      el("summary", { text: shownAll ? `Qué se crea o cambia (${total})` : `Qué se crea o cambia (los primeros ${report.cambios.length} de ${total})` }),
+      el("div", { class: "tabla-desplazable" }, labelled(el("table", { class: "tabla apilable", id: "cambios" },
+        el("thead", {}, el("tr", {}, ...["Tipo", "Clave", "Nombre", "Cambio"].map((t) => el("th", { text: t })))),
+        el("tbody", {}, ...rows)))));
+  }
+
   function changes(report) {
     return Object.values(report.resumen).reduce((n, s) => n + s.creados + s.actualizados, 0);
   }
@@ -79,6 +101,7 @@
     }
     nodes.push(el("p", { class: "muted", text: `Archivo: ${file.name} · ${report.filas} fila(s) de datos.` }));
     nodes.push(el("div", { class: "tabla-desplazable" }, summary(report)));
+    if (changes(report) > 0) nodes.push(detail(report, changes(report)));
     if (report.avisos.length) {
       nodes.push(el("h5", { text: "Avisos" }), el("ul", { class: "avisos" }, ...report.avisos.map((a) => el("li", { text: a }))));
     }
