@@ -232,6 +232,10 @@ async def test_an_account_for_a_new_official_whose_temporary_password_is_changed
         await page.click("#crear-confirmar")
         message = await wait_text(page, "#crear-error", "ya es de la cuenta de otro funcionario")
         assert message == "Ese nombre de usuario ya es de la cuenta de otro funcionario; elija otro."
+        await page.fill("#crear-usuario", "ml")
+        await page.click("#crear-confirmar")
+        message = await wait_text(page, "#crear-error", "Campos: usuario.")
+        assert message == "Los datos enviados no son válidos. Revise los campos indicados. Campos: usuario."
         await shoot(page, "cuentas-error")
         await page.click("#crear-cancelar")
         assert "Sin cuenta" in await text_of(page, "tr[data-funcionario='93002']")

@@ -7,7 +7,6 @@
   const PAGE = 20;
   const shown = new Map(); // funcionario id -> {funcionario, cuenta, row}
   let next = null;
-  let units = new Map();
 
   function accountCell(f, account) {
     if (!f.activo) return el("td", {}, el("span", { class: "estado-mal", text: "Dado de baja" }));
@@ -187,6 +186,6 @@
   $("crear-cancelar").addEventListener("click", () => $("crear").close());
   $("temporal-copiar").addEventListener("click", () => copy($("temporal-valor"), $("temporal-copiar")));
   $("temporal-listo").addEventListener("click", hideTemporary);
-  loadUnits($("unidad")).then((found) => { units = found; }).catch((exc) => fail(exc.message));
+  loadUnits($("unidad")).catch((exc) => fail(exc.message));
   $("resultado").textContent = "Escriba un nombre, correo o número de empleado, o elija una unidad, y pulse «Buscar».";
 })();

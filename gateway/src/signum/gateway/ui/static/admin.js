@@ -39,7 +39,13 @@ const Admin = (function () {
   // The message the API gave (Spanish, `{code, message, details}`), or one naming the status.
   async function errorOf(response) {
     const body = await response.json().catch(() => null);
-    if (body && typeof body.message === "string" && body.message) return body.message;
+    if (body && typeof body.message === "string" && body.message) {
+      // A form the API refused names its fields (`details.campos`): say which, as it names them.
+      const fields = body.details && Array.isArray(body.details.campos)
+        ? [...new Set(body.details.campos.map((f) => String(f.campo).split(".")[0].replaceAll("_", " ")))].filter(Boolean)
+        : [];
+      return fields.length ? `${body.message} Campos: ${fields.join(", ")}.` : body.message;
+    }
     if (response.status === 401) return "Su sesión terminó. Vuelva a iniciar sesión.";
     if (response.status === 403) return "No tiene permiso para hacer esto.";
     return `No se pudo completar la operación (error ${response.status}).`;
