@@ -13,12 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
+from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page
 
 from signum.gateway.directory.demo import curp_for, rfc_for, to_csv
 from signum.testing.people import World
 from tests.ui.conftest import logged_in, wait_until, watch_csp
-from tests.ui.journeys.test_responsive import OVERFLOW_JS
+from tests.ui.journeys.test_responsive import BLOCKING, OVERFLOW_JS
 
 pytestmark = pytest.mark.stack
 
@@ -94,8 +95,16 @@ async def adm(world: World) -> dict[str, dict[str, str]]:
 
 
 async def shoot(page: Page, name: str) -> None:
-    """Photograph the page on a laptop and on a phone; on neither may anything scroll sideways."""
+    """Photograph the page on a laptop and on a phone; on neither may anything scroll sideways, and
+    axe-core finds no serious or critical accessibility violation."""
     SCREENSHOTS.mkdir(exist_ok=True)
+    results = await Axe().run(page)
+    blocking = [
+        f"{v['id']}: {v['help']} -> {[n['target'] for n in v['nodes']][:5]}"
+        for v in results.response["violations"]
+        if v["impact"] in BLOCKING
+    ]
+    assert not blocking, f"{name}: " + "; ".join(blocking)
     for width, height in (LAPTOP, PHONE):
         await page.set_viewport_size({"width": width, "height": height})
         fit = await page.evaluate(OVERFLOW_JS)
