@@ -102,7 +102,8 @@ def _page(
             current=HOME,
             clase="pagina-admin",
             datos=datos,
-            raw={"subnav": _subnav(caller, section), **(raw or {})},
+            # The start lists the same pages as cards: no sub-menu above them.
+            raw={"subnav": _subnav(caller, section) if section else "", **(raw or {})},
         )
     )
 
