@@ -371,8 +371,11 @@ async def test_a_suplencia_is_registered_refused_when_it_overlaps_and_cancelled(
         await page.click("#registrar")
         notice = await wait_text(page, "#nueva-aviso", "Se registró la suplencia")
         assert "Mauricio Leal Cantú suple a Rocío Treviño Garza" in notice
-        row = "#suplencias tbody tr"
-        await wait_text(page, "#suplencias tbody", "Mauricio Leal Cantú")
+        [registered] = (
+            await admin.get("/api/v1/directorio/suplencias", params={"puesto": "ADM-RH-TIT"})
+        ).json()
+        row = f'#suplencias tbody tr[data-suplencia="{registered["id"]}"]'
+        await page.wait_for_selector(row)
         cells = await page.eval_on_selector_all(f"{row} td", "cs => cs.map(c => c.innerText)")
         assert cells[:3] == [
             "Directora de Recursos Humanos\nDirección de Recursos Humanos ADM-RH",
@@ -402,9 +405,9 @@ async def test_a_suplencia_is_registered_refused_when_it_overlaps_and_cancelled(
         assert "Rocío Treviño Garza" in await text_of(page, "#confirmar-titulo")
         await page.click("#confirmar-si")
         await wait_text(page, "#aviso", "Se canceló la suplencia.")
-        await wait_text(page, "#vacio", "No hay suplencias vigentes ni por venir.")
+        await wait_until(page, "s => !document.querySelector(s)", row)  # no longer current
         await page.check("#todas")
-        await wait_text(page, "#suplencias tbody", "Cancelada")
+        await wait_text(page, row, "Cancelada")
         listed = (await admin.get("/api/v1/directorio/suplencias", params={"puesto": "ADM-RH-TIT"})).json()
         assert [s["cancelada"] for s in listed] == [True]
     finally:
