@@ -76,6 +76,37 @@ async def test_dry_run_answers_200_and_writes_nothing(client: httpx.AsyncClient)
     assert (await client.get("/api/v1/directorio/dependencias")).json() == []
 
 
+async def test_a_simulation_lists_each_entity_it_would_create_or_change(loaded: httpx.AsyncClient) -> None:
+    rows = base_rows()
+    moved = next(r for r in rows if r["numero_empleado"] == "E00003")
+    moved["correo"] = "otro.correo@monterrey.gob.mx"
+    moved["puesto_titulo"] = "Jefe de proyectos"
+    response = await loaded.post(
+        "/api/v1/directorio/importaciones?simulacion=true", **upload(csv_bytes(rows))
+    )
+    assert response.status_code == 200, response.text
+    changes = {(c["tipo"], c["id"]): c for c in response.json()["cambios"]}
+    assert set(changes) == {("puesto", moved["puesto_clave"]), ("funcionario", "E00003")}
+    official = changes["funcionario", "E00003"]
+    assert (official["accion"], official["campos"]) == ("actualizado", ["correo"])
+    assert (
+        official["nombre"]
+        == (await loaded.get("/api/v1/directorio/funcionarios/E00003")).json()["nombre_completo"]
+    )
+    position = changes["puesto", moved["puesto_clave"]]
+    assert (position["accion"], position["nombre"], position["campos"]) == (
+        "actualizado",
+        "Jefe de proyectos",
+        ["titulo"],
+    )
+    fresh = (
+        await loaded.post(
+            "/api/v1/directorio/importaciones?simulacion=true", **upload(csv_bytes(base_rows()))
+        )
+    ).json()
+    assert fresh["cambios"] == []
+
+
 async def test_raw_csv_body_is_accepted(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/v1/directorio/importaciones",
@@ -177,6 +208,26 @@ async def test_suplencia_create_and_cancel(loaded: httpx.AsyncClient, require: F
     cancelled = await loaded.delete(f"/api/v1/directorio/suplencias/{suplencia['id']}")
     assert (cancelled.status_code, cancelled.json()["cancelada"]) == (200, True)
     assert require.asked[-1] == "directorio.administrar"
+
+
+async def test_suplencias_name_their_people_and_the_current_ones_leave_out_the_cancelled(
+    loaded: httpx.AsyncClient,
+) -> None:
+    coming = {"puesto_id": "P-DGTI", "suplente_id": "E00003", "desde": "2099-01-02", "hasta": "2099-01-10"}
+    created = (await loaded.post("/api/v1/directorio/suplencias", json=coming)).json()
+    holder = (await loaded.get("/api/v1/directorio/funcionarios/E00002")).json()
+    stand_in = (await loaded.get("/api/v1/directorio/funcionarios/E00003")).json()
+    assert created["puesto_titulo"] == holder["puesto"]["titulo"]
+    assert (created["unidad_id"], created["unidad_nombre"]) == ("SIGA-DGTI", holder["unidad"]["nombre"])
+    assert (created["ausente_id"], created["ausente_nombre"]) == ("E00002", holder["nombre_completo"])
+    assert created["suplente_nombre"] == stand_in["nombre_completo"]
+    later = coming | {"desde": "2099-02-01", "hasta": "2099-02-10"}
+    cancelled = (await loaded.post("/api/v1/directorio/suplencias", json=later)).json()
+    await loaded.delete(f"/api/v1/directorio/suplencias/{cancelled['id']}")
+    current = (await loaded.get("/api/v1/directorio/suplencias", params={"actuales": True})).json()
+    assert [s["id"] for s in current] == [created["id"]]
+    everything = (await loaded.get("/api/v1/directorio/suplencias")).json()
+    assert sorted(s["id"] for s in everything) == sorted([created["id"], cancelled["id"]])
 
 
 async def test_suplencia_with_unknown_fields_is_refused(loaded: httpx.AsyncClient) -> None:

@@ -208,6 +208,7 @@ PROBES: dict[tuple[str, str], Probe] = {
     ),
     # --- administration ---
     ("POST", "/api/v1/admin/cuentas"): lambda ctx: Request(json={"funcionario_id": MISSING}),
+    ("GET", "/api/v1/admin/cuentas"): lambda ctx: Request(params={"funcionario": ctx.funcionario_id}),
     ("POST", "/api/v1/admin/cuentas/{funcionario_id}/restablecer"): lambda ctx: Request(
         path_params={"funcionario_id": MISSING}
     ),
@@ -227,4 +228,12 @@ OPEN_ROUTES |= {("GET", "/firmar")}  # the signing page (a log-in redirect, or t
 OPEN_ROUTES |= {("GET", "/bandeja")}  # the inbox page (a log-in redirect, or the page)
 OPEN_ROUTES |= {("GET", "/indicadores")}  # the indicators page (a log-in redirect, or the page)
 OPEN_ROUTES |= {("GET", "/estado")}  # platform status (a log-in redirect, or a Spanish refusal)
+# The administration's pages (a log-in redirect, or a Spanish refusal to whoever may not).
+OPEN_ROUTES |= {
+    ("GET", "/administracion"),
+    ("GET", "/administracion/cuentas"),
+    ("GET", "/administracion/directorio"),
+    ("GET", "/administracion/suplencias"),
+    ("GET", "/administracion/claves-api"),
+}
 OPEN_ROUTES |= {("GET", "/docs"), ("GET", "/docs/oauth2-redirect")}  # Swagger UI, vendored

@@ -147,6 +147,9 @@ async def test_the_platform_status_page_is_for_administrators_only(client: Clien
     assert (await admin.get("/readyz")).json()["ready"] is False  # operators keep their JSON
 
 
+ADMIN_SECTIONS = ("cuentas", "directorio", "suplencias", "claves-api")
+
+
 def _menu(page: httpx.Response) -> list[str]:
     nav = re.search(r'<header>.*?<nav aria-label="Principal">(.*?)</nav>', page.text, re.S)
     assert nav, page.text
@@ -164,8 +167,26 @@ async def test_every_page_has_the_same_menu_with_only_what_the_person_may_open(c
         assert "<title>Signum — " in page.text
         assert '<html lang="es-MX">' in page.text
     admin = client(official("funcionario", "administrador"))
-    for path in (*pages, "/plantillas", "/estado"):
-        assert _menu(await admin.get(path, headers=HTML)) == [*everyone, "/plantillas", "/estado"], path
+    administration = ["/administracion", *(f"/administracion/{s}" for s in ADMIN_SECTIONS)]
+    menu = [*everyone, "/plantillas", "/estado", "/administracion"]
+    for path in (*pages, "/plantillas", "/estado", *administration):
+        assert _menu(await admin.get(path, headers=HTML)) == menu, path
+    for path in administration:  # each of its pages marks «Administración» and its own entry
+        page = await admin.get(path, headers=HTML)
+        assert '<a href="/administracion" aria-current="page">Administración</a>' in page.text
+        subnav = re.search(r'<nav class="subnav" aria-label="Administración">(.*?)</nav>', page.text)
+        if path == "/administracion":  # its start lists the pages as cards instead
+            assert subnav is None
+            assert re.findall(r'<li><a href="([^"]+)"', page.text) == administration[1:]
+            continue
+        assert subnav, path
+        assert re.findall(r'<a href="([^"]+)"', subnav.group(1)) == administration[1:]
+        assert f'<a href="{path}" aria-current="page">' in subnav.group(1)
+    clerk = client(official("funcionario", "titular", "auditor"))  # the last client made is who signs in
+    for path in administration:
+        refused = await clerk.get(path, headers=HTML)
+        assert refused.status_code == 403, path
+        assert "Solo el personal administrador" in refused.text
     # Pages anyone may see lead home only; the sign-in page has no menu.
     assert _menu(await client().get("/verificar", headers=HTML)) == ["/"]
     assert _menu(await client().get("/no-existe", headers=HTML)) == ["/"]
@@ -204,6 +225,7 @@ async def test_every_page_has_the_same_menu_with_only_what_the_person_may_open(c
                 "/verificar",
                 "/plantillas",
                 "/estado",
+                "/administracion",
             ],
         ),
     ],

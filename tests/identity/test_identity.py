@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,11 +19,13 @@ from signum.gateway.identity.errors import (
     InvalidApiKeyError,
     InvalidCredentialsError,
     SessionRequiredError,
+    UserNameTakenError,
     WeakPasswordError,
 )
 from signum.gateway.identity.limits import AddressLimiter
 from signum.gateway.identity.repository import IdentityRepository, Session
 from signum.gateway.identity.service import IdentityService, LoginPolicy
+from signum.platform.errors import ValidationFailedError
 from signum.platform.mongo import build_mongo_client
 from signum.platform.settings import InfraSettings
 from tests.identity.conftest import DirectoryStub, funcionario
@@ -194,6 +198,51 @@ async def test_admin_reset_gives_a_temporary_password_and_ends_sessions(identity
     assert issued.debe_cambiar
     await identity.change_password("1003", temporary, "OtraClaveSegura2027", session_token=issued.token)
     assert not (await identity.login("eva@monterrey.gob.mx", "OtraClaveSegura2027")).debe_cambiar
+
+
+async def test_an_administrator_sees_who_has_an_account_a_temporary_password_or_a_lock(
+    identity: IdentityService, directory: DirectoryStub, login_policy: LoginPolicy
+) -> None:
+    temporary = await identity.create_account("1001")
+    assert re.fullmatch(r"([A-Z0-9]{5}-){3}[A-Z0-9]{5}", temporary)
+    assert not set(temporary) & set("0O1IS5Z2B8")  # nothing to misread on the phone
+    states = await identity.account_states(["1001", "1003", "no-existe"])
+    assert set(states) == {"1001"}  # only who has an account
+    ana = states["1001"]
+    assert (ana.usuario, ana.debe_cambiar, ana.bloqueada_hasta) == ("ana@monterrey.gob.mx", True, None)
+    assert ana.creada is not None
+    assert ana.ultimo_acceso is None
+    # Failures under the user part alone lock the account too (each name has its own count).
+    for attempt in range(1, login_policy.lock_after):
+        with pytest.raises(InvalidCredentialsError):
+            await identity.login("ana", f"intento-{attempt}")
+    assert (await identity.account_states(["1001"]))["1001"].bloqueada_hasta is None  # not yet
+    with pytest.raises(AccountLockedError):
+        await identity.login("ana", "intento-final")
+    locked = (await identity.account_states(["1001"]))["1001"].bloqueada_hasta
+    assert locked is not None
+    assert timedelta(minutes=login_policy.lock_minutes - 1) < locked - datetime.now(UTC)
+    await identity.unlock("1001")
+    assert (await identity.account_states(["1001"]))["1001"].bloqueada_hasta is None
+    issued = await identity.login("ana@monterrey.gob.mx", temporary)
+    assert (await identity.account_states(["1001"]))["1001"].ultimo_acceso is not None
+    assert issued.debe_cambiar
+
+
+async def test_accounts_refuse_a_user_name_of_another_and_an_official_who_left(
+    identity: IdentityService, directory: DirectoryStub
+) -> None:
+    await identity.create_account("1001")
+    with pytest.raises(UserNameTakenError) as taken:
+        await identity.create_account("1003", "ANA@monterrey.gob.mx")
+    assert (taken.value.status_code, taken.value.code) == (409, "usuario_taken")
+    assert taken.value.message == "Ese nombre de usuario ya es de la cuenta de otro funcionario; elija otro."
+    assert set(await identity.account_states(["1003"])) == set()
+    directory.funcionarios["1003"] = replace(directory.funcionarios["1003"], activo=False)
+    with pytest.raises(ValidationFailedError) as inactive:
+        await identity.create_account("1003")
+    assert inactive.value.code == "funcionario_inactive"
+    assert set(await identity.account_states(["1003"])) == set()
 
 
 async def test_api_keys_are_shown_once_hashed_at_rest_and_revocable_at_once(

@@ -26,6 +26,7 @@ from signum.gateway.identity.service import IdentityService, LoginPolicy
 from signum.gateway.limits import scan_limit, verify_limit
 from signum.gateway.routes import (
     admin,
+    administracion,
     auth,
     bandeja,
     documentos,
@@ -181,6 +182,7 @@ def build(settings: Settings | None = None) -> FastAPI:
             verificacion.pages,
             docs.router,
             ui.router,
+            administracion.router,
         ],
     )
     install_error_pages(app)

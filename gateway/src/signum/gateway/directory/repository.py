@@ -197,9 +197,16 @@ class DirectoryRepository:
         return None if doc is None else _suplencia(doc)
 
     async def suplencias(
-        self, *, puesto_id: str | None = None, suplente_id: str | None = None, vigentes_en: date | None = None
+        self,
+        *,
+        puesto_id: str | None = None,
+        suplente_id: str | None = None,
+        vigentes_en: date | None = None,
+        terminan_desde: date | None = None,
     ) -> list[Suplencia]:
         query: dict[str, Any] = {}
+        if terminan_desde is not None:
+            query |= {"cancelada": False, "hasta": {"$gte": terminan_desde.isoformat()}}
         if puesto_id is not None:
             query["puesto_id"] = puesto_id
         if suplente_id is not None:

@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from signum.gateway.directory.domain import Dependencia, Funcionario, Puesto, Suplencia, Unidad
-from signum.gateway.directory.service import FuncionarioDetalle, ImportReport, UnidadDetalle
+from signum.gateway.directory.service import FuncionarioDetalle, ImportReport, SuplenciaDetalle, UnidadDetalle
 from signum.platform.errors import ValidationFailedError
 
 Clave = Annotated[
@@ -26,6 +26,14 @@ class ResumenEntidad(Schema):
     creados: int
     actualizados: int
     sin_cambios: int
+
+
+class CambioImportacion(Schema):
+    tipo: str = Field(description="dependencia, unidad, puesto o funcionario.")
+    accion: str = Field(description="creado o actualizado.")
+    id: str = Field(description="Su clave (el número de empleado de un funcionario).")
+    nombre: str
+    campos: list[str] = Field(description="Lo que cambia, en una actualización.")
 
 
 class ReporteImportacion(Schema):
@@ -48,6 +56,9 @@ class ReporteImportacion(Schema):
     segundos_validacion: float
     segundos_escritura: float
     avisos: list[str]
+    cambios: list[CambioImportacion] = Field(
+        description="Qué se crea o cambia, entidad por entidad (las primeras 1,000)."
+    )
 
     @classmethod
     def of(cls, report: ImportReport) -> ReporteImportacion:
@@ -63,6 +74,10 @@ class ReporteImportacion(Schema):
             segundos_validacion=report.segundos_validacion,
             segundos_escritura=report.segundos_escritura,
             avisos=report.avisos,
+            cambios=[
+                CambioImportacion(tipo=c.tipo, accion=c.accion, id=c.id, nombre=c.nombre, campos=c.campos)
+                for c in report.detalle
+            ],
         )
 
 
@@ -196,9 +211,17 @@ class SuplenciaOut(Schema):
     hasta: date
     motivo: str
     cancelada: bool
+    puesto_titulo: str | None = Field(default=None, description="El puesto, como se lee.")
+    unidad_id: str | None = None
+    unidad_nombre: str | None = None
+    ausente_id: str | None = Field(default=None, description="Quien ocupa hoy el puesto (el suplido).")
+    ausente_nombre: str | None = None
+    suplente_nombre: str | None = None
 
     @classmethod
-    def of(cls, s: Suplencia) -> SuplenciaOut:
+    def of(cls, s: Suplencia, detalle: SuplenciaDetalle | None = None) -> SuplenciaOut:
+        puesto, unidad = (detalle.puesto, detalle.unidad) if detalle else (None, None)
+        ausente, suplente = (detalle.ausente, detalle.suplente) if detalle else (None, None)
         return cls(
             id=s.id,
             puesto_id=s.puesto_id,
@@ -207,7 +230,17 @@ class SuplenciaOut(Schema):
             hasta=s.hasta,
             motivo=s.motivo,
             cancelada=s.cancelada,
+            puesto_titulo=puesto.titulo if puesto else None,
+            unidad_id=unidad.id if unidad else None,
+            unidad_nombre=unidad.nombre if unidad else None,
+            ausente_id=ausente.id if ausente else None,
+            ausente_nombre=ausente.nombre_completo if ausente else None,
+            suplente_nombre=suplente.nombre_completo if suplente else None,
         )
+
+    @classmethod
+    def of_detalle(cls, d: SuplenciaDetalle) -> SuplenciaOut:
+        return cls.of(d.suplencia, d)
 
 
 def encode_cursor(value: str | None) -> str | None:

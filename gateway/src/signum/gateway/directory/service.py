@@ -6,7 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
@@ -36,6 +36,52 @@ log = get_logger(__name__)
 Notify = Callable[[], None]
 
 
+MAX_LISTED_CHANGES = 1000
+
+
+@dataclass(frozen=True)
+class ImportChange:
+    """One entity an import creates or changes, as a person reads it."""
+
+    tipo: str  # dependencia, unidad, puesto, funcionario
+    accion: str  # creado, actualizado
+    id: str
+    nombre: str
+    campos: list[str]  # what changes (an update's fields)
+
+
+def _changes(plan: Plan) -> list[ImportChange]:
+    """Every entity the plan creates or updates, parents first (at most MAX_LISTED_CHANGES)."""
+    found: list[ImportChange] = []
+    kinds: list[tuple[str, Changes[Any]]] = [
+        ("dependencia", plan.dependencias),
+        ("unidad", plan.unidades),
+        ("puesto", plan.puestos),
+        ("funcionario", plan.funcionarios),
+    ]
+    for tipo, changes in kinds:
+        for new in changes.created:
+            found.append(ImportChange(tipo, "creado", new.id, _name_of(new), []))
+        for new, old in changes.updated:
+            campos = [
+                f.name
+                for f in fields(new)
+                if f.name != "revision" and getattr(new, f.name) != getattr(old, f.name)
+            ]
+            found.append(ImportChange(tipo, "actualizado", new.id, _name_of(new), campos))
+        if len(found) >= MAX_LISTED_CHANGES:
+            break
+    return found[:MAX_LISTED_CHANGES]
+
+
+def _name_of(entity: Any) -> str:
+    if isinstance(entity, Funcionario):
+        return entity.nombre_completo
+    if isinstance(entity, Puesto):
+        return entity.titulo
+    return str(entity.nombre)
+
+
 @dataclass
 class ImportReport:
     """What an import did (or, on a dry run, would do)."""
@@ -51,6 +97,7 @@ class ImportReport:
     segundos_validacion: float
     segundos_escritura: float
     avisos: list[str] = field(default_factory=list)
+    detalle: list[ImportChange] = field(default_factory=list)  # the first MAX_LISTED_CHANGES
 
     @property
     def cambios(self) -> int:
@@ -109,6 +156,15 @@ def _avisos(plan: Plan) -> list[str]:
 class UnidadDetalle:
     unidad: Unidad
     puestos: list[tuple[Puesto, Funcionario | None]]
+
+
+@dataclass(frozen=True)
+class SuplenciaDetalle:
+    suplencia: Suplencia
+    puesto: Puesto | None
+    unidad: Unidad | None
+    ausente: Funcionario | None  # who holds the position now
+    suplente: Funcionario | None
 
 
 @dataclass(frozen=True)
@@ -185,6 +241,7 @@ class DirectoryService:
             segundos_validacion=round(validated - started, 3),
             segundos_escritura=round(done - validated, 3),
             avisos=_avisos(plan),
+            detalle=_changes(plan),
         )
         log.info(
             "directory import",
@@ -313,11 +370,52 @@ class DirectoryService:
         return result, next_cursor
 
     async def suplencias(
-        self, *, puesto_id: str | None = None, suplente_id: str | None = None, vigentes_en: date | None = None
+        self,
+        *,
+        puesto_id: str | None = None,
+        suplente_id: str | None = None,
+        vigentes_en: date | None = None,
+        terminan_desde: date | None = None,
     ) -> list[Suplencia]:
+        """Suplencias by position or stand-in; `vigentes_en` a day: those in force then;
+        `terminan_desde` a day: those not cancelled that end on it or later (current and coming)."""
         return await self.repo.suplencias(
-            puesto_id=puesto_id, suplente_id=suplente_id, vigentes_en=vigentes_en
+            puesto_id=puesto_id,
+            suplente_id=suplente_id,
+            vigentes_en=vigentes_en,
+            terminan_desde=terminan_desde,
         )
+
+    async def describir_suplencias(self, suplencias: list[Suplencia]) -> list[SuplenciaDetalle]:
+        """Each suplencia with its position, unit, the position's holder and the stand-in, as a
+        person reads them (names, not keys)."""
+        puestos: dict[str, Puesto | None] = {}
+        for s in suplencias:
+            if s.puesto_id not in puestos:
+                puestos[s.puesto_id] = await self.repo.puesto(s.puesto_id)
+        unidades: dict[str, Unidad | None] = {}
+        for p in puestos.values():
+            if p is not None and p.unidad_id not in unidades:
+                unidades[p.unidad_id] = await self.repo.unidad(p.unidad_id)
+        people = await self.repo.funcionarios_por_id(
+            {s.suplente_id for s in suplencias}
+            | {p.funcionario_id for p in puestos.values() if p is not None and p.funcionario_id}
+        )
+        result = []
+        for s in suplencias:
+            puesto = puestos[s.puesto_id]
+            result.append(
+                SuplenciaDetalle(
+                    s,
+                    puesto,
+                    unidades.get(puesto.unidad_id) if puesto is not None else None,
+                    people.get(puesto.funcionario_id)
+                    if puesto is not None and puesto.funcionario_id
+                    else None,
+                    people.get(s.suplente_id),
+                )
+            )
+        return result
 
     # --- suplencias --------------------------------------------------------------------------
 

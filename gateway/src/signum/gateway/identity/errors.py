@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from signum.platform.errors import SignumError, UnauthorizedError
+from signum.platform.errors import ConflictError, SignumError, UnauthorizedError
 
 
 class InvalidCredentialsError(UnauthorizedError):
@@ -90,3 +90,8 @@ class OidcError(SignumError):
     code = "oidc_failed"
     status_code = 401
     message = "No se pudo iniciar sesión con el proveedor de identidad del municipio."
+
+
+class UserNameTakenError(ConflictError):
+    code = "usuario_taken"
+    message = "Ese nombre de usuario ya es de la cuenta de otro funcionario; elija otro."

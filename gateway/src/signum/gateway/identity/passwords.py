@@ -51,9 +51,17 @@ def check_strength(password: str) -> None:
         raise WeakPasswordError
 
 
+# Read aloud or copied by hand: no letters and digits that look alike (0/O, 1/I/l, 5/S, 2/Z, 8/B).
+_HANDED_OVER = "ACDEFGHJKLMNPQRTUVWXY34679"
+
+
 def temporary_password() -> str:
-    """A one-time password an administrator hands over; the official must change it."""
-    return f"{secrets.token_urlsafe(12)}9a"
+    """A one-time password an administrator hands over (said on the phone, typed from a note);
+    the official must change it. Four groups of five: about 94 bits, letters and digits."""
+    while True:
+        chars = "".join(secrets.choice(_HANDED_OVER) for _ in range(20))
+        if any(c.isdigit() for c in chars) and any(c.isalpha() for c in chars):
+            return "-".join(chars[i : i + 5] for i in range(0, 20, 5))
 
 
 class PasswordWorkers:

@@ -15,6 +15,8 @@ from motor.motor_asyncio import AsyncIOMotorCollection, AsyncIOMotorDatabase
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from signum.gateway.identity.errors import UserNameTakenError
+
 
 def local_part(usuario: str) -> str:
     """`Mariana.Salinas@monterrey.gob.mx` -> `mariana.salinas` (one may log in with it alone)."""
@@ -29,6 +31,8 @@ class Account:
     fallidos: int = 0
     bloqueada_hasta: datetime | None = None
     debe_cambiar: bool = False
+    creada: datetime | None = None
+    ultimo_acceso: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,23 @@ class IdentityRepository:
         doc = await self.accounts.find_one({"_id": funcionario_id})
         return None if doc is None else _account(doc)
 
+    async def accounts_of(self, funcionario_ids: list[str]) -> list[Account]:
+        """The accounts of these officials (those who have one)."""
+        cursor = self.accounts.find({"_id": {"$in": sorted(set(funcionario_ids))}})
+        return [_account(d) async for d in cursor]
+
     async def upsert_account(
         self, funcionario_id: str, usuario: str, password_hash: str, *, debe_cambiar: bool, now: datetime
+    ) -> None:
+        """Create or replace an official's account; raises UserNameTakenError when another
+        official's account already has `usuario`."""
+        try:
+            await self._upsert_account(funcionario_id, usuario, password_hash, debe_cambiar, now)
+        except DuplicateKeyError:
+            raise UserNameTakenError(details={"usuario": usuario.strip().lower()}) from None
+
+    async def _upsert_account(
+        self, funcionario_id: str, usuario: str, password_hash: str, debe_cambiar: bool, now: datetime
     ) -> None:
         await self.accounts.update_one(
             {"_id": funcionario_id},
@@ -128,6 +147,15 @@ class IdentityRepository:
                     if freed.deleted_count == 0:
                         break
         return None
+
+    async def counted_failures(self, keys: list[str], limit: int, now: datetime) -> dict[str, list[datetime]]:
+        """For each key, when each failure still counted against it stops counting."""
+        found: dict[str, list[datetime]] = {}
+        slots = [f"{key}:{n}" for key in sorted(set(keys)) for n in range(1, limit + 1)]
+        cursor = self.attempts.find({"_id": {"$in": slots}, "expira": {"$gt": now}})
+        async for doc in cursor:
+            found.setdefault(doc["clave"], []).append(doc["expira"])
+        return found
 
     async def extend_attempts(self, key: str, limit: int, expira: datetime) -> None:
         """Keep every slot of `key` taken until `expira` (the account stays locked until then)."""
@@ -273,6 +301,8 @@ def _account(doc: dict[str, Any]) -> Account:
         fallidos=int(doc.get("fallidos", 0)),
         bloqueada_hasta=doc.get("bloqueada_hasta"),
         debe_cambiar=bool(doc.get("debe_cambiar", False)),
+        creada=doc.get("creada"),
+        ultimo_acceso=doc.get("ultimo_acceso"),
     )
 
 

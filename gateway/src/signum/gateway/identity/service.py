@@ -63,6 +63,18 @@ class LoginPolicy:
 
 
 @dataclass(frozen=True)
+class AccountState:
+    """An official's local account as an administrator sees it (never its password)."""
+
+    funcionario_id: str
+    usuario: str
+    debe_cambiar: bool
+    bloqueada_hasta: datetime | None  # locked by failed logins until then; None if not locked
+    creada: datetime | None
+    ultimo_acceso: datetime | None
+
+
+@dataclass(frozen=True)
 class IssuedSession:
     token: str
     csrf: str
@@ -235,6 +247,11 @@ class IdentityService:
         funcionario = await self._directory.funcionario(funcionario_id)
         if funcionario is None:
             raise NotFoundError("No existe el funcionario indicado.", code="funcionario_not_found")
+        if not funcionario.activo:
+            raise ValidationFailedError(
+                "El funcionario está dado de baja: no puede iniciar sesión, así que no se le crea cuenta.",
+                code="funcionario_inactive",
+            )
         temporary = passwords.temporary_password()
         await self._repo.upsert_account(
             funcionario_id,
@@ -246,6 +263,32 @@ class IdentityService:
         await self._forget_failures(usuario or funcionario.correo)
         await self._repo.delete_sessions_of(funcionario_id)
         return temporary
+
+    async def account_states(self, funcionario_ids: list[str]) -> dict[str, AccountState]:
+        """The accounts of these officials (those who have one), with whether each is locked:
+        failed logins fill every slot of one of its two user names (`_check_password`)."""
+        accounts = await self._repo.accounts_of(funcionario_ids)
+        now = self._clock()
+        names = {a.funcionario_id: {a.usuario, local_part(a.usuario)} for a in accounts}
+        counted = await self._repo.counted_failures(
+            [_attempt_key(n) for found in names.values() for n in found], self._login.lock_after, now
+        )
+        states = {}
+        for account in accounts:
+            locks = [
+                min(counted[key])
+                for key in (_attempt_key(n) for n in names[account.funcionario_id])
+                if len(counted.get(key, ())) >= self._login.lock_after
+            ]
+            states[account.funcionario_id] = AccountState(
+                funcionario_id=account.funcionario_id,
+                usuario=account.usuario,
+                debe_cambiar=account.debe_cambiar,
+                bloqueada_hasta=max(locks) if locks else None,
+                creada=account.creada,
+                ultimo_acceso=account.ultimo_acceso,
+            )
+        return states
 
     async def set_password(self, funcionario_id: str, usuario: str, contrasena: str) -> None:
         """Set a known password (demo data and first-run setup only)."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from signum.gateway.deps import IdentityDep, require
 from signum.gateway.identity.repository import ApiKey
+from signum.gateway.identity.service import AccountState
 from signum.platform.identity import Caller
 from signum.platform.policy import Action
 
@@ -30,6 +32,40 @@ class CreateAccountRequest(BaseModel):
 class TemporaryPasswordResponse(BaseModel):
     funcionario_id: str
     contrasena_temporal: str = Field(description="Se muestra una sola vez; debe cambiarse al entrar.")
+
+
+class AccountResponse(BaseModel):
+    funcionario_id: str
+    tiene_cuenta: bool
+    usuario: str | None = Field(description="Con qué inicia sesión (su correo, o la parte antes de la @).")
+    debe_cambiar: bool = Field(description="Tiene una contraseña temporal que aún no cambia.")
+    bloqueada_hasta: datetime | None = Field(
+        description="Bloqueada por intentos fallidos hasta entonces; null si no está bloqueada."
+    )
+    creada: datetime | None
+    ultimo_acceso: datetime | None
+
+    @classmethod
+    def of(cls, funcionario_id: str, state: AccountState | None) -> AccountResponse:
+        if state is None:
+            return cls(
+                funcionario_id=funcionario_id,
+                tiene_cuenta=False,
+                usuario=None,
+                debe_cambiar=False,
+                bloqueada_hasta=None,
+                creada=None,
+                ultimo_acceso=None,
+            )
+        return cls(
+            funcionario_id=funcionario_id,
+            tiene_cuenta=True,
+            usuario=state.usuario,
+            debe_cambiar=state.debe_cambiar,
+            bloqueada_hasta=state.bloqueada_hasta,
+            creada=state.creada,
+            ultimo_acceso=state.ultimo_acceso,
+        )
 
 
 class CreateApiKeyRequest(BaseModel):
@@ -79,6 +115,21 @@ async def create_account(
 ) -> TemporaryPasswordResponse:
     temporary = await identity.create_account(body.funcionario_id, body.usuario)
     return TemporaryPasswordResponse(funcionario_id=body.funcionario_id, contrasena_temporal=temporary)
+
+
+@router.get("/cuentas", response_model=list[AccountResponse], summary="Estado de las cuentas locales")
+async def accounts(
+    identity: IdentityDep,
+    _: Caller = Accounts,
+    funcionario: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Query(
+        min_length=1,
+        max_length=200,
+        description="Números de empleado (repita el parámetro por cada uno).",
+    ),
+) -> list[AccountResponse]:
+    ids = list(dict.fromkeys(funcionario))
+    states = await identity.account_states(ids)
+    return [AccountResponse.of(i, states.get(i)) for i in ids]
 
 
 @router.post(

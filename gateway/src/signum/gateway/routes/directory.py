@@ -4,6 +4,7 @@
 # inside `router()` as objects, not as names it cannot resolve.
 import asyncio
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -145,9 +146,14 @@ def router(service: DirectoryService, require: Require) -> APIRouter:
         caller: Reader,
         puesto: str | None = Query(None, max_length=64),
         suplente: str | None = Query(None, max_length=64),
+        actuales: bool = Query(
+            False, description="Solo las vigentes y las por venir (sin canceladas ni terminadas)."
+        ),
     ) -> list[SuplenciaOut]:
-        found = await service.suplencias(puesto_id=puesto, suplente_id=suplente)
-        return [SuplenciaOut.of(s) for s in found]
+        found = await service.suplencias(
+            puesto_id=puesto, suplente_id=suplente, terminan_desde=date.today() if actuales else None
+        )
+        return [SuplenciaOut.of_detalle(d) for d in await service.describir_suplencias(found)]
 
     @api.post(
         "/suplencias",
@@ -166,7 +172,7 @@ def router(service: DirectoryService, require: Require) -> APIRouter:
             correlation_id=request.state.correlation_id,
         )
         _forget(request, suplencia.suplente_id)
-        return SuplenciaOut.of(suplencia)
+        return SuplenciaOut.of_detalle((await service.describir_suplencias([suplencia]))[0])
 
     @api.delete("/suplencias/{suplencia_id}", response_model=SuplenciaOut, summary="Cancelar una suplencia")
     async def cancelar_suplencia(suplencia_id: str, request: Request, caller: Admin) -> SuplenciaOut:
@@ -174,7 +180,7 @@ def router(service: DirectoryService, require: Require) -> APIRouter:
             suplencia_id, actor=caller.actor, correlation_id=request.state.correlation_id
         )
         _forget(request, cancelled.suplente_id)
-        return SuplenciaOut.of(cancelled)
+        return SuplenciaOut.of_detalle((await service.describir_suplencias([cancelled]))[0])
 
     return api
 

@@ -17,9 +17,18 @@ from signum.platform.policy import Action, UnitAccess, decide
 UI_DIR = Path(__file__).parent
 STATIC_DIR = UI_DIR / "static"
 
-# (path, label, the action that opens it, or None for every signed-in person). Redactar asks the
-# policy about the person's own unit (`entries`): an auditor consults, and drafts only as a titular.
-MENU: tuple[tuple[str, str, Action | None], ...] = (
+# The «Administración» entry opens for whoever may do any of its pages' actions.
+ADMINISTRATION = (
+    Action.CUENTAS_ADMINISTRAR,
+    Action.DIRECTORIO_IMPORTAR,
+    Action.DIRECTORIO_ADMINISTRAR,
+    Action.API_KEYS_ADMINISTRAR,
+)
+
+# (path, label, the action that opens it (or any of several), or None for every signed-in person).
+# Redactar asks the policy about the person's own unit (`may`): an auditor consults, and drafts only
+# as a titular.
+MENU: tuple[tuple[str, str, Action | tuple[Action, ...] | None], ...] = (
     ("/", "Inicio", None),
     ("/bandeja", "Bandeja", Action.BANDEJA_LEER),
     ("/redaccion", "Redactar", Action.OFICIO_CREAR),
@@ -28,6 +37,7 @@ MENU: tuple[tuple[str, str, Action | None], ...] = (
     ("/verificar", "Verificar", None),
     ("/plantillas", "Plantillas", Action.PLANTILLA_ADMINISTRAR),
     ("/estado", "Estado", Action.PLATAFORMA_ESTADO),
+    ("/administracion", "Administración", ADMINISTRATION),
 )
 PUBLIC_MENU = '<nav aria-label="Principal"><a href="/">Inicio</a></nav>'
 
@@ -43,10 +53,13 @@ def render(name: str, *, raw: dict[str, str] | None = None, **values: str) -> st
     return _template(name).substitute(fields)
 
 
-def may(caller: Caller, action: Action | None) -> bool:
-    """Whether a page of the menu is the person's to open (creating an oficio: in their own unit)."""
+def may(caller: Caller, action: Action | tuple[Action, ...] | None) -> bool:
+    """Whether a page of the menu is the person's to open (creating an oficio: in their own unit;
+    with several actions, any of them)."""
     if action is None:
         return True
+    if isinstance(action, tuple):
+        return any(may(caller, a) for a in action)
     if action is Action.OFICIO_CREAR:
         return caller.unidad_id is not None and bool(decide(caller, action, UnitAccess(caller.unidad_id)))
     return bool(decide(caller, action))
