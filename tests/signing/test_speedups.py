@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import random
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from asn1crypto import x509
@@ -57,3 +60,69 @@ def test_names_compare_as_rfc_5280_says(pki: SigningPki) -> None:
     general = x509.GeneralName(name="directory_name", value=ca.issuer)
     assert x509.GeneralName.load(general.dump()).chosen == root.subject
     assert ca.subject != "AC de pruebas Signum"
+
+
+def _prep(function: Callable[[Any, str], str], string: str) -> str | tuple[str, str]:
+    try:
+        return function(None, string)
+    except ValueError as exc:
+        return "refused", str(exc)
+
+
+def test_string_preparation_answers_as_asn1crypto_for_every_character() -> None:
+    for code in range(0x3000):
+        assert _prep(speedups.ldap_string_prep, chr(code)) == _prep(speedups._ORIGINAL_PREP, chr(code))
+
+
+def test_string_preparation_answers_as_asn1crypto_for_mixed_strings() -> None:
+    plain = [chr(c) for c in range(0x20, 0x180)]
+    # spaces, removed and mapped characters, combining marks, right-to-left, prohibited, ligatures
+    odd = [
+        " ",
+        "\t",
+        "\u00ad",
+        "\u00a0",
+        "\u200b",
+        "\u0301",
+        "\u05d0",
+        "\ufffd",
+        "\ue000",
+        "ǆ",
+        "ß",
+        "ŉ",
+        "½",
+    ]
+    rnd = random.Random(16)
+    for i in range(20_000):
+        pool = plain + odd if i % 3 == 0 else plain
+        string = "".join(rnd.choice(pool) for _ in range(rnd.randint(0, 14)))
+        assert _prep(speedups.ldap_string_prep, string) == _prep(speedups._ORIGINAL_PREP, string), string
+    for name in ("Nuevo León", "Dirección de Tecnologías", "  AC  Raíz de pruebas ", "JUANA PÉREZ GARZA"):
+        assert _prep(speedups.ldap_string_prep, name) == _prep(speedups._ORIGINAL_PREP, name)
+    assert x509.NameTypeAndValue._ldap_string_prep is speedups.ldap_string_prep
+
+
+def test_a_name_is_prepared_once_per_verification_and_never_across(
+    pki: SigningPki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepared: list[bytes] = []
+    original = x509.RDNSequence.hashable
+    monkeypatch.setattr(
+        x509.RDNSequence,
+        "hashable",
+        property(lambda self: prepared.append(self.dump()) or original.fget(self)),
+    )
+    der = pki.intermediates_der[0]
+    configured = x509.Certificate.load(pki.roots_der[0]).subject
+    with speedups.names_prepared_once([configured]):
+        assert len(prepared) == 1  # the configuration's name
+        first, second = x509.Certificate.load(der), x509.Certificate.load(der)
+        assert first.subject == second.subject  # the same DER: equal without preparing either
+        assert len(prepared) == 1
+        assert first.subject.hashable == second.subject.hashable
+        assert first.issuer.hashable == configured.hashable  # the configured name is not prepared again
+        assert len(prepared) == 2  # the two objects of the same subject share one preparation
+    assert speedups._SCOPE.get() is None
+    with speedups.names_prepared_once([configured]):
+        assert x509.Certificate.load(der).subject.hashable == first.subject.hashable
+    assert len(prepared) == 3  # the next verification prepares the document's name again
