@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from asn1crypto import x509
 from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.misc import PdfStreamError
+from pyhanko.pdf_utils.misc import PdfError, PdfStreamError
 
 from signum.signing import speedups
 from tests.signing.pki import SigningPki
@@ -126,3 +127,54 @@ def test_a_name_is_prepared_once_per_verification_and_never_across(
     with speedups.names_prepared_once([configured]):
         assert x509.Certificate.load(der).subject.hashable == first.subject.hashable
     assert len(prepared) == 3  # the next verification prepares the document's name again
+
+
+_TOKENS = [
+    b"/Type /Sig",
+    b"/Type/Sig",
+    b"Filter<<",
+    b"Kids[3 0 R]",
+    b"name_at_the_end",
+    b"",
+    b"12 0 obj\n<<",
+    b"A#20B%c",
+    b" leading",
+    b"x" * 200 + b"(",  # longer than a block
+    b"caf\xc3\xa9 ",
+    b"\x00\x01\x02 ",
+]
+
+
+@pytest.mark.parametrize("source", _TOKENS)
+def test_tokens_read_as_pyhanko_reads_them(source: bytes) -> None:
+    for ours, theirs in (
+        (speedups.read_until_delimiter, speedups._ORIGINAL_UNTIL_DELIMITER),
+        (speedups.read_until_whitespace, speedups._ORIGINAL_UNTIL_WHITESPACE),
+    ):
+        for start in range(min(len(source), 4) + 1):
+            mine, pyhankos = io.BytesIO(source), io.BytesIO(source)
+            mine.seek(start)
+            pyhankos.seek(start)
+            assert ours(mine) == theirs(pyhankos)
+            assert mine.tell() == pyhankos.tell()
+    for maxchars in (1, 3, 20, 100, 300):
+        mine, pyhankos = io.BytesIO(source), io.BytesIO(source)
+        got = speedups.read_until_whitespace(mine, maxchars=maxchars)
+        assert got == speedups._ORIGINAL_UNTIL_WHITESPACE(pyhankos, maxchars=maxchars)
+        assert mine.tell() == pyhankos.tell()
+
+
+@pytest.mark.parametrize(
+    "name", [b"Type", b"", b"A#20B", b"Ab.-_*1:", b"caf\xc3\xa9", b"lat\xe9n", b"a#2", b"x#zz", b"\x7f"]
+)
+def test_names_decoded_as_pyhanko_decodes_them(name: bytes) -> None:
+    try:
+        expected: Any = speedups._ORIGINAL_DECODE_NAME(name)
+    except PdfError as exc:
+        with pytest.raises(type(exc), match=re.escape(str(exc))):
+            speedups.decode_name(name)
+        return
+    got = speedups.decode_name(name)
+    assert got == expected
+    assert type(got) is type(expected)
+    assert generic._decode_name is speedups.decode_name
