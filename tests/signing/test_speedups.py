@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from asn1crypto import x509
+from asn1crypto import core, x509
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError, PdfStreamError
 
@@ -178,3 +178,20 @@ def test_names_decoded_as_pyhanko_decodes_them(name: bytes) -> None:
     assert got == expected
     assert type(got) is type(expected)
     assert generic._decode_name is speedups.decode_name
+
+
+def test_object_identifiers_read_as_asn1crypto_reads_them() -> None:
+    assert speedups._KNOWN_OIDS  # the table of the OIDs asn1crypto and pyHanko name
+    rnd = random.Random(5)
+    dotted = list(speedups._KNOWN_OIDS.values())
+    dotted += [
+        f"{rnd.randint(0, 2)}.{rnd.randint(0, 39)}."
+        + ".".join(str(rnd.randint(0, 2**40)) for _ in range(rnd.randint(0, 6)))
+        for _ in range(2000)
+    ]
+    for value in dotted:
+        der = core.ObjectIdentifier(value.rstrip(".")).dump()
+        ours, theirs = core.ObjectIdentifier.load(der), core.ObjectIdentifier.load(der)
+        assert ours.dotted == speedups._ORIGINAL_DOTTED.fget(theirs)
+        assert ours.native == theirs.native
+    assert x509.KeyPurposeId.load(core.ObjectIdentifier("1.3.6.1.5.5.7.3.8").dump()).native == "time_stamping"

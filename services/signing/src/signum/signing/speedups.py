@@ -13,6 +13,11 @@
   the stream where pyHanko's leave it (past the whitespace; on the delimiter; at the end of the
   data; after `maxchars`); `decode_name` turns a name with no `#` escape and only printable ASCII
   into the same `NameObject` at once and leaves any other to pyHanko.
+- Object identifiers: asn1crypto turns an OID's bytes into its dotted form with a loop in Python for
+  every OID object it parses (thousands per PDF: algorithms, attributes, extensions, name types).
+  `ObjectIdentifier.dotted` looks the bytes up first in a table of the OIDs asn1crypto and pyHanko
+  name (built at install by encoding each and decoding it back with asn1crypto's own loop); any
+  other OID is decoded by that loop.
 - X.509 names: asn1crypto compares two names (RFC 5280 7.1: LDAP string preparation of every
   attribute, about 0.4 ms for a SAT-style CA name) anew at every comparison, and path building, CRL
   matching and the chain compare the same few CA names dozens of times per PDF. `Name.__eq__` and
@@ -40,9 +45,9 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
-from asn1crypto import x509
+from asn1crypto import core, x509
 from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils.misc import PDF_DELIMITERS, PDF_WHITESPACE, PdfStreamError
 
@@ -131,6 +136,38 @@ def decode_name(name_bytes: bytes) -> Any:
     if _PLAIN_NAME.fullmatch(name_bytes):
         return generic.NameObject("/" + name_bytes.decode("ascii"))
     return _ORIGINAL_DECODE_NAME(name_bytes)
+
+
+_ORIGINAL_DOTTED = core.ObjectIdentifier.dotted
+
+
+def _known_oids() -> dict[bytes, str]:
+    """The content bytes -> dotted form of every OID asn1crypto's (and pyHanko's) classes map."""
+    classes, found = [core.ObjectIdentifier], set()
+    while classes:
+        cls = classes.pop()
+        classes += cls.__subclasses__()
+        found |= {key for key in (getattr(cls, "_map", None) or {}) if isinstance(key, str)}
+    table = {}
+    for dotted in found:
+        try:
+            contents = core.ObjectIdentifier(dotted).contents
+        except (ValueError, TypeError):
+            continue
+        decoded = core.ObjectIdentifier.load(core.ObjectIdentifier(dotted).dump())
+        if _ORIGINAL_DOTTED.fget(decoded) == dotted:
+            table[bytes(contents)] = dotted
+    return table
+
+
+_KNOWN_OIDS: dict[bytes, str] = {}
+
+
+def _dotted(self: core.ObjectIdentifier) -> str:
+    if self._dotted is None:
+        known = _KNOWN_OIDS.get(self.contents)
+        self._dotted = known if known is not None else _ORIGINAL_DOTTED.fget(self)
+    return cast(str, self._dotted)
 
 
 # DER -> prepared form of the names met in the current verification (None: outside one).
@@ -255,3 +292,6 @@ def install() -> None:
     x509.Name.__eq__ = _name_eq
     x509.Name.__ne__ = _name_ne
     x509.NameTypeAndValue._ldap_string_prep = ldap_string_prep
+    if not _KNOWN_OIDS:
+        _KNOWN_OIDS.update(_known_oids())
+    core.ObjectIdentifier.dotted = property(_dotted)

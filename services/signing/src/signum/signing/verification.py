@@ -332,10 +332,11 @@ class _Chain:
 
 def _chain(cert: Any, pool: list[Any], roots: tuple[Any, ...]) -> _Chain:
     certs = [cert]
-    root_ders = {r.dump() for r in roots}
+    # by digest, which each certificate object keeps once computed (a trust root's, for good)
+    root_digests = {r.sha256 for r in roots}
     while True:
         current = certs[-1]
-        if current.dump() in root_ders:
+        if current.sha256 in root_digests:
             return _Chain(tuple(certs), anchored=True, missing=None)
         if current.self_signed != "no":
             return _Chain(tuple(certs), anchored=False, missing=None)
@@ -351,7 +352,7 @@ def _chain(cert: Any, pool: list[Any], roots: tuple[Any, ...]) -> _Chain:
         if issuer is None:
             missing = current.issuer.native.get("common_name") or current.issuer.human_friendly
             return _Chain(tuple(certs), anchored=False, missing=str(missing))
-        if any(issuer.dump() == c.dump() for c in certs):
+        if any(issuer.sha256 == c.sha256 for c in certs):
             return _Chain(tuple(certs), anchored=False, missing=None)
         certs.append(issuer)
 
