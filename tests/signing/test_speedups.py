@@ -9,11 +9,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from asn1crypto import core, x509
+from asn1crypto import cms, core, x509
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError, PdfStreamError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import generic_cms
+from pyhanko.sign.validation.errors import SignatureValidationError
 
-from signum.signing import speedups
+from signum.signing import pades, speedups
+from signum.signing.credentials import Credential
+from tests.signing.documents import oficio_pdf
 from tests.signing.pki import SigningPki
 
 speedups.install()
@@ -195,3 +200,27 @@ def test_object_identifiers_read_as_asn1crypto_reads_them() -> None:
         assert ours.dotted == speedups._ORIGINAL_DOTTED.fget(theirs)
         assert ours.native == theirs.native
     assert x509.KeyPurposeId.load(core.ObjectIdentifier("1.3.6.1.5.5.7.3.8").dump()).native == "time_stamping"
+
+
+def test_a_signatures_certificates_are_extracted_once_per_signed_data(fiel: Credential) -> None:
+    signed = pades.sign_pdf_sync(oficio_pdf(), fiel)
+    sig = PdfFileReader(io.BytesIO(signed)).embedded_signatures[0]
+    first = generic_cms.extract_certs_for_validation(sig.signed_data)
+
+    assert generic_cms.extract_certs_for_validation(sig.signed_data) is first
+    assert sig.signer_cert is first.signer_cert
+
+    def read_again() -> Any:
+        return cms.ContentInfo.load(sig.pkcs7_content)["content"]
+
+    theirs = speedups._ORIGINAL_EXTRACT(read_again())
+    assert first.signer_cert.dump() == theirs.signer_cert.dump()
+    assert [c.dump() for c in first.other_certs] == [c.dump() for c in theirs.other_certs]
+    # another object read from the same bytes (the next verification) is extracted again
+    assert generic_cms.extract_certs_for_validation(read_again()) is not first
+
+    without_signer = read_again()
+    without_signer["certificates"] = []
+    for _ in range(2):  # a refusal is not kept: checked and raised each time
+        with pytest.raises(SignatureValidationError, match="signer certificate not included"):
+            generic_cms.extract_certs_for_validation(without_signer)

@@ -18,6 +18,11 @@
   `ObjectIdentifier.dotted` looks the bytes up first in a table of the OIDs asn1crypto and pyHanko
   name (built at install by encoding each and decoding it back with asn1crypto's own loop); any
   other OID is decoded by that loop.
+- A CMS signature's certificates: pyHanko finds the signer's among them (copying every certificate)
+  and checks its signing-certificate attribute once when the PDF signature's certificate is first
+  asked for and again when the signature is validated. `extract_certs_for_validation` keeps its
+  answer on the `SignedData` object it was asked about (read from this PDF, gone with it) and
+  gives it back the second time; a refusal is not kept (it is raised again, checked again).
 - X.509 names: asn1crypto compares two names (RFC 5280 7.1: LDAP string preparation of every
   attribute, about 0.4 ms for a SAT-style CA name) anew at every comparison, and path building, CRL
   matching and the chain compare the same few CA names dozens of times per PDF. `Name.__eq__` and
@@ -50,6 +55,7 @@ from typing import Any, cast
 from asn1crypto import core, x509
 from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils.misc import PDF_DELIMITERS, PDF_WHITESPACE, PdfStreamError
+from pyhanko.sign.validation import generic_cms
 
 _ORIGINAL = generic.read_hex_string_from_stream
 _BLOCK = 64 * 1024
@@ -168,6 +174,17 @@ def _dotted(self: core.ObjectIdentifier) -> str:
         known = _KNOWN_OIDS.get(self.contents)
         self._dotted = known if known is not None else _ORIGINAL_DOTTED.fget(self)
     return cast(str, self._dotted)
+
+
+_ORIGINAL_EXTRACT = generic_cms.extract_certs_for_validation
+
+
+def extract_certs_for_validation(signed_data: Any) -> Any:
+    """pyHanko's `generic_cms.extract_certs_for_validation`, once per `SignedData` object."""
+    found = getattr(signed_data, "_signum_certs", None)
+    if found is None:
+        found = signed_data._signum_certs = _ORIGINAL_EXTRACT(signed_data)
+    return found
 
 
 # DER -> prepared form of the names met in the current verification (None: outside one).
@@ -295,3 +312,4 @@ def install() -> None:
     if not _KNOWN_OIDS:
         _KNOWN_OIDS.update(_known_oids())
     core.ObjectIdentifier.dotted = property(_dotted)
+    generic_cms.extract_certs_for_validation = extract_certs_for_validation
