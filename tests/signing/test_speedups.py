@@ -224,3 +224,22 @@ def test_a_signatures_certificates_are_extracted_once_per_signed_data(fiel: Cred
     for _ in range(2):  # a refusal is not kept: checked and raised each time
         with pytest.raises(SignatureValidationError, match="signer certificate not included"):
             generic_cms.extract_certs_for_validation(without_signer)
+
+
+def test_a_name_is_copied_into_another_tagging_as_asn1crypto_copies_it(pki: SigningPki) -> None:
+    subject = x509.Certificate.load(pki.roots_der[0]).subject
+    assert subject.hashable  # a parsed name, as path validation leaves it
+    inside = x509.GeneralName(name="directory_name", value=subject)
+    for name in (subject, inside.chosen, x509.Name.build({"common_name": "AC de pruebas"})):
+        for tagging in ({"explicit": 4}, {}, {"explicit": None, "implicit": None}):
+            ours, theirs = name.retag(tagging), speedups._ORIGINAL_RETAG(name, tagging)
+            assert (ours.dump(), ours.explicit, ours.implicit) == (
+                theirs.dump(),
+                theirs.explicit,
+                theirs.implicit,
+            )
+            assert ours.native == theirs.native
+            assert ours is not name
+        with pytest.raises(ValueError, match="can not be implicitly tagged"):
+            name.retag({"implicit": 3})
+    assert x509.GeneralName.load(inside.dump()).chosen == subject

@@ -31,6 +31,10 @@
   `names_prepared_once()` (one verification), shared by every `Name` with the same DER. The scope
   starts from the names of the trust configuration, prepared once with it; a name read from a PDF
   is prepared again for every PDF: nothing derived from one document outlives its verification.
+- Copies of names: asn1crypto copies a name into a GeneralName (`retag`) by deep-copying its
+  parsed tree, and certvalidator wraps the CRL issuer's name so for every CRL it weighs.
+  `Name.retag` copies it from its DER instead: the same name, tagging and bytes, parsed again only
+  if read.
 - LDAP string preparation itself (RFC 4518, asn1crypto's `NameTypeAndValue._ldap_string_prep`)
   maps, checks and classifies a string one character at a time through `stringprep`. A string
   made only of characters that step leaves alone or only case-folds (printable ASCII and Latin
@@ -234,6 +238,14 @@ def _name_eq(self: x509.Name, other: object) -> bool:
     return _key(self) == _key(other) or _prepared(self) == _prepared(other)
 
 
+_ORIGINAL_RETAG = core.Asn1Value.retag
+
+
+def _name_retag(self: x509.Name, tagging: Any, tag: int | None = None) -> Any:
+    """asn1crypto's `Asn1Value.retag` of a name, copying its DER rather than its parsed tree."""
+    return _ORIGINAL_RETAG(x509.Name.load(bytes(self.chosen.dump())), tagging, tag)
+
+
 _ORIGINAL_PREP = x509.NameTypeAndValue._ldap_string_prep
 
 
@@ -308,6 +320,7 @@ def install() -> None:
     x509.Name.hashable = property(_name_hashable)
     x509.Name.__eq__ = _name_eq
     x509.Name.__ne__ = _name_ne
+    x509.Name.retag = _name_retag
     x509.NameTypeAndValue._ldap_string_prep = ldap_string_prep
     if not _KNOWN_OIDS:
         _KNOWN_OIDS.update(_known_oids())
