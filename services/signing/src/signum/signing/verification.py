@@ -247,9 +247,13 @@ def _context(
 ) -> ValidationContext:
     """A context to validate `certs[0]` (the signer's or the TSA's; `certs` what travels with it)."""
     fetching = fetch and moment is None
+    # A copy of a trust root that the PDF carries adds nothing, but pyHanko's registry keeps the
+    # first certificate it is given of each issuer and serial: leaving the copies out lets it keep
+    # the configured root (read once, with the configuration) rather than parse the PDF's copy.
+    roots = {root.sha256 for root in trust.roots}
     return ValidationContext(
         trust_roots=list(trust.roots),
-        other_certs=[*trust.intermediates, *dss.certs, *certs[1:]],
+        other_certs=[c for c in (*trust.intermediates, *dss.certs, *certs[1:]) if c.sha256 not in roots],
         ocsps=[*trust.ocsps, *dss.ocsps_for(*certs)],
         crls=[*trust.crls, *dss.crls],
         allow_fetching=fetching,
