@@ -20,7 +20,12 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from asn1crypto import core, crl, ocsp
-from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
+from pyhanko.pdf_utils.decode_limits import (
+    DecodeLimits,
+    DecodePurpose,
+    DocumentDecodeBudget,
+    StreamDecodeLimits,
+)
 from pyhanko.pdf_utils.generic import IndirectObject
 from pyhanko.pdf_utils.misc import PdfDecodeLimitError, PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -33,6 +38,11 @@ from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.revinfo.archival import (
+    process_legacy_crl_input,
+    process_legacy_ocsp_input,
+    sort_freshest_first,
+)
 
 from signum.platform.dates import long_datetime
 from signum.signing import errors, sat, speedups
@@ -111,10 +121,17 @@ class _Dss:
         except (PdfError, ValueError, KeyError, TypeError):
             logger.warning("unreadable DSS ignored")
             return
-        context = dss.as_validation_context({"trust_roots": []})
+        # Each value read once, in the order pyHanko's validation context keeps them (freshest first,
+        # a multi-response OCSP once per response); building a context here only to read them back
+        # parsed and registered every certificate a second time.
         self.certs = list(dss.load_certs())
-        self.ocsps = list(context.ocsps)
-        self.crls = list(context.crls)
+        self.ocsps = [
+            c.ocsp_response_data
+            for c in sort_freshest_first(process_legacy_ocsp_input(_dss_values(dss.ocsps, _OCSP)))
+        ]
+        self.crls = [
+            c.crl_data for c in sort_freshest_first(process_legacy_crl_input(_dss_values(dss.crls, _CRL)))
+        ]
         self.revision = _last_change(reader)
 
     def ocsps_for(self, *certs: Any) -> list[ocsp.OCSPResponse]:
@@ -173,6 +190,14 @@ class _Dss:
         return "el documento no incluye los datos de revocación de la cadena del firmante"
 
 
+_OCSP, _CRL = DecodePurpose.OCSP_RESPONSE, DecodePurpose.CRL
+
+
+def _dss_values(refs: list[Any], purpose: DecodePurpose) -> list[bytes]:
+    """The bytes of the DSS's OCSP responses or CRLs (its /OCSPs or /CRLs streams)."""
+    return [ref.get_object().read_data(purpose) for ref in refs]
+
+
 def _last_change(reader: PdfFileReader) -> int:
     """The last revision that wrote the DSS dictionary (the catalog's, if it is held there)."""
     ref = reader.root.raw_get("/DSS")
@@ -222,9 +247,13 @@ def _context(
 ) -> ValidationContext:
     """A context to validate `certs[0]` (the signer's or the TSA's; `certs` what travels with it)."""
     fetching = fetch and moment is None
+    # A copy of a trust root that the PDF carries adds nothing, but pyHanko's registry keeps the
+    # first certificate it is given of each issuer and serial: leaving the copies out lets it keep
+    # the configured root (read once, with the configuration) rather than parse the PDF's copy.
+    roots = {root.sha256 for root in trust.roots}
     return ValidationContext(
         trust_roots=list(trust.roots),
-        other_certs=[*trust.intermediates, *dss.certs, *certs[1:]],
+        other_certs=[c for c in (*trust.intermediates, *dss.certs, *certs[1:]) if c.sha256 not in roots],
         ocsps=[*trust.ocsps, *dss.ocsps_for(*certs)],
         crls=[*trust.crls, *dss.crls],
         allow_fetching=fetching,
@@ -307,10 +336,11 @@ class _Chain:
 
 def _chain(cert: Any, pool: list[Any], roots: tuple[Any, ...]) -> _Chain:
     certs = [cert]
-    root_ders = {r.dump() for r in roots}
+    # by digest, which each certificate object keeps once computed (a trust root's, for good)
+    root_digests = {r.sha256 for r in roots}
     while True:
         current = certs[-1]
-        if current.dump() in root_ders:
+        if current.sha256 in root_digests:
             return _Chain(tuple(certs), anchored=True, missing=None)
         if current.self_signed != "no":
             return _Chain(tuple(certs), anchored=False, missing=None)
@@ -326,7 +356,7 @@ def _chain(cert: Any, pool: list[Any], roots: tuple[Any, ...]) -> _Chain:
         if issuer is None:
             missing = current.issuer.native.get("common_name") or current.issuer.human_friendly
             return _Chain(tuple(certs), anchored=False, missing=str(missing))
-        if any(issuer.dump() == c.dump() for c in certs):
+        if any(issuer.sha256 == c.sha256 for c in certs):
             return _Chain(tuple(certs), anchored=False, missing=None)
         certs.append(issuer)
 
@@ -540,14 +570,16 @@ async def verify_pdf(pdf: bytes, trust: TrustPolicy, *, fetch_revocation: bool =
     asking the responders now. Raises `pdf_invalid` for a file that is not a PDF and `pdf_unsigned`
     for one without signatures.
     """
-    reader = _read(pdf)
-    dss = _Dss(reader)
-    reports = []
-    for sig in reader.embedded_regular_signatures:
-        try:
-            reports.append(await _report(sig, reader, dss, trust, fetch_revocation))
-        except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
-            reports.append(_broken(sig, exc))
+    configured = [cert.subject for cert in (*trust.roots, *trust.intermediates)]
+    with speedups.names_prepared_once(configured):
+        reader = _read(pdf)
+        dss = _Dss(reader)
+        reports = []
+        for sig in reader.embedded_regular_signatures:
+            try:
+                reports.append(await _report(sig, reader, dss, trust, fetch_revocation))
+            except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
+                reports.append(_broken(sig, exc))
     if not reports:
         raise errors.PdfUnsignedError()
     valid = all(r.valid for r in reports)
