@@ -202,7 +202,7 @@ class MetricsRepository:
         `$inc`s the differences. Answers the oficios whose shares may not all be in place (a crash
         or another process left an aggregate elsewhere): the caller settles them one by one."""
         fresh = [a for a, items in shares.items() if not any(s.before for s in items)]
-        existing = await self._existing(fresh)
+        new = set(fresh) - await self._existing(fresh)
         ops: list[Any] = []
         for agg_id, items in shares.items():
             ambito, clave, periodo, inicio = parse_aggregate_id(agg_id)
@@ -212,7 +212,7 @@ class MetricsRepository:
                     inc[k] = inc.get(k, 0) + v
             inc = {k: v for k, v in inc.items() if v}
             meta = {"ambito": ambito, "clave": clave, "periodo": periodo, "inicio": inicio}
-            if agg_id in fresh and agg_id not in existing:
+            if agg_id in new:
                 document: dict[str, Any] = {"_id": agg_id, **meta}
                 for path, amount in inc.items():
                     _put(document, path, amount)
