@@ -219,9 +219,14 @@ class EventConsumer:
                     bind_correlation_id(event.correlation_id)
                     await self._handle_event(incoming, event)
                 return
+        # Counted by topic and type, not one label look-up per event (a tenth of a batch's time).
+        applied: dict[tuple[str, str], list[datetime]] = {}
         for incoming, event in together:
-            self._count(incoming.topic, event.type, "applied")
-            self._metrics.observe_consumed(incoming.topic, event.occurred_at)
+            applied.setdefault((incoming.topic, event.type), []).append(event.occurred_at)
+        for (topic, type_), occurred in applied.items():
+            counter = self._metrics.events_consumed.labels(topic=topic, type=type_, outcome="applied")
+            counter.inc(len(occurred))
+            self._metrics.observe_consumed(topic, *occurred)
 
     async def _decode(self, incoming: Incoming, *, bind: bool = True) -> Event | None:
         try:
