@@ -82,7 +82,7 @@ def test_a_patch_whose_stated_result_differs_is_refused(tmp_path: Path) -> None:
 def test_secantusdbs_patches_name_their_licence_and_the_hashes_of_every_file_they_change() -> None:
     patches = mongo_module.patch_paths()
 
-    assert [p.name[:4] for p in patches] == ["0001", "0002", "0003", "0004", "0005", "0006"]
+    assert [p.name[:4] for p in patches] == ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
     for patch in patches:
         text = patch.read_text()
         assert "GPL-2.0-only" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -202,9 +203,11 @@ class Batches:
     def __init__(self, effects: Effects) -> None:
         self.effects = effects
         self.sizes: list[int] = []
+        self.collecting: list[bool] = []  # whether cyclic GC was on while each batch was applied
 
     async def apply(self, events: Sequence[Event]) -> None:
         self.sizes.append(len(events))
+        self.collecting.append(gc.isenabled())
         if any(e.payload.asunto == "falla" for e in events):  # type: ignore[attr-defined]
             raise RuntimeError("one bad event in the batch")
         for event in events:
@@ -260,6 +263,34 @@ async def test_a_batch_is_applied_together_and_a_failed_one_event_by_event(
         ]
     finally:
         await broker.stop()
+
+
+async def test_cyclic_gc_is_paused_while_a_batch_is_applied_and_back_after(
+    infra: InfraSettings, db: AsyncIOMotorDatabase[Any], topics: None
+) -> None:
+    effects = Effects(db)
+    batches = Batches(effects)
+    consumer = EventConsumer(
+        service="consumertest",
+        broker=KafkaBroker(infra.kafka_url),
+        infra=infra,
+        db=db,
+        metrics=ServiceMetrics("consumertest"),
+        topics=[Topic.DRAFTING],
+        handlers={"oficio.created": effects.handle},
+        batch=Batch(types=frozenset({"oficio.created"}), apply=batches.apply),
+    )
+    topic = infra.topic(Topic.DRAFTING.value)
+    good, bad = oficio_created(), oficio_created()
+    bad = bad.model_copy(update={"payload": bad.payload.model_copy(update={"asunto": "falla"})})
+    assert gc.isenabled()
+    await consumer.handle_batch([Incoming(topic, 0, 0, b"k", good.to_wire())])
+    assert gc.isenabled()
+    # A failed batch (its events then applied one at a time) gives collection back as well.
+    await consumer.handle_batch([Incoming(topic, 0, 1, b"k", bad.to_wire())])
+    assert gc.isenabled()
+    assert batches.collecting == [False, False]
+    assert await effects.applied(good.oficio_id) == 1
 
 
 async def _async(value: Any) -> Any:

@@ -4,7 +4,7 @@ Switching the MongoDB server (SecantusDB, mongod, a managed MongoDB) is safe whe
 a server that lacks one of these behaviours fails here, by name, instead of a domain test failing
 somewhere odd or a workaround creeping into domain code. Concurrency is real (20 clients, each with
 its own connection pool, writing at once); "uses the index" is read from the server's own `explain`.
-Change streams are not checked: no code uses them.
+Change streams: no code uses them; only what the oplog behind them must keep is checked.
 """
 
 from __future__ import annotations
@@ -632,6 +632,47 @@ async def test_set_of_an_embedded_document_replaces_it(db: AsyncIOMotorDatabase[
     await db.bandeja.update_one({"_id": "e1"}, {"$set": {"resumen": {"asunto": "Respuesta"}}})
 
     assert await db.bandeja.find_one({"_id": "e1"}) == {"_id": "e1", "resumen": {"asunto": "Respuesta"}}
+
+
+# --- The oplog behind change streams ---------------------------------------------------------------
+
+
+async def test_a_change_stream_reports_an_insert_with_the_document_as_stored(
+    db: AsyncIOMotorDatabase[Any], clients: list[AsyncIOMotorClient[Any]]
+) -> None:
+    """An insert's oplog entry carries the document as stored: fields in order, nested documents,
+    arrays and BSON types kept, whether inserted alone, many at once or in a transaction
+    (SecantusDB writes the entry from the stored bytes, patch 0007)."""
+    await db.create_collection("indicadores")
+    document: Document = {
+        "_id": "unidad|SEC|mes|2026-12",
+        "zeta": 1,
+        "alfa": {"b": 2, "a": [1, {"y": "z"}, [3, 4]], "vacio": {}},
+        "grande": 2**40,
+        "fecha": datetime(2026, 12, 4, 9, 30, tzinfo=UTC),
+        "nulo": None,
+    }
+    many = [{"_id": f"d{i}", "n": i, "anidado": {"i": [i]}} for i in range(3)]
+    inside = {"_id": "t1", "z": {"b": 1, "a": 2}}
+    async with db.indicadores.watch(full_document="default") as stream:
+        await db.indicadores.insert_one(document)
+        await db.indicadores.insert_many(many)
+        async with await clients[0].start_session() as session:
+            session.start_transaction()
+            await session.client[db.name].indicadores.insert_one(inside, session=session)
+            await session.commit_transaction()
+        events = [await asyncio.wait_for(stream.next(), timeout=10) for _ in range(5)]
+
+    assert [e["operationType"] for e in events] == ["insert"] * 5
+    stored = {d["_id"]: d async for d in db.indicadores.find()}
+    for event in events:
+        full = event["fullDocument"]
+        assert list(full.items()) == list(stored[full["_id"]].items())
+        assert event["documentKey"] == {"_id": full["_id"]}
+    assert [e["fullDocument"]["_id"] for e in events] == [document["_id"], "d0", "d1", "d2", "t1"]
+    assert list(events[0]["fullDocument"]) == list(document)
+    assert events[0]["fullDocument"]["alfa"] == document["alfa"]
+    assert events[4]["fullDocument"] == inside
 
 
 # --- TTL -----------------------------------------------------------------------------------------

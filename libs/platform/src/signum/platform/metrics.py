@@ -132,10 +132,11 @@ class ServiceMetrics:
             for what, (doc, labels) in OWN_DURATIONS.get(service, {}).items()
         }
 
-    def observe_consumed(self, topic: str, occurred_at: datetime) -> None:
-        """An event created at `occurred_at` was just applied."""
-        delay = (datetime.now(UTC) - occurred_at).total_seconds()
-        self.consumer_latency.labels(topic=topic).observe(max(delay, 0.0))
+    def observe_consumed(self, topic: str, *occurred_at: datetime) -> None:
+        """Events of `topic` created at these instants were just applied."""
+        now, latency = datetime.now(UTC), self.consumer_latency.labels(topic=topic)
+        for when in occurred_at:
+            latency.observe(max((now - when).total_seconds(), 0.0))
 
     def render(self) -> bytes:
         """The text exposition of every metric in this registry."""

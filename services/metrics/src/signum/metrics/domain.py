@@ -259,7 +259,7 @@ NOMBRES_ETAPAS: dict[str, str] = {
 
 # Counters per unit or official and period.
 CONTADORES: tuple[str, ...] = (
-    "enviados",  # oficios sent (sending unit, author), by day sent
+    "enviados",  # oficios sent (sending unit, each signer), by day sent
     "recibidos",  # oficios received (receiving unit: once per oficio; official: per delivery)
     "copias",  # C.c.p. received
     "turnados",  # deliveries turned down
@@ -383,20 +383,25 @@ def contributions(oficio: Mapping[str, Any], calendar: WorkCalendar, tz: dt.tzin
     b = _Builder(calendar, tz)
     hitos = {k: _time(v) for k, v in (oficio.get("hitos") or {}).items()}
     unidad = oficio.get("unidad_id") or oficio.get("unidad_creacion")
-    sender: list[tuple[Ambito, str | None]] = [("unidad", unidad), ("funcionario", oficio.get("autor_id"))]
+    author: list[tuple[Ambito, str | None]] = [("unidad", unidad), ("funcionario", oficio.get("autor_id"))]
+    firmas = oficio.get("firmas") or {}
 
     if hitos.get("creado") is not None or hitos.get("finalizado") is not None:
         b.now([("unidad", unidad)], f"estados.{estado(hitos)}")
     enviado = hitos.get("enviado")
     if enviado is not None:
-        b.add(sender, enviado, "contadores.enviados")
+        # Sent by whoever signed it (the remitentes whose names it carries), not by whoever drafted
+        # it; the author only while no signature is known yet (events of another topic may lag).
+        signers = dict.fromkeys(firmas[orden].get("funcionario_id") for orden in sorted(firmas, key=int))
+        senders: list[tuple[Ambito, str | None]] = [("unidad", unidad)]
+        senders += [("funcionario", s) for s in signers if s] or author[1:]
+        b.add(senders, enviado, "contadores.enviados")
         paginas = int(oficio.get("paginas") or 0)
-        b.add(sender, enviado, "contadores.paginas", paginas)
-        b.add(sender, enviado, "contadores.paginas_ejemplares", paginas * int(oficio.get("ejemplares") or 0))
+        b.add(senders, enviado, "contadores.paginas", paginas)
+        b.add(senders, enviado, "contadores.paginas_ejemplares", paginas * int(oficio.get("ejemplares") or 0))
     for etapa, desde, hasta in ETAPAS_ENVIO:
-        b.stage(sender, etapa, hitos.get(desde), hitos.get(hasta))
+        b.stage(author, etapa, hitos.get(desde), hitos.get(hasta))
 
-    firmas = oficio.get("firmas") or {}
     previous = hitos.get("finalizado")
     for orden in sorted(firmas, key=int):
         firma = firmas[orden]

@@ -14,8 +14,9 @@ Two collections:
   between two aggregates, or two processes working on one oficio can neither count twice nor go
   back to an older state.
 
-A batch of events (`record_batch`, `contribute_batch`) writes the same documents in two bulk writes:
-new documents inserted whole, existing ones updated only if they are as the batch read or assumed
+A batch of events (`record_batch`, `contribute_batch`) writes the same documents in a few bulk
+writes: new documents inserted whole (an aggregate without looking first: one refused as there
+already is updated instead), existing ones updated only if they are as the batch read or assumed
 them; what did not hold is named to the caller, which takes those oficios one event at a time.
 """
 
@@ -197,30 +198,53 @@ class MetricsRepository:
 
     async def contribute_batch(self, shares: Mapping[str, Sequence[Share]]) -> set[str]:
         """Replace the shares of several oficios in several aggregates (aggregate id -> shares) in
-        one round trip: an aggregate that is not there yet is inserted whole; an existing one gets
-        one atomic update that holds only if it holds each `before` share and no newer one, and
-        `$inc`s the differences. Answers the oficios whose shares may not all be in place (a crash
-        or another process left an aggregate elsewhere): the caller settles them one by one."""
-        fresh = [a for a, items in shares.items() if not any(s.before for s in items)]
-        existing = await self._existing(fresh)
+        one or two round trips: an aggregate none of whose shares existed before is inserted whole,
+        as if new (most are, when catching up); one that exists, or was refused as already there,
+        gets one atomic update that holds only if it holds each `before` share and no newer one,
+        and `$inc`s the differences. Answers the oficios whose shares may not all be in place (a
+        crash or another process left an aggregate elsewhere): the caller settles them one by one."""
+        fresh = {a: items for a, items in shares.items() if not any(s.before for s in items)}
+        # Inserted without looking first: a refused insert costs the server a look-up in the _id
+        # index, a find of the same ids would read every document that is there, shares and all.
+        there = await self._insert_new(fresh)
+        updates = {a: items for a, items in shares.items() if a not in fresh or a in there}
+        return {s.oficio_id for a in await self._update_holding(updates) for s in shares[a]}
+
+    async def _insert_new(self, shares: Mapping[str, Sequence[Share]]) -> set[str]:
+        """Insert these aggregates whole with their shares; answers those that were there already."""
         ops: list[Any] = []
         for agg_id, items in shares.items():
             ambito, clave, periodo, inicio = parse_aggregate_id(agg_id)
-            inc: dict[str, int] = {}
-            for share in items:
-                for k, v in diff(share.before, share.fields).items():
-                    inc[k] = inc.get(k, 0) + v
-            inc = {k: v for k, v in inc.items() if v}
-            meta = {"ambito": ambito, "clave": clave, "periodo": periodo, "inicio": inicio}
-            if agg_id in fresh and agg_id not in existing:
-                document: dict[str, Any] = {"_id": agg_id, **meta}
-                for path, amount in inc.items():
-                    _put(document, path, amount)
-                document["aportes"] = {
-                    share_field(s.oficio_id): {"rev": s.rev, "c": _listed(s.fields)} for s in items
-                }
-                ops.append(InsertOne(document))
-                continue
+            document: dict[str, Any] = {
+                "_id": agg_id,
+                "ambito": ambito,
+                "clave": clave,
+                "periodo": periodo,
+                "inicio": inicio,
+            }
+            for path, amount in _summed(items).items():
+                _put(document, path, amount)
+            document["aportes"] = {
+                share_field(s.oficio_id): {"rev": s.rev, "c": _listed(s.fields)} for s in items
+            }
+            ops.append(InsertOne(document))
+        if not ops:
+            return set()
+        try:
+            await self.indicadores.bulk_write(ops, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != 11000 for e in errors):
+                raise
+            aggs = list(shares)
+            return {aggs[int(e["index"])] for e in errors}
+        return set()
+
+    async def _update_holding(self, shares: Mapping[str, Sequence[Share]]) -> set[str]:
+        """Update each aggregate if it holds every share as the batch assumed; answers those that
+        may not have been updated (all of them if any was not: a bulk write does not say which)."""
+        ops: list[Any] = []
+        for agg_id, items in shares.items():
             # One condition per share, side by side: a filter of `_id` and plain fields is found by
             # `_id` (SecantusDB scans the collection for one under `$and`/`$or`).
             condition: dict[str, Any] = {"_id": agg_id}
@@ -235,20 +259,13 @@ class MetricsRepository:
                     condition[f"{key}.c"] = {"$in": [None, []]}
                     condition[f"{key}.rev"] = {"$not": {"$gte": share.rev}}
             update: dict[str, Any] = {"$set": sets}
+            inc = _summed(items)
             if inc:
                 update["$inc"] = inc
             ops.append(UpdateOne(condition, update))
         failed = await _failed(self.indicadores, ops)
         aggs = list(shares)
-        return {s.oficio_id for i in failed for s in shares[aggs[i]]}
-
-    async def _existing(self, ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(ids), FIND_CHUNK):
-            chunk = list(ids[start : start + FIND_CHUNK])
-            cursor = self.indicadores.find({"_id": {"$in": chunk}}, {"_id": 1})
-            found.update([doc["_id"] async for doc in cursor])
-        return found
+        return {aggs[i] for i in failed}
 
     async def aggregates(self, ids: Iterable[str]) -> list[dict[str, Any]]:
         """The aggregate documents with these ids that exist (without bookkeeping)."""
@@ -260,6 +277,15 @@ class MetricsRepository:
             )
             found.extend([doc async for doc in cursor])
         return found
+
+
+def _summed(shares: Iterable[Share]) -> dict[str, int]:
+    """What the shares add to an aggregate, together: each one's difference from its `before`."""
+    total: dict[str, int] = {}
+    for share in shares:
+        for k, v in diff(share.before, share.fields).items():
+            total[k] = total.get(k, 0) + v
+    return {k: v for k, v in total.items() if v}
 
 
 def _listed(fields: Mapping[str, int]) -> list[str]:
