@@ -96,7 +96,11 @@ def status_kb(pid: int, field_name: str) -> int:
 @dataclass
 class HealthWatch:
     """Polls a process's `/healthz` back to back and samples its resident memory, in a thread of
-    its own (so the test's event loop cannot slow the measurements): `with HealthWatch(...) as w:`."""
+    its own (so the test's event loop cannot slow the measurements): `with HealthWatch(...) as w:`.
+    Entering returns once the first poll has been answered (or has failed): what runs in the block
+    is watched from its start. Before, the thread made its HTTP client while the test's busy
+    event loop held the GIL (about 350 ms for a busy main thread), and once a whole bombardment
+    was over before the first poll, leaving one answer to judge by."""
 
     url: str
     pid: int
@@ -104,6 +108,7 @@ class HealthWatch:
     failures: list[str] = field(default_factory=list)
     max_rss_kb: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
+    _watching: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def _run(self) -> None:
@@ -114,8 +119,10 @@ class HealthWatch:
                     response = http.get(self.url)
                 except httpx.HTTPError as exc:
                     self.failures.append(repr(exc))
+                    self._watching.set()
                     continue
                 self.latencies.append(time.monotonic() - started)
+                self._watching.set()
                 if response.status_code != 200:
                     self.failures.append(f"{response.status_code} {response.text[:200]}")
                 self.max_rss_kb = max(self.max_rss_kb, status_kb(self.pid, "VmRSS"))
@@ -123,6 +130,9 @@ class HealthWatch:
     def __enter__(self) -> HealthWatch:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
+        if not self._watching.wait(timeout=30):
+            self._stop.set()
+            raise TimeoutError(f"{self.url} was not polled within 30 s")
         return self
 
     def __exit__(self, *exc: object) -> None:
