@@ -95,47 +95,79 @@ def status_kb(pid: int, field_name: str) -> int:
 
 @dataclass
 class HealthWatch:
-    """Polls a process's `/healthz` back to back and samples its resident memory, in a thread of
-    its own (so the test's event loop cannot slow the measurements): `with HealthWatch(...) as w:`.
-    Entering returns once the first poll has been answered (or has failed): what runs in the block
-    is watched from its start. Before, the thread made its HTTP client while the test's busy
-    event loop held the GIL (about 350 ms for a busy main thread), and once a whole bombardment
-    was over before the first poll, leaving one answer to judge by."""
+    """Polls a process's `/healthz` back to back and samples its resident memory, from a process of
+    its own (`python -m signum.testing.processes URL PID`): `with HealthWatch(...) as w:`.
+
+    A thread of the test's own process measured the test too: while its event loop was busy sending
+    a bombardment it held the GIL, and each poll waited for it (a worst "latency" of 378 ms that was
+    the test's, and a client that took about 350 ms to make, so that once a whole bombardment was
+    over before the first poll). Entering returns once the first poll has been answered (or has
+    failed), so what runs in the block is watched from its start."""
 
     url: str
     pid: int
     latencies: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     max_rss_kb: int = 0
-    _stop: threading.Event = field(default_factory=threading.Event)
     _watching: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _proc: subprocess.Popen[str] | None = None
+    _reader: threading.Thread | None = None
 
-    def _run(self) -> None:
-        with httpx.Client(timeout=10) as http:
-            while not self._stop.is_set():
-                started = time.monotonic()
-                try:
-                    response = http.get(self.url)
-                except httpx.HTTPError as exc:
-                    self.failures.append(repr(exc))
-                    self._watching.set()
-                    continue
-                self.latencies.append(time.monotonic() - started)
-                self._watching.set()
-                if response.status_code != 200:
-                    self.failures.append(f"{response.status_code} {response.text[:200]}")
-                self.max_rss_kb = max(self.max_rss_kb, status_kb(self.pid, "VmRSS"))
+    def _read(self) -> None:
+        """Collect what the watching process reports, one line per poll."""
+        assert self._proc is not None
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            kind, _, rest = line.rstrip("\n").partition(" ")
+            if kind == "L":
+                latency, rss = rest.split()
+                self.latencies.append(float(latency))
+                self.max_rss_kb = max(self.max_rss_kb, int(rss))
+            elif kind == "F":
+                self.failures.append(rest)
+            self._watching.set()
 
     def __enter__(self) -> HealthWatch:
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "signum.testing.processes", self.url, str(self.pid)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
         if not self._watching.wait(timeout=30):
-            self._stop.set()
+            self.__exit__()
             raise TimeoutError(f"{self.url} was not polled within 30 s")
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=15)
+        if self._proc is not None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        if self._reader is not None:
+            self._reader.join(timeout=15)
+
+
+def _watch(url: str, pid: int) -> None:
+    """The watching process: poll `url` back to back until terminated; print `L <seconds> <rss KiB>`
+    per answer and `F <what>` per failure."""
+    with httpx.Client(timeout=10) as http:
+        while True:
+            started = time.monotonic()
+            try:
+                response = http.get(url)
+            except httpx.HTTPError as exc:
+                print("F", repr(exc), flush=True)
+                continue
+            latency = time.monotonic() - started
+            if response.status_code != 200:
+                print("F", response.status_code, response.text[:200].replace("\n", " "), flush=True)
+            print("L", latency, status_kb(pid, "VmRSS"), flush=True)
+
+
+if __name__ == "__main__":
+    _watch(sys.argv[1], int(sys.argv[2]))
